@@ -1,1 +1,715 @@
-//! placeholder
+//! The grammar of the `cargo-tenant-audit` annotations, shared by the proc-macros
+//! (`tenant-audit-macros`) and the auditor (`tenant-audit-engine`), so the two can never disagree.
+//!
+//! * [`parse_requires`] reads the tokens inside `#[requires(..)]`;
+//! * [`parse_bypass`] reads the tokens inside `#[tenant_bypass(..)]` (leniently: a missing or blank
+//!   reason is not a parse error, the auditor reports it as TA901);
+//! * [`parse_bypass_macro`] reads the tokens of `tenant_bypass!(reason = "...", <expr>)`;
+//! * [`check_reason`] and [`validate_bypass`] apply the strict rules the proc-macro enforces;
+//! * [`RULES`] and [`find_rule`] are the single list of rule codes and names.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Token};
+
+/// One rule of cargo-tenant-audit: its code (`"TA201"`) and its name (`"untenanted-query"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleId {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+/// Every rule of cargo-tenant-audit: the single source of truth for codes and names.
+pub const RULES: &[RuleId] = &[
+    RuleId {
+        code: "TA001",
+        name: "parse-error",
+    },
+    RuleId {
+        code: "TA101",
+        name: "unprotected-handler",
+    },
+    RuleId {
+        code: "TA102",
+        name: "unknown-scope",
+    },
+    RuleId {
+        code: "TA103",
+        name: "unused-scope",
+    },
+    RuleId {
+        code: "TA201",
+        name: "untenanted-query",
+    },
+    RuleId {
+        code: "TA202",
+        name: "unanalyzable-query",
+    },
+    RuleId {
+        code: "TA301",
+        name: "unscoped-cache-key",
+    },
+    RuleId {
+        code: "TA901",
+        name: "bypass-without-reason",
+    },
+    RuleId {
+        code: "TA902",
+        name: "unused-bypass",
+    },
+];
+
+/// Finds a rule by code (`"TA201"`) or name (`"untenanted-query"`), case-insensitive.
+pub fn find_rule(code_or_name: &str) -> Option<&'static RuleId> {
+    RULES.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// One scope named in `#[requires(..)]`: a path (`Scope::IncidentsWrite`) or a string literal
+/// (`"billing:write"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScopeRef {
+    Path(syn::Path),
+    Str(LitStr),
+}
+
+impl ScopeRef {
+    /// The span of the whole scope (the whole path, or the string literal).
+    pub fn span(&self) -> Span {
+        match self {
+            ScopeRef::Path(p) => p.span(),
+            ScopeRef::Str(s) => s.span(),
+        }
+    }
+
+    /// `"Scope::IncidentsWrite"` (path segments joined by `::`, no spaces; a leading `::` is
+    /// kept) or the string's value.
+    pub fn display(&self) -> String {
+        match self {
+            ScopeRef::Path(p) => {
+                let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+                let joined = segs.join("::");
+                if p.leading_colon.is_some() {
+                    format!("::{joined}")
+                } else {
+                    joined
+                }
+            }
+            ScopeRef::Str(s) => s.value(),
+        }
+    }
+
+    /// The last path segment's ident (`"IncidentsWrite"`), or the string value.
+    pub fn key(&self) -> String {
+        match self {
+            ScopeRef::Path(p) => p
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+            ScopeRef::Str(s) => s.value(),
+        }
+    }
+}
+
+/// The arguments of `#[requires(..)]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequiresArgs {
+    pub scopes: Vec<ScopeRef>,
+}
+
+const SCOPE_EXPECTED: &str =
+    "expected a scope: a path such as `Scope::IncidentsWrite` or a string literal such as \"billing:write\"";
+
+fn parse_scope(input: ParseStream) -> syn::Result<ScopeRef> {
+    if input.peek(LitStr) {
+        return Ok(ScopeRef::Str(input.parse()?));
+    }
+    if input.peek(syn::Lit) {
+        let lit: syn::Lit = input.parse()?;
+        return Err(syn::Error::new(lit.span(), SCOPE_EXPECTED));
+    }
+    // A path starts with an identifier (any, including `crate`, `self`, `super`) or `::`.
+    let starts_path = input.peek(Token![::]) || input.peek(Ident::peek_any);
+    if !starts_path {
+        return Err(input.error(SCOPE_EXPECTED));
+    }
+    let path = input
+        .call(syn::Path::parse_mod_style)
+        .map_err(|e| syn::Error::new(e.span(), SCOPE_EXPECTED))?;
+    Ok(ScopeRef::Path(path))
+}
+
+/// Parses the tokens inside `requires(...)`: one or more comma-separated scopes, each a path or a
+/// string literal; a trailing comma is accepted.
+///
+/// Zero scopes is an error (`#[requires] needs at least one scope`); anything else (numbers,
+/// calls, `a = b`) is a spanned error.
+pub fn parse_requires(tokens: TokenStream) -> syn::Result<RequiresArgs> {
+    let parser = |input: ParseStream| -> syn::Result<RequiresArgs> {
+        let mut scopes = Vec::new();
+        while !input.is_empty() {
+            scopes.push(parse_scope(input)?);
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error(format!(
+                    "expected `,` or the end of the scope list; {SCOPE_EXPECTED}"
+                )));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if scopes.is_empty() {
+            return Err(input.error(
+                "#[requires] needs at least one scope, e.g. `#[requires(Scope::IncidentsWrite)]`",
+            ));
+        }
+        Ok(RequiresArgs { scopes })
+    };
+    parser.parse2(tokens)
+}
+
+/// The arguments of `#[tenant_bypass(..)]` or of the `tenant_bypass!` macro.
+#[derive(Debug, Clone)]
+pub struct BypassArgs {
+    /// `reason = "..."`; `None` when absent.
+    pub reason: Option<LitStr>,
+    /// `rules = [..]` as written (codes or names); `None` when absent.
+    pub rules: Option<Vec<LitStr>>,
+    /// Span of the whole argument list (`Span::call_site()` if it is empty).
+    pub span: Span,
+}
+
+/// Is the input at `ident =` (and not `ident ==`)?
+fn at_named_arg(input: ParseStream) -> bool {
+    input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==])
+}
+
+/// Parses one `name = value` argument into `args`; returns the span of the value.
+fn parse_one_bypass_arg(input: ParseStream, args: &mut BypassArgs) -> syn::Result<Span> {
+    let name: Ident = match input.call(Ident::parse_any) {
+        Ok(name) => name,
+        Err(_) => {
+            return Err(input.error("expected `reason = \"...\"` or `rules = [\"TA201\", ...]`"))
+        }
+    };
+    let key = name.to_string();
+    if key != "reason" && key != "rules" {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("unknown argument `{key}`; expected `reason = \"...\"` or `rules = [\"TA201\", ...]`"),
+        ));
+    }
+    let duplicate = match key.as_str() {
+        "reason" => args.reason.is_some(),
+        _ => args.rules.is_some(),
+    };
+    if duplicate {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("duplicate argument `{key}`"),
+        ));
+    }
+    if !input.peek(Token![=]) || input.peek(Token![==]) {
+        return Err(input.error(format!("expected `=` after `{key}`")));
+    }
+    input.parse::<Token![=]>()?;
+    if key == "reason" {
+        if !input.peek(LitStr) {
+            return Err(input.error(
+                "`reason` must be a string literal, e.g. `reason = \"health check is public\"`",
+            ));
+        }
+        let lit: LitStr = input.parse()?;
+        let span = lit.span();
+        args.reason = Some(lit);
+        Ok(span)
+    } else {
+        if !input.peek(syn::token::Bracket) {
+            return Err(input
+                .error("`rules` must be a list of string literals, e.g. `rules = [\"TA201\"]`"));
+        }
+        let content;
+        let bracket = syn::bracketed!(content in input);
+        let mut rules = Vec::new();
+        while !content.is_empty() {
+            if !content.peek(LitStr) {
+                return Err(content.error(
+                    "expected a rule code or name as a string literal, e.g. \"TA201\" or \"untenanted-query\"",
+                ));
+            }
+            rules.push(content.parse::<LitStr>()?);
+            if content.is_empty() {
+                break;
+            }
+            if !content.peek(Token![,]) {
+                return Err(content.error("expected `,` or `]`"));
+            }
+            content.parse::<Token![,]>()?;
+        }
+        args.rules = Some(rules);
+        Ok(bracket.span.join())
+    }
+}
+
+/// LENIENT parse of the tokens inside `tenant_bypass(...)`: `reason = "..."` and/or
+/// `rules = ["TA201", "untenanted-query"]`, in any order, possibly empty; a trailing comma is
+/// accepted.
+///
+/// Does NOT reject a missing or blank reason (the auditor reports that as its own finding TA901)
+/// but DOES reject unknown arguments, duplicate arguments, non-string values and malformed syntax
+/// with a spanned [`syn::Error`]. Unknown rule codes are not rejected here either: see
+/// [`validate_bypass`].
+pub fn parse_bypass(tokens: TokenStream) -> syn::Result<BypassArgs> {
+    let span = tokens.span();
+    let parser = move |input: ParseStream| -> syn::Result<BypassArgs> {
+        let mut args = BypassArgs {
+            reason: None,
+            rules: None,
+            span,
+        };
+        while !input.is_empty() {
+            parse_one_bypass_arg(input, &mut args)?;
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error("expected `,` or the end of the argument list"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    };
+    parser.parse2(tokens)
+}
+
+/// Parses the tokens of `tenant_bypass!(reason = "...", <expr>)`: the bypass arguments (same
+/// lenient rules as [`parse_bypass`], `rules = [..]` allowed too), each followed by a comma, then
+/// one Rust expression (optionally followed by a trailing comma).
+///
+/// Every leading `ident = ...` is read as an argument, so the expression itself cannot be a bare
+/// assignment `x = y` (wrap it in a block: `{ x = y }`).
+pub fn parse_bypass_macro(tokens: TokenStream) -> syn::Result<(BypassArgs, syn::Expr)> {
+    let parser = |input: ParseStream| -> syn::Result<(BypassArgs, syn::Expr)> {
+        let mut args = BypassArgs {
+            reason: None,
+            rules: None,
+            span: Span::call_site(),
+        };
+        let mut first: Option<Span> = None;
+        let mut last: Option<Span> = None;
+        while at_named_arg(input) {
+            first.get_or_insert(input.span());
+            last = Some(parse_one_bypass_arg(input, &mut args)?);
+            if input.is_empty() {
+                return Err(input.error(
+                    "expected `, <expression>` after the bypass arguments: `tenant_bypass!(reason = \"...\", <expr>)`",
+                ));
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error("expected `,` after the bypass argument"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if let (Some(first), Some(last)) = (first, last) {
+            args.span = first.join(last).unwrap_or(first);
+        }
+        if input.is_empty() {
+            return Err(
+                input.error("expected an expression: `tenant_bypass!(reason = \"...\", <expr>)`")
+            );
+        }
+        let expr: syn::Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "unexpected tokens after the expression: `tenant_bypass!` takes exactly one expression",
+            ));
+        }
+        Ok((args, expr))
+    };
+    parser.parse2(tokens)
+}
+
+/// Why a bypass reason is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReasonProblem {
+    /// No `reason = "..."` at all.
+    Missing,
+    /// Empty or whitespace only.
+    Blank,
+    /// A placeholder such as "todo"; holds the trimmed reason as written.
+    Placeholder(String),
+}
+
+/// Reasons that say nothing (compared trimmed and case-insensitively).
+pub const PLACEHOLDER_REASONS: &[&str] = &[
+    "todo", "tbd", "fixme", "xxx", "-", "...", "n/a", "none", "?",
+];
+
+/// `None` when the reason is acceptable. `Blank` = empty or whitespace only; `Placeholder` = one of
+/// [`PLACEHOLDER_REASONS`] (trimmed, case-insensitive).
+pub fn check_reason(reason: Option<&str>) -> Option<ReasonProblem> {
+    let reason = match reason {
+        None => return Some(ReasonProblem::Missing),
+        Some(r) => r.trim(),
+    };
+    if reason.is_empty() {
+        return Some(ReasonProblem::Blank);
+    }
+    if PLACEHOLDER_REASONS
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(reason))
+    {
+        return Some(ReasonProblem::Placeholder(reason.to_string()));
+    }
+    None
+}
+
+impl ReasonProblem {
+    /// A one-line, user-facing description of the problem.
+    pub fn message(&self) -> String {
+        match self {
+            ReasonProblem::Missing => {
+                "the bypass has no `reason = \"...\"`; say why the tenant check does not apply here"
+                    .to_string()
+            }
+            ReasonProblem::Blank => {
+                "the bypass reason is blank; say why the tenant check does not apply here"
+                    .to_string()
+            }
+            ReasonProblem::Placeholder(p) => format!(
+                "the bypass reason \"{p}\" is a placeholder; say why the tenant check does not apply here"
+            ),
+        }
+    }
+}
+
+/// Strict validation used by the proc-macro: a missing, blank or placeholder reason, an empty
+/// `rules = []` and rule codes or names not in [`RULES`] are spanned errors (all of them, combined).
+pub fn validate_bypass(args: &BypassArgs) -> syn::Result<()> {
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    let reason_value = args.reason.as_ref().map(LitStr::value);
+    if let Some(problem) = check_reason(reason_value.as_deref()) {
+        let span = args.reason.as_ref().map_or(args.span, LitStr::span);
+        push(syn::Error::new(span, problem.message()));
+    }
+    if let Some(rules) = &args.rules {
+        if rules.is_empty() {
+            push(syn::Error::new(
+                args.span,
+                "`rules = []` lists no rule; name at least one (e.g. \"TA201\") or remove `rules` to cover every rule",
+            ));
+        }
+        for rule in rules {
+            if find_rule(&rule.value()).is_none() {
+                push(syn::Error::new(
+                    rule.span(),
+                    format!(
+                        "unknown rule \"{}\"; valid rules: {}",
+                        rule.value(),
+                        valid_rules_list()
+                    ),
+                ));
+            }
+        }
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn valid_rules_list() -> String {
+    RULES
+        .iter()
+        .map(|r| format!("{} ({})", r.code, r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenStream;
+
+    fn ts(s: &str) -> TokenStream {
+        s.parse().unwrap()
+    }
+
+    fn req(s: &str) -> syn::Result<RequiresArgs> {
+        parse_requires(ts(s))
+    }
+
+    fn err_req(s: &str) -> String {
+        req(s).unwrap_err().to_string()
+    }
+
+    fn bypass(s: &str) -> syn::Result<BypassArgs> {
+        parse_bypass(ts(s))
+    }
+
+    fn err_bypass(s: &str) -> String {
+        bypass(s).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn rules_are_unique_and_findable() {
+        for r in RULES {
+            assert_eq!(find_rule(r.code), Some(r));
+            assert_eq!(find_rule(r.name), Some(r));
+            assert_eq!(find_rule(&r.code.to_lowercase()), Some(r));
+            assert_eq!(find_rule(&r.name.to_uppercase()), Some(r));
+            assert_eq!(RULES.iter().filter(|o| o.code == r.code).count(), 1);
+            assert_eq!(RULES.iter().filter(|o| o.name == r.name).count(), 1);
+        }
+        assert_eq!(find_rule("TA201").unwrap().name, "untenanted-query");
+        assert_eq!(find_rule("Untenanted-Query").unwrap().code, "TA201");
+        assert!(find_rule("TA999").is_none());
+        assert!(find_rule("").is_none());
+        assert!(find_rule(" TA201").is_none());
+    }
+
+    #[test]
+    fn requires_paths_and_strings() {
+        let a = req(r#"Scope::IncidentsWrite, "billing:write", crate::rbac::Scope::Admin, ADMIN"#)
+            .unwrap();
+        let shown: Vec<_> = a.scopes.iter().map(ScopeRef::display).collect();
+        assert_eq!(
+            shown,
+            [
+                "Scope::IncidentsWrite",
+                "billing:write",
+                "crate::rbac::Scope::Admin",
+                "ADMIN"
+            ]
+        );
+        let keys: Vec<_> = a.scopes.iter().map(ScopeRef::key).collect();
+        assert_eq!(keys, ["IncidentsWrite", "billing:write", "Admin", "ADMIN"]);
+        assert!(matches!(a.scopes[0], ScopeRef::Path(_)));
+        assert!(matches!(a.scopes[1], ScopeRef::Str(_)));
+    }
+
+    #[test]
+    fn requires_display_has_no_spaces_and_keeps_leading_colons() {
+        let a = req("::app :: Scope :: X, super::Scope::Y, self::Z").unwrap();
+        let shown: Vec<_> = a.scopes.iter().map(ScopeRef::display).collect();
+        assert_eq!(shown, ["::app::Scope::X", "super::Scope::Y", "self::Z"]);
+    }
+
+    #[test]
+    fn requires_trailing_comma() {
+        assert_eq!(req("Scope::A,").unwrap().scopes.len(), 1);
+        assert_eq!(req(r#""a", "b","#).unwrap().scopes.len(), 2);
+    }
+
+    #[test]
+    fn requires_needs_a_scope() {
+        assert!(err_req("").contains("at least one scope"));
+    }
+
+    #[test]
+    fn requires_rejects_non_scopes() {
+        for bad in [
+            "42",
+            "Scope::A, 1.5",
+            "b'x'",
+            "true",
+            "scope()",
+            "Scope::a()",
+            "a = b",
+            "a = \"x\"",
+            "Scope::A Scope::B",
+            ",",
+            "Scope::A,,",
+            "Vec::<u8>::new",
+            "&Scope::A",
+            "[Scope::A]",
+            "\"a\" \"b\"",
+        ] {
+            assert!(req(bad).is_err(), "should reject {bad:?}");
+        }
+        assert!(err_req("42").contains("expected a scope"));
+        assert!(err_req("a = b").contains("expected `,`"));
+    }
+
+    #[test]
+    fn requires_error_spans_point_at_the_bad_token() {
+        let e = req("Scope::A, 42").unwrap_err();
+        let start = e.span().start();
+        assert_eq!((start.line, start.column), (1, 10));
+        let e = req("Scope::A, x()").unwrap_err();
+        assert_eq!(e.span().start().column, 11);
+    }
+
+    #[test]
+    fn scope_spans() {
+        let a = req(r#"Scope::A, "s""#).unwrap();
+        assert_eq!(a.scopes[0].span().start().column, 0);
+        assert_eq!(a.scopes[1].span().start().column, 10);
+    }
+
+    #[test]
+    fn bypass_lenient_forms() {
+        let a = bypass(r#"reason = "health check is public""#).unwrap();
+        assert_eq!(a.reason.unwrap().value(), "health check is public");
+        assert!(a.rules.is_none());
+
+        let a = bypass(r#"rules = ["TA201", "untenanted-query"], reason = "sweeper""#).unwrap();
+        assert_eq!(a.reason.unwrap().value(), "sweeper");
+        let rules: Vec<_> = a.rules.unwrap().iter().map(LitStr::value).collect();
+        assert_eq!(rules, ["TA201", "untenanted-query"]);
+
+        let a = bypass(r#"reason = "x", rules = ["TA201",],"#).unwrap();
+        assert_eq!(a.rules.unwrap().len(), 1);
+
+        // Lenient: missing / blank reasons, empty lists and unknown rule codes parse fine.
+        let a = bypass("").unwrap();
+        assert!(a.reason.is_none() && a.rules.is_none());
+        assert!(bypass(r#"reason = "   ""#).is_ok());
+        assert!(bypass(r#"rules = ["TA201"]"#).unwrap().reason.is_none());
+        assert!(bypass("rules = []").unwrap().rules.unwrap().is_empty());
+        assert!(bypass(r#"rules = ["TA999"]"#).is_ok());
+    }
+
+    #[test]
+    fn bypass_span_covers_the_argument_list() {
+        let a = bypass(r#"  reason = "x""#).unwrap();
+        let (s, e) = (a.span.start(), a.span.end());
+        assert_eq!((s.column, e.column), (2, 14));
+    }
+
+    #[test]
+    fn bypass_rejects_malformed() {
+        assert!(err_bypass(r#"reson = "x""#).contains("unknown argument `reson`"));
+        assert!(err_bypass(r#"reason = "a", reason = "b""#).contains("duplicate argument `reason`"));
+        assert!(
+            err_bypass(r#"rules = [], rules = ["TA201"]"#).contains("duplicate argument `rules`")
+        );
+        assert!(err_bypass("reason = 42").contains("string literal"));
+        assert!(err_bypass("reason = some_const").contains("string literal"));
+        assert!(err_bypass(r#"reason("x")"#).contains("expected `=`"));
+        assert!(err_bypass(r#"reason == "x""#).contains("expected `=`"));
+        assert!(err_bypass(r#"rules = "TA201""#).contains("list of string literals"));
+        assert!(err_bypass("rules = [TA201]").contains("rule code or name"));
+        assert!(err_bypass(r#"rules = ["TA201" "TA202"]"#).contains("expected `,` or `]`"));
+        assert!(err_bypass(r#""just a reason""#).contains("expected `reason"));
+        assert!(err_bypass(r#"reason = "a" rules = []"#).contains("expected `,`"));
+        assert!(bypass(r#"reason = "a",,"#).is_err());
+        assert!(bypass(r#"type = "a""#)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown argument `type`"));
+    }
+
+    #[test]
+    fn bypass_error_spans() {
+        let e = bypass(r#"reason = "a", reson = "b""#).unwrap_err();
+        assert_eq!(e.span().start().column, 14);
+        let e = bypass(r#"reason = "a", reason = "b""#).unwrap_err();
+        assert_eq!(e.span().start().column, 14);
+    }
+
+    #[test]
+    fn bypass_macro_forms() {
+        let (a, e) = parse_bypass_macro(ts(
+            r#"reason = "admin export", sqlx::query("SELECT * FROM orgs").fetch_all(&db).await?"#,
+        ))
+        .unwrap();
+        assert_eq!(a.reason.unwrap().value(), "admin export");
+        assert!(matches!(e, syn::Expr::Try(_)));
+
+        let (a, e) = parse_bypass_macro(ts(r#"rules = ["TA201"], reason = "x", a == b,"#)).unwrap();
+        assert_eq!(a.rules.unwrap().len(), 1);
+        assert!(matches!(e, syn::Expr::Binary(_)));
+
+        let (a, _) = parse_bypass_macro(ts("foo(1)")).unwrap();
+        assert!(a.reason.is_none());
+        assert!(a.span.start().line == 0 || a.span.start().column == 0);
+
+        let (a, _) = parse_bypass_macro(ts(r#" reason = "x", y"#)).unwrap();
+        assert_eq!((a.span.start().column, a.span.end().column), (1, 13));
+
+        let (_, e) = parse_bypass_macro(ts(r#"reason = "x", { a = b }"#)).unwrap();
+        assert!(matches!(e, syn::Expr::Block(_)));
+    }
+
+    #[test]
+    fn bypass_macro_rejects_malformed() {
+        let err = |s: &str| parse_bypass_macro(ts(s)).unwrap_err().to_string();
+        assert!(err(r#"reason = "x""#).contains("expression"));
+        assert!(err(r#"reason = "x","#).contains("expression"));
+        assert!(err("").contains("expression"));
+        assert!(err(r#"reason = "x", a, b"#).contains("exactly one expression"));
+        assert!(err(r#"reson = "x", a"#).contains("unknown argument"));
+        assert!(err(r#"reason = "x", reason = "y", a"#).contains("duplicate"));
+        assert!(err(r#"reason = "x" a"#).contains("expected `,`"));
+        assert!(err(r#"reason = 1, a"#).contains("string literal"));
+    }
+
+    #[test]
+    fn reasons() {
+        assert_eq!(check_reason(None), Some(ReasonProblem::Missing));
+        assert_eq!(check_reason(Some("")), Some(ReasonProblem::Blank));
+        assert_eq!(check_reason(Some(" \t\n")), Some(ReasonProblem::Blank));
+        for p in [
+            "todo", "TODO", " Tbd ", "FixMe", "xxx", "-", "...", "n/a", "N/A", "none", "?",
+        ] {
+            assert_eq!(
+                check_reason(Some(p)),
+                Some(ReasonProblem::Placeholder(p.trim().to_string())),
+                "{p:?}"
+            );
+        }
+        assert_eq!(check_reason(Some("health check is public")), None);
+        assert_eq!(check_reason(Some("todo: tenant-wide sweep")), None);
+        assert_eq!(check_reason(Some("x")), None);
+        assert!(ReasonProblem::Missing
+            .message()
+            .contains("no `reason = \"...\"`"));
+        assert!(ReasonProblem::Blank.message().contains("blank"));
+        assert!(ReasonProblem::Placeholder("TODO".into())
+            .message()
+            .contains("\"TODO\" is a placeholder"));
+    }
+
+    #[test]
+    fn validate() {
+        let ok = |s: &str| validate_bypass(&bypass(s).unwrap());
+        assert!(ok(r#"reason = "public""#).is_ok());
+        assert!(
+            ok(r#"reason = "sweeper", rules = ["TA201", "unscoped-cache-key", "ta902"]"#).is_ok()
+        );
+
+        let e = ok("").unwrap_err().to_string();
+        assert!(e.contains("no `reason"), "{e}");
+        let e = ok(r#"reason = " ""#).unwrap_err().to_string();
+        assert!(e.contains("blank"), "{e}");
+        let e = ok(r#"reason = "TODO""#).unwrap_err().to_string();
+        assert!(e.contains("placeholder"), "{e}");
+        let e = ok(r#"reason = "ok", rules = ["TA201", "TA999"]"#).unwrap_err();
+        assert!(e.to_string().contains("unknown rule \"TA999\""));
+        assert!(e.to_string().contains("TA201 (untenanted-query)"));
+        assert_eq!(e.span().start().column, 33);
+        let e = ok(r#"reason = "ok", rules = []"#).unwrap_err().to_string();
+        assert!(e.contains("lists no rule"), "{e}");
+
+        // Several problems are all reported.
+        let e = ok(r#"reason = "tbd", rules = ["nope"]"#).unwrap_err();
+        assert_eq!(e.into_iter().count(), 2);
+
+        // Reason errors point at the reason literal.
+        let e = ok(r#"rules = ["TA201"], reason = "fixme""#).unwrap_err();
+        assert_eq!(e.span().start().column, 28);
+    }
+}
