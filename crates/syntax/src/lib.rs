@@ -135,7 +135,7 @@ fn parse_scope(input: ParseStream) -> syn::Result<ScopeRef> {
     // A path starts with an identifier (any, including `crate`, `self`, `super`) or `::`.
     let starts_path = input.peek(Token![::]) || input.peek(Ident::peek_any);
     if !starts_path {
-        return Err(input.error(SCOPE_EXPECTED));
+        return Err(err_at(input, SCOPE_EXPECTED));
     }
     let path = input
         .call(syn::Path::parse_mod_style)
@@ -157,14 +157,16 @@ pub fn parse_requires(tokens: TokenStream) -> syn::Result<RequiresArgs> {
                 break;
             }
             if !input.peek(Token![,]) {
-                return Err(input.error(format!(
-                    "expected `,` or the end of the scope list; {SCOPE_EXPECTED}"
-                )));
+                return Err(err_at(
+                    input,
+                    format!("expected `,` or the end of the scope list; {SCOPE_EXPECTED}"),
+                ));
             }
             input.parse::<Token![,]>()?;
         }
         if scopes.is_empty() {
-            return Err(input.error(
+            return Err(err_at(
+                input,
                 "#[requires] needs at least one scope, e.g. `#[requires(Scope::IncidentsWrite)]`",
             ));
         }
@@ -184,6 +186,12 @@ pub struct BypassArgs {
     pub span: Span,
 }
 
+/// An error at the next token, or at the end of the input (the closing delimiter, or the macro
+/// call site) without syn's "unexpected end of input" prefix.
+fn err_at(input: ParseStream, message: impl std::fmt::Display) -> syn::Error {
+    syn::Error::new(input.span(), message)
+}
+
 /// Is the input at `ident =` (and not `ident ==`)?
 fn at_named_arg(input: ParseStream) -> bool {
     input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==])
@@ -194,7 +202,10 @@ fn parse_one_bypass_arg(input: ParseStream, args: &mut BypassArgs) -> syn::Resul
     let name: Ident = match input.call(Ident::parse_any) {
         Ok(name) => name,
         Err(_) => {
-            return Err(input.error("expected `reason = \"...\"` or `rules = [\"TA201\", ...]`"))
+            return Err(err_at(
+                input,
+                "expected `reason = \"...\"` or `rules = [\"TA201\", ...]`",
+            ))
         }
     };
     let key = name.to_string();
@@ -215,12 +226,13 @@ fn parse_one_bypass_arg(input: ParseStream, args: &mut BypassArgs) -> syn::Resul
         ));
     }
     if !input.peek(Token![=]) || input.peek(Token![==]) {
-        return Err(input.error(format!("expected `=` after `{key}`")));
+        return Err(err_at(input, format!("expected `=` after `{key}`")));
     }
     input.parse::<Token![=]>()?;
     if key == "reason" {
         if !input.peek(LitStr) {
-            return Err(input.error(
+            return Err(err_at(
+                input,
                 "`reason` must be a string literal, e.g. `reason = \"health check is public\"`",
             ));
         }
@@ -238,7 +250,7 @@ fn parse_one_bypass_arg(input: ParseStream, args: &mut BypassArgs) -> syn::Resul
         let mut rules = Vec::new();
         while !content.is_empty() {
             if !content.peek(LitStr) {
-                return Err(content.error(
+                return Err(err_at(&content,
                     "expected a rule code or name as a string literal, e.g. \"TA201\" or \"untenanted-query\"",
                 ));
             }
@@ -247,7 +259,7 @@ fn parse_one_bypass_arg(input: ParseStream, args: &mut BypassArgs) -> syn::Resul
                 break;
             }
             if !content.peek(Token![,]) {
-                return Err(content.error("expected `,` or `]`"));
+                return Err(err_at(&content, "expected `,` or `]`"));
             }
             content.parse::<Token![,]>()?;
         }
@@ -278,7 +290,10 @@ pub fn parse_bypass(tokens: TokenStream) -> syn::Result<BypassArgs> {
                 break;
             }
             if !input.peek(Token![,]) {
-                return Err(input.error("expected `,` or the end of the argument list"));
+                return Err(err_at(
+                    input,
+                    "expected `,` or the end of the argument list",
+                ));
             }
             input.parse::<Token![,]>()?;
         }
@@ -306,12 +321,12 @@ pub fn parse_bypass_macro(tokens: TokenStream) -> syn::Result<(BypassArgs, syn::
             first.get_or_insert(input.span());
             last = Some(parse_one_bypass_arg(input, &mut args)?);
             if input.is_empty() {
-                return Err(input.error(
+                return Err(err_at(input,
                     "expected `, <expression>` after the bypass arguments: `tenant_bypass!(reason = \"...\", <expr>)`",
                 ));
             }
             if !input.peek(Token![,]) {
-                return Err(input.error("expected `,` after the bypass argument"));
+                return Err(err_at(input, "expected `,` after the bypass argument"));
             }
             input.parse::<Token![,]>()?;
         }
@@ -319,16 +334,17 @@ pub fn parse_bypass_macro(tokens: TokenStream) -> syn::Result<(BypassArgs, syn::
             args.span = first.join(last).unwrap_or(first);
         }
         if input.is_empty() {
-            return Err(
-                input.error("expected an expression: `tenant_bypass!(reason = \"...\", <expr>)`")
-            );
+            return Err(err_at(
+                input,
+                "expected an expression: `tenant_bypass!(reason = \"...\", <expr>)`",
+            ));
         }
         let expr: syn::Expr = input.parse()?;
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         }
         if !input.is_empty() {
-            return Err(input.error(
+            return Err(err_at(input,
                 "unexpected tokens after the expression: `tenant_bypass!` takes exactly one expression",
             ));
         }

@@ -1,0 +1,8 @@
+use tenant_audit::tenant_bypass;
+
+#[tenant_bypass(rules = [], reason = "sweeps expired sessions of every tenant")]
+fn sweep() {}
+
+fn main() {
+    sweep();
+}

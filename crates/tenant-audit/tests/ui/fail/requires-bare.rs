@@ -1,0 +1,8 @@
+use tenant_audit::requires;
+
+#[requires]
+fn handler() {}
+
+fn main() {
+    handler();
+}
