@@ -34,7 +34,8 @@ mod axum_handlers {
 
     #[requires(Scope::IncidentsWrite, "incidents:write")]
     pub async fn close(Path(id): Path<u64>) -> String {
-        let n = tenant_audit::expr::tenant_bypass!(reason = "closing is audited per tenant", id + 1);
+        let n =
+            tenant_audit::expr::tenant_bypass!(reason = "closing is audited per tenant", id + 1);
         format!("closed {n}")
     }
 
@@ -99,7 +100,8 @@ mod impl_attribute {
         #[tenant_bypass(reason = "purges soft-deleted rows of every tenant")]
         #[requires(Scope::Admin)]
         async fn purge(&self) -> u32 {
-            tenant_audit::expr::tenant_bypass!(reason = "platform-wide purge", self.count().await) + 1
+            tenant_audit::expr::tenant_bypass!(reason = "platform-wide purge", self.count().await)
+                + 1
         }
     }
 
@@ -140,7 +142,8 @@ async fn actix_handlers_serve_requests_in_either_attribute_order() {
     )
     .await;
     for (uri, body) in [("/x", "above"), ("/y", "below"), ("/z", "mixed")] {
-        let resp = test::call_and_read_body(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        let resp =
+            test::call_and_read_body(&app, test::TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(resp, body.as_bytes(), "{uri}");
     }
 }

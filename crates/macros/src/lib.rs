@@ -1,9 +1,9 @@
 //! Proc-macros of [`tenant-audit`](https://docs.rs/tenant-audit): `#[requires(..)]`,
 //! `#[tenant_bypass(..)]` and `tenant_bypass!(..)`. Use them through the `tenant-audit` facade.
 //!
-//! Each macro runs the same three steps, one module each: [`parse`] (the argument grammar lives
-//! in `tenant-audit-syntax`, shared with the auditor), [`validate`] (strict checks, spanned
-//! errors) and [`expand`] (the item unchanged plus a `#[doc]` line). On an error the item is
+//! Each macro runs the same three steps, one module each: `parse` (the argument grammar lives
+//! in `tenant-audit-syntax`, shared with the auditor), `validate` (strict checks, spanned
+//! errors) and `expand` (the item unchanged plus a `#[doc]` line). On an error the item is
 //! still emitted unchanged beside the `compile_error!`, so the user sees one error, not a cascade.
 
 use proc_macro::TokenStream;
