@@ -1,0 +1,131 @@
+//! Arguments, shaped like cargo's own (`--manifest-path`, `-p`, `--workspace`, `--exclude`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Static audit of multi-tenant Rust backends: handlers without a permission check, queries
+/// without a tenant filter, cache keys without the tenant.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-tenant-audit",
+    bin_name = "cargo tenant-audit",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, config or I/O error.\nRun `cargo tenant-audit explain TA201` for a rule's documentation."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the workspace (the default command).
+    Check(CheckArgs),
+    /// Write a starter tenant-audit.toml from what the workspace uses.
+    Init(InitArgs),
+    /// List every rule: code, name, default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (TA201) or name (untenanted-query).
+        rule: String,
+    },
+    /// List every bypass with its reason and whether it is used.
+    Bypasses(ListArgs),
+    /// The endpoint inventory: method, path, handler and what protects it.
+    Routes(ListArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceArgs {
+    /// Path to Cargo.toml (default: the current directory's workspace).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Report on this package only (repeatable).
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Report on every workspace member (the default).
+    #[arg(long, alias = "all")]
+    pub workspace: bool,
+    /// Leave this package out (with --workspace).
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+    /// Config file (default: tenant-audit.toml, .tenant-audit.toml, .config/tenant-audit.toml,
+    /// then [workspace.metadata.tenant-audit] / [package.metadata.tenant-audit]).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub ws: WorkspaceArgs,
+    /// Output format, repeatable; `FORMAT=FILE` writes to a file. human, short, json, sarif, github.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]")]
+    pub format: Vec<String>,
+    /// Fail (exit 1) on findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Treat a rule as an error (code or name, repeatable).
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// Treat a rule as a warning.
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Turn a rule off.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Files that cannot be parsed fail the run.
+    #[arg(long)]
+    pub strict: bool,
+    /// No colours in the human output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Report only findings in files changed since this git ref (`git diff --name-only REF`).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// SARIF: include bypassed findings, with `suppressions`.
+    #[arg(long)]
+    pub sarif_include_bypassed: bool,
+    /// Report only findings in these files or folders (the whole workspace is still indexed).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Note,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub ws: WorkspaceArgs,
+    /// Overwrite an existing tenant-audit.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub ws: WorkspaceArgs,
+    /// human or json.
+    #[arg(long, default_value = "human")]
+    pub format: String,
+}

@@ -1,0 +1,379 @@
+//! The commands: each builds engine options, runs the engine, renders, returns the exit code.
+
+use crate::args::{CheckArgs, Cli, Command, FailOn, InitArgs, ListArgs, WorkspaceArgs};
+use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use tenant_audit_engine::baseline::Baseline;
+use tenant_audit_engine::diagnostic::Severity;
+use tenant_audit_engine::error::{Error, Result};
+use tenant_audit_engine::render::{self, Format, RenderOptions};
+use tenant_audit_engine::{audit, rules, Options, Report};
+
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        None => check(cli.check),
+        Some(Command::Check(a)) => check(a),
+        Some(Command::Rules) => list_rules(),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Bypasses(a)) => bypasses(a),
+        Some(Command::Routes(a)) => routes(a),
+        Some(Command::Init(a)) => init(a),
+    }
+}
+
+fn options(ws: &WorkspaceArgs) -> Options {
+    tenant_audit_engine::Options {
+        path: ws.manifest_path.clone().unwrap_or_default(),
+        selection: tenant_audit_engine::workspace::Selection {
+            packages: ws.package.clone(),
+            workspace: ws.workspace,
+            exclude: ws.exclude.clone(),
+        },
+        config: ws.config.clone(),
+        threads: ws.threads,
+        ..Options::default()
+    }
+}
+
+/// One requested output: a format and where it goes.
+struct Output {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+fn outputs(specs: &[String]) -> Result<Vec<Output>> {
+    if specs.is_empty() {
+        return Ok(vec![Output {
+            format: Format::Human,
+            file: None,
+        }]);
+    }
+    specs
+        .iter()
+        .map(|s| {
+            let (name, file) = match s.split_once('=') {
+                Some((n, f)) => (n, Some(PathBuf::from(f))),
+                None => (s.as_str(), None),
+            };
+            let format = Format::parse(name).ok_or_else(|| {
+                Error::new(format!(
+                    "unknown format `{name}`: expected one of {}",
+                    Format::NAMES.join(", ")
+                ))
+            })?;
+            Ok(Output { format, file })
+        })
+        .collect()
+}
+
+fn check(a: CheckArgs) -> Result<i32> {
+    let outs = outputs(&a.format)?;
+    let mut opts = options(&a.ws);
+    let mut overrides = Vec::new();
+    for (list, sev) in [
+        (&a.deny, Some(Severity::Error)),
+        (&a.warn, Some(Severity::Warning)),
+        (&a.allow, None),
+    ] {
+        for r in list {
+            overrides.push((r.clone(), sev));
+        }
+    }
+    opts.overrides = overrides;
+    if a.strict {
+        opts.overrides.push(("TA001".into(), Some(Severity::Error)));
+    }
+    opts.only = a.paths.clone();
+    let mut notes = Vec::new();
+    if let Some(reference) = &a.changed_since {
+        let changed = changed_files(&opts.path, reference)?;
+        notes.push(format!(
+            "reporting on {} file(s) changed since {reference}",
+            changed.len()
+        ));
+        if changed.is_empty() {
+            // Nothing changed: report nothing (an impossible path keeps the filter non-empty).
+            opts.only.push(PathBuf::from("\u{0}none"));
+        }
+        opts.only.extend(changed);
+    }
+    let mut report = audit(&opts)?;
+
+    if let Some(path) = &a.write_baseline {
+        Baseline::from_findings(report.active()).write(path)?;
+        notes.push(format!(
+            "wrote {} finding(s) to the baseline {}",
+            report.active().count(),
+            path.display()
+        ));
+    }
+    if let Some(path) = &a.baseline {
+        let baseline = Baseline::read(path)?;
+        let fixed = baseline.filter(&mut report.diagnostics);
+        recount(&mut report);
+        notes.push(format!(
+            "baseline {}: {} recorded finding(s) no longer occur{}",
+            path.display(),
+            fixed,
+            if fixed > 0 {
+                " (run with --write-baseline to prune it)"
+            } else {
+                ""
+            }
+        ));
+    }
+
+    let color =
+        !a.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let ropts = RenderOptions {
+        color,
+        include_bypassed: a.sarif_include_bypassed,
+        notes,
+    };
+    for o in &outs {
+        match &o.file {
+            Some(path) => {
+                let mut buf = Vec::new();
+                render::render(o.format, &report, &ropts, &mut buf).map_err(io_err)?;
+                std::fs::write(path, buf)
+                    .map_err(|e| Error::in_file(format!("cannot write output: {e}"), path))?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut lock = stdout.lock();
+                render::render(o.format, &report, &ropts, &mut lock).map_err(io_err)?;
+                lock.flush().map_err(io_err)?;
+            }
+        }
+    }
+    Ok(exit_code(&report, a.fail_on))
+}
+
+/// Recomputes the severity counts after findings were filtered.
+fn recount(report: &mut Report) {
+    let s = &mut report.summary;
+    s.errors = 0;
+    s.warnings = 0;
+    s.notes = 0;
+    for d in report.diagnostics.iter().filter(|d| !d.bypassed()) {
+        match d.severity {
+            Severity::Error => s.errors += 1,
+            Severity::Warning => s.warnings += 1,
+            Severity::Note => s.notes += 1,
+        }
+    }
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    if report.summary.internal_errors > 0 {
+        eprintln!(
+            "tenant-audit: the tool failed on {} file(s) (TA001 \"internal error\"); please report it",
+            report.summary.internal_errors
+        );
+        return EXIT_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+    };
+    if report.active().any(|d| d.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::new(format!("cannot write output: {e}"))
+}
+
+/// Files changed since a git ref, relative to the current directory.
+fn changed_files(start: &Path, reference: &str) -> Result<Vec<PathBuf>> {
+    let dir = if start.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else if start.is_file() {
+        start
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        start.to_path_buf()
+    };
+    let top = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .map_err(|e| Error::new(format!("--changed-since needs git: {e}")))?;
+    if !top.status.success() {
+        return Err(Error::new(format!(
+            "--changed-since: {} is not in a git repository",
+            dir.display()
+        )));
+    }
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&top)
+        .args(["diff", "--name-only", reference, "--"])
+        .output()
+        .map_err(|e| Error::new(format!("--changed-since needs git: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "--changed-since {reference}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| top.join(l))
+        .collect())
+}
+
+fn list_rules() -> Result<i32> {
+    println!("{:<6}  {:<22}  {:<8}  summary", "code", "name", "default");
+    for r in rules::RULES {
+        let m = r.meta();
+        println!(
+            "{:<6}  {:<22}  {:<8}  {}",
+            m.code,
+            m.name,
+            m.default_severity.as_str(),
+            m.summary
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn explain(rule: &str) -> Result<i32> {
+    let r = rules::find(rule).ok_or_else(|| {
+        Error::new(format!("unknown rule `{rule}`"))
+            .with_help("`cargo tenant-audit rules` lists every rule")
+    })?;
+    let m = r.meta();
+    println!(
+        "# {} {} (default: {})\n",
+        m.code, m.name, m.default_severity
+    );
+    println!("{}", m.docs.trim_end());
+    Ok(EXIT_OK)
+}
+
+fn bypasses(a: ListArgs) -> Result<i32> {
+    let report = audit(&options(&a.ws))?;
+    if a.format == "json" {
+        let v = serde_json::json!({"version": 1, "bypasses": report.bypasses});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| Error::new(e.to_string()))?
+        );
+        return Ok(EXIT_OK);
+    }
+    if report.bypasses.is_empty() {
+        println!("no bypasses");
+        return Ok(EXIT_OK);
+    }
+    for b in &report.bypasses {
+        let rules = b
+            .rules
+            .as_ref()
+            .map(|r| r.join(", "))
+            .unwrap_or_else(|| "all rules".into());
+        let used = if b.used > 0 {
+            format!("used ({})", b.used)
+        } else {
+            "UNUSED".into()
+        };
+        println!(
+            "{}:{}  {:<9}  {}  [{}]  {}\n    reason: {}",
+            b.file,
+            b.line,
+            format!("{:?}", b.origin).to_lowercase(),
+            b.target,
+            rules,
+            used,
+            b.reason.as_deref().unwrap_or("(none)")
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn routes(a: ListArgs) -> Result<i32> {
+    let report = audit(&options(&a.ws))?;
+    if a.format == "json" {
+        let v = serde_json::json!({"version": 1, "routes": report.routes});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| Error::new(e.to_string()))?
+        );
+        return Ok(EXIT_OK);
+    }
+    let rows: Vec<[String; 4]> = report
+        .routes
+        .iter()
+        .map(|r| {
+            [
+                if r.methods.is_empty() {
+                    "ANY".into()
+                } else {
+                    r.methods.join(",")
+                },
+                r.path.clone().unwrap_or_else(|| "?".into()),
+                format!("{} ({}:{})", r.handler, r.file, r.line),
+                r.protection.clone().unwrap_or_else(|| "UNPROTECTED".into()),
+            ]
+        })
+        .collect();
+    let headers = ["METHOD", "PATH", "HANDLER", "PROTECTION"];
+    let mut widths = headers.map(str::len);
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        format!(
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )
+    };
+    println!("{}", line(headers));
+    for r in &rows {
+        println!("{}", line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    let open = report
+        .routes
+        .iter()
+        .filter(|r| r.protection.is_none())
+        .count();
+    println!("\n{} route(s), {} unprotected", report.routes.len(), open);
+    Ok(EXIT_OK)
+}
+
+fn init(a: InitArgs) -> Result<i32> {
+    let opts = options(&a.ws);
+    let found = tenant_audit_engine::init::detect(&opts)?;
+    let target = found.root.join("tenant-audit.toml");
+    if target.exists() && !a.force {
+        return Err(Error::in_file(
+            "already exists; pass --force to overwrite it",
+            &target,
+        ));
+    }
+    std::fs::write(&target, &found.toml)
+        .map_err(|e| Error::in_file(format!("cannot write: {e}"), &target))?;
+    for line in &found.summary {
+        println!("{line}");
+    }
+    println!("wrote {}", target.display());
+    Ok(EXIT_OK)
+}

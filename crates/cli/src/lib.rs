@@ -1,0 +1,56 @@
+//! The command line: argument parsing, commands, choice of renderers, exit code. Thin: the
+//! analysis lives in `tenant-audit-engine`.
+
+mod args;
+mod commands;
+
+use clap::Parser;
+use std::ffi::OsString;
+
+pub use args::Cli;
+
+/// Exit codes.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Runs the tool with the process arguments; returns the exit code.
+pub fn run(mut argv: Vec<OsString>) -> i32 {
+    // `cargo tenant-audit ..` runs `cargo-tenant-audit tenant-audit ..`.
+    if argv.get(1).is_some_and(|a| a == "tenant-audit") {
+        argv.remove(1);
+    }
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            print_error(&e);
+            EXIT_ERROR
+        }
+    }
+}
+
+fn print_error(e: &tenant_audit_engine::error::Error) {
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    let report = e.to_report();
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_ok() {
+        eprint!("{out}");
+    } else {
+        eprintln!("error: {e}");
+    }
+}

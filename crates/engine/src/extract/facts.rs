@@ -1,0 +1,154 @@
+//! What phase 1 records about one file. Plain data: no syntax tree survives the walk.
+
+use crate::cache::CacheFact;
+use crate::db::QueryFact;
+use crate::diagnostic::Span;
+use crate::frameworks::RouterFact;
+use crate::strings::StrSource;
+
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    /// Index of the file in the workspace listing.
+    pub file: usize,
+    pub package: usize,
+    pub lines: usize,
+    /// Module path of the file in its crate.
+    pub module: Vec<String>,
+    pub parse_error: Option<ParseError>,
+    pub fns: Vec<FnFact>,
+    pub routers: Vec<RouterFact>,
+    pub queries: Vec<QueryFact>,
+    pub caches: Vec<CacheFact>,
+    pub consts: Vec<ConstFact>,
+    pub uses: Vec<UseFact>,
+    pub enums: Vec<EnumFact>,
+    pub structs: Vec<StructFact>,
+    pub bypasses: Vec<BypassFact>,
+    /// Tables declared by diesel `table!` and sea-orm entities in this file.
+    pub schema_tables: Vec<crate::sql::Table>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub span: Span,
+    pub message: String,
+    /// True when the tool itself failed on the file (a caught panic, a too-deep tree).
+    pub internal: bool,
+}
+
+/// A fn, method or closure.
+#[derive(Debug, Default, Clone)]
+pub struct FnFact {
+    pub name: String,
+    /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`).
+    pub item: String,
+    pub module: Vec<String>,
+    /// The `impl` self type (last segment) for methods.
+    pub self_ty: Option<String>,
+    /// The name (the finding's place).
+    pub span: Span,
+    /// The whole item, attributes included.
+    pub extent: Span,
+    pub is_closure: bool,
+    /// Attributes by last path segment, with their argument tokens as text.
+    pub attrs: Vec<AttrFact>,
+    pub requires: Option<RequiresFact>,
+    /// Parameter types (as written, without spaces).
+    pub params: Vec<ParamFact>,
+    /// Last path segments of every fn, method and macro called in the body.
+    pub calls: Vec<String>,
+    /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
+    pub routes: Vec<RouteAttr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrFact {
+    pub name: String,
+    pub path: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamFact {
+    pub name: Option<String>,
+    pub ty: String,
+}
+
+/// A route declared by an attribute on the handler itself.
+#[derive(Debug, Clone)]
+pub struct RouteAttr {
+    pub framework: &'static str,
+    pub methods: Vec<String>,
+    pub path: Option<String>,
+    /// Middleware named in the attribute (`#[get("/x", wrap = "Auth")]`).
+    pub wraps: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequiresFact {
+    pub span: Span,
+    pub scopes: Vec<ScopeFact>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeFact {
+    /// Last path segment or the string's value.
+    pub key: String,
+    /// As written.
+    pub display: String,
+    pub is_path: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConstFact {
+    pub name: String,
+    pub module: Vec<String>,
+    pub value: StrSource,
+}
+
+/// `use a::b::c as d;` -> alias `d`, path `a::b::c`.
+#[derive(Debug, Clone)]
+pub struct UseFact {
+    pub module: Vec<String>,
+    pub alias: String,
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumFact {
+    pub name: String,
+    pub module: Vec<String>,
+    pub variants: Vec<(String, Span)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StructFact {
+    pub name: String,
+    pub module: Vec<String>,
+    /// Field name (or index) and type as written.
+    pub fields: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BypassKind {
+    Attribute,
+    Macro,
+}
+
+/// A `#[tenant_bypass(..)]` or `tenant_bypass!(..)`.
+#[derive(Debug, Clone)]
+pub struct BypassFact {
+    pub kind: BypassKind,
+    /// The attribute or macro name (where TA901/TA902 sit).
+    pub span: Span,
+    /// What it covers.
+    pub covers: Span,
+    pub item: String,
+    pub reason: Option<String>,
+    /// Rule codes it is restricted to, None = all; unknown names are kept for the message.
+    pub rules: Option<Vec<String>>,
+    /// The arguments did not parse.
+    pub error: Option<String>,
+}

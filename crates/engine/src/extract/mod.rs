@@ -1,0 +1,82 @@
+//! Phase 1: one file at a time, read, parse, ONE visitor walk that records the file's facts, drop
+//! the syntax tree. Frameworks, drivers and caches plug into the walk as [`Collector`]s.
+
+pub mod facts;
+mod walk;
+
+pub use facts::*;
+pub use walk::{
+    last_segment, pat_ident, pat_idents, path_text, short, tokens_text, type_text, FileCx, FnScope,
+    Local, Walker,
+};
+
+use crate::config::Config;
+use crate::diagnostic::Span;
+use crate::workspace::{Package, SourceFile};
+
+/// A piece of phase 1 that looks at nodes during the walk and records facts.
+/// Every hook is called once per node; collectors never walk the tree themselves.
+pub trait Collector: Sync {
+    /// Every expression, before its children are walked.
+    fn expr<'ast>(&self, _w: &mut Walker<'ast, '_>, _e: &'ast syn::Expr) {}
+    /// Every macro invocation (expression, statement or item position).
+    fn mac<'ast>(&self, _w: &mut Walker<'ast, '_>, _m: &'ast syn::Macro) {}
+    /// Every fn, method and trait method, after its [`FnFact`] is pushed.
+    fn fn_item<'ast>(
+        &self,
+        _w: &mut Walker<'ast, '_>,
+        _attrs: &'ast [syn::Attribute],
+        _sig: &'ast syn::Signature,
+    ) {
+    }
+    /// Every item, before its children are walked.
+    fn item<'ast>(&self, _w: &mut Walker<'ast, '_>, _i: &'ast syn::Item) {}
+    /// Every `impl` block, before its items are walked.
+    fn item_impl<'ast>(&self, _w: &mut Walker<'ast, '_>, _i: &'ast syn::ItemImpl) {}
+    /// When a fn body has been walked (flush per-fn state).
+    fn fn_end<'ast>(&self, _w: &mut Walker<'ast, '_>) {}
+}
+
+/// Every collector, in the order they run.
+pub fn collectors() -> Vec<&'static dyn Collector> {
+    let mut v: Vec<&'static dyn Collector> = Vec::new();
+    v.extend_from_slice(crate::frameworks::COLLECTORS);
+    v.extend_from_slice(crate::db::COLLECTORS);
+    v.extend_from_slice(crate::cache::COLLECTORS);
+    v
+}
+
+/// Extracts the facts of one file. Never panics on the file's content: a parse failure is
+/// recorded as [`ParseError`]; a bug of ours is caught by the caller.
+pub fn extract_file(
+    config: &Config,
+    package: &Package,
+    file: &SourceFile,
+    index: usize,
+    text: &str,
+) -> FileFacts {
+    let mut facts = FileFacts {
+        file: index,
+        package: file.package,
+        lines: text.lines().count(),
+        module: file.module.clone(),
+        ..FileFacts::default()
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let ast = match syn::parse_file(text) {
+        Ok(ast) => ast,
+        Err(e) => {
+            facts.parse_error = Some(ParseError {
+                span: Span::from_pm2(e.span()),
+                message: e.to_string(),
+                internal: false,
+            });
+            return facts;
+        }
+    };
+    let arena = typed_arena::Arena::new();
+    let cx = FileCx::new(config, package, file);
+    let mut walker = Walker::new(&cx, facts, &arena);
+    walker.walk_file(&ast);
+    walker.finish()
+}

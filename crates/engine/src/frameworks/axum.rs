@@ -1,0 +1,32 @@
+//! axum (0.7/0.8), and the routers built on it: loco `Routes`, aide `ApiRouter`.
+//! `.layer`/`.route_layer` cover only the routes added before them.
+
+use super::builder::{self, Grammar};
+use crate::extract::{Collector, Walker};
+
+pub struct Axum;
+
+pub static GRAMMAR: Grammar = Grammar {
+    framework: "axum",
+    roots: &["Router", "ApiRouter", "Routes", "OpenApiRouter"],
+    route: &["route", "api_route", "api_route_with", "add"],
+    nest: &["nest", "nest_api_service"],
+    merge: &["merge"],
+    fallback: &["fallback"],
+    layer_before: &["layer", "route_layer"],
+    layer_all: &[],
+    prefix: &["prefix"],
+    services: &["route_service", "nest_service", "fallback_service"],
+};
+
+impl Collector for Axum {
+    fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        if w.cx.framework("axum") {
+            builder::on_expr(&GRAMMAR, w, e);
+        }
+    }
+
+    fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
+        builder::on_fn_end(w);
+    }
+}

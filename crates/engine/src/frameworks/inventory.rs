@@ -1,0 +1,76 @@
+//! The endpoint inventory behind `cargo tenant-audit routes`.
+
+use super::endpoints::{Endpoint, Handler};
+use super::protection::{fn_evidence, layer_evidence};
+use crate::bypass::Usage;
+use crate::index::Index;
+use serde::Serialize;
+
+/// One row of the inventory.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Route {
+    pub framework: &'static str,
+    pub methods: Vec<String>,
+    pub path: Option<String>,
+    /// Item path of the handler, or the name as written when unresolved.
+    pub handler: String,
+    pub file: String,
+    pub line: u32,
+    /// What protects it: `requires ..`, `guard ..`, `check ..()`, `layer ..`, `bypass: ..`;
+    /// None = unprotected.
+    pub protection: Option<String>,
+}
+
+pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
+    let mut out: Vec<Route> = eps
+        .iter()
+        .map(|e| {
+            let (handler, file, line, fn_ev, extent) = match &e.handler {
+                Handler::Fn(id) => {
+                    let f = index.func(*id);
+                    (
+                        f.item.clone(),
+                        index.rel(id.file).to_string(),
+                        f.span.start.line,
+                        fn_evidence(index.config, f),
+                        Some(f.extent),
+                    )
+                }
+                Handler::Unresolved { file, span, name } => (
+                    name.clone(),
+                    index.rel(*file).to_string(),
+                    span.start.line,
+                    None,
+                    None,
+                ),
+            };
+            let protection = fn_ev
+                .or_else(|| layer_evidence(index.config, e))
+                .map(|ev| ev.describe())
+                .or_else(|| {
+                    let extent = extent?;
+                    usage
+                        .bypasses
+                        .iter()
+                        .filter(|b| b.file == file && b.allows_code("TA101"))
+                        .find(|b| {
+                            b.covers_span().contains(&extent)
+                                || extent.contains(&b.covers_span())
+                                    && b.line <= extent.start.line + 1
+                        })
+                        .map(|b| format!("bypass: {}", b.reason.clone().unwrap_or_default()))
+                });
+            Route {
+                framework: e.framework,
+                methods: e.methods.clone(),
+                path: e.path.clone(),
+                handler,
+                file,
+                line,
+                protection,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler)));
+    out
+}

@@ -1,0 +1,278 @@
+//! Phase 2: the workspace index that joins facts across files — paths to fns, const names to
+//! SQL text, schema to tables.
+
+use crate::config::Config;
+use crate::extract::{FileFacts, FnFact, UseFact};
+use crate::sql::{Dialect, Schema, Tenancy};
+use crate::strings::{self, Lookup, StrSource};
+use crate::workspace::Workspace;
+use std::collections::{BTreeMap, HashMap};
+
+/// A fn by file and position in that file's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnId {
+    pub file: usize,
+    pub index: usize,
+}
+
+pub struct Index<'a> {
+    pub ws: &'a Workspace,
+    pub config: &'a Config,
+    pub files: &'a [FileFacts],
+    /// Per package: item path -> fns with that path.
+    fns: Vec<HashMap<String, Vec<FnId>>>,
+    /// Per package: fn name -> fns with that name.
+    fns_by_name: Vec<HashMap<String, Vec<FnId>>>,
+    /// Per package: const path -> value.
+    consts: Vec<HashMap<String, StrSource>>,
+    consts_by_name: Vec<HashMap<String, Vec<StrSource>>>,
+    /// Per package: what is tenant-owned.
+    pub tenancy: Vec<Tenancy>,
+    pub dialects: Vec<Dialect>,
+    /// Migrations that could not be read: (path, message).
+    pub schema_problems: Vec<(String, String)>,
+    crate_names: Vec<String>,
+}
+
+impl<'a> Index<'a> {
+    pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
+        let n = ws.packages.len();
+        let mut fns = vec![HashMap::new(); n];
+        let mut fns_by_name = vec![HashMap::new(); n];
+        let mut consts = vec![HashMap::new(); n];
+        let mut consts_by_name: Vec<HashMap<String, Vec<StrSource>>> = vec![HashMap::new(); n];
+        let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
+        for (fi, f) in files.iter().enumerate() {
+            let p = f.package;
+            for (i, func) in f.fns.iter().enumerate() {
+                if func.is_closure {
+                    continue;
+                }
+                let id = FnId { file: fi, index: i };
+                fns[p]
+                    .entry(func.item.clone())
+                    .or_insert_with(Vec::new)
+                    .push(id);
+                fns_by_name[p]
+                    .entry(func.name.clone())
+                    .or_insert_with(Vec::new)
+                    .push(id);
+            }
+            for c in &f.consts {
+                let mut path = c.module.clone();
+                path.push(c.name.clone());
+                consts[p].insert(path.join("::"), c.value.clone());
+                consts_by_name[p]
+                    .entry(c.name.clone())
+                    .or_default()
+                    .push(c.value.clone());
+            }
+            for t in &f.schema_tables {
+                schemas[p].tables.insert(t.name.clone(), t.clone());
+            }
+        }
+        let mut schema_problems = Vec::new();
+        let mut dialects = Vec::new();
+        let mut tenancy = Vec::new();
+        for (p, mut schema) in schemas.into_iter().enumerate() {
+            let dialect = dialect_for(config, &ws.packages[p]);
+            for m in ws.migrations(p, &config.tenant.schema) {
+                match std::fs::read_to_string(&m) {
+                    Ok(text) => schema.apply_migration(&text, dialect),
+                    Err(e) => schema_problems.push((ws.rel(&m), e.to_string())),
+                }
+            }
+            dialects.push(dialect);
+            tenancy.push(Tenancy {
+                columns: config.tenant.columns.clone(),
+                overrides: config
+                    .tenant
+                    .tables
+                    .clone()
+                    .into_iter()
+                    .collect::<BTreeMap<_, _>>(),
+                global_tables: config.tenant.global_tables.clone(),
+                schema,
+            });
+        }
+        let crate_names = ws
+            .packages
+            .iter()
+            .map(|p| p.name.replace('-', "_"))
+            .collect();
+        Index {
+            ws,
+            config,
+            files,
+            fns,
+            fns_by_name,
+            consts,
+            consts_by_name,
+            tenancy,
+            dialects,
+            schema_problems,
+            crate_names,
+        }
+    }
+
+    pub fn func(&self, id: FnId) -> &FnFact {
+        &self.files[id.file].fns[id.index]
+    }
+
+    /// Path of a file relative to the workspace root.
+    pub fn rel(&self, file: usize) -> &str {
+        &self.ws.files[self.files[file].file].rel
+    }
+
+    pub fn package_of(&self, file: usize) -> usize {
+        self.files[file].package
+    }
+
+    /// Candidate absolute item paths for `segments` written in `module` of `file`.
+    pub fn candidates(
+        &self,
+        file: usize,
+        module: &[String],
+        segments: &[String],
+    ) -> Vec<Vec<String>> {
+        let pkg = self.package_of(file);
+        let uses = &self.files[file].uses;
+        let mut out = Vec::new();
+        if segments.is_empty() {
+            return out;
+        }
+        let first = segments[0].as_str();
+        match first {
+            "crate" => out.push(segments[1..].to_vec()),
+            "self" => out.push(join(module, &segments[1..])),
+            "super" => {
+                let mut m = module.to_vec();
+                let mut rest = segments;
+                while rest.first().is_some_and(|s| s == "super") {
+                    m.pop();
+                    rest = &rest[1..];
+                }
+                out.push(join(&m, rest));
+            }
+            _ => {
+                if first == self.crate_names[pkg] {
+                    out.push(segments[1..].to_vec());
+                }
+                for u in uses_for(uses, module) {
+                    if u.alias == first {
+                        let base = self.candidates(file, &u.module, &u.path);
+                        for b in base {
+                            out.push(join(&b, &segments[1..]));
+                        }
+                    }
+                }
+                out.push(join(module, segments));
+                out.push(segments.to_vec());
+                for u in uses_for(uses, module) {
+                    if u.alias == "*" {
+                        for b in self.candidates(file, &u.module, &u.path) {
+                            out.push(join(&b, segments));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Resolves a fn path written in `module` of `file`: through `use`, `crate::`, `super::`,
+    /// and, failing that, a fn of that name unique in the package.
+    pub fn resolve_fn(&self, file: usize, module: &[String], segments: &[String]) -> Option<FnId> {
+        let pkg = self.package_of(file);
+        for cand in self.candidates(file, module, segments) {
+            if let Some(ids) = self.fns[pkg].get(&cand.join("::")) {
+                return ids.first().copied();
+            }
+        }
+        let name = segments.last()?;
+        let named = self.fns_by_name[pkg].get(name)?;
+        let matching: Vec<&FnId> = named
+            .iter()
+            .filter(|id| {
+                let f = self.func(**id);
+                let want = &segments[..segments.len() - 1];
+                want.iter()
+                    .all(|s| s == "crate" || s == "self" || s == "super")
+                    || f.module.ends_with(want)
+                    || f.self_ty.as_deref() == want.last().map(String::as_str)
+            })
+            .collect();
+        if matching.len() == 1 {
+            return Some(*matching[0]);
+        }
+        None
+    }
+
+    /// Resolves a string source to its possible texts.
+    pub fn resolve_str(&self, file: usize, src: &StrSource) -> strings::Resolved {
+        strings::resolve(src, &Resolver { index: self, file })
+    }
+}
+
+fn uses_for<'u>(uses: &'u [UseFact], module: &'u [String]) -> impl Iterator<Item = &'u UseFact> {
+    uses.iter().filter(move |u| u.module == module)
+}
+
+fn join(a: &[String], b: &[String]) -> Vec<String> {
+    let mut v = a.to_vec();
+    v.extend(b.iter().cloned());
+    v
+}
+
+/// The SQL dialect of a package: configured, else from its dependencies.
+pub fn dialect_for(config: &Config, pkg: &crate::workspace::Package) -> Dialect {
+    if let Some(d) = config.dialect.as_deref().and_then(Dialect::from_name) {
+        return d;
+    }
+    if pkg.plain {
+        return Dialect::Postgres;
+    }
+    if pkg.deps.contains_key("rusqlite") || pkg.dep_feature("sqlx", "sqlite") {
+        Dialect::Sqlite
+    } else if pkg.dep_feature("sqlx", "mysql")
+        || pkg.deps.contains_key("mysql")
+        || pkg.deps.contains_key("mysql_async")
+    {
+        Dialect::MySql
+    } else {
+        Dialect::Postgres
+    }
+}
+
+struct Resolver<'i, 'a> {
+    index: &'i Index<'a>,
+    file: usize,
+}
+
+impl Lookup for Resolver<'_, '_> {
+    fn constant(&self, path: &[String], module: &[String]) -> Option<&StrSource> {
+        let idx = self.index;
+        let pkg = idx.package_of(self.file);
+        for cand in idx.candidates(self.file, module, path) {
+            if let Some(v) = idx.consts[pkg].get(&cand.join("::")) {
+                return Some(v);
+            }
+        }
+        // A name unique in the crate.
+        match idx.consts_by_name[pkg].get(path.last()?) {
+            Some(v) if v.len() == 1 => Some(&v[0]),
+            _ => None,
+        }
+    }
+
+    fn file(&self, path: &str, relative_to_file: bool) -> Option<String> {
+        let idx = self.index;
+        let src = &idx.ws.files[idx.files[self.file].file];
+        let base = if relative_to_file {
+            src.abs.parent()?.to_path_buf()
+        } else {
+            idx.ws.packages[src.package].root.clone()
+        };
+        strings::read_relative(&base, path)
+    }
+}

@@ -1,0 +1,269 @@
+//! tenant-audit-engine: the analysis behind `cargo tenant-audit`.
+//!
+//! Data flows one way, in two phases, and no syntax tree outlives its file:
+//! 1. **Extract** (parallel, one file at a time): read, `syn::parse_file`, one visitor walk that
+//!    records the file's facts ([`extract`]), drop the tree.
+//! 2. **Resolve and judge**: the [`index`] joins facts across files, each rule in [`rules`] turns
+//!    them into [`diagnostic::Diagnostic`]s, the [`bypass`] pass marks what is covered, the
+//!    result is sorted and handed to a renderer in [`render`].
+
+pub mod baseline;
+pub mod bypass;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod diagnostic;
+pub mod error;
+pub mod extract;
+pub mod frameworks;
+pub mod index;
+pub mod init;
+pub mod render;
+pub mod rules;
+#[path = "sql_stub.rs"]
+pub mod sql;
+pub mod strings;
+pub mod workspace;
+
+use config::Config;
+use diagnostic::{Diagnostic, Severity, Span};
+use error::Result;
+use extract::{FileFacts, ParseError};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use workspace::{Selection, Workspace};
+
+/// What to audit and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A manifest path or a folder; empty = the current directory.
+    pub path: PathBuf,
+    pub selection: Selection,
+    pub config: Option<PathBuf>,
+    /// Report only findings in these files or folders (the whole workspace is still indexed).
+    pub only: Vec<PathBuf>,
+    /// `-D/-W/-A`: rule code -> severity (None = off), applied in order after the config.
+    pub overrides: Vec<(String, Option<Severity>)>,
+    /// Worker threads; None = rayon's default.
+    pub threads: Option<usize>,
+}
+
+/// Counts of what was audited.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub parse_errors: usize,
+    pub handlers: usize,
+    pub queries: usize,
+    pub cache_calls: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Files the tool itself failed on (exit 2).
+    #[serde(skip)]
+    pub internal_errors: usize,
+}
+
+/// The result of an audit.
+pub struct Report {
+    pub root: PathBuf,
+    pub config: Config,
+    /// Sorted by file, line, column, code.
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    pub bypasses: Vec<bypass::Bypass>,
+    pub routes: Vec<frameworks::inventory::Route>,
+}
+
+impl Report {
+    /// Findings not covered by a bypass.
+    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.bypassed())
+    }
+}
+
+/// Runs the whole audit.
+pub fn audit(opts: &Options) -> Result<Report> {
+    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    let config = match &opts.config {
+        Some(p) => Config::discover(&ws.root, Some(&config::absolute(p)))?,
+        None => Config::discover(&ws.root, None)?,
+    };
+    for (code, _) in &opts.overrides {
+        if tenant_audit_syntax::find_rule(code).is_none() {
+            return Err(error::Error::new(format!(
+                "unknown rule `{code}` (see `cargo tenant-audit rules`)"
+            )));
+        }
+    }
+    let overrides: Vec<(String, Option<Severity>)> = opts
+        .overrides
+        .iter()
+        .filter_map(|(c, s)| tenant_audit_syntax::find_rule(c).map(|r| (r.code.to_string(), *s)))
+        .collect();
+    let files = extract_all(&ws, &config, opts.threads)?;
+    Ok(judge(&ws, config, &files, &overrides, &opts.only))
+}
+
+/// Phase 1 over every file, in parallel, on threads with room for deep syntax trees.
+pub fn extract_all(
+    ws: &Workspace,
+    config: &Config,
+    threads: Option<usize>,
+) -> Result<Vec<FileFacts>> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| error::Error::new(format!("cannot start worker threads: {e}")))?;
+    Ok(pool.install(|| {
+        (0..ws.files.len())
+            .into_par_iter()
+            .map(|i| extract_one(ws, config, i))
+            .collect()
+    }))
+}
+
+fn extract_one(ws: &Workspace, config: &Config, i: usize) -> FileFacts {
+    let file = &ws.files[i];
+    let pkg = &ws.packages[file.package];
+    let failed = |message: String, internal: bool| FileFacts {
+        file: i,
+        package: file.package,
+        module: file.module.clone(),
+        parse_error: Some(ParseError {
+            span: Span::point(1, 1),
+            message,
+            internal,
+        }),
+        ..FileFacts::default()
+    };
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => return failed(format!("cannot read the file: {e}"), false),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return failed(
+                format!(
+                    "the file is not valid UTF-8 (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                false,
+            )
+        }
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract::extract_file(config, pkg, file, i, &text)
+    }));
+    // proc-macro2 keeps every parsed file's line table for the thread's lifetime: free it.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match result {
+        Ok(f) => f,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            failed(format!("internal error: {what}"), true)
+        }
+    }
+}
+
+/// Phase 2: index, rules, bypasses, sort.
+pub fn judge(
+    ws: &Workspace,
+    config: Config,
+    files: &[FileFacts],
+    overrides: &[(String, Option<Severity>)],
+    only: &[PathBuf],
+) -> Report {
+    let index = index::Index::build(ws, &config, files);
+    let endpoints = frameworks::endpoints::endpoints(&index);
+    let queries = db::judge::judge_all(&index);
+    let mut cx = rules::RuleCx {
+        index: &index,
+        endpoints: &endpoints,
+        queries: &queries,
+        overrides,
+        out: Vec::new(),
+    };
+    for rule in rules::RULES {
+        rule.check(&mut cx);
+    }
+    let usage = bypass::apply(&index, &mut cx.out);
+    for rule in rules::RULES {
+        rule.check_bypasses(&mut cx, &usage);
+    }
+    let mut diagnostics = cx.out;
+
+    // Report only what the user asked about: selected packages, given paths.
+    let selected_files: std::collections::HashSet<&str> = ws
+        .files
+        .iter()
+        .filter(|f| ws.selected.contains(&f.package))
+        .map(|f| f.rel.as_str())
+        .collect();
+    let only_rel: Vec<String> = only.iter().map(|p| rel_to_root(&ws.root, p)).collect();
+    diagnostics.retain(|d| {
+        let in_source = ws.files.iter().any(|f| f.rel == d.file);
+        let selected = !in_source || selected_files.contains(d.file.as_str());
+        let wanted = only_rel.is_empty()
+            || only_rel
+                .iter()
+                .any(|p| p.is_empty() || d.file == *p || d.file.starts_with(&format!("{p}/")));
+        selected && wanted
+    });
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
+    });
+
+    let mut summary = Summary {
+        files: files.len(),
+        parse_errors: files.iter().filter(|f| f.parse_error.is_some()).count(),
+        internal_errors: files
+            .iter()
+            .filter(|f| f.parse_error.as_ref().is_some_and(|e| e.internal))
+            .count(),
+        handlers: frameworks::endpoints::by_handler(&endpoints).len(),
+        queries: files.iter().map(|f| f.queries.len()).sum(),
+        cache_calls: files.iter().map(|f| f.caches.len()).sum(),
+        ..Summary::default()
+    };
+    for d in diagnostics.iter().filter(|d| !d.bypassed()) {
+        match d.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Note => summary.notes += 1,
+        }
+    }
+    let routes = frameworks::inventory::build(&index, &endpoints, &usage);
+    Report {
+        root: ws.root.clone(),
+        diagnostics,
+        summary,
+        bypasses: usage.bypasses,
+        routes,
+        config,
+    }
+}
+
+fn rel_to_root(root: &Path, p: &Path) -> String {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let abs = abs.canonicalize().unwrap_or(abs);
+    workspace::rel_path(root, &abs)
+        .trim_end_matches('/')
+        .to_string()
+}

@@ -1,0 +1,125 @@
+//! The terminal report: each finding with its source snippet, label and help, then a summary.
+
+use super::{offset, RenderOptions};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::Report;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut sources: HashMap<&str, Option<String>> = HashMap::new();
+    for d in report.active() {
+        let text = sources
+            .entry(d.file.as_str())
+            .or_insert_with(|| read_source(report, &d.file))
+            .clone();
+        let mut buf = String::new();
+        let diag = to_miette(d, text.as_deref());
+        let rendered = match text {
+            Some(t) => {
+                let src = NamedSource::new(&d.file, t);
+                let report = miette::Report::new(diag).with_source_code(src);
+                handler.render_report(&mut buf, report.as_ref())
+            }
+            None => handler.render_report(&mut buf, &diag),
+        };
+        if rendered.is_err() {
+            buf = format!(
+                "{}:{}:{}: {}\n",
+                d.file, d.span.start.line, d.span.start.column, d.message
+            );
+        }
+        writeln!(out, "{buf}")?;
+    }
+    summary(report, opts, out)
+}
+
+fn read_source(report: &Report, file: &str) -> Option<String> {
+    let text = std::fs::read_to_string(report.root.join(file)).ok()?;
+    Some(
+        text.strip_prefix('\u{feff}')
+            .map(String::from)
+            .unwrap_or(text),
+    )
+}
+
+fn to_miette(d: &Diagnostic, text: Option<&str>) -> MietteDiagnostic {
+    let severity = match d.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    };
+    let mut m = MietteDiagnostic::new(d.message.clone())
+        .with_code(format!("{}/{}", d.code, d.name))
+        .with_severity(severity);
+    if let Some(t) = text {
+        let start = offset(t, d.span.start.line, d.span.start.column);
+        let mut end = offset(t, d.span.end.line, d.span.end.column);
+        // Highlight one line at most: the start of a long chain is what matters.
+        if let Some(nl) = t[start..].find('\n') {
+            end = end.min(start + nl);
+        }
+        let len = end
+            .saturating_sub(start)
+            .max(1)
+            .min(t.len().saturating_sub(start));
+        m = m.with_label(LabeledSpan::new(d.label.clone(), start, len));
+    } else {
+        m = m.with_url(format!(
+            "{}:{}:{}",
+            d.file, d.span.start.line, d.span.start.column
+        ));
+    }
+    if let Some(h) = &d.help {
+        m = m.with_help(h.clone());
+    }
+    m
+}
+
+fn summary(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let bypassed = report.diagnostics.iter().filter(|d| d.bypassed()).count();
+    writeln!(
+        out,
+        "tenant-audit: {} error{}, {} warning{}, {} note{} ({} bypassed) in {} files: {} handlers, {} queries, {} cache calls",
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        s.notes,
+        plural(s.notes),
+        bypassed,
+        s.files,
+        s.handlers,
+        s.queries,
+        s.cache_calls
+    )?;
+    if s.parse_errors > 0 {
+        writeln!(
+            out,
+            "tenant-audit: {} file{} could not be read or parsed and {} not audited (see TA001)",
+            s.parse_errors,
+            plural(s.parse_errors),
+            if s.parse_errors == 1 { "was" } else { "were" }
+        )?;
+    }
+    for n in &opts.notes {
+        writeln!(out, "tenant-audit: {n}")?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

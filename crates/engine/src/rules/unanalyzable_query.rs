@@ -1,0 +1,74 @@
+use super::{Finding, Rule, RuleCx, RuleMeta};
+use crate::diagnostic::Severity;
+
+pub struct UnanalyzableQuery;
+
+static META: RuleMeta = RuleMeta {
+    code: "TA202",
+    name: "unanalyzable-query",
+    default_severity: Severity::Warning,
+    summary: "a query whose SQL cannot be resolved or parsed (format!, dynamic)",
+    docs: r#"## What it does
+Reports query sites whose SQL text cannot be known without running the code — built with
+`format!`, `push_str`, `QueryBuilder::push(variable)`, taken from a `String` parameter — or whose
+text the SQL parser rejects. The message names what was dynamic, or the parser's complaint.
+
+## Why is this bad?
+A query the tool cannot read is a query nobody has proven tenant-scoped. Dynamic SQL is also where
+injection and forgotten tenant filters hide. It is never a silent pass.
+
+## Example
+```rust
+let sql = format!("SELECT * FROM invoices ORDER BY {sort}");
+sqlx::query(&sql).fetch_all(&pool).await?;
+```
+
+## How to fix
+Use a literal or a `const` (bind values with `$n`), or `QueryBuilder` with `push_bind`. Where
+the text must be dynamic and you have checked it, bypass it with a reason, or lower the rule in
+config (`[rules] TA202 = "note"`).
+"#,
+};
+
+impl Rule for UnanalyzableQuery {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut RuleCx<'_, '_>) {
+        let mut findings = Vec::new();
+        for v in cx.queries {
+            let q = &cx.index.files[v.file].queries[v.query];
+            let (message, label) = if let Some(d) = &v.dynamic {
+                (
+                    format!(
+                        "{} query SQL cannot be resolved statically: it is built from {d}",
+                        q.driver
+                    ),
+                    format!("dynamic: {d}"),
+                )
+            } else if let Some(e) = &v.parse_error {
+                (
+                    format!("{} query SQL cannot be parsed: {e}", q.driver),
+                    format!("parser: {e}"),
+                )
+            } else {
+                continue;
+            };
+            findings.push((
+                v.file,
+                Finding {
+                    span: q.span,
+                    message,
+                    item: q.item.clone(),
+                    snippet: q.snippet.clone(),
+                    label: Some(label),
+                    help: Some("use literal SQL or a const with bound parameters so the tenant filter can be checked; or bypass with a reason".into()),
+                },
+            ));
+        }
+        for (fi, f) in findings {
+            cx.report(&META, fi, f);
+        }
+    }
+}

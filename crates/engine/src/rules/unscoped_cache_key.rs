@@ -1,0 +1,73 @@
+use super::{Finding, Rule, RuleCx, RuleMeta};
+use crate::diagnostic::Severity;
+
+pub struct UnscopedCacheKey;
+
+static META: RuleMeta = RuleMeta {
+    code: "TA301",
+    name: "unscoped-cache-key",
+    default_severity: Severity::Error,
+    summary: "a cache call whose key does not carry the tenant",
+    docs: r#"## What it does
+Finds cache calls — redis and deadpool-redis commands, `redis::cmd(..)` and pipelines, fred,
+moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, memcache, and the custom interfaces of
+`[cache] interfaces` — on receivers the code declares to be caches, and checks that each key
+carries the tenant: a tenant identifier or field (`org_id`, `ctx.org_id`), a configured key
+builder, or a key type containing a tenant type (`Cache<(OrgId, UserId), _>`). Global methods of a
+custom interface always need a bypass.
+
+## Why is this bad?
+A cache is a second database with no WHERE clause: the key is the only tenant boundary. A key
+like `user:{id}` serves one tenant's cached data to another when ids collide or are guessed.
+
+## Example
+```rust
+let profile: Option<String> = con.get(format!("user:{user_id}")).await?;
+```
+
+## How to fix
+Put the tenant in the key: `format!("org:{org_id}:user:{user_id}")`, or build keys with a
+configured key builder. A key that is global on purpose (feature flags) gets a bypass with a reason.
+"#,
+};
+
+impl Rule for UnscopedCacheKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut RuleCx<'_, '_>) {
+        let mut findings = Vec::new();
+        for (fi, f) in cx.index.files.iter().enumerate() {
+            for c in &f.caches {
+                let message = if c.global {
+                    format!(
+                        "{} `{}` is a global cache method: it needs a bypass with a reason",
+                        c.family, c.op
+                    )
+                } else if !c.scoped {
+                    format!(
+                        "{} `{}` key `{}` does not contain the tenant",
+                        c.family, c.op, c.key
+                    )
+                } else {
+                    continue;
+                };
+                findings.push((
+                    fi,
+                    Finding {
+                        span: c.span,
+                        message,
+                        item: c.item.clone(),
+                        snippet: format!("{} {}", c.op, c.key),
+                        label: Some("key without the tenant".into()),
+                        help: Some("put the tenant in the key (e.g. `format!(\"org:{org_id}:..\")`) or use a configured key builder; a deliberately global key needs `tenant_bypass!(reason = \"..\", ..)`".into()),
+                    },
+                ));
+            }
+        }
+        for (fi, f) in findings {
+            cx.report(&META, fi, f);
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! Workspace discovery: packages (from `cargo metadata --no-deps`, or the manifests when cargo is
+//! absent), their dependencies, and the Rust and SQL files to audit.
+
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use walkdir::WalkDir;
+
+/// One package of the workspace (or the pseudo-package of a plain folder).
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    /// Absolute directory of the package.
+    pub root: PathBuf,
+    /// Dependency names (renames resolved to the package name) with their enabled features.
+    pub deps: BTreeMap<String, Vec<String>>,
+    /// True for a folder without Cargo.toml: every framework and driver is assumed.
+    pub plain: bool,
+}
+
+impl Package {
+    pub fn depends_on(&self, name: &str) -> bool {
+        self.plain || self.deps.contains_key(name)
+    }
+
+    /// Does the package enable `feature` of dependency `dep`?
+    pub fn dep_feature(&self, dep: &str, feature: &str) -> bool {
+        self.deps
+            .get(dep)
+            .is_some_and(|f| f.iter().any(|x| x == feature))
+    }
+}
+
+/// A Rust source file to audit.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub abs: PathBuf,
+    /// Relative to the workspace root, `/`-separated.
+    pub rel: String,
+    pub package: usize,
+    /// Module path of the file inside its crate (`src/api/users.rs` -> `api::users`).
+    pub module: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub packages: Vec<Package>,
+    /// The packages selected for reporting (indexes into `packages`).
+    pub selected: Vec<usize>,
+    pub files: Vec<SourceFile>,
+    /// Directories that belong to no package (excluded or nested projects): skipped.
+    pub excluded: Vec<PathBuf>,
+}
+
+/// How the user chose packages.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+}
+
+impl Workspace {
+    /// Discovers the workspace at `start` (a manifest path, a folder with Cargo.toml, or a plain folder).
+    pub fn discover(start: &Path, selection: &Selection) -> Result<Workspace> {
+        let start = if start.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            start
+        };
+        if !start.exists() {
+            return Err(Error::in_file("no such file or directory", start));
+        }
+        let start = start
+            .canonicalize()
+            .map_err(|e| Error::in_file(format!("cannot open: {e}"), start))?;
+        let (dir, manifest) = if start.is_file() {
+            if start.file_name().is_some_and(|n| n == "Cargo.toml") {
+                (
+                    start.parent().unwrap_or(Path::new("/")).to_path_buf(),
+                    Some(start.clone()),
+                )
+            } else {
+                return Err(Error::in_file("expected a Cargo.toml or a folder", &start));
+            }
+        } else {
+            let m = start.join("Cargo.toml");
+            (start.clone(), m.is_file().then_some(m))
+        };
+        let mut ws = match manifest {
+            Some(m) => from_cargo(&m).or_else(|_| from_manifests(&m))?,
+            None => Workspace {
+                root: dir.clone(),
+                packages: vec![Package {
+                    name: dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "files".into()),
+                    root: dir.clone(),
+                    deps: BTreeMap::new(),
+                    plain: true,
+                }],
+                selected: vec![0],
+                files: Vec::new(),
+                excluded: Vec::new(),
+            },
+        };
+        ws.select(selection)?;
+        ws.list_files();
+        Ok(ws)
+    }
+
+    fn select(&mut self, sel: &Selection) -> Result<()> {
+        let all: Vec<usize> = (0..self.packages.len()).collect();
+        let mut chosen: Vec<usize> = if !sel.packages.is_empty() {
+            let mut v = Vec::new();
+            for name in &sel.packages {
+                match self.packages.iter().position(|p| &p.name == name) {
+                    Some(i) => v.push(i),
+                    None => {
+                        return Err(Error::new(format!(
+                            "package `{name}` is not a member of the workspace at {}",
+                            self.root.display()
+                        ))
+                        .with_help(format!(
+                            "members: {}",
+                            self.packages
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )))
+                    }
+                }
+            }
+            v
+        } else {
+            all
+        };
+        if !sel.exclude.is_empty() {
+            for name in &sel.exclude {
+                if !self.packages.iter().any(|p| &p.name == name) {
+                    return Err(Error::new(format!(
+                        "excluded package `{name}` is not a member of the workspace"
+                    )));
+                }
+            }
+            chosen.retain(|&i| !sel.exclude.contains(&self.packages[i].name));
+        }
+        self.selected = chosen;
+        Ok(())
+    }
+
+    /// Lists the `.rs` files of every package (the whole workspace is indexed; selection only
+    /// filters what is reported).
+    fn list_files(&mut self) {
+        let roots: Vec<PathBuf> = self.packages.iter().map(|p| p.root.clone()).collect();
+        let mut files = Vec::new();
+        for (pi, pkg) in self.packages.iter().enumerate() {
+            let others: Vec<&PathBuf> = roots
+                .iter()
+                .filter(|r| *r != &pkg.root && r.starts_with(&pkg.root))
+                .collect();
+            let walker = WalkDir::new(&pkg.root)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    if e.depth() == 0 {
+                        return true;
+                    }
+                    let name = e.file_name().to_string_lossy();
+                    if e.file_type().is_dir() {
+                        if name.starts_with('.') || name == "target" || name == "node_modules" {
+                            return false;
+                        }
+                        let p = e.path();
+                        if others.iter().any(|o| o.as_path() == p) {
+                            return false;
+                        }
+                        if self.excluded.iter().any(|x| x == p) {
+                            return false;
+                        }
+                        // A nested cargo project that is not a member is not ours to audit.
+                        if !pkg.plain && p.join("Cargo.toml").is_file() {
+                            return false;
+                        }
+                        if !pkg.plain
+                            && e.depth() == 1
+                            && matches!(
+                                name.as_ref(),
+                                "tests" | "benches" | "examples" | "fixtures"
+                            )
+                        {
+                            return false;
+                        }
+                    }
+                    true
+                });
+            for entry in walker.flatten() {
+                if !entry.file_type().is_file() && !entry.file_type().is_symlink() {
+                    continue;
+                }
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let rel = rel_path(&self.root, path);
+                let module = module_path(&pkg.root, path);
+                files.push(SourceFile {
+                    abs: path.to_path_buf(),
+                    rel,
+                    package: pi,
+                    module,
+                });
+            }
+        }
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        files.dedup_by(|a, b| a.rel == b.rel);
+        self.files = files;
+    }
+
+    /// SQL migration files of a package (and of the workspace root), in name order.
+    pub fn migrations(&self, package: usize, configured: &[String]) -> Vec<PathBuf> {
+        let pkg = &self.packages[package];
+        let mut dirs: Vec<PathBuf> = if configured.is_empty() {
+            vec![pkg.root.join("migrations"), self.root.join("migrations")]
+        } else {
+            configured.iter().map(|c| self.root.join(c)).collect()
+        };
+        dirs.dedup();
+        let mut out = Vec::new();
+        for d in dirs {
+            if d.is_file() {
+                out.push(d);
+                continue;
+            }
+            for e in WalkDir::new(&d).sort_by_file_name().into_iter().flatten() {
+                let p = e.path();
+                if e.file_type().is_file() && p.extension().is_some_and(|x| x == "sql") {
+                    // sqlx `*.down.sql` and diesel `down.sql` undo a migration.
+                    let name = p.file_name().unwrap_or_default().to_string_lossy();
+                    if name.ends_with(".down.sql") || name == "down.sql" {
+                        continue;
+                    }
+                    out.push(p.to_path_buf());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn rel(&self, path: &Path) -> String {
+        rel_path(&self.root, path)
+    }
+}
+
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// `src/api/users.rs` -> `["api", "users"]`; `src/lib.rs`, `src/main.rs`, `mod.rs` collapse.
+pub fn module_path(pkg_root: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(pkg_root).unwrap_or(file);
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.first().is_some_and(|p| p == "src") {
+        parts.remove(0);
+    }
+    if parts.first().is_some_and(|p| p == "bin") && parts.len() > 1 {
+        parts.remove(0);
+        parts.remove(0);
+        return parts
+            .into_iter()
+            .map(|p| p.trim_end_matches(".rs").to_string())
+            .filter(|p| p != "mod")
+            .collect();
+    }
+    if let Some(last) = parts.pop() {
+        let stem = last.trim_end_matches(".rs").to_string();
+        let crate_root = parts.is_empty() && matches!(stem.as_str(), "lib" | "main");
+        if stem != "mod" && !crate_root {
+            parts.push(stem);
+        }
+    }
+    parts
+}
+
+fn from_cargo(manifest: &Path) -> Result<Workspace> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .output()
+        .map_err(|e| Error::new(format!("cannot run cargo: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::new("cargo metadata failed"));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::new(format!("cargo metadata: {e}")))?;
+    let root = PathBuf::from(v["workspace_root"].as_str().unwrap_or("."));
+    let members: BTreeSet<&str> = v["workspace_members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
+        .unwrap_or_default();
+    let mut packages = Vec::new();
+    for p in v["packages"].as_array().into_iter().flatten() {
+        if !members.contains(p["id"].as_str().unwrap_or("")) {
+            continue;
+        }
+        let manifest_path = PathBuf::from(p["manifest_path"].as_str().unwrap_or(""));
+        let mut deps = BTreeMap::new();
+        for d in p["dependencies"].as_array().into_iter().flatten() {
+            let name = d["name"].as_str().unwrap_or("").to_string();
+            let features = d["features"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            deps.entry(name)
+                .or_insert_with(Vec::new)
+                .extend::<Vec<String>>(features);
+        }
+        packages.push(Package {
+            name: p["name"].as_str().unwrap_or("").to_string(),
+            root: manifest_path
+                .parent()
+                .unwrap_or(Path::new("/"))
+                .to_path_buf(),
+            deps,
+            plain: false,
+        });
+    }
+    packages.sort_by(|a, b| a.root.cmp(&b.root));
+    let excluded = excluded_dirs(&root);
+    Ok(Workspace {
+        root,
+        packages,
+        selected: Vec::new(),
+        files: Vec::new(),
+        excluded,
+    })
+}
+
+/// `[workspace] exclude = [..]` of the root manifest, as absolute directories.
+fn excluded_dirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(root.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    let Ok(v) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    v.get("workspace")
+        .and_then(|w| w.get("exclude"))
+        .and_then(|e| e.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str())
+                .map(|x| root.join(x))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the manifests directly (no cargo on PATH, e.g. in a pre-commit hook).
+fn from_manifests(manifest: &Path) -> Result<Workspace> {
+    let root = manifest.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let table = read_manifest(manifest)?;
+    let mut packages = Vec::new();
+    if table.contains_key("package") {
+        packages.push(package_from(&table, &root));
+    }
+    if let Some(ws) = table.get("workspace").and_then(|w| w.as_table()) {
+        for m in ws
+            .get("members")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let Some(pattern) = m.as_str() else { continue };
+            for dir in expand_member(&root, pattern) {
+                let mf = dir.join("Cargo.toml");
+                if let Ok(t) = read_manifest(&mf) {
+                    if t.contains_key("package") {
+                        packages.push(package_from(&t, &dir));
+                    }
+                }
+            }
+        }
+    }
+    packages.sort_by(|a, b| a.root.cmp(&b.root));
+    packages.dedup_by(|a, b| a.root == b.root);
+    let excluded = excluded_dirs(&root);
+    Ok(Workspace {
+        root,
+        packages,
+        selected: Vec::new(),
+        files: Vec::new(),
+        excluded,
+    })
+}
+
+fn read_manifest(path: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::in_file(format!("cannot read manifest: {e}"), path))?;
+    text.parse::<toml::Table>().map_err(|e| {
+        Error::at(
+            e.message().to_string(),
+            &path.display().to_string(),
+            &text,
+            e.span().unwrap_or(0..0),
+        )
+    })
+}
+
+fn package_from(t: &toml::Table, dir: &Path) -> Package {
+    let name = t
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("")
+        .to_string();
+    let mut deps = BTreeMap::new();
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(d) = t.get(section).and_then(|d| d.as_table()) else {
+            continue;
+        };
+        for (key, spec) in d {
+            let name = spec
+                .get("package")
+                .and_then(|p| p.as_str())
+                .unwrap_or(key)
+                .to_string();
+            let features: Vec<String> = spec
+                .get("features")
+                .and_then(|f| f.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            deps.entry(name).or_insert_with(Vec::new).extend(features);
+        }
+    }
+    Package {
+        name,
+        root: dir.to_path_buf(),
+        deps,
+        plain: false,
+    }
+}
+
+/// Expands a workspace member pattern (`crates/*`, `api`) to directories.
+fn expand_member(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    if !pattern.contains('*') && !pattern.contains('?') && !pattern.contains('[') {
+        return vec![root.join(pattern)];
+    }
+    let Ok(glob) = globset::Glob::new(pattern) else {
+        return Vec::new();
+    };
+    let m = glob.compile_matcher();
+    let depth = pattern.split('/').count();
+    let mut out: Vec<PathBuf> = WalkDir::new(root)
+        .min_depth(depth)
+        .max_depth(depth)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_dir())
+        .filter(|e| m.is_match(rel_path(root, e.path())))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths() {
+        let r = Path::new("/p");
+        assert!(module_path(r, Path::new("/p/src/lib.rs")).is_empty());
+        assert!(module_path(r, Path::new("/p/src/main.rs")).is_empty());
+        assert_eq!(module_path(r, Path::new("/p/src/api/mod.rs")), vec!["api"]);
+        assert_eq!(
+            module_path(r, Path::new("/p/src/api/users.rs")),
+            vec!["api", "users"]
+        );
+        assert!(module_path(r, Path::new("/p/src/bin/tool.rs")).is_empty());
+    }
+}
