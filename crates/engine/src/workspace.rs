@@ -76,6 +76,9 @@ impl Workspace {
         let start = start
             .canonicalize()
             .map_err(|e| Error::in_file(format!("cannot open: {e}"), start))?;
+        if start.is_file() && start.extension().is_some_and(|e| e == "rs") {
+            return Ok(single_file(&start));
+        }
         let (dir, manifest) = if start.is_file() {
             if start.file_name().is_some_and(|n| n == "Cargo.toml") {
                 (
@@ -254,6 +257,28 @@ impl Workspace {
 
     pub fn rel(&self, path: &Path) -> String {
         rel_path(&self.root, path)
+    }
+}
+
+/// One `.rs` file audited on its own (a plain package of one file, rooted at its folder).
+fn single_file(file: &Path) -> Workspace {
+    let root = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+    Workspace {
+        packages: vec![Package {
+            name: "file".into(),
+            root: root.clone(),
+            deps: BTreeMap::new(),
+            plain: true,
+        }],
+        selected: vec![0],
+        files: vec![SourceFile {
+            abs: file.to_path_buf(),
+            rel: rel_path(&root, file),
+            package: 0,
+            module: Vec::new(),
+        }],
+        excluded: Vec::new(),
+        root,
     }
 }
 

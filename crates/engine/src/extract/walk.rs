@@ -255,7 +255,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                     _ => StrSource::dynamic(format!("`{}`", short(e))),
                 }
             }
-            Expr::Macro(m) => self.macro_str_source(&m.mac, depth),
+            Expr::Macro(m) => self.macro_str_source(&m.mac),
             Expr::Path(p) if p.qself.is_none() => {
                 let segs: Vec<String> = p
                     .path
@@ -280,7 +280,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         }
     }
 
-    fn macro_str_source(&self, mac: &syn::Macro, depth: usize) -> StrSource {
+    fn macro_str_source(&self, mac: &syn::Macro) -> StrSource {
         let name = mac
             .path
             .segments
@@ -302,7 +302,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                                 syn::Lit::Str(s) => StrSource::Lit(s.value()),
                                 other => StrSource::Lit(other.to_token_stream().to_string()),
                             },
-                            syn::Expr::Macro(m) => self.macro_str_source(&m.mac, depth + 1),
+                            syn::Expr::Macro(m) => self.macro_str_source(&m.mac),
                             other => StrSource::dynamic(format!("`{}`", short(other))),
                         })
                         .collect(),

@@ -25,7 +25,8 @@
 //! INSERT into a tenant-owned table must name one of its tenant columns in its column list (or
 //! MySQL `SET` list); `INSERT .. SELECT` also needs its SELECT scoped; `ON CONFLICT .. DO UPDATE`
 //! adds nothing to check. Non-DML statements have no tables to flag (`EXPLAIN` and `PREPARE`
-//! are looked through, `DECLARE .. CURSOR FOR` is analysed).
+//! are looked through, `DECLARE .. CURSOR FOR` and `COPY (query)` are analysed; `COPY t TO`
+//! reads every row of `t`; `COPY t FROM` must list a tenant column, like INSERT).
 //!
 //! # Unqualified columns
 //!
@@ -43,9 +44,9 @@ use std::fmt;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, Ident, Insert, JoinConstraint,
-    JoinOperator, Merge, Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
-    TableObject, TableWithJoins, Update, UpdateTableFromKind, Visit, Visitor,
+    AssignmentTarget, BinaryOperator, CopySource, Delete, Expr, FromTable, Ident, Insert,
+    JoinConstraint, JoinOperator, Merge, Query, Select, SelectItem, SetExpr, Statement, TableAlias,
+    TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -258,6 +259,7 @@ impl<'t> Analyzer<'t> {
             Statement::Explain { statement, .. } | Statement::Prepare { statement, .. } => {
                 self.statement(statement)
             }
+            Statement::Copy { source, to, .. } => self.copy(source, *to),
             Statement::Declare { stmts } => {
                 for d in stmts {
                     if let Some(q) = &d.for_query {
@@ -408,23 +410,7 @@ impl<'t> Analyzer<'t> {
                         }
                     }
                 }
-                let listed = cols.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>();
-                if named.is_empty() {
-                    self.flag(
-                        &bare,
-                        format!(
-                            "INSERT into `{bare}` has no column list, so it cannot be seen to set {}",
-                            listed.join(" or ")
-                        ),
-                    );
-                } else if !cols.iter().any(|c| named.contains(c)) {
-                    self.flag(
-                        &bare,
-                        format!("INSERT does not set {}", listed.join(" or ")),
-                    );
-                } else {
-                    ok = true;
-                }
+                ok = self.check_columns(&bare, &cols, &named, "INSERT");
             }
         }
         let mut source_scoped = true;
@@ -439,6 +425,54 @@ impl<'t> Analyzer<'t> {
         Output {
             scoped: ok && source_scoped,
             columns: None,
+        }
+    }
+
+    /// A write into tenant-owned `bare` must name one of its tenant columns.
+    fn check_columns(&mut self, bare: &str, cols: &[String], named: &[String], verb: &str) -> bool {
+        let listed = cols.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>();
+        if named.is_empty() {
+            self.flag(
+                bare,
+                format!(
+                    "{verb} into `{bare}` has no column list, so it cannot be seen to set {}",
+                    listed.join(" or ")
+                ),
+            );
+            false
+        } else if !cols.iter().any(|c| named.contains(c)) {
+            self.flag(bare, format!("{verb} does not set {}", listed.join(" or ")));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// `COPY (query) TO`: the query; `COPY t TO`: every row of `t`; `COPY t FROM`: a write.
+    fn copy(&mut self, source: &CopySource, to: bool) -> Output {
+        match source {
+            CopySource::Query(q) => self.query(q),
+            CopySource::Table {
+                table_name,
+                columns,
+            } => {
+                let full = object_name(table_name);
+                let bare = bare_table_name(&full);
+                self.note_table(&bare);
+                if let Some(cols) = self.tenancy.tenant_columns(&full) {
+                    if to {
+                        self.flag(
+                            &bare,
+                            format!("COPY `{bare}` TO exports every tenant's rows"),
+                        );
+                    } else {
+                        let named: Vec<String> =
+                            columns.iter().map(|c| norm_ident(&c.value)).collect();
+                        self.check_columns(&bare, &cols, &named, "COPY .. FROM");
+                    }
+                }
+                Output::default()
+            }
         }
     }
 
@@ -627,9 +661,21 @@ impl<'t> Analyzer<'t> {
             TableFactor::Table {
                 name, alias, args, ..
             } => {
-                let full = object_name(name);
+                let mut full = object_name(name);
+                let mut alias = alias.as_ref();
+                // sqlparser reads Postgres `FROM ONLY orders` as table `only` aliased `orders`.
+                if let (Some(a), [part]) = (alias, name.0.as_slice()) {
+                    let only = part.as_ident().is_some_and(|i| {
+                        i.quote_style.is_none() && i.value.eq_ignore_ascii_case("only")
+                    });
+                    if only && !a.explicit && a.columns.is_empty() {
+                        full = a.name.value.clone();
+                        alias = None;
+                    }
+                }
+                let alias = alias.cloned();
                 if args.is_some() {
-                    scope.bindings.push(function_binding(alias, &full));
+                    scope.bindings.push(function_binding(&alias, &full));
                     return;
                 }
                 let cte = if name.0.len() == 1 {
@@ -1367,6 +1413,7 @@ mod tests {
                     &[],
                 ),
                 ("SELECT * FROM public.orders", &["orders"]),
+                ("SELECT * FROM ONLY orders WHERE org_id = $1", &[]),
                 (
                     r#"SELECT * FROM "public"."Orders" WHERE "org_id" = $1"#,
                     &[],
@@ -1747,6 +1794,14 @@ mod tests {
                     &["orders"],
                 ),
                 ("DECLARE c CURSOR FOR SELECT * FROM orders", &["orders"]),
+                (
+                    "COPY (SELECT * FROM orders WHERE org_id = $1) TO STDOUT",
+                    &[],
+                ),
+                ("COPY (SELECT * FROM orders) TO STDOUT", &["orders"]),
+                ("COPY orders TO STDOUT", &["orders"]),
+                ("COPY orders (id, org_id) FROM STDIN", &[]),
+                ("COPY plans TO STDOUT", &[]),
             ],
         );
     }
