@@ -20,7 +20,6 @@ pub mod index;
 pub mod init;
 pub mod render;
 pub mod rules;
-#[path = "sql_stub.rs"]
 pub mod sql;
 pub mod strings;
 pub mod workspace;

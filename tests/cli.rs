@@ -1,0 +1,284 @@
+//! End-to-end tests of the built binary: exit codes, command forms, config errors with their
+//! location, parse errors, output shapes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A throw-away cargo project with the given files.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: Vec<(&str, &str)> = vec![(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.8\"\n",
+    )];
+    all.extend_from_slice(files);
+    for (path, text) in all {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const LEAKY: &str = r#"use axum::{routing::get, Router};
+
+pub fn app() -> Router {
+    Router::new()
+        .route("/orgs/{org}/invoices", get(list_invoices))
+        .route("/health", get(health))
+}
+
+async fn list_invoices() -> &'static str {
+    "[]"
+}
+
+#[tenant_audit::tenant_bypass(reason = "load balancer probe, public")]
+async fn health() -> &'static str {
+    "ok"
+}
+"#;
+
+const CLEAN: &str = r#"use axum::{routing::get, Router};
+use tenant_audit::requires;
+
+pub fn app() -> Router {
+    Router::new().route("/orgs/{org}/invoices", get(list_invoices))
+}
+
+#[requires("invoices:read")]
+async fn list_invoices() -> &'static str {
+    "[]"
+}
+"#;
+
+#[test]
+fn clean_project_exits_0() {
+    let p = project(&[("src/lib.rs", CLEAN)]);
+    let o = run(&[], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("0 errors"), "{}", stdout(&o));
+}
+
+#[test]
+fn findings_exit_1_and_short_format_names_them() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "src/lib.rs:9:10: error[TA101/unprotected-handler]: handler `list_invoices` (GET /orgs/{org}/invoices) declares no permission\n"
+    );
+}
+
+#[test]
+fn works_as_cargo_subcommand_and_with_check() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for args in [&["tenant-audit", "--format", "short"][..], &["tenant-audit", "check", "--format", "short"][..], &["check", "--format=short"][..]] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("TA101"), "{args:?}");
+    }
+}
+
+#[test]
+fn manifest_path_from_elsewhere() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let manifest = p.path().join("Cargo.toml");
+    let o = run(&["--manifest-path", manifest.to_str().unwrap(), "--format", "short"], Path::new("/"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("src/lib.rs:9:10:"));
+}
+
+#[test]
+fn json_document_shape() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let o = run(&["--format", "json"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "cargo-tenant-audit");
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let f = &findings[0];
+    for key in ["code", "name", "severity", "message", "file", "line", "column", "end_line", "end_column", "item", "fingerprint", "bypassed"] {
+        assert!(f.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(f["code"], "TA101");
+    assert_eq!(f["item"], "list_invoices");
+    assert_eq!(f["bypassed"], false);
+    // The bypassed health check stays in JSON, marked.
+    assert_eq!(findings[1]["item"], "health");
+    assert_eq!(findings[1]["bypassed"], true);
+    assert_eq!(v["summary"]["handlers"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn empty_json_is_still_a_document() {
+    let p = project(&[("src/lib.rs", "pub fn nothing() {}\n")]);
+    let o = run(&["--format", "json"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn severity_flags_and_fail_on() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let o = run(&["-A", "TA101", "--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // The bypass on `health` still covers its TA101 when the rule is on; with the rule off it is unused.
+    assert!(stdout(&o).contains("TA902"), "{}", stdout(&o));
+    let o = run(&["-W", "unprotected-handler", "--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("warning[TA101"));
+    let o = run(&["-W", "TA101", "--fail-on", "warning", "--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["-D", "TA999"], p.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule `TA999`"));
+}
+
+#[test]
+fn parse_errors_are_reported_and_the_run_goes_on() {
+    let p = project(&[("src/lib.rs", LEAKY), ("src/broken.rs", "fn oops( {\n")]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("src/broken.rs:1:"), "{out}");
+    assert!(out.contains("warning[TA001/parse-error]"), "{out}");
+    assert!(out.contains("TA101"), "the rest was still audited: {out}");
+    // Alone, a parse error is a warning (exit 0) unless --strict.
+    let p = project(&[("src/lib.rs", "fn oops( {\n")]);
+    assert_eq!(run(&[], p.path()).status.code(), Some(0));
+    let o = run(&["--strict"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("could not be read or parsed"), "{}", stdout(&o));
+}
+
+#[test]
+fn config_errors_exit_2_with_file_line_column() {
+    let cases = [
+        ("[tenant]\ncolums = [\"org_id\"]\n", "tenant-audit.toml:2:1"),
+        ("[tenant]\ncolumns = \"org_id\"\n", "tenant-audit.toml:2:"),
+        ("[rules]\nTA201 = \"loud\"\n", "tenant-audit.toml:2:9"),
+        ("[[bypass]]\npath = \"src/[x\"\nreason = \"jobs\"\n", "tenant-audit.toml:2:"),
+    ];
+    for (text, place) in cases {
+        let p = project(&[("src/lib.rs", CLEAN), ("tenant-audit.toml", text)]);
+        let o = run(&[], p.path());
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert!(stderr(&o).contains(place), "{text}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn config_in_cargo_metadata_and_dot_config() {
+    let meta = "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.tenant-audit.rules]\nTA101 = \"off\"\n";
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    std::fs::write(p.path().join("Cargo.toml"), meta).unwrap();
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let p = project(&[("src/lib.rs", LEAKY), (".config/tenant-audit.toml", "[rules]\nTA101 = \"note\"\n")]);
+    let o = run(&["--format", "short"], p.path());
+    assert!(stdout(&o).contains("note[TA101"), "{}", stdout(&o));
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let o = run(&["--config", "nope.toml"], p.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = project(&[("src/lib.rs", CLEAN)]);
+    assert_eq!(run(&["--format", "xml"], p.path()).status.code(), Some(2));
+    assert_eq!(run(&["--no-such-flag"], p.path()).status.code(), Some(2));
+    assert_eq!(run(&["-p", "nope"], p.path()).status.code(), Some(2));
+    assert_eq!(run(&["--manifest-path", "/does/not/exist/Cargo.toml"], p.path()).status.code(), Some(2));
+}
+
+#[test]
+fn plain_folder_without_cargo_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("handlers.rs"), LEAKY).unwrap();
+    let o = run(&["--format", "short"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("handlers.rs:9:10:"), "{}", stdout(&o));
+}
+
+#[test]
+fn paths_filter_what_is_reported() {
+    let routes = "use axum::{routing::get, Router};\npub fn app() -> Router {\n    Router::new().route(\"/a\", get(crate::a::open)).route(\"/b\", get(crate::b::open))\n}\n";
+    let a = "pub async fn open() -> &'static str {\n    \"a\"\n}\n";
+    let p = project(&[("src/lib.rs", "mod a;\nmod b;\nmod routes;\n"), ("src/routes.rs", routes), ("src/a.rs", a), ("src/b.rs", a)]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    let o = run(&["--format", "short", "src/a.rs"], p.path());
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("src/a.rs:1:14:"), "{out}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = run(&["rules"], Path::new("."));
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for code in ["TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902"] {
+        assert!(out.contains(code), "{code}");
+    }
+    let o = run(&["explain", "untenanted-query"], Path::new("."));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("# TA201 untenanted-query"));
+    assert!(stdout(&o).contains("## How to fix"));
+    let o = run(&["explain", "TA999"], Path::new("."));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bypasses_command_lists_reason_and_use() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    let o = run(&["bypasses"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("src/lib.rs:13"), "{out}");
+    assert!(out.contains("load balancer probe, public"), "{out}");
+    assert!(out.contains("used (1)"), "{out}");
+    let o = run(&["bypasses", "--format", "json"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bypasses"][0]["used"], 1);
+    assert_eq!(v["bypasses"][0]["origin"], "attribute");
+}
+
+#[test]
+fn init_writes_a_starter_config_once() {
+    let p = project(&[("src/lib.rs", CLEAN), ("migrations/0001_init.sql", "CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);\nCREATE TABLE plans (id BIGINT PRIMARY KEY, name TEXT);\n")]);
+    let o = run(&["init"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("frameworks: axum"), "{}", stdout(&o));
+    let written = std::fs::read_to_string(p.path().join("tenant-audit.toml")).unwrap();
+    assert!(written.contains("frameworks = [\"axum\"]"), "{written}");
+    // The starter config is valid: the audit accepts it.
+    assert_eq!(run(&[], p.path()).status.code(), Some(0));
+    let o = run(&["init"], p.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--force"));
+    assert_eq!(run(&["init", "--force"], p.path()).status.code(), Some(0));
+}
