@@ -9,7 +9,12 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("binary runs")
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -89,7 +94,11 @@ fn findings_exit_1_and_short_format_names_them() {
 #[test]
 fn works_as_cargo_subcommand_and_with_check() {
     let p = project(&[("src/lib.rs", LEAKY)]);
-    for args in [&["tenant-audit", "--format", "short"][..], &["tenant-audit", "check", "--format", "short"][..], &["check", "--format=short"][..]] {
+    for args in [
+        &["tenant-audit", "--format", "short"][..],
+        &["tenant-audit", "check", "--format", "short"][..],
+        &["check", "--format=short"][..],
+    ] {
         let o = run(args, p.path());
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         assert!(stdout(&o).contains("TA101"), "{args:?}");
@@ -100,7 +109,15 @@ fn works_as_cargo_subcommand_and_with_check() {
 fn manifest_path_from_elsewhere() {
     let p = project(&[("src/lib.rs", LEAKY)]);
     let manifest = p.path().join("Cargo.toml");
-    let o = run(&["--manifest-path", manifest.to_str().unwrap(), "--format", "short"], Path::new("/"));
+    let o = run(
+        &[
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--format",
+            "short",
+        ],
+        Path::new("/"),
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("src/lib.rs:9:10:"));
 }
@@ -116,7 +133,20 @@ fn json_document_shape() {
     let findings = v["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{findings:#?}");
     let f = &findings[0];
-    for key in ["code", "name", "severity", "message", "file", "line", "column", "end_line", "end_column", "item", "fingerprint", "bypassed"] {
+    for key in [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "item",
+        "fingerprint",
+        "bypassed",
+    ] {
         assert!(f.get(key).is_some(), "missing {key}");
     }
     assert_eq!(f["code"], "TA101");
@@ -146,10 +176,16 @@ fn severity_flags_and_fail_on() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     // The bypass on `health` still covers its TA101 when the rule is on; with the rule off it is unused.
     assert!(stdout(&o).contains("TA902"), "{}", stdout(&o));
-    let o = run(&["-W", "unprotected-handler", "--format", "short"], p.path());
+    let o = run(
+        &["-W", "unprotected-handler", "--format", "short"],
+        p.path(),
+    );
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("warning[TA101"));
-    let o = run(&["-W", "TA101", "--fail-on", "warning", "--format", "short"], p.path());
+    let o = run(
+        &["-W", "TA101", "--fail-on", "warning", "--format", "short"],
+        p.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
     let o = run(&["-D", "TA999"], p.path());
     assert_eq!(o.status.code(), Some(2));
@@ -170,7 +206,11 @@ fn parse_errors_are_reported_and_the_run_goes_on() {
     assert_eq!(run(&[], p.path()).status.code(), Some(0));
     let o = run(&["--strict"], p.path());
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("could not be read or parsed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("could not be read or parsed"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -179,7 +219,10 @@ fn config_errors_exit_2_with_file_line_column() {
         ("[tenant]\ncolums = [\"org_id\"]\n", "tenant-audit.toml:2:1"),
         ("[tenant]\ncolumns = \"org_id\"\n", "tenant-audit.toml:2:"),
         ("[rules]\nTA201 = \"loud\"\n", "tenant-audit.toml:2:9"),
-        ("[[bypass]]\npath = \"src/[x\"\nreason = \"jobs\"\n", "tenant-audit.toml:2:"),
+        (
+            "[[bypass]]\npath = \"src/[x\"\nreason = \"jobs\"\n",
+            "tenant-audit.toml:2:",
+        ),
     ];
     for (text, place) in cases {
         let p = project(&[("src/lib.rs", CLEAN), ("tenant-audit.toml", text)]);
@@ -196,7 +239,10 @@ fn config_in_cargo_metadata_and_dot_config() {
     std::fs::write(p.path().join("Cargo.toml"), meta).unwrap();
     let o = run(&["--format", "short"], p.path());
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    let p = project(&[("src/lib.rs", LEAKY), (".config/tenant-audit.toml", "[rules]\nTA101 = \"note\"\n")]);
+    let p = project(&[
+        ("src/lib.rs", LEAKY),
+        (".config/tenant-audit.toml", "[rules]\nTA101 = \"note\"\n"),
+    ]);
     let o = run(&["--format", "short"], p.path());
     assert!(stdout(&o).contains("note[TA101"), "{}", stdout(&o));
     let p = project(&[("src/lib.rs", LEAKY)]);
@@ -211,7 +257,12 @@ fn usage_errors_exit_2() {
     assert_eq!(run(&["--format", "xml"], p.path()).status.code(), Some(2));
     assert_eq!(run(&["--no-such-flag"], p.path()).status.code(), Some(2));
     assert_eq!(run(&["-p", "nope"], p.path()).status.code(), Some(2));
-    assert_eq!(run(&["--manifest-path", "/does/not/exist/Cargo.toml"], p.path()).status.code(), Some(2));
+    assert_eq!(
+        run(&["--manifest-path", "/does/not/exist/Cargo.toml"], p.path())
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -220,14 +271,23 @@ fn plain_folder_without_cargo_toml() {
     std::fs::write(dir.path().join("handlers.rs"), LEAKY).unwrap();
     let o = run(&["--format", "short"], dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("handlers.rs:9:10:"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("handlers.rs:9:10:"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn paths_filter_what_is_reported() {
     let routes = "use axum::{routing::get, Router};\npub fn app() -> Router {\n    Router::new().route(\"/a\", get(crate::a::open)).route(\"/b\", get(crate::b::open))\n}\n";
     let a = "pub async fn open() -> &'static str {\n    \"a\"\n}\n";
-    let p = project(&[("src/lib.rs", "mod a;\nmod b;\nmod routes;\n"), ("src/routes.rs", routes), ("src/a.rs", a), ("src/b.rs", a)]);
+    let p = project(&[
+        ("src/lib.rs", "mod a;\nmod b;\nmod routes;\n"),
+        ("src/routes.rs", routes),
+        ("src/a.rs", a),
+        ("src/b.rs", a),
+    ]);
     let o = run(&["--format", "short"], p.path());
     assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
     let o = run(&["--format", "short", "src/a.rs"], p.path());
@@ -241,7 +301,9 @@ fn rules_and_explain() {
     let o = run(&["rules"], Path::new("."));
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    for code in ["TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902"] {
+    for code in [
+        "TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902",
+    ] {
         assert!(out.contains(code), "{code}");
     }
     let o = run(&["explain", "untenanted-query"], Path::new("."));
