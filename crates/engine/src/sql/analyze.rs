@@ -631,7 +631,7 @@ impl<'t> Analyzer<'t> {
         col: &str,
         filterable: &Option<Vec<usize>>,
     ) {
-        let can = |i: usize| filterable.as_ref().map_or(true, |f| f.contains(&i));
+        let can = |i: usize| filterable.as_ref().is_none_or(|f| f.contains(&i));
         for &r in rights {
             for &l in lefts {
                 if self.tenant_col(&scope.bindings[l], col)
@@ -751,7 +751,7 @@ impl<'t> Analyzer<'t> {
                 self.is_configured(col)
                     && b.columns
                         .as_ref()
-                        .map_or(true, |cs| cs.iter().any(|c| c == col))
+                        .is_none_or(|cs| cs.iter().any(|c| c == col))
             }
             Kind::Function => false,
         }
@@ -837,7 +837,7 @@ impl<'t> Analyzer<'t> {
         let mut in_or = vec![false; n];
         let mut ambiguous: Vec<String> = Vec::new();
         for pred in &scope.preds {
-            let can = |i: usize| pred.filterable.as_ref().map_or(true, |f| f.contains(&i));
+            let can = |i: usize| pred.filterable.as_ref().is_none_or(|f| f.contains(&i));
             for c in conjuncts(pred.expr) {
                 let mut pins = Vec::new();
                 self.conjunct(scope, c, &mut pins, &mut edges, &mut ambiguous, &can);
