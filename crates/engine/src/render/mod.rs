@@ -8,6 +8,7 @@ pub mod short;
 
 use crate::Report;
 use std::io::{self, Write};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -70,4 +71,41 @@ pub fn offset(text: &str, line: u32, column: u32) -> usize {
         off += l.len();
     }
     text.len()
+}
+
+/// The workspace root relative to the enclosing git checkout, with a trailing `/` (empty when
+/// the root is the checkout or is not in one). SARIF and GitHub annotations need paths relative
+/// to the repository, not to a workspace in a sub-folder of it. Found by looking for `.git`
+/// upward from the root: no `git` process.
+pub fn repo_prefix(root: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for dir in root.ancestors() {
+        if dir.join(".git").exists() {
+            let rel = crate::workspace::rel_path(dir, &root);
+            let rel = rel.trim_matches('/');
+            return if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            };
+        }
+    }
+    String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_prefix_of_a_sub_folder() {
+        let dir = std::env::temp_dir().join(format!("ta-prefix-{}", std::process::id()));
+        let ws = dir.join("services/api");
+        std::fs::create_dir_all(&ws).unwrap();
+        assert!(!repo_prefix(&ws).starts_with("services"));
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        assert_eq!(repo_prefix(&ws), "services/api/");
+        assert_eq!(repo_prefix(&dir), "");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
