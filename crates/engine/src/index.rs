@@ -135,6 +135,19 @@ impl<'a> Index<'a> {
         module: &[String],
         segments: &[String],
     ) -> Vec<Vec<String>> {
+        self.candidates_depth(file, module, segments, 0)
+    }
+
+    /// `use` chains can loop (`use loco_rs::prelude::*;` then `loco_rs::..` through that glob):
+    /// they are followed a few levels deep only.
+    fn candidates_depth(
+        &self,
+        file: usize,
+        module: &[String],
+        segments: &[String],
+        depth: usize,
+    ) -> Vec<Vec<String>> {
+        const MAX_USE_DEPTH: usize = 6;
         let pkg = self.package_of(file);
         let uses = &self.files[file].uses;
         let mut out = Vec::new();
@@ -159,8 +172,8 @@ impl<'a> Index<'a> {
                     out.push(segments[1..].to_vec());
                 }
                 for u in uses_for(uses, module) {
-                    if u.alias == first {
-                        let base = self.candidates(file, &u.module, &u.path);
+                    if u.alias == first && depth < MAX_USE_DEPTH {
+                        let base = self.candidates_depth(file, &u.module, &u.path, depth + 1);
                         for b in base {
                             out.push(join(&b, &segments[1..]));
                         }
@@ -169,8 +182,8 @@ impl<'a> Index<'a> {
                 out.push(join(module, segments));
                 out.push(segments.to_vec());
                 for u in uses_for(uses, module) {
-                    if u.alias == "*" {
-                        for b in self.candidates(file, &u.module, &u.path) {
+                    if u.alias == "*" && depth < MAX_USE_DEPTH {
+                        for b in self.candidates_depth(file, &u.module, &u.path, depth + 1) {
                             out.push(join(&b, segments));
                         }
                     }

@@ -1,7 +1,497 @@
 //! actix-web 4: route attributes, `App`/`Scope` services, `web::resource`, `.configure`; `.wrap` covers its container.
+//!
+//! Attribute routing: `#[get("/x")]`, `#[route("/x", method = "GET", method = "HEAD")]`,
+//! `#[routes] #[get("/a")] #[delete("/a")]`, bare or `actix_web::`-qualified, `wrap = ".."` read as
+//! a layer of that route. Rocket shares the bare `get`/`post`/.. names: see [`owner`].
+//!
+//! Builder routing: `App::new()`, `web::scope(p)`, `web::resource(p)` (and `Scope::new`,
+//! `Resource::new`) and, inside a fn taking `&mut web::ServiceConfig`, chains on that parameter.
+//! Each chain is one [`RouterFact`]; a scope's or resource's path is its prefix, `.service(..)` of a
+//! chain merges it, `.service(h)` registers an attribute-routed fn, `.configure(f)` follows `f`.
 
-use crate::extract::Collector;
+use super::builder::{self, local_router, remember, strip};
+use super::{
+    call_path, handler_ref, lit_str, method_chain, Cover, HandlerRef, RouterFact, RouterOp, Target,
+};
+use crate::diagnostic::Span;
+use crate::extract::{short, Collector, RouteAttr, Walker};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 
 pub struct Actix;
 
-impl Collector for Actix {}
+pub const FRAMEWORK: &str = "actix-web";
+
+/// HTTP methods that have a route attribute and a `web::<method>()` route builder.
+const METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
+];
+
+impl Collector for Actix {
+    fn fn_item<'ast>(
+        &self,
+        w: &mut Walker<'ast, '_>,
+        attrs: &'ast [syn::Attribute],
+        _sig: &'ast syn::Signature,
+    ) {
+        let Some(f) = w.fns.last().map(|f| f.fn_index) else {
+            return;
+        };
+        for a in attrs {
+            if owner(w, a) != Some(FRAMEWORK) {
+                continue;
+            }
+            if let Some(r) = route_attr(a) {
+                w.facts.fns[f].routes.push(r);
+            }
+        }
+    }
+
+    fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        if !w.cx.framework(FRAMEWORK) || !matches!(e, syn::Expr::MethodCall(_)) {
+            return;
+        }
+        if is_chain(w, e) {
+            build(w, e);
+        }
+    }
+
+    fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
+        builder::on_fn_end(w);
+    }
+}
+
+/// Which framework a route attribute belongs to: `actix_web::get` and `rocket::get` say so;
+/// a bare `#[get("..")]` belongs to the one the package uses, and when it uses both (or the
+/// folder is plain), to rocket if its arguments look like rocket's (`<param>`, `data = ..`,
+/// `route(GET, ..)`), else to actix-web. Never both: one attribute is one route.
+pub fn owner(w: &Walker<'_, '_>, a: &syn::Attribute) -> Option<&'static str> {
+    let segs: Vec<String> = a
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let name = segs.last()?.as_str();
+    if !(METHODS.contains(&name) || name == "route") {
+        return None;
+    }
+    let actix = w.cx.framework(FRAMEWORK);
+    let rocket = w.cx.framework(super::rocket::FRAMEWORK);
+    match segs.first().map(String::as_str) {
+        Some("actix_web") if segs.len() == 2 => actix.then_some(FRAMEWORK),
+        Some("rocket") if segs.len() == 2 => rocket.then_some(super::rocket::FRAMEWORK),
+        _ if segs.len() == 1 => match (actix, rocket) {
+            (true, false) => Some(FRAMEWORK),
+            (false, true) => Some(super::rocket::FRAMEWORK),
+            (true, true) if super::rocket::looks_like_rocket(a) => Some(super::rocket::FRAMEWORK),
+            (true, true) => Some(FRAMEWORK),
+            (false, false) => None,
+        },
+        _ => None,
+    }
+}
+
+/// Arguments of an attribute as expressions (`"/x", method = "GET"`).
+pub fn attr_args(a: &syn::Attribute) -> Vec<syn::Expr> {
+    a.parse_args_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .map(|p| p.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// `name = "value"` arguments.
+pub fn named_args(args: &[syn::Expr]) -> Vec<(String, &syn::Expr)> {
+    args.iter()
+        .filter_map(|a| match a {
+            syn::Expr::Assign(x) => crate::extract::last_segment(&x.left).map(|n| (n, &*x.right)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `#[get("/x", wrap = "Auth")]`, `#[route("/x", method = "GET", method = "HEAD")]`.
+fn route_attr(a: &syn::Attribute) -> Option<RouteAttr> {
+    let name = a.path().segments.last()?.ident.to_string();
+    let args = attr_args(a);
+    let path = args.first().and_then(lit_str);
+    let mut methods = Vec::new();
+    let mut wraps = Vec::new();
+    for (k, v) in named_args(&args) {
+        match k.as_str() {
+            "method" => {
+                if let Some(m) = lit_str(v).or_else(|| crate::extract::last_segment(v)) {
+                    methods.push(m.to_ascii_uppercase());
+                }
+            }
+            "wrap" => wraps.push(lit_str(v).unwrap_or_else(|| short(v))),
+            _ => {}
+        }
+    }
+    if name != "route" {
+        methods = vec![name.to_ascii_uppercase()];
+    }
+    if methods.is_empty() {
+        methods.push("ANY".into());
+    }
+    Some(RouteAttr {
+        framework: FRAMEWORK,
+        methods,
+        path,
+        wraps,
+    })
+}
+
+/// What a chain's base is.
+enum Base {
+    App,
+    /// `web::scope(p)`: p prefixes everything inside.
+    Scope(String),
+    /// `web::resource(p)`: the routes of one path.
+    Resource(String),
+    /// The `&mut ServiceConfig` of a `configure` fn.
+    Config,
+    /// A chain read earlier in this fn and bound by `let`.
+    Local(usize),
+}
+
+fn base_kind(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<Base> {
+    let e = strip(e);
+    if let Some(p) = call_path(e) {
+        let n = p.len();
+        let last = p[n - 1].as_str();
+        let ty = if n >= 2 { p[n - 2].as_str() } else { "" };
+        let arg = || match e {
+            syn::Expr::Call(c) => c
+                .args
+                .first()
+                .map(|a| lit_str(a).unwrap_or_else(|| format!("{{{}}}", short(a)))),
+            _ => None,
+        };
+        return match (ty, last) {
+            ("App", "new" | "default") => Some(Base::App),
+            ("Scope", "new") | ("web" | "", "scope") => arg().map(Base::Scope),
+            ("Resource", "new") | ("web" | "", "resource") => arg().map(Base::Resource),
+            _ => None,
+        };
+    }
+    if let syn::Expr::Path(p) = e {
+        if p.path.segments.len() == 1 {
+            if let Some(i) = local_router(w, e) {
+                return Some(Base::Local(i));
+            }
+            let name = p.path.segments[0].ident.to_string();
+            let l = w.local(&name)?;
+            if l.ty
+                .is_some_and(|t| crate::extract::type_text(t).contains("ServiceConfig"))
+            {
+                return Some(Base::Config);
+            }
+        }
+    }
+    None
+}
+
+const CHAIN_METHODS: &[&str] = &[
+    "service",
+    "route",
+    "to",
+    "default_service",
+    "configure",
+    "wrap",
+    "wrap_fn",
+];
+
+fn is_chain(w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
+    let (base, calls) = method_chain(e);
+    if calls.is_empty() {
+        return false;
+    }
+    let Some(kind) = base_kind(w, base) else {
+        return false;
+    };
+    calls.iter().any(|c| {
+        let m = c.method.to_string();
+        CHAIN_METHODS.contains(&m.as_str())
+            || matches!(kind, Base::Resource(_)) && METHODS.contains(&m.as_str())
+    })
+}
+
+/// Reads one chain into a router fact; returns its index.
+fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
+    let (base, calls) = method_chain(e);
+    let kind = base_kind(w, base)?;
+    let mut cur = e;
+    while let syn::Expr::MethodCall(m) = cur {
+        w.consume(cur);
+        cur = &m.receiver;
+    }
+    let mut fact = RouterFact {
+        framework: FRAMEWORK,
+        fn_index: w.fns.last().map(|f| f.fn_index),
+        span: Span::from_pm2(e.span()),
+        ..RouterFact::default()
+    };
+    // Paths of a resource's own routes (the resource path is the router's prefix).
+    let here = String::new();
+    match &kind {
+        Base::Scope(p) | Base::Resource(p) => fact.prefix = Some(p.clone()),
+        Base::Local(i) => {
+            w.facts.routers[*i].nested = true;
+            fact.ops.push(RouterOp::Merge {
+                target: Target::Chain(*i),
+            });
+        }
+        Base::App | Base::Config => {}
+    }
+    let resource = matches!(kind, Base::Resource(_));
+    for call in calls {
+        let m = call.method.to_string();
+        let args: Vec<&'ast syn::Expr> = call.args.iter().collect();
+        match (m.as_str(), args.len()) {
+            ("service", 1) => services(w, args[0], &mut fact.ops),
+            ("route", 2) => {
+                let path = lit_str(args[0]).unwrap_or_else(|| format!("{{{}}}", short(args[0])));
+                if let Some((methods, handler, layers)) = route_def(w, args[1]) {
+                    fact.ops.push(RouterOp::Route {
+                        path: Some(path),
+                        methods,
+                        handler,
+                        layers,
+                    });
+                }
+            }
+            ("route", 1) => {
+                if let Some((methods, handler, layers)) = route_def(w, args[0]) {
+                    fact.ops.push(RouterOp::Route {
+                        path: Some(here.clone()),
+                        methods,
+                        handler,
+                        layers,
+                    });
+                }
+            }
+            ("to", 1) if resource => {
+                if let Some(h) = handler_ref(w, args[0]) {
+                    fact.ops.push(RouterOp::Route {
+                        path: Some(here.clone()),
+                        methods: vec!["ANY".into()],
+                        handler: h,
+                        layers: Vec::new(),
+                    });
+                }
+            }
+            (method, 1) if resource && METHODS.contains(&method) => {
+                if let Some(h) = handler_ref(w, args[0]) {
+                    fact.ops.push(RouterOp::Route {
+                        path: Some(here.clone()),
+                        methods: vec![method.to_ascii_uppercase()],
+                        handler: h,
+                        layers: Vec::new(),
+                    });
+                }
+            }
+            ("default_service", 1) => {
+                let reg = route_def(w, args[0]).or_else(|| {
+                    handler_ref(w, strip(args[0])).map(|h| (vec!["ANY".into()], h, Vec::new()))
+                });
+                if let Some((methods, handler, layers)) = reg {
+                    fact.ops.push(RouterOp::Route {
+                        path: Some("/{tail}*".into()),
+                        methods,
+                        handler,
+                        layers,
+                    });
+                }
+            }
+            ("configure", 1) => {
+                if let syn::Expr::Path(p) = strip(args[0]) {
+                    fact.ops.push(RouterOp::Merge {
+                        target: Target::Configure {
+                            path: p
+                                .path
+                                .segments
+                                .iter()
+                                .map(|s| s.ident.to_string())
+                                .collect(),
+                            module: w.module.clone(),
+                        },
+                    });
+                } else {
+                    fact.ops.push(RouterOp::Merge {
+                        target: Target::Unknown(short(args[0])),
+                    });
+                }
+            }
+            ("wrap" | "wrap_fn", 1) => fact.ops.push(RouterOp::Layer {
+                text: short(args[0]),
+                cover: Cover::All,
+            }),
+            _ => {}
+        }
+    }
+    w.facts.routers.push(fact);
+    let idx = w.facts.routers.len() - 1;
+    remember(w, e, idx);
+    Some(idx)
+}
+
+/// The argument of `.service(..)`: an attribute-routed fn, a scope or resource chain, a fn
+/// returning one, a tuple of those, or `services![..]`.
+fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<RouterOp>) {
+    let inner = strip(e);
+    if let Some(i) = local_router(w, inner) {
+        w.facts.routers[i].nested = true;
+        ops.push(RouterOp::Merge {
+            target: Target::Chain(i),
+        });
+        return;
+    }
+    match inner {
+        syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| services(w, x, ops)),
+        syn::Expr::Macro(m)
+            if m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "services") =>
+        {
+            if let Ok(list) = m
+                .mac
+                .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            {
+                for x in list {
+                    let x = w.alloc(x);
+                    services(w, x, ops);
+                }
+            }
+        }
+        syn::Expr::MethodCall(_) => {
+            let (base, _) = method_chain(inner);
+            if base_kind(w, base).is_some() {
+                if let Some(i) = build(w, inner) {
+                    w.facts.routers[i].nested = true;
+                    ops.push(RouterOp::Merge {
+                        target: Target::Chain(i),
+                    });
+                }
+            } else if let Some(t) = fn_call(w, base) {
+                // `api::scope().wrap(auth)`: the fn's scope, under the wraps of this chain.
+                let mut fact = RouterFact {
+                    framework: FRAMEWORK,
+                    fn_index: w.fns.last().map(|f| f.fn_index),
+                    span: Span::from_pm2(inner.span()),
+                    nested: true,
+                    ..RouterFact::default()
+                };
+                fact.ops.push(RouterOp::Merge { target: t });
+                let (_, calls) = method_chain(inner);
+                for c in calls {
+                    if (c.method == "wrap" || c.method == "wrap_fn") && c.args.len() == 1 {
+                        fact.ops.push(RouterOp::Layer {
+                            text: short(&c.args[0]),
+                            cover: Cover::All,
+                        });
+                    }
+                }
+                let mut cur = inner;
+                while let syn::Expr::MethodCall(m) = cur {
+                    w.consume(cur);
+                    cur = &m.receiver;
+                }
+                w.facts.routers.push(fact);
+                ops.push(RouterOp::Merge {
+                    target: Target::Chain(w.facts.routers.len() - 1),
+                });
+            }
+        }
+        syn::Expr::Call(_) if base_kind(w, inner).is_none() => {
+            if let Some(t) = fn_call(w, inner) {
+                ops.push(RouterOp::Merge { target: t });
+            }
+        }
+        syn::Expr::Path(p) => {
+            // A local that is not a router we read (`let files = Files::new(..)`) is a service.
+            if p.path.segments.len() == 1
+                && w.local(&p.path.segments[0].ident.to_string()).is_some()
+            {
+                return;
+            }
+            if let Some(h) = handler_ref(w, inner) {
+                ops.push(RouterOp::Route {
+                    path: None,
+                    methods: Vec::new(),
+                    handler: h,
+                    layers: Vec::new(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `api::scope()`: a call of a fn (not a type's constructor such as `Files::new`).
+fn fn_call(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<Target> {
+    let path = call_path(e)?;
+    let last = path.last()?;
+    if !last.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        return None;
+    }
+    if path.len() >= 2 && path[path.len() - 2].starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(Target::Call {
+        path,
+        module: w.module.clone(),
+    })
+}
+
+type Registration = (Vec<String>, HandlerRef, Vec<String>);
+
+/// `web::get().to(h)`, `web::route().method(Method::POST).to(h)`, `web::to(h)`,
+/// `web::route().guard(guard::Get()).to(h)`.
+fn route_def<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Registration> {
+    let (base, calls) = method_chain(strip(e));
+    let syn::Expr::Call(c) = base else {
+        return None;
+    };
+    let name = crate::extract::last_segment(&c.func)?;
+    let mut methods: Vec<String> = Vec::new();
+    let mut handler = None;
+    let mut layers = Vec::new();
+    match name.as_str() {
+        m if METHODS.contains(&m) => methods.push(m.to_ascii_uppercase()),
+        "route" => {}
+        "method" => methods.extend(c.args.first().map(method_name)),
+        "to" => handler = c.args.first().and_then(|a| handler_ref(w, a)),
+        _ => return None,
+    }
+    for call in calls {
+        let Some(a) = call.args.first() else { continue };
+        match call.method.to_string().as_str() {
+            "to" => handler = handler_ref(w, a),
+            "method" => methods.push(method_name(a)),
+            "guard" => {
+                let text = short(a).to_ascii_uppercase();
+                if let Some(m) = METHODS
+                    .iter()
+                    .find(|m| text.contains(&format!("::{}(", m.to_ascii_uppercase())))
+                {
+                    methods.push(m.to_ascii_uppercase());
+                }
+            }
+            "wrap" => layers.push(short(a)),
+            _ => {}
+        }
+    }
+    if methods.is_empty() {
+        methods.push("ANY".into());
+    }
+    Some((methods, handler?, layers))
+}
+
+/// `Method::GET`, `http::Method::POST` -> `GET`.
+fn method_name(e: &syn::Expr) -> String {
+    crate::extract::last_segment(e)
+        .unwrap_or_else(|| short(e))
+        .to_ascii_uppercase()
+}

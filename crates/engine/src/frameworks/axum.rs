@@ -17,6 +17,7 @@ pub static GRAMMAR: Grammar = Grammar {
     layer_all: &[],
     prefix: &["prefix"],
     services: &["route_service", "nest_service", "fallback_service"],
+    bare_endpoint: false,
 };
 
 impl Collector for Axum {

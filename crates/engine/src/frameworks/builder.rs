@@ -30,6 +30,8 @@ pub struct Grammar {
     pub prefix: &'static [&'static str],
     /// Methods that register a service, not a handler: skipped.
     pub services: &'static [&'static str],
+    /// A route's second argument may be a handler itself, for any method (poem `.at("/", index)`).
+    pub bare_endpoint: bool,
 }
 
 impl Grammar {
@@ -44,6 +46,13 @@ impl Grammar {
 }
 
 const SCRATCH: &str = "frameworks.builder";
+
+/// Records that the chain `e` was read into router `idx` (so a `let` or the fn's tail can find it).
+pub fn remember(w: &mut Walker<'_, '_>, e: &syn::Expr, idx: usize) {
+    if let Some(seen) = w.scratch::<Seen>(SCRATCH) {
+        seen.insert(addr(e), idx);
+    }
+}
 
 /// Chains already read in this fn: expression address -> router index.
 type Seen = HashMap<usize, usize>;
@@ -91,7 +100,8 @@ pub fn on_fn_end(w: &mut Walker<'_, '_>) {
     }
 }
 
-fn strip(e: &syn::Expr) -> &syn::Expr {
+/// The expression without parentheses, `?`, `.await`, `.into()`, `.boxed()`.
+pub fn strip(e: &syn::Expr) -> &syn::Expr {
     match e {
         syn::Expr::Paren(p) => strip(&p.expr),
         syn::Expr::Group(g) => strip(&g.expr),
@@ -117,7 +127,19 @@ fn is_root_call(g: &Grammar, e: &syn::Expr) -> bool {
     })
 }
 
-fn local_router(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<usize> {
+/// `Other::new()`: a constructor of a type that is not one of this grammar's routers (another
+/// framework's router shares a method name such as `nest`).
+fn foreign_root(g: &Grammar, e: &syn::Expr) -> bool {
+    call_path(e).is_some_and(|p| {
+        p.len() >= 2
+            && matches!(p[p.len() - 1].as_str(), "new" | "default" | "with_path")
+            && p[p.len() - 2].starts_with(|c: char| c.is_ascii_uppercase())
+            && !g.roots.contains(&p[p.len() - 2].as_str())
+    })
+}
+
+/// The router a local (`let api = Router::new()..;`) was bound to, when read in this fn.
+pub fn local_router(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<usize> {
     let syn::Expr::Path(p) = strip(e) else {
         return None;
     };
@@ -144,6 +166,9 @@ fn is_router_chain(g: &Grammar, w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
                 || g.layer_all.contains(&m)
                 || g.prefix.contains(&m)
         });
+    }
+    if foreign_root(g, base) {
+        return false;
     }
     if calls
         .iter()
@@ -183,7 +208,7 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
         let args: Vec<&'ast syn::Expr> = call.args.iter().collect();
         if g.route.contains(&m.as_str()) && args.len() >= 2 {
             let path = lit_str(args[0]);
-            for (methods, handler, layers) in method_router(w, args[1]) {
+            for (methods, handler, layers) in method_router(g, w, args[1]) {
                 fact.ops.push(RouterOp::Route {
                     path: Some(
                         path.clone()
@@ -228,9 +253,7 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
     }
     w.facts.routers.push(fact);
     let idx = w.facts.routers.len() - 1;
-    if let Some(seen) = w.scratch::<Seen>(SCRATCH) {
-        seen.insert(addr(e), idx);
-    }
+    remember(w, e, idx);
     idx
 }
 
@@ -286,7 +309,11 @@ fn http_method(name: &str) -> Option<String> {
 type Registration = (Vec<String>, HandlerRef, Vec<String>);
 
 /// Reads `get(a).post(b).layer(x)` into (methods, handler, layers) triples.
-fn method_router<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Vec<Registration> {
+fn method_router<'ast>(
+    g: &Grammar,
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+) -> Vec<Registration> {
     let mut out: Vec<Registration> = Vec::new();
     let (base, calls) = method_chain(e);
     let mut links: Vec<(String, Vec<&'ast syn::Expr>)> = Vec::new();
@@ -294,14 +321,16 @@ fn method_router<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Vec<Regi
         if let Some(name) = crate::extract::last_segment(&c.func) {
             links.push((name, c.args.iter().collect()));
         }
-    } else if let Some(idx) = closure_or_path(base) {
-        let _ = idx;
+    } else if g.bare_endpoint && matches!(base, syn::Expr::Path(_) | syn::Expr::Closure(_)) {
+        if let Some(h) = handler_ref(w, base) {
+            out.push((vec!["ANY".into()], h, Vec::new()));
+        }
     }
     for c in &calls {
         links.push((c.method.to_string(), c.args.iter().collect()));
     }
     for (name, args) in links {
-        if name == "layer" || name == "route_layer" {
+        if matches!(name.as_str(), "layer" | "route_layer" | "with" | "around") {
             if let Some(a) = args.first() {
                 let text = short(*a);
                 for r in out.iter_mut() {
@@ -329,10 +358,6 @@ fn method_router<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Vec<Regi
         }
     }
     out
-}
-
-fn closure_or_path(_e: &syn::Expr) -> Option<usize> {
-    None
 }
 
 /// `MethodFilter::GET.or(MethodFilter::POST)` -> ["GET", "POST"].

@@ -37,6 +37,8 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
     };
     // Fns whose returned router is used by another router are not roots.
     let mut referenced: BTreeSet<FnId> = BTreeSet::new();
+    // Fns passed to actix `.configure(f)`: every chain in them belongs to the configuring router.
+    let mut configures: BTreeSet<FnId> = BTreeSet::new();
     for (fi, f) in index.files.iter().enumerate() {
         for r in &f.routers {
             for op in &r.ops {
@@ -47,6 +49,9 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
                 if let Target::Call { path, module } | Target::Configure { path, module } = t {
                     if let Some(id) = index.resolve_fn(fi, module, path) {
                         referenced.insert(id);
+                        if matches!(t, Target::Configure { .. }) {
+                            configures.insert(id);
+                        }
                     }
                 }
             }
@@ -57,6 +62,14 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
         for (ri, r) in f.routers.iter().enumerate() {
             if r.nested {
                 continue;
+            }
+            if let Some(fn_index) = r.fn_index {
+                if configures.contains(&FnId {
+                    file: fi,
+                    index: fn_index,
+                }) {
+                    continue;
+                }
             }
             if r.returned {
                 if let Some(fn_index) = r.fn_index {
@@ -123,35 +136,44 @@ impl Eval<'_, '_> {
                     layers,
                 } => {
                     let h = self.handler(file, handler);
-                    let (mut methods, mut path, mut layers) =
-                        (methods.clone(), path.clone(), layers.clone());
-                    // Attribute-routed handler registered by name (actix `.service(h)`, rocket `routes!`).
+                    let mut regs = vec![(methods.clone(), path.clone(), layers.clone())];
+                    // Attribute-routed handler registered by name (actix `.service(h)`, rocket
+                    // `routes!`, poem-openapi): one endpoint per route attribute, the registration's
+                    // path as its base.
                     if let Handler::Fn(id) = &h {
                         let attrs = &self.index.func(*id).routes;
-                        if path.is_none() || methods.is_empty() {
-                            if let Some(a) = attrs.first() {
-                                let base = path.clone().unwrap_or_default();
-                                path = a.path.as_ref().map(|p| {
-                                    if base.is_empty() {
-                                        p.clone()
+                        if (path.is_none() || methods.is_empty()) && !attrs.is_empty() {
+                            regs = attrs
+                                .iter()
+                                .map(|a| {
+                                    let p = match (path.as_deref(), a.path.as_deref()) {
+                                        (Some(base), Some(p)) if !base.is_empty() => {
+                                            Some(join_path(base, p))
+                                        }
+                                        (_, Some(p)) => Some(p.to_string()),
+                                        (base, None) => base.map(String::from),
+                                    };
+                                    let m = if methods.is_empty() {
+                                        a.methods.clone()
                                     } else {
-                                        join_path(&base, p)
-                                    }
-                                });
-                                if methods.is_empty() {
-                                    methods = a.methods.clone();
-                                }
-                                layers.extend(a.wraps.iter().cloned());
-                            }
+                                        methods.clone()
+                                    };
+                                    let mut l = layers.clone();
+                                    l.extend(a.wraps.iter().cloned());
+                                    (m, p, l)
+                                })
+                                .collect();
                         }
                     }
-                    eps.push(Endpoint {
-                        framework: r.framework,
-                        methods,
-                        path,
-                        handler: h,
-                        layers,
-                    });
+                    for (methods, path, layers) in regs {
+                        eps.push(Endpoint {
+                            framework: r.framework,
+                            methods,
+                            path,
+                            handler: h.clone(),
+                            layers,
+                        });
+                    }
                 }
                 RouterOp::Layer { text, cover } => match cover {
                     Cover::Before => eps.iter_mut().for_each(|e| e.layers.push(text.clone())),

@@ -99,10 +99,31 @@ impl Rule for UnprotectedHandler {
     }
 }
 
+/// `GET,HEAD /a, POST /b`: the routes of one handler, methods of the same path together.
 fn describe(eps: &[&Endpoint]) -> String {
-    let mut parts: Vec<String> = eps.iter().map(|e| e.describe()).collect();
-    parts.dedup();
-    parts.join(", ")
+    let mut by_path: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for e in eps {
+        let methods = if e.methods.is_empty() {
+            vec!["ANY".to_string()]
+        } else {
+            e.methods.clone()
+        };
+        match by_path.iter_mut().find(|(p, _)| *p == e.path) {
+            Some((_, ms)) => {
+                for m in methods {
+                    if !ms.contains(&m) {
+                        ms.push(m);
+                    }
+                }
+            }
+            None => by_path.push((e.path.clone(), methods)),
+        }
+    }
+    by_path
+        .iter()
+        .map(|(p, ms)| format!("{} {}", ms.join(","), p.as_deref().unwrap_or("?")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn help() -> String {
