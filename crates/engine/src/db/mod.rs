@@ -1,13 +1,28 @@
-//! Database layers: where queries are and what SQL or DSL chain they run. One file per driver.
+//! Database layers: where queries are and what SQL or DSL chain they run. One file per driver;
+//! what they share (receiver typing, SQL-text sniffing, the DSL filter reader) is in [`common`].
 
+pub mod common;
+pub mod diesel;
 pub mod judge;
+pub mod postgres;
+pub mod rusqlite;
+pub mod sea_orm;
+pub mod sqlx;
 
 use crate::diagnostic::Span;
 use crate::extract::Collector;
 use crate::strings::StrSource;
 
-/// The driver collectors, in the order they run.
-pub static COLLECTORS: &[&dyn Collector] = &[];
+/// The driver collectors, in the order they run. `common::Mutations` first: it records
+/// `sql.push_str(..)`-style mutations the drivers read.
+pub static COLLECTORS: &[&dyn Collector] = &[
+    &common::Mutations,
+    &sqlx::Sqlx,
+    &postgres::Postgres,
+    &rusqlite::Rusqlite,
+    &diesel::Diesel,
+    &sea_orm::SeaOrm,
+];
 
 /// One query site.
 #[derive(Debug, Clone)]
@@ -20,6 +35,9 @@ pub struct QueryFact {
     /// The code the fingerprint is computed from.
     pub snippet: String,
     pub kind: QueryKind,
+    /// The receiver is not known to be a database handle: the site only counts when its SQL
+    /// resolves (phase 2) to text that reads as SQL.
+    pub tentative: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,16 +51,31 @@ pub enum QueryKind {
 /// What a DSL chain does to which table.
 #[derive(Debug, Clone, Default)]
 pub struct DslQuery {
-    /// Table or entity name as the code names it (`invoices`, `invoice::Entity`).
+    /// Table or entity path as the code names it (`invoices`, `invoice::Entity`).
     pub table: String,
+    /// True when `table` is a sea-orm entity path, resolved to its `table_name` in phase 2.
+    pub entity: bool,
+    /// Module the chain is written in (to resolve `table` through `use`).
+    pub module: Vec<String>,
     /// `select`, `update`, `delete`, `insert`.
     pub op: String,
     /// Columns filtered with `eq`/`eq_any` on the AND path before the terminal call.
     pub filter_columns: Vec<String>,
-    /// What voids the filters (`or_filter`, `.or(..)`, `Condition::any()`), if anything.
+    /// What voided earlier filters (`or_filter`, `.or(..)`, `Condition::any()`), if anything.
     pub voided_by: Option<String>,
+    /// Columns whose filters were voided.
+    pub voided_columns: Vec<String>,
     /// Fields set by an insert (struct literal or `ActiveModel { .. }`).
     pub inserted_fields: Option<Vec<String>>,
+    /// The inserted value's struct type when its fields are not visible (resolved in phase 2).
+    pub inserted_type: Option<String>,
     /// Scoped by construction (`belonging_to`, a configured scoped fn).
     pub scoped_by: Option<String>,
+}
+
+/// A sea-orm entity module and the table it maps (`entities::invoice` -> `invoices`).
+#[derive(Debug, Clone)]
+pub struct EntityFact {
+    pub module: Vec<String>,
+    pub table: String,
 }

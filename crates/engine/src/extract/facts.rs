@@ -26,6 +26,8 @@ pub struct FileFacts {
     pub bypasses: Vec<BypassFact>,
     /// Tables declared by diesel `table!` and sea-orm entities in this file.
     pub schema_tables: Vec<crate::sql::Table>,
+    /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
+    pub entities: Vec<crate::db::EntityFact>,
 }
 
 #[derive(Debug, Clone)]

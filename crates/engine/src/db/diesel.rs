@@ -1,0 +1,265 @@
+//! diesel (and diesel-async): `table!` schemas, DSL chains ending in `load`, `get_result(s)`,
+//! `first`, `execute`.. (from `invoices`, `invoices::table`, `diesel::update(..)`,
+//! `diesel::delete(..)`, `diesel::insert_into(..)`, `X::belonging_to(..)`), and `sql_query(..)`.
+
+use super::common::{
+    self, apply_filter_calls, local_type_name, merge, push_dsl, push_sql, snake_case, sql_source,
+    struct_literal_fields, uses_driver, Evidence, Filters, DIESEL,
+};
+use super::DslQuery;
+use crate::diagnostic::Span;
+use crate::extract::{short, Collector, Walker};
+use syn::spanned::Spanned;
+
+pub struct Diesel;
+
+/// Calls that run a diesel query (`RunQueryDsl`), each taking the connection.
+const TERMINALS: &[&str] = &[
+    "load",
+    "load_iter",
+    "load_stream",
+    "get_result",
+    "get_results",
+    "first",
+    "execute",
+];
+
+/// Methods only a diesel query has (to tell `invoices.load(conn)` from other `load`s).
+const DSL_METHODS: &[&str] = &[
+    "filter",
+    "or_filter",
+    "find",
+    "select",
+    "order",
+    "order_by",
+    "then_order_by",
+    "limit",
+    "offset",
+    "inner_join",
+    "left_join",
+    "left_outer_join",
+    "into_boxed",
+    "distinct",
+    "group_by",
+    "count",
+    "set",
+    "values",
+    "on_conflict",
+    "do_update",
+    "do_nothing",
+    "returning",
+    "for_update",
+    "single_value",
+];
+
+impl Collector for Diesel {
+    fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
+        if !uses_driver(w, DIESEL) {
+            return;
+        }
+        let segs: Vec<String> = m
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let is_table =
+            segs.last().is_some_and(|s| s == "table") && (segs.len() == 1 || segs[0] == "diesel");
+        if !is_table {
+            return;
+        }
+        let mut schema = crate::sql::Schema::default();
+        schema.add_diesel_table_macro(&m.tokens);
+        w.facts
+            .schema_tables
+            .extend(std::mem::take(&mut schema.tables).into_values());
+    }
+
+    fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        if !uses_driver(w, DIESEL) {
+            return;
+        }
+        match e {
+            syn::Expr::Call(c) => {
+                let Some(path) = crate::frameworks::call_path(e) else {
+                    return;
+                };
+                if path.last().map(String::as_str) != Some("sql_query") {
+                    return;
+                }
+                let Some(arg) = c.args.first() else { return };
+                let ok = path[0] == "diesel"
+                    || w.facts.uses.iter().any(|u| {
+                        u.path.first().is_some_and(|k| k == "diesel")
+                            && (u.alias == "sql_query" || u.alias == "*")
+                    })
+                    || common::evidence(w, arg) != Evidence::No;
+                if !ok || w.cx.config.tenant.is_scoped_fn("sql_query") {
+                    return;
+                }
+                let src = sql_source(w, arg);
+                push_sql(w, DIESEL, Span::from_pm2(e.span()), short(e), src, false);
+            }
+            syn::Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if !TERMINALS.contains(&method.as_str()) || m.args.len() != 1 {
+                    return;
+                }
+                if let Some(q) = read_chain(w, e) {
+                    let (start, q) = q;
+                    push_dsl(w, DIESEL, start, short(e), q);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The table a diesel path names: `invoices::table`, `invoices::dsl::invoices`,
+/// `schema::invoices::table`, or `invoices` brought in by `use ..::dsl::*`.
+fn table_of_path(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
+    let syn::Expr::Path(p) = common::strip(e) else {
+        return None;
+    };
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let last = segs.last()?;
+    if !last
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    {
+        return None;
+    }
+    if segs.len() >= 2 && last == "table" {
+        return Some(segs[segs.len() - 2].clone());
+    }
+    if segs.len() >= 2 && segs[segs.len() - 2] == "dsl" {
+        return Some(last.clone());
+    }
+    if segs.len() == 1 {
+        if w.local(last).is_some() {
+            return None;
+        }
+        // Imported by name or through a glob of a schema / dsl module.
+        let imported = w.facts.uses.iter().any(|u| {
+            (u.alias == *last && u.module == w.module)
+                || (u.alias == "*"
+                    && u.path
+                        .iter()
+                        .any(|s| s == "dsl" || s == "schema" || s.ends_with("schema")))
+        });
+        let known = w.facts.schema_tables.iter().any(|t| t.name == *last);
+        return (imported || known || w.cx.package.plain).then(|| last.clone());
+    }
+    None
+}
+
+/// Reads a DSL chain ending in a terminal call: (where it starts, what it does).
+fn read_chain<'ast>(
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+) -> Option<(&'ast syn::Expr, DslQuery)> {
+    let ch = common::chain(w, e);
+    if ch.from_param {
+        return None;
+    }
+    let mut filters = Filters::default();
+    let mut q = DslQuery {
+        module: w.module.clone(),
+        op: "select".into(),
+        ..DslQuery::default()
+    };
+    let base = common::strip(ch.base);
+    let dsl_method = ch
+        .calls
+        .iter()
+        .any(|c| DSL_METHODS.contains(&c.method.to_string().as_str()));
+    match base {
+        syn::Expr::Path(_) => {
+            q.table = table_of_path(w, base)?;
+            let bare = matches!(base, syn::Expr::Path(p) if p.path.segments.len() == 1);
+            if bare && !dsl_method && ch.calls.len() < 2 {
+                // `x.first(conn)`: only when `x` is a known table.
+                if !w.facts.schema_tables.iter().any(|t| t.name == q.table)
+                    && !w.facts.uses.iter().any(|u| u.alias == q.table)
+                {
+                    return None;
+                }
+            }
+        }
+        syn::Expr::Call(c) => {
+            let path = crate::frameworks::call_path(base)?;
+            let name = path.last()?.as_str();
+            let diesel_path = path.len() == 1 || path[0] == "diesel";
+            match name {
+                "update" | "delete" | "insert_into" | "replace_into" | "insert_or_ignore_into"
+                    if diesel_path =>
+                {
+                    q.op = match name {
+                        "update" => "update",
+                        "delete" => "delete",
+                        _ => "insert",
+                    }
+                    .into();
+                    let target = c.args.first()?;
+                    let inner = common::chain(w, target);
+                    let t = common::strip(inner.base);
+                    q.table = table_of_path(w, t)?;
+                    merge(&mut filters, inner.pre);
+                    apply_filter_calls(w, &mut filters, &inner.calls);
+                }
+                "belonging_to" if path.len() >= 2 => {
+                    q.table = snake_case(&path[path.len() - 2]);
+                    q.scoped_by = Some("belonging_to".into());
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    merge(&mut filters, ch.pre);
+    apply_filter_calls(w, &mut filters, &ch.calls);
+    if q.op == "insert" {
+        let values = ch.calls.iter().find(|c| c.method == "values");
+        match values.and_then(|c| c.args.first()) {
+            Some(v) => {
+                if let Some((_, fields)) = struct_literal_fields(w, v) {
+                    q.inserted_fields = Some(fields);
+                } else if let Some(cols) = tuple_columns(v) {
+                    q.inserted_fields = Some(cols);
+                } else if let Some(ty) = local_type_name(w, v) {
+                    q.inserted_type = Some(ty);
+                }
+            }
+            None => {
+                if ch.calls.iter().any(|c| c.method == "default_values") {
+                    q.inserted_fields = Some(Vec::new());
+                }
+            }
+        }
+    }
+    q.filter_columns = filters.columns;
+    q.voided_columns = filters.voided;
+    q.voided_by = filters.voided_by;
+    if q.scoped_by.is_none() {
+        q.scoped_by = filters.scoped_by;
+    }
+    Some((ch.start, q))
+}
+
+/// `.values((org_id.eq(o), total.eq(t)))` or `.values(org_id.eq(o))`: the columns set.
+fn tuple_columns(e: &syn::Expr) -> Option<Vec<String>> {
+    let eq_col = |x: &syn::Expr| match common::strip(x) {
+        syn::Expr::MethodCall(m) if m.method == "eq" => common::column_of(&m.receiver),
+        _ => None,
+    };
+    match common::strip(e) {
+        syn::Expr::Tuple(t) => Some(t.elems.iter().filter_map(eq_col).collect()),
+        other => eq_col(other).map(|c| vec![c]),
+    }
+}

@@ -1,0 +1,400 @@
+//! sqlx: the query macros (`query!`, `query_as!`, `query_scalar!`, `query_file*!`, their
+//! `_unchecked` forms), the query functions (`query`, `query_as`, `query_as_with`,
+//! `query_scalar`, `raw_sql`), `QueryBuilder` with its `push`/`push_bind`/`separated` calls in
+//! the same fn, and `Executor` methods given SQL text (`pool.execute("..")`).
+
+use super::common::{self, push_sql, sql_source, uses_driver, Evidence, SQLX};
+use crate::diagnostic::Span;
+use crate::extract::{short, Collector, Walker};
+use crate::strings::StrSource;
+use std::collections::HashMap;
+use syn::spanned::Spanned;
+
+pub struct Sqlx;
+
+/// `Executor` methods that accept SQL text directly.
+pub const EXECUTOR_METHODS: &[&str] = &[
+    "execute",
+    "execute_many",
+    "fetch",
+    "fetch_all",
+    "fetch_one",
+    "fetch_optional",
+    "fetch_many",
+];
+
+const FUNCTIONS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_as_with",
+    "query_scalar",
+    "query_scalar_with",
+    "query_with",
+    "raw_sql",
+];
+
+/// Macro name -> index of its SQL (or file path) argument, and whether it names a file.
+fn macro_sql_arg(name: &str) -> Option<(usize, bool)> {
+    let base = name.strip_suffix("_unchecked").unwrap_or(name);
+    match base {
+        "query" | "query_scalar" => Some((0, false)),
+        "query_as" => Some((1, false)),
+        "query_file" | "query_file_scalar" => Some((0, true)),
+        "query_file_as" => Some((1, true)),
+        _ => None,
+    }
+}
+
+/// Is `name` (a bare path segment) imported from sqlx in this file?
+fn from_sqlx(w: &Walker<'_, '_>, name: &str) -> bool {
+    w.facts
+        .uses
+        .iter()
+        .any(|u| u.path.first().is_some_and(|k| k == "sqlx") && (u.alias == name || u.alias == "*"))
+}
+
+impl Collector for Sqlx {
+    fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
+        if !uses_driver(w, SQLX) {
+            return;
+        }
+        let segs: Vec<String> = m
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let Some(name) = segs.last() else { return };
+        let Some((idx, file)) = macro_sql_arg(name) else {
+            return;
+        };
+        if segs.len() == 1 && !from_sqlx(w, name) && !w.cx.package.plain {
+            // A bare `query!` not imported from sqlx: only when the package has no other
+            // macro of that name to mean (sqlx is a dependency, checked above).
+            if w.facts.uses.iter().any(|u| u.alias == *name) {
+                return;
+            }
+        } else if segs.len() > 1 && segs[0] != "sqlx" {
+            return;
+        }
+        let span = Span::from_pm2(m.span());
+        let snippet = short(m);
+        let args = m
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok();
+        let src = match args.and_then(|a| a.into_iter().nth(idx)) {
+            Some(arg) => {
+                let arg = w.alloc(arg);
+                if file {
+                    match crate::frameworks::lit_str(arg) {
+                        Some(path) => StrSource::File {
+                            path,
+                            relative_to_file: false,
+                        },
+                        None => StrSource::dynamic(format!("`{}`", short(arg))),
+                    }
+                } else {
+                    sql_source(w, arg)
+                }
+            }
+            None => StrSource::dynamic(format!("`{name}!` arguments that do not parse")),
+        };
+        push_sql(w, SQLX, span, snippet, src, false);
+    }
+
+    fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        if !uses_driver(w, SQLX) {
+            return;
+        }
+        match e {
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else { return };
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let Some(name) = segs.last() else { return };
+                if segs.len() >= 2
+                    && segs[segs.len() - 2] == "QueryBuilder"
+                    && matches!(name.as_str(), "new" | "with_arguments")
+                {
+                    builder_new(w, e, c);
+                    note_passed(w, &c.args, name);
+                    return;
+                }
+                note_passed(w, &c.args, name);
+                if !FUNCTIONS.contains(&name.as_str()) {
+                    return;
+                }
+                let Some(arg) = c.args.first() else { return };
+                let ok = match segs.len() {
+                    1 => {
+                        from_sqlx(w, name)
+                            || (w.cx.package.plain && common::evidence(w, arg) != Evidence::No)
+                    }
+                    _ => segs[0] == "sqlx",
+                };
+                if !ok || w.cx.config.tenant.is_scoped_fn(name) {
+                    return;
+                }
+                let src = sql_source(w, arg);
+                push_sql(w, SQLX, Span::from_pm2(e.span()), short(e), src, false);
+            }
+            syn::Expr::MethodCall(m) => {
+                note_passed(w, &m.args, &m.method.to_string());
+                if BUILDER_METHODS.contains(&m.method.to_string().as_str()) && builder_chain(w, e) {
+                    return;
+                }
+                if let Some(tentative) = common::method_site(w, m, SQLX, EXECUTOR_METHODS, true) {
+                    let src = sql_source(w, &m.args[0]);
+                    push_sql(w, SQLX, common::method_span(m), short(e), src, tentative);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
+        let Some(b) = w.take_scratch::<Builders>(SCRATCH) else {
+            return;
+        };
+        for mut qb in b.list {
+            if let Some(callee) = qb.passed {
+                qb.pieces.push(StrSource::dynamic(format!(
+                    "`{}`, passed to `{callee}(..)` which may push more SQL",
+                    qb.var.as_deref().unwrap_or("the QueryBuilder")
+                )));
+            }
+            let src = if qb.pieces.len() == 1 {
+                qb.pieces.pop().unwrap_or(StrSource::Lit(String::new()))
+            } else {
+                StrSource::Concat(qb.pieces)
+            };
+            w.facts.queries.push(super::QueryFact {
+                driver: SQLX,
+                span: qb.span,
+                item: qb.item,
+                snippet: qb.snippet,
+                kind: super::QueryKind::Sql(src),
+                tentative: false,
+            });
+        }
+    }
+}
+
+// ----- QueryBuilder --------------------------------------------------------------------------
+
+const SCRATCH: &str = "db.sqlx.query_builder";
+
+const BUILDER_METHODS: &[&str] = &[
+    "push",
+    "push_bind",
+    "push_unseparated",
+    "push_bind_unseparated",
+    "separated",
+    "push_values",
+    "push_tuples",
+    "reset",
+];
+
+#[derive(Default)]
+struct Builders {
+    list: Vec<Builder>,
+    /// Address of the `QueryBuilder::new(..)` call -> index in `list`.
+    by_addr: HashMap<usize, usize>,
+}
+
+struct Builder {
+    span: Span,
+    snippet: String,
+    item: String,
+    var: Option<String>,
+    pieces: Vec<StrSource>,
+    binds: usize,
+    passed: Option<String>,
+}
+
+fn addr(e: &syn::Expr) -> usize {
+    e as *const syn::Expr as usize
+}
+
+fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::ExprCall) {
+    if w.scratch::<Builders>(SCRATCH)
+        .is_some_and(|b| b.by_addr.contains_key(&addr(e)))
+    {
+        return;
+    }
+    let first = match c.args.first() {
+        Some(a) => sql_source(w, a),
+        None => StrSource::Lit(String::new()),
+    };
+    let item = w.current_item();
+    let qb = Builder {
+        span: Span::from_pm2(e.span()),
+        snippet: short(e),
+        item,
+        var: None,
+        pieces: vec![first],
+        binds: 0,
+        passed: None,
+    };
+    if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+        b.list.push(qb);
+        let i = b.list.len() - 1;
+        b.by_addr.insert(addr(e), i);
+    } else {
+        // Outside any fn (a const initialiser): record it right away.
+        let src = qb.pieces[0].clone();
+        push_sql(w, SQLX, qb.span, qb.snippet, src, false);
+    }
+}
+
+/// The builder an expression refers to: the `new` call itself, or a local initialised with it
+/// (or with `qb.separated(..)`).
+fn builder_of<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) -> Option<usize> {
+    if depth > 6 {
+        return None;
+    }
+    let e = common::strip(e);
+    match e {
+        syn::Expr::Call(c) => {
+            let path = crate::frameworks::call_path(e)?;
+            if path.len() >= 2 && path[path.len() - 2] == "QueryBuilder" {
+                builder_new(w, e, c);
+                w.consume(e);
+                return w
+                    .scratch::<Builders>(SCRATCH)?
+                    .by_addr
+                    .get(&addr(e))
+                    .copied();
+            }
+            None
+        }
+        syn::Expr::MethodCall(m) if m.method == "separated" => {
+            builder_of(w, &m.receiver, depth + 1)
+        }
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            let init = w.local(&name)?.init?;
+            let i = builder_of(w, init, depth + 1)?;
+            if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+                if let Some(qb) = b.list.get_mut(i) {
+                    qb.var.get_or_insert(name);
+                }
+            }
+            Some(i)
+        }
+        _ => None,
+    }
+}
+
+/// Reads `qb.push(..).push_bind(..)..` from its outermost call. True when it was a builder.
+fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
+    // Innermost first: collect the calls, consuming the inner ones.
+    let mut calls: Vec<&'ast syn::ExprMethodCall> = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            syn::Expr::MethodCall(m)
+                if BUILDER_METHODS.contains(&m.method.to_string().as_str()) =>
+            {
+                calls.push(m);
+                cur = &m.receiver;
+            }
+            syn::Expr::Paren(p) => cur = &p.expr,
+            _ => break,
+        }
+    }
+    let Some(i) = builder_of(w, cur, 0) else {
+        return false;
+    };
+    calls.reverse();
+    let dollar =
+        !(w.cx.package.dep_feature("sqlx", "sqlite") || w.cx.package.dep_feature("sqlx", "mysql"));
+    let mut pieces = Vec::new();
+    let mut binds = w
+        .scratch::<Builders>(SCRATCH)
+        .and_then(|b| b.list.get(i).map(|q| q.binds))
+        .unwrap_or(0);
+    let mut placeholder = || {
+        binds += 1;
+        if dollar {
+            format!("${binds}")
+        } else {
+            "?".to_string()
+        }
+    };
+    let mut reset = false;
+    for m in &calls {
+        if let syn::Expr::MethodCall(inner) = &*m.receiver {
+            let _ = inner;
+            w.consume(&m.receiver);
+        }
+        match m.method.to_string().as_str() {
+            "push" | "push_unseparated" => {
+                if let Some(a) = m.args.first() {
+                    let src = match sql_source(w, a) {
+                        StrSource::Dynamic(what) => {
+                            StrSource::Dynamic(format!("`{}({})` ({what})", m.method, short(a)))
+                        }
+                        other => other,
+                    };
+                    pieces.push(src);
+                }
+            }
+            "push_bind" | "push_bind_unseparated" => pieces.push(StrSource::Lit(placeholder())),
+            "push_values" | "push_tuples" => {
+                let p = placeholder();
+                pieces.push(StrSource::Lit(format!(" VALUES ({p})")));
+            }
+            "reset" => {
+                pieces.clear();
+                reset = true;
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+        if let Some(qb) = b.list.get_mut(i) {
+            if reset {
+                qb.pieces.truncate(1);
+            }
+            qb.pieces.extend(pieces);
+            qb.binds = binds;
+        }
+    }
+    true
+}
+
+/// A builder handed to another fn (`apply_filters(&mut qb, ..)`) may get SQL we cannot see.
+fn note_passed<'ast>(
+    w: &mut Walker<'ast, '_>,
+    args: &'ast syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    callee: &str,
+) {
+    if w.fns
+        .last()
+        .is_none_or(|f| !f.scratch.contains_key(SCRATCH))
+    {
+        return;
+    }
+    for a in args {
+        if let syn::Expr::Reference(r) = a {
+            if r.mutability.is_some() {
+                if let syn::Expr::Path(p) = &*r.expr {
+                    if p.path.get_ident().is_some() {
+                        if let Some(i) = builder_of(w, &r.expr, 0) {
+                            if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+                                b.list[i].passed.get_or_insert(callee.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
