@@ -180,6 +180,12 @@ fn base_kind(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<Base> {
                 return Some(Base::Local(i));
             }
             let name = p.path.segments[0].ident.to_string();
+            let inline = w
+                .scratch::<Vec<String>>(CONFIG_PARAMS)
+                .is_some_and(|v| v.contains(&name));
+            if inline {
+                return Some(Base::Config);
+            }
             let l = w.local(&name)?;
             if l.ty
                 .is_some_and(|t| crate::extract::type_text(t).contains("ServiceConfig"))
@@ -304,7 +310,14 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             ("configure", 1) => {
-                if let syn::Expr::Path(p) = strip(args[0]) {
+                if let syn::Expr::Closure(c) = strip(args[0]) {
+                    configure_closure(w, c, &mut fact.ops);
+                } else if let Some(Target::Call { path, module }) = fn_call(w, strip(args[0])) {
+                    // `.configure(auth::configure())`: a fn returning the configuring closure.
+                    fact.ops.push(RouterOp::Merge {
+                        target: Target::Configure { path, module },
+                    });
+                } else if let syn::Expr::Path(p) = strip(args[0]) {
                     fact.ops.push(RouterOp::Merge {
                         target: Target::Configure {
                             path: p
@@ -333,6 +346,50 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
     let idx = w.facts.routers.len() - 1;
     remember(w, e, idx);
     Some(idx)
+}
+
+/// Closure parameters that are a `ServiceConfig` (`.configure(|cfg| { cfg.service(..); })`).
+const CONFIG_PARAMS: &str = "frameworks.actix.config-params";
+
+/// `.configure(|cfg| { cfg.service(a).route(..); cfg.service(b); })`: the chains on the closure's
+/// parameter are read here, as part of the configuring router.
+fn configure_closure<'ast>(
+    w: &mut Walker<'ast, '_>,
+    c: &'ast syn::ExprClosure,
+    ops: &mut Vec<RouterOp>,
+) {
+    let Some(param) = c.inputs.first().and_then(crate::extract::pat_ident) else {
+        return;
+    };
+    let stmts: Vec<&'ast syn::Expr> = match &*c.body {
+        syn::Expr::Block(b) => b
+            .block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Expr(e, _) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        other => vec![other],
+    };
+    let Some(params) = w.scratch::<Vec<String>>(CONFIG_PARAMS) else {
+        return;
+    };
+    params.push(param);
+    for e in stmts {
+        if matches!(e, syn::Expr::MethodCall(_)) && is_chain(w, e) {
+            if let Some(i) = build(w, e) {
+                w.facts.routers[i].nested = true;
+                ops.push(RouterOp::Merge {
+                    target: Target::Chain(i),
+                });
+            }
+        }
+    }
+    if let Some(params) = w.scratch::<Vec<String>>(CONFIG_PARAMS) {
+        params.pop();
+    }
 }
 
 /// The argument of `.service(..)`: an attribute-routed fn, a scope or resource chain, a fn

@@ -1,0 +1,102 @@
+//! `cargo tenant-audit routes` end to end: the built binary on a fixture project.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn project(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules/unprotected-handler")
+        .join(name)
+        .join("Cargo.toml")
+}
+
+fn routes(name: &str, extra: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
+        .arg("routes")
+        .arg("--manifest-path")
+        .arg(project(name))
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.stderr.is_empty() || out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 output"),
+    )
+}
+
+/// The row of the human table for a method and path.
+fn row<'a>(table: &'a str, method: &str, path: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            cells.first() == Some(&method) && cells.get(1) == Some(&path)
+        })
+        .unwrap_or_else(|| panic!("no row `{method} {path}` in:\n{table}"))
+}
+
+#[test]
+fn human_table_lists_every_actix_route_with_its_protection() {
+    let (code, out) = routes("actix-helpdesk", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.lines().next().unwrap().starts_with("METHOD"), "{out}");
+
+    // Scope prefixes joined with attribute paths, `.configure` followed into another file.
+    let list = row(&out, "GET", "/api/orgs/{org_id}/tickets");
+    assert!(list.contains("api::tickets::list_tickets"), "{list}");
+    assert!(list.contains("src/api/tickets.rs:"), "{list}");
+    assert!(list.contains("requires tickets:read"), "{list}");
+
+    // Each kind of evidence.
+    assert!(row(&out, "DELETE", "/api/orgs/{org_id}/tickets/{id}").contains("check ensure_scope()"));
+    assert!(row(&out, "POST", "/api/orgs/{org_id}/tags").contains("guard AdminUser"));
+    assert!(row(&out, "DELETE", "/api/orgs/{org_id}/admin/purge")
+        .contains("layer from_fn(auth::require_member)"));
+    assert!(
+        row(&out, "POST", "/api/orgs/{org_id}/tickets/{id}/assign").contains("layer RequireScope")
+    );
+    assert!(row(&out, "GET", "/healthz").contains("bypass: public liveness probe"));
+
+    // What declares nothing.
+    for (m, p) in [
+        ("GET", "/api/orgs/{org_id}/search"),
+        ("GET", "/api/orgs/{org_id}/tickets/{id}"),
+        ("HEAD", "/api/orgs/{org_id}/tickets/{id}"),
+        ("POST,PUT", "/api/orgs/{org_id}/tickets/{id}/close"),
+        ("ANY", "/api/orgs/{org_id}/tags/{tag}"),
+    ] {
+        assert!(row(&out, m, p).ends_with("UNPROTECTED"), "{m} {p}:\n{out}");
+    }
+    assert!(out.contains("17 route(s), 8 unprotected"), "{out}");
+}
+
+#[test]
+fn json_inventory_has_one_object_per_route() {
+    let (code, out) = routes("rocket-invoices", &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    let routes = v["routes"].as_array().expect("a routes array");
+    assert_eq!(routes.len(), 8, "{out}");
+    let find = |path: &str, method: &str| {
+        routes
+            .iter()
+            .find(|r| r["path"] == path && r["methods"][0] == method)
+            .unwrap_or_else(|| panic!("no {method} {path} in {out}"))
+    };
+    // `mount("/api", routes![..])` joined with the attribute's path.
+    let show = find("/api/orgs/<org>/invoices/<id>", "GET");
+    assert_eq!(show["handler"], "invoices::show");
+    assert_eq!(show["file"], "src/invoices.rs");
+    assert!(show["protection"].is_null(), "{show}");
+    let create = find("/api/orgs/<org>/invoices", "POST");
+    assert_eq!(create["protection"], "guard AdminUser");
+    // A fn returning `routes![..]`, mounted under /admin.
+    assert_eq!(find("/admin/stats", "GET")["framework"], "rocket");
+}
