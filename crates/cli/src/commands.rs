@@ -110,7 +110,14 @@ fn check(a: CheckArgs) -> Result<i32> {
     }
     if let Some(path) = &a.baseline {
         let baseline = Baseline::read(path)?;
-        let fixed = baseline.filter(&mut report.diagnostics);
+        // With PATHS or --changed-since, entries elsewhere are out of sight, not fixed.
+        let scope: Vec<String> = opts.only.iter().map(|p| rel_to(&report.root, p)).collect();
+        let fixed = baseline.filter_scoped(&mut report.diagnostics, |e| {
+            scope.is_empty()
+                || scope
+                    .iter()
+                    .any(|p| p.is_empty() || e.file == *p || e.file.starts_with(&format!("{p}/")))
+        });
         recount(&mut report);
         notes.push(format!(
             "baseline {}: {} recorded finding(s) no longer occur{}",
@@ -124,6 +131,16 @@ fn check(a: CheckArgs) -> Result<i32> {
         ));
     }
 
+    // The notes (baseline, changed files) are in the human summary; without a human report on
+    // stdout they go to stderr, so `--format json --baseline F` still says what was fixed.
+    let human_on_stdout = outs
+        .iter()
+        .any(|o| o.format == Format::Human && o.file.is_none());
+    if !human_on_stdout {
+        for n in &notes {
+            eprintln!("tenant-audit: {n}");
+        }
+    }
     let color =
         !a.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let ropts = RenderOptions {
@@ -187,6 +204,25 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 
 fn io_err(e: std::io::Error) -> Error {
     Error::new(format!("cannot write output: {e}"))
+}
+
+/// A PATHS argument as a path relative to the workspace root (`/`-separated, no trailing `/`).
+fn rel_to(root: &Path, p: &Path) -> String {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    abs.strip_prefix(&root)
+        .unwrap_or(&abs)
+        .to_string_lossy()
+        .replace('\\', "/")
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// Files changed since a git ref, relative to the current directory.

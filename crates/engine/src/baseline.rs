@@ -71,25 +71,141 @@ impl Baseline {
         })
     }
 
-    /// Marks the findings the baseline already knows as known; returns how many recorded
-    /// findings no longer occur (fixed).
+    /// Drops the findings the baseline already knows (bypassed ones stay, they are not
+    /// counted); returns how many recorded findings no longer occur (fixed).
     pub fn filter(&self, diags: &mut Vec<Diagnostic>) -> usize {
-        let mut left: BTreeMap<&str, usize> = BTreeMap::new();
+        self.filter_scoped(diags, |_| true)
+    }
+
+    /// Like [`filter`](Self::filter), but counts as fixed only the recorded entries that are
+    /// `in_scope`: a run restricted to some paths says nothing about findings elsewhere.
+    pub fn filter_scoped(
+        &self,
+        diags: &mut Vec<Diagnostic>,
+        in_scope: impl Fn(&Entry) -> bool,
+    ) -> usize {
+        let mut left: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
         for e in &self.findings {
-            *left.entry(e.fingerprint.as_str()).or_default() += e.count;
+            let slot = left.entry(e.fingerprint.as_str()).or_insert((0, false));
+            slot.0 += e.count;
+            slot.1 |= in_scope(e);
         }
         diags.retain(|d| {
             if d.bypassed() {
                 return true;
             }
             match left.get_mut(d.fingerprint.as_str()) {
-                Some(n) if *n > 0 => {
+                Some((n, _)) if *n > 0 => {
                     *n -= 1;
                     false
                 }
                 _ => true,
             }
         });
-        left.values().sum()
+        left.values()
+            .filter(|(_, scoped)| *scoped)
+            .map(|(n, _)| n)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{fingerprint, Severity, Span, Suppression};
+
+    fn diag(code: &'static str, file: &str, item: &str, snippet: &str, line: u32) -> Diagnostic {
+        Diagnostic {
+            code,
+            name: "rule",
+            severity: Severity::Error,
+            message: format!("{code} in {item}"),
+            file: file.into(),
+            span: Span::point(line, 1),
+            label: None,
+            help: None,
+            item: item.into(),
+            fingerprint: fingerprint(code, file, item, snippet),
+            snippet: snippet.into(),
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn identical_findings_are_counted() {
+        let q = "sqlx::query(\"SELECT * FROM invoices\")";
+        let two = [
+            diag("TA201", "src/a.rs", "a::f", q, 3),
+            diag("TA201", "src/a.rs", "a::f", q, 9),
+        ];
+        let b = Baseline::from_findings(two.iter());
+        assert_eq!(b.findings.len(), 1);
+        assert_eq!(b.findings[0].count, 2);
+
+        // Both still there: nothing new, nothing fixed.
+        let mut now = two.to_vec();
+        assert_eq!(b.filter(&mut now), 0);
+        assert!(now.is_empty());
+
+        // A third copy is new.
+        let mut now = vec![
+            two[0].clone(),
+            two[1].clone(),
+            diag("TA201", "src/a.rs", "a::f", q, 12),
+        ];
+        assert_eq!(b.filter(&mut now), 0);
+        assert_eq!(now.len(), 1);
+
+        // One of the two fixed.
+        let mut now = vec![two[0].clone()];
+        assert_eq!(b.filter(&mut now), 1);
+        assert!(now.is_empty());
+    }
+
+    #[test]
+    fn line_numbers_do_not_matter_and_bypassed_findings_stay() {
+        let d = diag("TA101", "src/a.rs", "a::h", "a::h GET /x", 3);
+        let b = Baseline::from_findings([d.clone()].iter());
+        let mut moved = diag("TA101", "src/a.rs", "a::h", "a::h GET /x", 40);
+        let mut bypassed = diag("TA101", "src/a.rs", "a::g", "a::g GET /y", 50);
+        bypassed.suppressed = Some(Suppression {
+            reason: "public".into(),
+            at: "src/a.rs:49".into(),
+        });
+        let mut now = vec![moved.clone(), bypassed.clone()];
+        assert_eq!(b.filter(&mut now), 0);
+        assert_eq!(now, vec![bypassed]);
+        moved.snippet = "a::h GET /z".into();
+        assert_ne!(
+            fingerprint("TA101", "src/a.rs", "a::h", &moved.snippet),
+            d.fingerprint
+        );
+    }
+
+    #[test]
+    fn fixed_entries_out_of_scope_are_not_counted() {
+        let a = diag("TA101", "src/a.rs", "a::h", "a::h GET /a", 3);
+        let b_ = diag("TA101", "src/b.rs", "b::h", "b::h GET /b", 3);
+        let base = Baseline::from_findings([a.clone(), b_].iter());
+        // A run on src/a.rs only: b's entry is not reported fixed.
+        let mut now = vec![a];
+        assert_eq!(base.filter_scoped(&mut now, |e| e.file == "src/a.rs"), 0);
+        let mut now = vec![];
+        assert_eq!(base.filter_scoped(&mut now, |e| e.file == "src/a.rs"), 1);
+        assert_eq!(base.filter(&mut vec![]), 2);
+    }
+
+    #[test]
+    fn round_trip_and_readable_errors() {
+        let d = diag("TA101", "src/a.rs", "a::h", "a::h GET /a", 3);
+        let b = Baseline::from_findings([d].iter());
+        let dir = std::env::temp_dir().join(format!("ta-baseline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("baseline.json");
+        b.write(&p).unwrap();
+        assert_eq!(Baseline::read(&p).unwrap(), b);
+        std::fs::write(&p, "{\"version\": 1}").unwrap();
+        assert!(Baseline::read(&p).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
