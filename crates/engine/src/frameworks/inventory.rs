@@ -71,6 +71,27 @@ pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
             }
         })
         .collect();
-    out.sort_by(|a, b| (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler)));
-    out
+    out.sort_by(|a, b| (&a.path, &a.handler, &a.methods).cmp(&(&b.path, &b.handler, &b.methods)));
+    // One row per path and handler: `#[routes] #[get("/a")] #[head("/a")]` is `GET,HEAD /a`.
+    let mut merged: Vec<Route> = Vec::with_capacity(out.len());
+    for r in out {
+        match merged.last_mut() {
+            Some(last)
+                if last.path == r.path
+                    && last.handler == r.handler
+                    && last.file == r.file
+                    && last.protection == r.protection =>
+            {
+                for m in r.methods {
+                    if !last.methods.contains(&m) {
+                        last.methods.push(m);
+                    }
+                }
+            }
+            _ => merged.push(r),
+        }
+    }
+    merged
+        .sort_by(|a, b| (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler)));
+    merged
 }

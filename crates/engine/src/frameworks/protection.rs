@@ -19,7 +19,8 @@ impl Evidence {
             Evidence::Requires(s) => format!("requires {}", s.join(", ")),
             Evidence::Guard(t) => format!("guard {t}"),
             Evidence::Check(c) => format!("check {c}()"),
-            Evidence::Layer(l) => format!("layer {l}"),
+            // `from_fn_with_state(state, auth,)`: the trailing comma of a multi-line call.
+            Evidence::Layer(l) => format!("layer {}", l.replace(",)", ")")),
         }
     }
 }
