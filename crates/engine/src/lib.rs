@@ -232,7 +232,7 @@ pub fn judge(
             .count(),
         handlers: frameworks::endpoints::by_handler(&endpoints).len(),
         queries: files.iter().map(|f| f.queries.len()).sum(),
-        cache_calls: files.iter().map(|f| f.caches.len()).sum(),
+        cache_calls: cache::count(&index),
         ..Summary::default()
     };
     for d in diagnostics.iter().filter(|d| !d.bypassed()) {

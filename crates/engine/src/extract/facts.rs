@@ -23,6 +23,8 @@ pub struct FileFacts {
     pub uses: Vec<UseFact>,
     pub enums: Vec<EnumFact>,
     pub structs: Vec<StructFact>,
+    /// Statics with their declared types (`static`, `lazy_static!`), for receiver typing.
+    pub statics: Vec<StaticFact>,
     pub bypasses: Vec<BypassFact>,
     /// Tables declared by diesel `table!` and sea-orm entities in this file.
     pub schema_tables: Vec<crate::sql::Table>,
@@ -131,6 +133,14 @@ pub struct StructFact {
     pub module: Vec<String>,
     /// Field name (or index) and type as written.
     pub fields: Vec<(String, String)>,
+}
+
+/// A static and its declared type as written (`Lazy<Cache<String,Plan>>`).
+#[derive(Debug, Clone)]
+pub struct StaticFact {
+    pub name: String,
+    pub module: Vec<String>,
+    pub ty: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,33 +38,38 @@ impl Rule for UnscopedCacheKey {
 
     fn check(&self, cx: &mut RuleCx<'_, '_>) {
         let mut findings = Vec::new();
-        for (fi, f) in cx.index.files.iter().enumerate() {
-            for c in &f.caches {
-                let message = if c.global {
+        for (fi, c) in crate::cache::resolve(cx.index) {
+            let message = if c.global {
+                c.note.clone().unwrap_or_else(|| {
                     format!(
                         "{} `{}` is a global cache method: it needs a bypass with a reason",
                         c.family, c.op
                     )
-                } else if !c.scoped {
-                    format!(
-                        "{} `{}` key `{}` does not contain the tenant",
-                        c.family, c.op, c.key
-                    )
-                } else {
-                    continue;
-                };
-                findings.push((
-                    fi,
-                    Finding {
-                        span: c.span,
-                        message,
-                        item: c.item.clone(),
-                        snippet: format!("{} {}", c.op, c.key),
-                        label: Some("key without the tenant".into()),
-                        help: Some("put the tenant in the key (e.g. `format!(\"org:{org_id}:..\")`) or use a configured key builder; a deliberately global key needs `tenant_bypass!(reason = \"..\", ..)`".into()),
-                    },
-                ));
-            }
+                })
+            } else if !c.scoped {
+                format!(
+                    "{} `{}` key `{}` does not contain the tenant",
+                    c.family, c.op, c.key
+                )
+            } else {
+                continue;
+            };
+            let label = if c.global {
+                "global cache call"
+            } else {
+                "key without the tenant"
+            };
+            findings.push((
+                fi,
+                Finding {
+                    span: c.span,
+                    message,
+                    item: c.item.clone(),
+                    snippet: format!("{} {}", c.op, c.key),
+                    label: Some(label.into()),
+                    help: Some("put the tenant in the key (e.g. `format!(\"org:{org_id}:..\")`) or use a configured key builder; a deliberately global key needs `tenant_bypass!(reason = \"..\", ..)`".into()),
+                },
+            ));
         }
         for (fi, f) in findings {
             cx.report(&META, fi, f);

@@ -1,0 +1,213 @@
+//! The one cache collector: types the receiver of every method call some family takes a key
+//! with, records statics and fn generics for receiver typing, and forwards every hook to the
+//! families for their own source forms.
+
+use super::types::{self, Desc, Env, Generics};
+use super::{key, CacheFact, Pending, FAMILIES};
+use crate::diagnostic::Span;
+use crate::extract::{type_text, Collector, StaticFact, Walker};
+use syn::spanned::Spanned;
+
+pub struct CacheCalls;
+
+const GENERICS: &str = "cache.generics";
+
+impl Collector for CacheCalls {
+    fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        for f in FAMILIES {
+            f.expr(w, e);
+        }
+        if let syn::Expr::MethodCall(m) = e {
+            on_method(w, e, m);
+        }
+    }
+
+    fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
+        if m.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "lazy_static")
+        {
+            lazy_statics(w, m);
+        }
+        for f in FAMILIES {
+            f.mac(w, m);
+        }
+    }
+
+    fn fn_item<'ast>(
+        &self,
+        w: &mut Walker<'ast, '_>,
+        attrs: &'ast [syn::Attribute],
+        sig: &'ast syn::Signature,
+    ) {
+        let g = generics(&sig.generics);
+        if !g.is_empty() {
+            if let Some(s) = w.scratch::<Generics>(GENERICS) {
+                *s = g;
+            }
+        }
+        for f in FAMILIES {
+            f.fn_item(w, attrs, sig);
+        }
+    }
+
+    fn item<'ast>(&self, w: &mut Walker<'ast, '_>, i: &'ast syn::Item) {
+        if let syn::Item::Static(s) = i {
+            w.facts.statics.push(StaticFact {
+                name: s.ident.to_string(),
+                module: w.module.clone(),
+                ty: type_text(&s.ty),
+            });
+        }
+        for f in FAMILIES {
+            f.item(w, i);
+        }
+    }
+
+    fn item_impl<'ast>(&self, w: &mut Walker<'ast, '_>, i: &'ast syn::ItemImpl) {
+        for f in FAMILIES {
+            f.item_impl(w, i);
+        }
+    }
+
+    fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
+        for f in FAMILIES {
+            f.fn_end(w);
+        }
+    }
+}
+
+/// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.
+fn generics(g: &syn::Generics) -> Generics {
+    let mut out: Generics = Vec::new();
+    let mut add = |name: String, bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, _>| {
+        let paths: Vec<Vec<String>> = bounds
+            .iter()
+            .filter_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => Some(
+                    t.path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect();
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.extend(paths),
+            None => out.push((name, paths)),
+        }
+    };
+    for p in &g.params {
+        if let syn::GenericParam::Type(t) = p {
+            add(t.ident.to_string(), &t.bounds);
+        }
+    }
+    if let Some(wc) = &g.where_clause {
+        for pred in &wc.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(p) = &t.bounded_ty {
+                    if let Some(id) = p.path.get_ident() {
+                        add(id.to_string(), &t.bounds);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The generics of the current fn.
+pub fn current_generics(w: &Walker<'_, '_>) -> Generics {
+    w.fns
+        .last()
+        .and_then(|f| f.scratch.get(GENERICS))
+        .and_then(|b| b.downcast_ref::<Generics>())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A method call some family takes a key with: type its receiver, judge its keys.
+fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::ExprMethodCall) {
+    let method = m.method.to_string();
+    let config = w.cx.config;
+    if !FAMILIES.iter().any(|f| f.is_key_method(&method, config)) {
+        return;
+    }
+    let generics = current_generics(w);
+    let desc = {
+        let env = Env {
+            uses: &w.facts.uses,
+            module: &w.module,
+            pkg: w.cx.package,
+            config,
+            generics: &generics,
+        };
+        types::ty_of(w, &m.receiver, &env)
+    };
+    let Some(desc) = desc else { return };
+    let span = Span::from_pm2(e.span());
+    let item = w.current_item();
+    match desc {
+        Desc::Known(ct) => {
+            let family = FAMILIES[ct.family];
+            if !family.is_key_method(&method, config) {
+                return;
+            }
+            let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
+            for j in family.judge(&method, &args, config) {
+                let fact = ct.fact(j, span, item.clone());
+                w.facts.caches.push(fact);
+            }
+        }
+        Desc::Pending(root, fields) => {
+            let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
+            let module = w.module.clone();
+            w.facts.caches.push(CacheFact {
+                span,
+                item,
+                pending: Some(Box::new(Pending {
+                    root,
+                    fields,
+                    method,
+                    args,
+                    module,
+                })),
+                ..CacheFact::default()
+            });
+        }
+    }
+}
+
+/// `lazy_static! { static ref NAME: Type = expr; .. }`
+fn lazy_statics(w: &mut Walker<'_, '_>, m: &syn::Macro) {
+    use syn::parse::{ParseStream, Parser};
+    let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            let _: syn::Visibility = input.parse()?;
+            let _: syn::Token![static] = input.parse()?;
+            let _: syn::Token![ref] = input.parse()?;
+            let name: syn::Ident = input.parse()?;
+            let _: syn::Token![:] = input.parse()?;
+            let ty: syn::Type = input.parse()?;
+            let _: syn::Token![=] = input.parse()?;
+            let _: syn::Expr = input.parse()?;
+            let _: syn::Token![;] = input.parse()?;
+            out.push((name.to_string(), type_text(&ty)));
+        }
+        Ok(out)
+    };
+    if let Ok(list) = parser.parse2(m.tokens.clone()) {
+        for (name, ty) in list {
+            w.facts.statics.push(StaticFact {
+                name,
+                module: w.module.clone(),
+                ty,
+            });
+        }
+    }
+}

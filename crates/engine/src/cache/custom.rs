@@ -1,0 +1,56 @@
+//! Custom cache interfaces (`[cache] interfaces`, seed 000's shape): on a receiver whose type is
+//! one of them (struct, trait object, `impl` or generic bound), `scoped-methods` are fine when
+//! an argument carries the tenant, and `global-methods` always need a bypass.
+
+use super::{ArgFact, Family, Judged};
+use crate::config::Config;
+use crate::extract::Collector;
+
+pub struct Custom;
+
+impl Collector for Custom {}
+
+impl Family for Custom {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+    fn label(&self, last: &str) -> String {
+        last.to_string()
+    }
+    fn owns_name(&self, last: &str, config: &Config) -> bool {
+        config
+            .cache
+            .interfaces
+            .iter()
+            .any(|i| i == last || i.rsplit("::").next() == Some(last))
+    }
+    fn is_key_method(&self, method: &str, config: &Config) -> bool {
+        !config.cache.interfaces.is_empty()
+            && (config.cache.scoped_methods.iter().any(|m| m == method)
+                || config.cache.global_methods.iter().any(|m| m == method))
+    }
+    fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged> {
+        let key = args
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if config.cache.global_methods.iter().any(|m| m == method) {
+            return vec![Judged {
+                op: method.to_string(),
+                key,
+                scoped: false,
+                global: true,
+            }];
+        }
+        if config.cache.scoped_methods.iter().any(|m| m == method) {
+            return vec![Judged {
+                op: method.to_string(),
+                key,
+                scoped: args.iter().any(|a| a.scoped),
+                global: false,
+            }];
+        }
+        Vec::new()
+    }
+}

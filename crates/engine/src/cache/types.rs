@@ -1,0 +1,703 @@
+//! Receiver typing without a compiler: is the receiver of a call a cache, and of which family?
+//!
+//! Phase 1 follows the receiver expression ([`ty_of`]) through locals (declared type, else the
+//! initialiser), constructors (`Cache::new`, `Cache::builder()..build()`, `Client::open(..)`,
+//! `redis::pipe()`), connection and pool getters, `Arc`/`Mutex`/`RwLock`/`Lazy`/`OnceLock`
+//! wrappers, `.clone()`, lock guards, `.await`, `?` and `.unwrap()`. A field or static whose type
+//! is not visible in the fn becomes a [`Desc::Pending`] decided in phase 2 by [`Phase2`].
+
+use super::{CacheFact, Judged, Pending, PendingRoot, FAMILIES};
+use crate::config::Config;
+use crate::diagnostic::Span;
+use crate::extract::{type_text, FileFacts, Local, StructFact, UseFact, Walker};
+use crate::index::Index;
+use crate::workspace::Package;
+use std::collections::HashMap;
+
+/// Types that hold their first type argument: looked through.
+const WRAPPERS: &[&str] = &[
+    "Arc",
+    "Rc",
+    "Box",
+    "Mutex",
+    "RwLock",
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
+    "OwnedMutexGuard",
+    "OwnedRwLockReadGuard",
+    "OwnedRwLockWriteGuard",
+    "ReentrantMutex",
+    "RefCell",
+    "Ref",
+    "RefMut",
+    "Cell",
+    "Lazy",
+    "LazyLock",
+    "LazyCell",
+    "OnceLock",
+    "OnceCell",
+    "Option",
+    "Result",
+    "RedisResult",
+    "ArcSwap",
+    "ArcSwapOption",
+    "State",
+    "Data",
+    "Extension",
+    "Cow",
+    "ManuallyDrop",
+    "Pin",
+];
+
+/// Pools and pooled connections generic over a manager (`bb8::Pool<RedisConnectionManager>`).
+const POOLS: &[&str] = &[
+    "Pool",
+    "PooledConnection",
+    "Object",
+    "Connection",
+    "ManagedConnection",
+];
+
+/// Types of a cache crate that are not receivers.
+const NOT_RECEIVERS: &[&str] = &[
+    "Error",
+    "RedisError",
+    "ErrorKind",
+    "Value",
+    "Expiration",
+    "SetExpiry",
+    "SetOptions",
+    "Msg",
+    "InfoDict",
+    "Config",
+    "Runtime",
+];
+
+/// Methods whose result is (a handle to) the receiver itself.
+const PASS: &[&str] = &[
+    "clone",
+    "to_owned",
+    "lock",
+    "read",
+    "write",
+    "unwrap",
+    "expect",
+    "as_ref",
+    "as_mut",
+    "deref",
+    "deref_mut",
+    "borrow",
+    "borrow_mut",
+    "get_owned",
+    "get_or_init",
+    "get_or_try_init",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "lock_owned",
+    "read_owned",
+    "write_owned",
+    "load",
+    "load_full",
+    "lock_arc",
+    // connections from clients, managers and pools
+    "get_connection",
+    "get_connection_with_timeout",
+    "get_multiplexed_async_connection",
+    "get_multiplexed_async_connection_with_config",
+    "get_multiplexed_tokio_connection",
+    "get_multiplexed_connection",
+    "get_async_connection",
+    "get_tokio_connection",
+    "get_connection_manager",
+    "get_connection_manager_with_config",
+    "get_tokio_connection_manager",
+    "timeout_get",
+    "get_timeout",
+    "dedicated_connection",
+    "next",
+    "next_connected",
+    "clone_new",
+    // builders
+    "build",
+    "build_with_hasher",
+    "create_pool",
+    "max_capacity",
+    "initial_capacity",
+    "time_to_live",
+    "time_to_idle",
+    "weigher",
+    "eviction_listener",
+    "eviction_policy",
+    "expire_after",
+    "support_invalidation_closures",
+    "max_size",
+];
+
+/// Methods that end a pipeline chain.
+const TERMINAL: &[&str] = &["query", "query_async", "exec", "exec_async", "execute"];
+
+/// A recognised cache receiver.
+#[derive(Debug, Clone)]
+pub struct CacheType {
+    /// Index into [`FAMILIES`].
+    pub family: usize,
+    /// What messages call it (`redis`, or a custom interface's name).
+    pub label: String,
+    /// The declared key type contains a tenant type.
+    pub key_tenant: bool,
+    /// Key methods return the receiver (`redis::Pipeline`).
+    pub chaining: bool,
+}
+
+impl CacheType {
+    /// The fact of one judged key.
+    pub fn fact(&self, j: Judged, span: Span, item: String) -> CacheFact {
+        CacheFact {
+            family: self.label.clone(),
+            op: j.op,
+            span,
+            item,
+            key: j.key,
+            scoped: j.scoped || self.key_tenant,
+            global: j.global,
+            note: None,
+            pending: None,
+        }
+    }
+}
+
+/// What a receiver expression is.
+#[derive(Debug, Clone)]
+pub enum Desc {
+    Known(CacheType),
+    /// A field or static whose type is decided in phase 2.
+    Pending(PendingRoot, Vec<String>),
+}
+
+/// Generic parameters of the current fn: name -> bound trait names (last segments).
+pub type Generics = Vec<(String, Vec<Vec<String>>)>;
+
+/// Where a type is written: what its names resolve to.
+pub struct Env<'e> {
+    pub uses: &'e [UseFact],
+    pub module: &'e [String],
+    pub pkg: &'e Package,
+    pub config: &'e Config,
+    pub generics: &'e [(String, Vec<Vec<String>>)],
+}
+
+impl Env<'_> {
+    fn uses_here(&self) -> impl Iterator<Item = &UseFact> {
+        self.uses.iter().filter(|u| u.module == self.module)
+    }
+
+    /// A path as written, its first segment resolved through this module's `use`s.
+    pub fn resolve_path(&self, segs: &[String]) -> Vec<String> {
+        let Some(first) = segs.first() else {
+            return Vec::new();
+        };
+        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+            return segs.to_vec();
+        }
+        if let Some(u) = self
+            .uses_here()
+            .find(|u| u.alias == *first && u.alias != "*")
+        {
+            let mut p = u.path.clone();
+            p.extend(segs[1..].iter().cloned());
+            return p;
+        }
+        segs.to_vec()
+    }
+
+    fn depends(&self, fam: usize) -> bool {
+        FAMILIES[fam].deps().iter().any(|d| self.pkg.depends_on(d))
+    }
+
+    fn glob_imports(&self, fam: usize) -> bool {
+        let crates = FAMILIES[fam].crates();
+        self.uses_here()
+            .any(|u| u.alias == "*" && u.path.first().is_some_and(|c| crates.contains(&c.as_str())))
+    }
+}
+
+/// Is `ty` a cache receiver?
+pub fn classify(ty: &syn::Type, env: &Env<'_>) -> Option<CacheType> {
+    classify_depth(ty, env, 0)
+}
+
+fn classify_depth(ty: &syn::Type, env: &Env<'_>, depth: usize) -> Option<CacheType> {
+    if depth > 12 {
+        return None;
+    }
+    match ty {
+        syn::Type::Reference(r) => classify_depth(&r.elem, env, depth + 1),
+        syn::Type::Paren(p) => classify_depth(&p.elem, env, depth + 1),
+        syn::Type::Group(g) => classify_depth(&g.elem, env, depth + 1),
+        syn::Type::Ptr(p) => classify_depth(&p.elem, env, depth + 1),
+        syn::Type::TraitObject(t) => classify_bounds(t.bounds.iter(), env),
+        syn::Type::ImplTrait(t) => classify_bounds(t.bounds.iter(), env),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let last = segs.last()?.clone();
+            let args = type_args(&p.path);
+            if segs.len() == 1 {
+                if let Some((_, bounds)) = env.generics.iter().find(|(n, _)| *n == last) {
+                    return bounds.iter().find_map(|b| classify_trait(b, env));
+                }
+            }
+            if WRAPPERS.contains(&last.as_str()) {
+                return args.first().and_then(|a| classify_depth(a, env, depth + 1));
+            }
+            let full = env.resolve_path(&segs);
+            if let Some(ct) = classify_path(&full, &args, env) {
+                return Some(ct);
+            }
+            if POOLS.contains(&last.as_str()) {
+                return args.iter().find_map(|a| classify_depth(a, env, depth + 1));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn classify_bounds<'t>(
+    bounds: impl Iterator<Item = &'t syn::TypeParamBound>,
+    env: &Env<'_>,
+) -> Option<CacheType> {
+    for b in bounds {
+        if let syn::TypeParamBound::Trait(t) = b {
+            let segs: Vec<String> = t
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if let Some(ct) = classify_trait(&segs, env) {
+                return Some(ct);
+            }
+        }
+    }
+    None
+}
+
+/// A trait bound (`AsyncCommands`, `redis::aio::ConnectionLike`, a configured interface).
+pub fn classify_trait(segs: &[String], env: &Env<'_>) -> Option<CacheType> {
+    let full = env.resolve_path(segs);
+    let last = full.last()?;
+    for (i, fam) in FAMILIES.iter().enumerate() {
+        let owned = fam.owns_name(last, env.config)
+            || (fam.traits().contains(&last.as_str())
+                && (fam.crates().contains(&full[0].as_str())
+                    || (full.len() == 1 && env.depends(i))));
+        if owned {
+            return Some(CacheType {
+                family: i,
+                label: fam.label(last),
+                key_tenant: false,
+                chaining: false,
+            });
+        }
+    }
+    None
+}
+
+/// A resolved type path with its generic arguments.
+fn classify_path(full: &[String], args: &[&syn::Type], env: &Env<'_>) -> Option<CacheType> {
+    let last = full.last()?.as_str();
+    for (i, fam) in FAMILIES.iter().enumerate() {
+        let owned = fam.owns_name(last, env.config)
+            || (full.len() > 1
+                && fam.crates().contains(&full[0].as_str())
+                && !NOT_RECEIVERS.contains(&last)
+                && last.chars().next().is_some_and(char::is_uppercase))
+            || (full.len() == 1
+                && ((fam.bare_types().contains(&last) && env.depends(i))
+                    || (fam.glob_types().contains(&last) && env.glob_imports(i))));
+        if owned {
+            let key_tenant = fam
+                .key_arg()
+                .and_then(|k| args.get(k))
+                .is_some_and(|t| has_tenant_type(&type_text(t), env.config));
+            return Some(CacheType {
+                family: i,
+                label: fam.label(last),
+                key_tenant,
+                chaining: fam.chaining(last),
+            });
+        }
+    }
+    None
+}
+
+/// The type arguments of a path's last segment.
+fn type_args(p: &syn::Path) -> Vec<&syn::Type> {
+    match p.segments.last().map(|s| &s.arguments) {
+        Some(syn::PathArguments::AngleBracketed(a)) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Does a type (as text) name a tenant type as a whole identifier?
+pub fn has_tenant_type(text: &str, config: &Config) -> bool {
+    let types = config.tenant_types();
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| !w.is_empty() && types.iter().any(|t| t == w))
+}
+
+/// The struct a type names, wrappers and references looked through (`State<AppState>` ->
+/// `AppState`).
+pub fn owner_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => owner_name(&r.elem),
+        syn::Type::Paren(p) => owner_name(&p.elem),
+        syn::Type::Group(g) => owner_name(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if WRAPPERS.contains(&name.as_str()) {
+                return type_args(&p.path).first().and_then(|t| owner_name(t));
+            }
+            Some(name)
+        }
+        _ => None,
+    }
+}
+
+// ----- phase 1 -----------------------------------------------------------------------------------
+
+/// The visible local `name` among the first `bound` locals of the current fn, with its index.
+pub fn lookup<'w, 'ast>(
+    w: &'w Walker<'ast, '_>,
+    name: &str,
+    bound: usize,
+) -> Option<(usize, &'w Local<'ast>)> {
+    let locals = &w.fns.last()?.locals;
+    let bound = bound.min(locals.len());
+    locals[..bound]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| l.name == name)
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip(&p.expr),
+        syn::Expr::Group(g) => strip(&g.expr),
+        syn::Expr::Reference(r) => strip(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+        syn::Expr::Await(a) => strip(&a.base),
+        syn::Expr::Try(t) => strip(&t.expr),
+        other => other,
+    }
+}
+
+fn is_static_name(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn path_segs(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// What the receiver expression `e` is, as far as the fn shows.
+pub fn ty_of(w: &Walker<'_, '_>, e: &syn::Expr, env: &Env<'_>) -> Option<Desc> {
+    let bound = w.fns.last().map_or(0, |f| f.locals.len());
+    ty_of_depth(w, e, env, bound, 0)
+}
+
+fn ty_of_depth(
+    w: &Walker<'_, '_>,
+    e: &syn::Expr,
+    env: &Env<'_>,
+    bound: usize,
+    depth: usize,
+) -> Option<Desc> {
+    if depth > 16 {
+        return None;
+    }
+    let e = strip(e);
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let segs = path_segs(&p.path);
+            if segs.len() == 1 {
+                if let Some((i, local)) = lookup(w, &segs[0], bound) {
+                    if let Some(ty) = local.ty {
+                        return classify(ty, env).map(Desc::Known);
+                    }
+                    return local
+                        .init
+                        .and_then(|init| ty_of_depth(w, init, env, i, depth + 1));
+                }
+            }
+            if is_static_name(segs.last()?) {
+                return Some(Desc::Pending(PendingRoot::Static(segs), Vec::new()));
+            }
+            None
+        }
+        syn::Expr::Field(_) => {
+            owner_of(w, e, bound, depth).map(|(root, fields)| Desc::Pending(root, fields))
+        }
+        syn::Expr::MethodCall(m) => {
+            let method = m.method.to_string();
+            let r = ty_of_depth(w, &m.receiver, env, bound, depth + 1)?;
+            match r {
+                Desc::Known(ct) if ct.chaining && !TERMINAL.contains(&method.as_str()) => {
+                    Some(Desc::Known(ct))
+                }
+                d if PASS.contains(&method.as_str())
+                    || (m.args.is_empty() && matches!(method.as_str(), "get" | "get_mut")) =>
+                {
+                    Some(d)
+                }
+                _ => None,
+            }
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(fp) = strip(&c.func) else {
+                return None;
+            };
+            let segs = path_segs(&fp.path);
+            let n = segs.len();
+            if n >= 2
+                && (WRAPPERS.contains(&segs[n - 2].as_str()))
+                && matches!(segs[n - 1].as_str(), "new" | "from" | "new_with")
+            {
+                return c
+                    .args
+                    .first()
+                    .and_then(|a| ty_of_depth(w, a, env, bound, depth + 1));
+            }
+            if n == 1 && matches!(segs[0].as_str(), "Some" | "Ok") {
+                return c
+                    .args
+                    .first()
+                    .and_then(|a| ty_of_depth(w, a, env, bound, depth + 1));
+            }
+            let full = env.resolve_path(&segs);
+            for (i, fam) in FAMILIES.iter().enumerate() {
+                if fam.constructor_fn(&full) {
+                    return Some(Desc::Known(CacheType {
+                        family: i,
+                        label: fam.name().into(),
+                        key_tenant: false,
+                        chaining: fam.chaining(full.last()?),
+                    }));
+                }
+            }
+            if n >= 2 {
+                let ty_full = env.resolve_path(&segs[..n - 1]);
+                let args = type_args_of_segment(&fp.path, n - 2);
+                return classify_path(&ty_full, &args, env).map(Desc::Known);
+            }
+            None
+        }
+        syn::Expr::Closure(c) => ty_of_depth(w, &c.body, env, bound, depth + 1),
+        syn::Expr::Async(a) => match a.block.stmts.last() {
+            Some(syn::Stmt::Expr(x, None)) => ty_of_depth(w, x, env, bound, depth + 1),
+            _ => None,
+        },
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(x, None)) => ty_of_depth(w, x, env, bound, depth + 1),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Turbofish arguments of segment `i` (`Cache::<(OrgId, u64), V>::new`).
+fn type_args_of_segment(p: &syn::Path, i: usize) -> Vec<&syn::Type> {
+    match p.segments.iter().nth(i).map(|s| &s.arguments) {
+        Some(syn::PathArguments::AngleBracketed(a)) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A field access as a root (a type or a static) and the fields followed from it.
+fn owner_of(
+    w: &Walker<'_, '_>,
+    e: &syn::Expr,
+    bound: usize,
+    depth: usize,
+) -> Option<(PendingRoot, Vec<String>)> {
+    if depth > 16 {
+        return None;
+    }
+    match strip(e) {
+        syn::Expr::Field(f) => {
+            let (root, mut fields) = owner_of(w, &f.base, bound, depth + 1)?;
+            fields.push(match &f.member {
+                syn::Member::Named(i) => i.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            });
+            Some((root, fields))
+        }
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let segs = path_segs(&p.path);
+            if segs.len() == 1 && segs[0] == "self" {
+                return Some((PendingRoot::Type(w.self_ty()?.to_string()), Vec::new()));
+            }
+            if segs.len() == 1 {
+                if let Some((i, local)) = lookup(w, &segs[0], bound) {
+                    if let Some(ty) = local.ty {
+                        return Some((PendingRoot::Type(type_text(ty)), Vec::new()));
+                    }
+                    return owner_of(w, local.init?, i, depth + 1);
+                }
+            }
+            if is_static_name(segs.last()?) {
+                return Some((PendingRoot::Static(segs), Vec::new()));
+            }
+            None
+        }
+        syn::Expr::MethodCall(m)
+            if PASS.contains(&m.method.to_string().as_str())
+                || (m.args.is_empty() && m.method == "get") =>
+        {
+            owner_of(w, &m.receiver, bound, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+// ----- phase 2 -----------------------------------------------------------------------------------
+
+/// Decides pending receivers from every file's structs and statics.
+pub struct Phase2<'i, 'a> {
+    index: &'i Index<'a>,
+    /// Per package: struct name -> (file, index in `structs`).
+    structs: Vec<HashMap<String, Vec<(usize, usize)>>>,
+    /// Per package: static name -> (file, index in `statics`).
+    statics: Vec<HashMap<String, Vec<(usize, usize)>>>,
+}
+
+impl<'i, 'a> Phase2<'i, 'a> {
+    pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
+        let n = index.ws.packages.len();
+        let mut structs = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
+        let mut statics = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
+        for (fi, f) in index.files.iter().enumerate() {
+            if f.package >= n {
+                continue;
+            }
+            for (si, s) in f.structs.iter().enumerate() {
+                structs[f.package]
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push((fi, si));
+            }
+            for (si, s) in f.statics.iter().enumerate() {
+                statics[f.package]
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push((fi, si));
+            }
+        }
+        Phase2 {
+            index,
+            structs,
+            statics,
+        }
+    }
+
+    fn pick(
+        &self,
+        table: &HashMap<String, Vec<(usize, usize)>>,
+        file: usize,
+        module: &[String],
+        path: &[String],
+        module_of: impl Fn(&FileFacts, usize) -> Vec<String>,
+    ) -> Vec<(usize, usize)> {
+        let Some(name) = path.last() else {
+            return Vec::new();
+        };
+        let Some(all) = table.get(name) else {
+            return Vec::new();
+        };
+        if all.len() == 1 {
+            return all.clone();
+        }
+        let cands = self.index.candidates(file, module, path);
+        let mut best: Vec<(usize, usize)> = all
+            .iter()
+            .copied()
+            .filter(|(fi, si)| {
+                let mut p = module_of(&self.index.files[*fi], *si);
+                p.push(name.clone());
+                cands.contains(&p)
+            })
+            .collect();
+        let rest: Vec<(usize, usize)> = all.iter().copied().filter(|x| !best.contains(x)).collect();
+        best.extend(rest);
+        best
+    }
+
+    /// The cache type of a pending receiver, if it is one.
+    pub fn receiver(&mut self, file: usize, p: &Pending) -> Option<CacheType> {
+        let pkg = self.index.package_of(file);
+        // (type text, file it is written in, module it is written in)
+        let (mut ty, mut tfile, mut tmodule) = match &p.root {
+            PendingRoot::Type(t) => (t.clone(), file, p.module.clone()),
+            PendingRoot::Static(path) => {
+                let hits = self.pick(&self.statics[pkg], file, &p.module, path, |f, i| {
+                    f.statics[i].module.clone()
+                });
+                let (fi, si) = *hits.first()?;
+                let s = &self.index.files[fi].statics[si];
+                (s.ty.clone(), fi, s.module.clone())
+            }
+        };
+        for field in &p.fields {
+            let parsed: syn::Type = syn::parse_str(&ty).ok()?;
+            let name = owner_name(&parsed)?;
+            let hits = self.pick(&self.structs[pkg], tfile, &tmodule, &[name], |f, i| {
+                f.structs[i].module.clone()
+            });
+            let found = hits.iter().find_map(|(fi, si)| {
+                let s: &StructFact = &self.index.files[*fi].structs[*si];
+                s.fields
+                    .iter()
+                    .find(|(n, _)| n == field)
+                    .map(|(_, t)| (t.clone(), *fi, s.module.clone()))
+            })?;
+            (ty, tfile, tmodule) = found;
+        }
+        let parsed: syn::Type = syn::parse_str(&ty).ok()?;
+        let env = Env {
+            uses: &self.index.files[tfile].uses,
+            module: &tmodule,
+            pkg: &self.index.ws.packages[self.index.package_of(tfile)],
+            config: self.index.config,
+            generics: &[],
+        };
+        classify(&parsed, &env)
+    }
+}
