@@ -176,6 +176,25 @@ fn read_chain<'ast>(
                 }
                 "update" => q.op = "update".into(),
                 "delete" => q.op = "delete".into(),
+                // `x::ActiveModel::from(dto).insert(db)`: a `From` impl can only take the
+                // tenant from the value it converts, so the fields of `dto`'s type decide.
+                "from" if segs[segs.len() - 2] == "ActiveModel" => {
+                    q.table = entity_of_model_path(&syn::Path {
+                        leading_colon: None,
+                        segments: p
+                            .path
+                            .segments
+                            .iter()
+                            .take(segs.len() - 1)
+                            .cloned()
+                            .collect(),
+                    });
+                    q.op = active_op(&terminal)?;
+                    if q.op != "insert" {
+                        return None;
+                    }
+                    q.inserted_type = c.args.first().and_then(|a| common::local_type_name(w, a));
+                }
                 _ => return None,
             }
             // `find().from_raw_sql(stmt)`: the Statement is the site.
