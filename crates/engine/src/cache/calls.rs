@@ -5,7 +5,8 @@
 use super::types::{self, Desc, Env, Generics};
 use super::{key, CacheFact, Pending, FAMILIES};
 use crate::diagnostic::Span;
-use crate::extract::{type_text, Collector, StaticFact, Walker};
+use crate::extract::{Collector, StaticFact, Walker};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 
 pub struct CacheCalls;
@@ -57,7 +58,7 @@ impl Collector for CacheCalls {
             w.facts.statics.push(StaticFact {
                 name: s.ident.to_string(),
                 module: w.module.clone(),
-                ty: type_text(&s.ty),
+                ty: s.ty.to_token_stream().to_string(),
             });
         }
         for f in FAMILIES {
@@ -197,7 +198,7 @@ fn lazy_statics(w: &mut Walker<'_, '_>, m: &syn::Macro) {
             let _: syn::Token![=] = input.parse()?;
             let _: syn::Expr = input.parse()?;
             let _: syn::Token![;] = input.parse()?;
-            out.push((name.to_string(), type_text(&ty)));
+            out.push((name.to_string(), ty.to_token_stream().to_string()));
         }
         Ok(out)
     };

@@ -256,7 +256,7 @@ fn classify_depth(ty: &syn::Type, env: &Env<'_>, depth: usize) -> Option<CacheTy
                     return bounds.iter().find_map(|b| classify_trait(b, env));
                 }
             }
-            if WRAPPERS.contains(&last.as_str()) {
+            if WRAPPERS.contains(&last.as_str()) && !args.is_empty() {
                 return args.first().and_then(|a| classify_depth(a, env, depth + 1));
             }
             let full = env.resolve_path(&segs);
@@ -373,8 +373,11 @@ pub fn owner_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
             let name = last.ident.to_string();
-            if WRAPPERS.contains(&name.as_str()) {
-                return type_args(&p.path).first().and_then(|t| owner_name(t));
+            if let (true, Some(t)) = (
+                WRAPPERS.contains(&name.as_str()),
+                type_args(&p.path).first(),
+            ) {
+                return owner_name(t);
             }
             Some(name)
         }
@@ -568,7 +571,10 @@ fn owner_of(
             if segs.len() == 1 {
                 if let Some((i, local)) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
-                        return Some((PendingRoot::Type(type_text(ty)), Vec::new()));
+                        return Some((
+                            PendingRoot::Type(quote::ToTokens::to_token_stream(ty).to_string()),
+                            Vec::new(),
+                        ));
                     }
                     return owner_of(w, local.init?, i, depth + 1);
                 }
@@ -683,10 +689,9 @@ impl<'i, 'a> Phase2<'i, 'a> {
             });
             let found = hits.iter().find_map(|(fi, si)| {
                 let s: &StructFact = &self.index.files[*fi].structs[*si];
-                s.fields
-                    .iter()
-                    .find(|(n, _)| n == field)
-                    .map(|(_, t)| (t.clone(), *fi, s.module.clone()))
+                let i = s.fields.iter().position(|(n, _)| n == field)?;
+                let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
+                Some((ty.clone(), *fi, s.module.clone()))
             })?;
             (ty, tfile, tmodule) = found;
         }

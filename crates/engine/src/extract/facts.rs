@@ -133,6 +133,8 @@ pub struct StructFact {
     pub module: Vec<String>,
     /// Field name (or index) and type as written.
     pub fields: Vec<(String, String)>,
+    /// Field types as spaced tokens, parseable again (`Arc < dyn Cache >`), same order.
+    pub field_types: Vec<String>,
 }
 
 /// A static and its declared type as written (`Lazy<Cache<String,Plan>>`).

@@ -823,6 +823,11 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                     )
                 })
                 .collect(),
+            field_types: s
+                .fields
+                .iter()
+                .map(|f| f.ty.to_token_stream().to_string())
+                .collect(),
         });
         visit::visit_item_struct(self, s);
     }
