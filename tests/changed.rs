@@ -264,3 +264,80 @@ fn changed_since_outside_git_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("git"), "{}", text(&o.stderr));
 }
+
+/// What the pre-commit hook runs: the binary with the staged files, from the repository root,
+/// with no `cargo` on PATH (pre-commit's rust environment may lack it). Workspace discovery
+/// falls back to reading the manifests; the findings are the same.
+#[cfg(unix)]
+#[test]
+fn hook_mode_needs_no_cargo_on_path() {
+    let p = repo();
+    let args = ["--format", "short", "src/api/open.rs", "src/api/secure.rs"];
+    let with_cargo = run(&args, p.path());
+    // A PATH with git only.
+    let bin = tempfile::tempdir().unwrap();
+    let git_path = Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let git_path = text(&git_path.stdout).trim().to_string();
+    std::os::unix::fs::symlink(&git_path, bin.path().join("git")).unwrap();
+    let without = Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
+        .args(args)
+        .current_dir(p.path())
+        .env_clear()
+        .env("PATH", bin.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        without.status.code(),
+        with_cargo.status.code(),
+        "{}",
+        text(&without.stderr)
+    );
+    assert_eq!(findings(&without), ["src/api/open.rs:TA101"]);
+    assert_eq!(text(&without.stdout), text(&with_cargo.stdout));
+    // --changed-since needs only git.
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
+        .args(["--format", "short", "--changed-since", "HEAD"])
+        .current_dir(p.path())
+        .env_clear()
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// The two hooks of `.pre-commit-hooks.yaml`, as the issue asks for them.
+#[test]
+fn pre_commit_hooks_file() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let hooks: Vec<&str> = text.split("\n- id: ").skip(1).collect();
+    assert_eq!(hooks.len(), 2, "{text}");
+    let (fast, full) = (hooks[0], hooks[1]);
+    assert!(fast.starts_with("tenant-audit\n"));
+    for line in [
+        "entry: cargo-tenant-audit",
+        "language: rust",
+        "types: [rust]",
+        "pass_filenames: true",
+        "require_serial: true",
+    ] {
+        assert!(fast.contains(line), "tenant-audit lacks `{line}`");
+    }
+    assert!(full.starts_with("tenant-audit-full\n"));
+    for line in [
+        "entry: cargo-tenant-audit",
+        "language: rust",
+        "pass_filenames: false",
+        "stages: [pre-push, manual]",
+    ] {
+        assert!(full.contains(line), "tenant-audit-full lacks `{line}`");
+    }
+    // Neither hook runs through cargo.
+    assert!(!text.contains("entry: cargo "), "{text}");
+}
