@@ -261,7 +261,6 @@ const NO_KEY_CMDS: &[&str] = &[
     "HELLO",
     "INFO",
     "LASTSAVE",
-    "MEMORY",
     "MULTI",
     "PING",
     "PSUBSCRIBE",
@@ -281,6 +280,8 @@ const NO_KEY_CMDS: &[&str] = &[
 const ALL_KEYS_CMDS: &[&str] = &[
     "DEL", "EXISTS", "MGET", "PFCOUNT", "SDIFF", "SINTER", "SUNION", "TOUCH", "UNLINK", "WATCH",
 ];
+/// `XGROUP CREATE key ..`, `XINFO STREAM key`, `OBJECT ENCODING key`, `MEMORY USAGE key`.
+const SUBCOMMAND_CMDS: &[&str] = &["MEMORY", "OBJECT", "XGROUP", "XINFO"];
 const PAIR_CMDS: &[&str] = &["MSET", "MSETNX"];
 const TWO_KEY_CMDS: &[&str] = &["COPY", "LMOVE", "RENAME", "RENAMENX", "RPOPLPUSH", "SMOVE"];
 
@@ -306,6 +307,9 @@ fn is_key_position(cmd: &str, pos: usize, prev: Option<&str>) -> bool {
     }
     if cmd == "SCAN" {
         return prev.is_some_and(|p| p.eq_ignore_ascii_case("MATCH"));
+    }
+    if SUBCOMMAND_CMDS.contains(&cmd) {
+        return pos == 1;
     }
     if cmd == "KEYS" {
         return pos == 0;
@@ -365,11 +369,11 @@ fn cmd_arg<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::Exp
                     .iter()
                     .map(|s| s.ident.to_string())
                     .collect();
-                let ok = match segs.as_slice() {
-                    [r, c] => r == "redis" && c == "cmd",
-                    [c] => c == "cmd",
-                    _ => false,
-                };
+                // `cmd`, `redis::cmd`, `deadpool_redis::redis::cmd`, `bb8_redis::redis::cmd`.
+                let ok = segs.last().is_some_and(|l| l == "cmd")
+                    && segs[..segs.len() - 1]
+                        .iter()
+                        .all(|s| s == "redis" || Redis.crates().contains(&s.as_str()));
                 if !ok {
                     return;
                 }
