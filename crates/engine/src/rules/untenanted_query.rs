@@ -56,21 +56,33 @@ impl Rule for UntenantedQuery {
                 .iter()
                 .map(|u| format!("`{}`", u.table))
                 .collect();
+            // "no tenant predicate" is what the message already says; other reasons add to it.
             let reasons: Vec<String> = v
                 .unscoped
                 .iter()
-                .map(|u| format!("`{}`: {}", u.table, u.reason))
+                .filter(|u| u.reason != "no tenant predicate")
+                .map(|u| {
+                    if u.reason.contains(&format!("`{}`", u.table)) {
+                        u.reason.clone()
+                    } else {
+                        format!("`{}`: {}", u.table, u.reason)
+                    }
+                })
                 .collect();
             let noun = if tables.len() == 1 { "table" } else { "tables" };
+            let why = if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join("; "))
+            };
             findings.push((
                 v.file,
                 Finding {
                     span: q.span,
                     message: format!(
-                        "{} query touches tenant-owned {noun} {} without a tenant predicate ({})",
+                        "{} query touches tenant-owned {noun} {} without a tenant predicate{why}",
                         q.driver,
                         tables.join(", "),
-                        reasons.join("; ")
                     ),
                     item: q.item.clone(),
                     snippet: q.snippet.clone(),
