@@ -99,6 +99,10 @@ pub struct CheckArgs {
     /// SARIF: include bypassed findings, with `suppressions`.
     #[arg(long)]
     pub sarif_include_bypassed: bool,
+    /// Benchmark floor: discover and read like an audit, run `syn::parse_file` on every file
+    /// in parallel, and nothing else (scripts/bench.sh). Hidden: not for users.
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
     /// Report only findings in these files or folders (the whole workspace is still indexed).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,

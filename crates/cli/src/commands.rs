@@ -68,6 +68,12 @@ fn outputs(specs: &[String]) -> Result<Vec<Output>> {
 }
 
 fn check(a: CheckArgs) -> Result<i32> {
+    if a.parse_only {
+        let opts = options(&a.ws);
+        let parsed = tenant_audit_engine::parse_floor(&opts)?;
+        eprintln!("parse-only: {parsed} file(s) parsed");
+        return Ok(EXIT_OK);
+    }
     let outs = outputs(&a.format)?;
     let mut opts = options(&a.ws);
     let mut overrides = Vec::new();

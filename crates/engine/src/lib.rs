@@ -111,19 +111,48 @@ pub fn extract_all(
     config: &Config,
     threads: Option<usize>,
 ) -> Result<Vec<FileFacts>> {
-    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| error::Error::new(format!("cannot start worker threads: {e}")))?;
+    let pool = worker_pool(threads)?;
     Ok(pool.install(|| {
         (0..ws.files.len())
             .into_par_iter()
             .map(|i| extract_one(ws, config, i))
             .collect()
     }))
+}
+
+/// The parse floor the audit is measured against (`--parse-only`, scripts/bench.sh): the same
+/// discovery, thread pool and reading as [`audit`], then `syn::parse_file` on every file in
+/// parallel and nothing else. Returns the number of files that parsed.
+pub fn parse_floor(opts: &Options) -> Result<usize> {
+    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    let pool = worker_pool(opts.threads)?;
+    Ok(pool.install(|| {
+        ws.files
+            .par_iter()
+            .map(|file| {
+                let Ok(bytes) = std::fs::read(&file.abs) else {
+                    return 0;
+                };
+                let Ok(text) = String::from_utf8(bytes) else {
+                    return 0;
+                };
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                let ok = syn::parse_file(text).is_ok() as usize;
+                proc_macro2::extra::invalidate_current_thread_spans();
+                ok
+            })
+            .sum()
+    }))
+}
+
+fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    builder
+        .build()
+        .map_err(|e| error::Error::new(format!("cannot start worker threads: {e}")))
 }
 
 fn extract_one(ws: &Workspace, config: &Config, i: usize) -> FileFacts {
@@ -157,6 +186,14 @@ fn extract_one(ws: &Workspace, config: &Config, i: usize) -> FileFacts {
         }
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Test hook (debug builds only, never in release): panic on files whose name contains
+        // the value of TENANT_AUDIT_TEST_PANIC, to prove a panic becomes TA001 and exit 2.
+        #[cfg(debug_assertions)]
+        if let Some(needle) = std::env::var_os("TENANT_AUDIT_TEST_PANIC") {
+            if !needle.is_empty() && file.rel.contains(&*needle.to_string_lossy()) {
+                panic!("deliberate test panic in {}", file.rel);
+            }
+        }
         extract::extract_file(config, pkg, file, i, &text)
     }));
     // proc-macro2 keeps every parsed file's line table for the thread's lifetime: free it.
