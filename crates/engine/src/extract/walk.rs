@@ -619,6 +619,11 @@ fn collect_pat(p: &syn::Pat, out: &mut Vec<String>, depth: usize) {
     }
 }
 
+/// The idents of a path: `axum::routing::get` -> ["axum", "routing", "get"].
+pub fn segments(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// A path as text without spaces: `axum::routing::get`.
 pub fn path_text(p: &syn::Path) -> String {
     p.segments

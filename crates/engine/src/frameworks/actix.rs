@@ -34,17 +34,7 @@ impl Collector for Actix {
         attrs: &'ast [syn::Attribute],
         _sig: &'ast syn::Signature,
     ) {
-        let Some(f) = w.fns.last().map(|f| f.fn_index) else {
-            return;
-        };
-        for a in attrs {
-            if owner(w, a) != Some(FRAMEWORK) {
-                continue;
-            }
-            if let Some(r) = route_attr(a) {
-                w.facts.fns[f].routes.push(r);
-            }
-        }
+        super::record_route_attrs(w, attrs, FRAMEWORK, route_attr);
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
@@ -66,12 +56,7 @@ impl Collector for Actix {
 /// folder is plain), to rocket if its arguments look like rocket's (`<param>`, `data = ..`,
 /// `route(GET, ..)`), else to actix-web. Never both: one attribute is one route.
 pub fn owner(w: &Walker<'_, '_>, a: &syn::Attribute) -> Option<&'static str> {
-    let segs: Vec<String> = a
-        .path()
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs = crate::extract::segments(a.path());
     let name = segs.last()?.as_str();
     if !(METHODS.contains(&name) || name == "route") {
         return None;
@@ -320,12 +305,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 } else if let syn::Expr::Path(p) = strip(args[0]) {
                     fact.ops.push(RouterOp::Merge {
                         target: Target::Configure {
-                            path: p
-                                .path
-                                .segments
-                                .iter()
-                                .map(|s| s.ident.to_string())
-                                .collect(),
+                            path: crate::extract::segments(&p.path),
                             module: w.module.clone(),
                         },
                     });

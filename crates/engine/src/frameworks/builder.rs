@@ -276,12 +276,7 @@ fn target<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Op
         }
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => Some(Target::Call {
-                path: p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
+                path: crate::extract::segments(&p.path),
                 module: w.module.clone(),
             }),
             _ => Some(Target::Unknown(short(inner))),

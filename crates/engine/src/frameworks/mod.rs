@@ -109,17 +109,33 @@ impl HandlerRef {
     }
 }
 
+/// Records, on the fn being walked, the route attributes that belong to `framework` (see
+/// [`actix::owner`]: actix-web and rocket share `#[get(..)]`), read by `read`.
+pub fn record_route_attrs(
+    w: &mut Walker<'_, '_>,
+    attrs: &[syn::Attribute],
+    framework: &'static str,
+    read: fn(&syn::Attribute) -> Option<crate::extract::RouteAttr>,
+) {
+    let Some(f) = w.fns.last().map(|f| f.fn_index) else {
+        return;
+    };
+    for a in attrs {
+        if actix::owner(w, a) != Some(framework) {
+            continue;
+        }
+        if let Some(r) = read(a) {
+            w.facts.fns[f].routes.push(r);
+        }
+    }
+}
+
 /// Reads a handler expression: a path (`users::list`, `show::<Pg>`) or a closure.
 pub fn handler_ref<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<HandlerRef> {
     use syn::spanned::Spanned;
     match e {
         syn::Expr::Path(p) => Some(HandlerRef::Path {
-            segments: p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect(),
+            segments: crate::extract::segments(&p.path),
             module: w.module.clone(),
             span: Span::from_pm2(p.span()),
         }),
@@ -226,13 +242,7 @@ pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
 pub fn call_path(e: &syn::Expr) -> Option<Vec<String>> {
     match e {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => Some(
-                p.path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
-            ),
+            syn::Expr::Path(p) => Some(crate::extract::segments(&p.path)),
             _ => None,
         },
         _ => None,

@@ -3,7 +3,7 @@
 //! to each route's path. A `routes![..]` anywhere (a `let`, a fn's tail) is a router of its own,
 //! so `mount("/api", api::routes())` follows the fn. `.attach(fairing)` covers every mount.
 
-use super::actix::{attr_args, named_args, owner};
+use super::actix::{attr_args, named_args};
 use super::builder::{self, local_router, remember, strip};
 use super::{handler_ref, lit_str, method_chain, Cover, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
@@ -28,17 +28,7 @@ impl Collector for Rocket {
         attrs: &'ast [syn::Attribute],
         _sig: &'ast syn::Signature,
     ) {
-        let Some(f) = w.fns.last().map(|f| f.fn_index) else {
-            return;
-        };
-        for a in attrs {
-            if owner(w, a) != Some(FRAMEWORK) {
-                continue;
-            }
-            if let Some(r) = route_attr(a) {
-                w.facts.fns[f].routes.push(r);
-            }
-        }
+        super::record_route_attrs(w, attrs, FRAMEWORK, route_attr);
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
@@ -236,12 +226,7 @@ fn mount_target<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Ta
         }
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => Some(Target::Call {
-                path: p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
+                path: crate::extract::segments(&p.path),
                 module: w.module.clone(),
             }),
             _ => None,
