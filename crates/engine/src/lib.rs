@@ -245,9 +245,11 @@ pub fn judge(
         .filter(|f| ws.selected.contains(&f.package))
         .map(|f| f.rel.as_str())
         .collect();
+    let all_files: std::collections::HashSet<&str> =
+        ws.files.iter().map(|f| f.rel.as_str()).collect();
     let only_rel: Vec<String> = only.iter().map(|p| rel_to_root(&ws.root, p)).collect();
     diagnostics.retain(|d| {
-        let in_source = ws.files.iter().any(|f| f.rel == d.file);
+        let in_source = all_files.contains(d.file.as_str());
         let selected = !in_source || selected_files.contains(d.file.as_str());
         let wanted = only_rel.is_empty()
             || only_rel

@@ -39,11 +39,19 @@ pub trait Collector: Sync {
 
 /// Every collector, in the order they run.
 pub fn collectors() -> Vec<&'static dyn Collector> {
-    let mut v: Vec<&'static dyn Collector> = Vec::new();
-    v.extend_from_slice(crate::frameworks::COLLECTORS);
-    v.extend_from_slice(crate::db::COLLECTORS);
-    v.extend_from_slice(crate::cache::COLLECTORS);
-    v
+    all_collectors().to_vec()
+}
+
+/// [`collectors`], built once (the walk reads it for every node; no per-file or per-node Vec).
+pub(crate) fn all_collectors() -> &'static [&'static dyn Collector] {
+    static ALL: std::sync::OnceLock<Vec<&'static dyn Collector>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<&'static dyn Collector> = Vec::new();
+        v.extend_from_slice(crate::frameworks::COLLECTORS);
+        v.extend_from_slice(crate::db::COLLECTORS);
+        v.extend_from_slice(crate::cache::COLLECTORS);
+        v
+    })
 }
 
 /// Extracts the facts of one file. Never panics on the file's content: a parse failure is

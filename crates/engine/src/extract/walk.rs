@@ -20,7 +20,7 @@ pub struct FileCx<'a> {
     pub config: &'a Config,
     pub package: &'a Package,
     pub file: &'a SourceFile,
-    collectors: Vec<&'static dyn Collector>,
+    collectors: &'static [&'static dyn Collector],
 }
 
 impl<'a> FileCx<'a> {
@@ -29,7 +29,7 @@ impl<'a> FileCx<'a> {
             config,
             package,
             file,
-            collectors: super::collectors(),
+            collectors: super::all_collectors(),
         }
     }
 
@@ -344,6 +344,17 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         }
     }
 
+    /// [`Walker::record_call`] for an identifier, allocating only for a name not seen yet.
+    fn record_call_ident(&mut self, name: &proc_macro2::Ident) {
+        if let Some(f) = self.fns.last() {
+            let idx = f.fn_index;
+            let calls = &mut self.facts.fns[idx].calls;
+            if !calls.iter().any(|c| name == c) {
+                calls.push(name.to_string());
+            }
+        }
+    }
+
     /// Starts a fn: records its fact, params and bypass/requires attributes.
     fn enter_fn(
         &mut self,
@@ -390,7 +401,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fact.attrs.push(AttrFact {
                 name: last.clone(),
                 path: path_text(path),
-                span: Span::from_pm2(attr.span()),
+                span: attr_span(attr),
             });
             if last == "requires" {
                 fact.requires = Some(requires_fact(attr));
@@ -403,15 +414,15 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             scratch: HashMap::new(),
             body,
         });
-        let collectors = self.cx.collectors.clone();
-        for c in &collectors {
+        let collectors = self.cx.collectors;
+        for c in collectors {
             c.fn_item(self, attrs, sig);
         }
     }
 
     fn exit_fn(&mut self) {
-        let collectors = self.cx.collectors.clone();
-        for c in &collectors {
+        let collectors = self.cx.collectors;
+        for c in collectors {
             c.fn_end(self);
         }
         self.fns.pop();
@@ -430,7 +441,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                     syn::Meta::List(l) => l.tokens.clone(),
                     _ => proc_macro2::TokenStream::new(),
                 };
-                let span = Span::from_pm2(attr.span());
+                let span = attr_span(attr);
                 let fact = match tenant_audit_syntax::parse_bypass(tokens) {
                     Ok(args) => bypass_fact(
                         BypassKind::Attribute,
@@ -469,8 +480,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     }
 
     fn walk_macro(&mut self, mac: &'ast syn::Macro) {
-        let collectors = self.cx.collectors.clone();
-        for c in &collectors {
+        let collectors = self.cx.collectors;
+        for c in collectors {
             c.mac(self, mac);
         }
         let name = mac
@@ -545,7 +556,7 @@ fn bypass_fact(
 }
 
 fn requires_fact(attr: &syn::Attribute) -> RequiresFact {
-    let span = Span::from_pm2(attr.span());
+    let span = attr_span(attr);
     let tokens = match &attr.meta {
         syn::Meta::List(l) => l.tokens.clone(),
         _ => proc_macro2::TokenStream::new(),
@@ -638,6 +649,51 @@ pub fn type_text(t: &syn::Type) -> String {
     t.to_token_stream().to_string().replace(' ', "")
 }
 
+/// The extent of an item from its first outer attribute (else `first`) to `last`, without
+/// turning the whole item into tokens as `Spanned::span` does.
+fn extent(attrs: &[syn::Attribute], first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
+    let start = attrs
+        .iter()
+        .find(|a| matches!(a.style, syn::AttrStyle::Outer))
+        .map(|a| a.pound_token.span)
+        .unwrap_or(first);
+    let mut s = Span::from_pm2(start);
+    s.end = Span::from_pm2(last).end;
+    s
+}
+
+/// `#` to `]` of an attribute.
+fn attr_span(a: &syn::Attribute) -> Span {
+    extent(&[], a.pound_token.span, a.bracket_token.span.close())
+}
+
+fn vis_span(v: &syn::Visibility) -> Option<proc_macro2::Span> {
+    match v {
+        syn::Visibility::Public(p) => Some(p.span),
+        syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+        syn::Visibility::Inherited => None,
+    }
+}
+
+/// The first token of a signature (`const`, `async`, `unsafe`, `extern`, or `fn`).
+fn sig_start(sig: &syn::Signature) -> proc_macro2::Span {
+    sig.constness
+        .map(|t| t.span)
+        .or(sig.asyncness.map(|t| t.span))
+        .or(sig.unsafety.map(|t| t.span))
+        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+        .unwrap_or(sig.fn_token.span)
+}
+
+fn last_segment_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
+    match e {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| &s.ident),
+        syn::Expr::Paren(p) => last_segment_ident(&p.expr),
+        syn::Expr::Group(g) => last_segment_ident(&g.expr),
+        _ => None,
+    }
+}
+
 /// The last path segment of a callee expression (`users::list` -> `list`).
 pub fn last_segment(e: &syn::Expr) -> Option<String> {
     match e {
@@ -688,8 +744,8 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         if !self.enter() {
             return;
         }
-        let collectors = self.cx.collectors.clone();
-        for c in &collectors {
+        let collectors = self.cx.collectors;
+        for c in collectors {
             c.item(self, i);
         }
         visit::visit_item(self, i);
@@ -704,7 +760,15 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.module.push(name);
         let item = self.item_path("");
         if m.content.is_some() {
-            self.bypass_attrs(&m.attrs, Span::from_pm2(m.span()), item);
+            let first = vis_span(&m.vis)
+                .or(m.unsafety.map(|u| u.span))
+                .unwrap_or(m.mod_token.span);
+            let last = match (&m.content, &m.semi) {
+                (Some((brace, _)), _) => brace.span.close(),
+                (None, Some(semi)) => semi.span,
+                (None, None) => m.ident.span(),
+            };
+            self.bypass_attrs(&m.attrs, extent(&m.attrs, first, last), item);
         }
         visit::visit_item_mod(self, m);
         self.module.pop();
@@ -714,7 +778,8 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         if is_cfg_test(&f.attrs) {
             return;
         }
-        let extent = Span::from_pm2(f.span());
+        let first = vis_span(&f.vis).unwrap_or_else(|| sig_start(&f.sig));
+        let extent = extent(&f.attrs, first, f.block.brace_token.span.close());
         self.bypass_attrs(&f.attrs, extent, self.item_path(&f.sig.ident.to_string()));
         self.enter_fn(&f.attrs, &f.sig, Some(&f.block), extent);
         visit::visit_item_fn(self, f);
@@ -725,7 +790,10 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         if is_cfg_test(&f.attrs) {
             return;
         }
-        let extent = Span::from_pm2(f.span());
+        let first = vis_span(&f.vis)
+            .or(f.defaultness.map(|d| d.span))
+            .unwrap_or_else(|| sig_start(&f.sig));
+        let extent = extent(&f.attrs, first, f.block.brace_token.span.close());
         self.bypass_attrs(&f.attrs, extent, self.item_path(&f.sig.ident.to_string()));
         self.enter_fn(&f.attrs, &f.sig, Some(&f.block), extent);
         visit::visit_impl_item_fn(self, f);
@@ -733,7 +801,12 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        let extent = Span::from_pm2(f.span());
+        let last = match (&f.default, &f.semi_token) {
+            (Some(b), _) => b.brace_token.span.close(),
+            (None, Some(semi)) => semi.span,
+            (None, None) => f.sig.paren_token.span.close(),
+        };
+        let extent = extent(&f.attrs, sig_start(&f.sig), last);
         self.bypass_attrs(&f.attrs, extent, self.item_path(&f.sig.ident.to_string()));
         self.enter_fn(&f.attrs, &f.sig, f.default.as_ref(), extent);
         visit::visit_trait_item_fn(self, f);
@@ -749,9 +822,15 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             _ => None,
         };
         self.impl_ty.push(ty);
-        self.bypass_attrs(&i.attrs, Span::from_pm2(i.span()), self.item_path(""));
-        let collectors = self.cx.collectors.clone();
-        for c in &collectors {
+        let first = i
+            .defaultness
+            .map(|d| d.span)
+            .or(i.unsafety.map(|u| u.span))
+            .unwrap_or(i.impl_token.span);
+        let extent = extent(&i.attrs, first, i.brace_token.span.close());
+        self.bypass_attrs(&i.attrs, extent, self.item_path(""));
+        let collectors = self.cx.collectors;
+        for c in collectors {
             c.item_impl(self, i);
         }
         visit::visit_item_impl(self, i);
@@ -760,7 +839,12 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
         self.impl_ty.push(Some(t.ident.to_string()));
-        self.bypass_attrs(&t.attrs, Span::from_pm2(t.span()), self.item_path(""));
+        let first = vis_span(&t.vis)
+            .or(t.unsafety.map(|u| u.span))
+            .or(t.auto_token.map(|a| a.span))
+            .unwrap_or(t.trait_token.span);
+        let extent = extent(&t.attrs, first, t.brace_token.span.close());
+        self.bypass_attrs(&t.attrs, extent, self.item_path(""));
         visit::visit_item_trait(self, t);
         self.impl_ty.pop();
     }
@@ -883,18 +967,18 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             return;
         }
         if !self.is_consumed(e) {
-            let collectors = self.cx.collectors.clone();
-            for c in &collectors {
+            let collectors = self.cx.collectors;
+            for c in collectors {
                 c.expr(self, e);
             }
         }
         match e {
             syn::Expr::Call(c) => {
-                if let Some(name) = last_segment(&c.func) {
-                    self.record_call(name);
+                if let Some(name) = last_segment_ident(&c.func) {
+                    self.record_call_ident(name);
                 }
             }
-            syn::Expr::MethodCall(m) => self.record_call(m.method.to_string()),
+            syn::Expr::MethodCall(m) => self.record_call_ident(&m.method),
             _ => {}
         }
         visit::visit_expr(self, e);
@@ -980,5 +1064,102 @@ fn flatten_use(
                 flatten_use(t, prefix, module, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod extent_tests {
+    use super::*;
+
+    /// The cheap extents equal `Spanned::span` (which turns the whole item into tokens).
+    #[test]
+    fn extents_match_spanned() {
+        let src = r#"
+/// doc
+#[inline]
+pub(crate) async unsafe fn a() -> u8 { 1 }
+const fn b() {}
+#[tenant_bypass(reason = "x")]
+pub mod m {
+    #![allow(unused)]
+    fn c() {}
+}
+mod n;
+unsafe impl<T> Send for S<T> { fn d(&self) {} pub fn e() {} }
+/// t
+pub unsafe trait T { fn f(&self); fn g() { } }
+extern "C" fn h() {}
+"#;
+        let file = syn::parse_file(src).unwrap();
+        let mut checked = 0;
+        let same = |ours: Span, theirs: proc_macro2::Span| {
+            assert_eq!(ours, Span::from_pm2(theirs));
+        };
+        for item in &file.items {
+            match item {
+                syn::Item::Fn(f) => {
+                    let first = vis_span(&f.vis).unwrap_or_else(|| sig_start(&f.sig));
+                    same(
+                        extent(&f.attrs, first, f.block.brace_token.span.close()),
+                        f.span(),
+                    );
+                    checked += 1;
+                }
+                syn::Item::Mod(m) => {
+                    let first = vis_span(&m.vis).unwrap_or(m.mod_token.span);
+                    let last = match (&m.content, &m.semi) {
+                        (Some((b, _)), _) => b.span.close(),
+                        (_, Some(s)) => s.span,
+                        _ => unreachable!(),
+                    };
+                    same(extent(&m.attrs, first, last), m.span());
+                    checked += 1;
+                }
+                syn::Item::Impl(i) => {
+                    let first = i.unsafety.map(|u| u.span).unwrap_or(i.impl_token.span);
+                    same(
+                        extent(&i.attrs, first, i.brace_token.span.close()),
+                        i.span(),
+                    );
+                    for it in &i.items {
+                        if let syn::ImplItem::Fn(f) = it {
+                            let first = vis_span(&f.vis).unwrap_or_else(|| sig_start(&f.sig));
+                            same(
+                                extent(&f.attrs, first, f.block.brace_token.span.close()),
+                                f.span(),
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    let first = vis_span(&t.vis).unwrap_or(t.trait_token.span);
+                    same(
+                        extent(&t.attrs, first, t.brace_token.span.close()),
+                        t.span(),
+                    );
+                    for it in &t.items {
+                        if let syn::TraitItem::Fn(f) = it {
+                            let last = match (&f.default, &f.semi_token) {
+                                (Some(b), _) => b.brace_token.span.close(),
+                                (_, Some(s)) => s.span,
+                                _ => unreachable!(),
+                            };
+                            same(extent(&f.attrs, sig_start(&f.sig), last), f.span());
+                            checked += 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for a in match item {
+                syn::Item::Fn(f) => &f.attrs[..],
+                syn::Item::Mod(m) => &m.attrs[..],
+                _ => &[],
+            } {
+                same(attr_span(a), a.span());
+            }
+        }
+        assert_eq!(checked, 9);
     }
 }
