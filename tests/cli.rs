@@ -344,3 +344,27 @@ fn init_writes_a_starter_config_once() {
     assert!(stderr(&o).contains("--force"));
     assert_eq!(run(&["init", "--force"], p.path()).status.code(), Some(0));
 }
+
+#[test]
+fn unreadable_migration_is_named() {
+    let p = project(&[("src/lib.rs", CLEAN)]);
+    std::fs::create_dir_all(p.path().join("migrations")).unwrap();
+    std::fs::write(
+        p.path().join("migrations/0001_init.sql"),
+        b"CREATE TABLE \xff (id INT);\n",
+    )
+    .unwrap();
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a warning alone does not fail the run"
+    );
+    assert!(
+        stdout(&o).starts_with(
+            "migrations/0001_init.sql:1:1: warning[TA001/parse-error]: cannot read this migration"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}

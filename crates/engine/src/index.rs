@@ -73,17 +73,41 @@ impl<'a> Index<'a> {
         }
         let mut schema_problems = Vec::new();
         let mut dialects = Vec::new();
-        let mut tenancy = Vec::new();
-        for (p, mut schema) in schemas.into_iter().enumerate() {
+        let mut read: std::collections::HashMap<std::path::PathBuf, Option<String>> =
+            Default::default();
+        for (p, schema) in schemas.iter_mut().enumerate() {
             let dialect = dialect_for(config, &ws.packages[p]);
             for m in ws.migrations(p, &config.tenant.schema) {
-                match std::fs::read_to_string(&m) {
-                    Ok(text) => schema.apply_migration(&text, dialect),
-                    Err(e) => schema_problems.push((ws.rel(&m), e.to_string())),
+                let text =
+                    read.entry(m.clone())
+                        .or_insert_with(|| match std::fs::read_to_string(&m) {
+                            Ok(text) => Some(text),
+                            Err(e) => {
+                                schema_problems.push((ws.rel(&m), e.to_string()));
+                                None
+                            }
+                        });
+                if let Some(text) = text {
+                    schema.apply_migration(text, dialect);
                 }
             }
             dialects.push(dialect);
-            tenancy.push(Tenancy {
+        }
+        // Packages of one workspace usually share one database: a package that declares no schema
+        // of its own (its queries live in a `domain-*` crate, its migrations in `api/`) is judged
+        // against every table the workspace declares.
+        let mut union = Schema::default();
+        for s in &schemas {
+            for (name, t) in &s.tables {
+                union
+                    .tables
+                    .entry(name.clone())
+                    .or_insert_with(|| t.clone());
+            }
+        }
+        let tenancy = schemas
+            .into_iter()
+            .map(|schema| Tenancy {
                 columns: config.tenant.columns.clone(),
                 overrides: config
                     .tenant
@@ -92,9 +116,13 @@ impl<'a> Index<'a> {
                     .into_iter()
                     .collect::<BTreeMap<_, _>>(),
                 global_tables: config.tenant.global_tables.clone(),
-                schema,
-            });
-        }
+                schema: if schema.is_empty() {
+                    union.clone()
+                } else {
+                    schema
+                },
+            })
+            .collect();
         let crate_names = ws
             .packages
             .iter()

@@ -9,7 +9,8 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "a file that cannot be parsed (the run goes on; the file is named)",
     docs: r#"## What it does
-Reports a Rust file that `syn` cannot parse, cannot be read, or is not UTF-8. The audit of the rest
+Reports a Rust file that `syn` cannot parse, cannot be read, or is not UTF-8, and a SQL
+migration that cannot be read. The audit of the rest
 of the workspace goes on; nothing in this file was checked.
 
 ## Why is this bad?
@@ -50,6 +51,24 @@ impl Rule for ParseErrorRule {
                     snippet: e.message.clone(),
                     label: Some("here".into()),
                     help: Some("nothing in this file was audited; fix the syntax error (cargo check shows it too)".into()),
+                },
+            );
+        }
+        // A migration that cannot be read leaves the schema incomplete: say so.
+        for (file, message) in &cx.index.schema_problems {
+            cx.report_at(
+                &META,
+                file.clone(),
+                Finding {
+                    span: crate::diagnostic::Span::point(1, 1),
+                    message: format!("cannot read this migration: {message}"),
+                    item: String::new(),
+                    snippet: message.clone(),
+                    label: None,
+                    help: Some(
+                        "the schema is incomplete: tables it declares are judged as if unknown"
+                            .into(),
+                    ),
                 },
             );
         }
