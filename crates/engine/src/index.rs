@@ -32,6 +32,8 @@ pub struct Index<'a> {
     /// Migrations that could not be read: (path, message).
     pub schema_problems: Vec<(String, String)>,
     crate_names: Vec<String>,
+    /// Per package: `module::alias` of every `use` -> the paths it may stand for.
+    reexports: Vec<HashMap<String, Vec<Vec<String>>>>,
 }
 
 impl<'a> Index<'a> {
@@ -123,6 +125,34 @@ impl<'a> Index<'a> {
                 },
             })
             .collect();
+        let mut reexports: Vec<HashMap<String, Vec<Vec<String>>>> = vec![HashMap::new(); n];
+        for f in files {
+            for u in &f.uses {
+                if u.alias == "*" || u.path.is_empty() {
+                    continue;
+                }
+                let mut key = u.module.clone();
+                key.push(u.alias.clone());
+                let targets = match u.path[0].as_str() {
+                    "crate" => vec![u.path[1..].to_vec()],
+                    "self" => vec![join(&u.module, &u.path[1..])],
+                    "super" => {
+                        let mut m = u.module.clone();
+                        let mut rest = &u.path[..];
+                        while rest.first().is_some_and(|s| s == "super") {
+                            m.pop();
+                            rest = &rest[1..];
+                        }
+                        vec![join(&m, rest)]
+                    }
+                    _ => vec![join(&u.module, &u.path), u.path.clone()],
+                };
+                reexports[f.package]
+                    .entry(key.join("::"))
+                    .or_default()
+                    .extend(targets);
+            }
+        }
         let crate_names = ws
             .packages
             .iter()
@@ -140,6 +170,7 @@ impl<'a> Index<'a> {
             dialects,
             schema_problems,
             crate_names,
+            reexports,
         }
     }
 
@@ -226,7 +257,7 @@ impl<'a> Index<'a> {
     pub fn resolve_fn(&self, file: usize, module: &[String], segments: &[String]) -> Option<FnId> {
         let pkg = self.package_of(file);
         for cand in self.candidates(file, module, segments) {
-            if let Some(ids) = self.fns[pkg].get(&cand.join("::")) {
+            if let Some(ids) = self.lookup(&self.fns, pkg, &cand) {
                 return ids.first().copied();
             }
         }
@@ -247,6 +278,49 @@ impl<'a> Index<'a> {
             return Some(*matching[0]);
         }
         None
+    }
+
+    /// An item by absolute path: in the package itself, or — when the path starts with the crate
+    /// name of another member (`domain_billing::routes`) — in that member.
+    /// `use` re-exports (`pub use blog::routes::blog_router;`) are followed.
+    fn lookup<'m, T>(
+        &self,
+        maps: &'m [HashMap<String, T>],
+        pkg: usize,
+        path: &[String],
+    ) -> Option<&'m T> {
+        self.lookup_depth(maps, pkg, path, 0)
+    }
+
+    fn lookup_depth<'m, T>(
+        &self,
+        maps: &'m [HashMap<String, T>],
+        pkg: usize,
+        path: &[String],
+        depth: usize,
+    ) -> Option<&'m T> {
+        if depth > 8 {
+            return None;
+        }
+        let key = path.join("::");
+        if let Some(v) = maps[pkg].get(&key) {
+            return Some(v);
+        }
+        if let Some(targets) = self.reexports[pkg].get(&key) {
+            for t in targets {
+                if t.as_slice() != path {
+                    if let Some(v) = self.lookup_depth(maps, pkg, t, depth + 1) {
+                        return Some(v);
+                    }
+                }
+            }
+        }
+        let (first, rest) = path.split_first()?;
+        let other = self.crate_names.iter().position(|c| c == first)?;
+        if other == pkg {
+            return None;
+        }
+        self.lookup_depth(maps, other, rest, depth + 1)
     }
 
     /// Resolves a string source to its possible texts.
@@ -295,7 +369,7 @@ impl Lookup for Resolver<'_, '_> {
         let idx = self.index;
         let pkg = idx.package_of(self.file);
         for cand in idx.candidates(self.file, module, path) {
-            if let Some(v) = idx.consts[pkg].get(&cand.join("::")) {
+            if let Some(v) = idx.lookup(&idx.consts, pkg, &cand) {
                 return Some(v);
             }
         }

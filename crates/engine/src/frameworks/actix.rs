@@ -108,7 +108,7 @@ fn route_attr(a: &syn::Attribute) -> Option<RouteAttr> {
                     methods.push(m.to_ascii_uppercase());
                 }
             }
-            "wrap" => wraps.push(lit_str(v).unwrap_or_else(|| short(v))),
+            "wrap" => wraps.push(lit_str(v).unwrap_or_else(|| super::layer_text(v))),
             _ => {}
         }
     }
@@ -316,7 +316,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             ("wrap" | "wrap_fn", 1) => fact.ops.push(RouterOp::Layer {
-                text: short(args[0]),
+                text: super::layer_text(args[0]),
                 cover: Cover::All,
             }),
             _ => {}
@@ -425,7 +425,7 @@ fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<Ro
                 for c in calls {
                     if (c.method == "wrap" || c.method == "wrap_fn") && c.args.len() == 1 {
                         fact.ops.push(RouterOp::Layer {
-                            text: short(&c.args[0]),
+                            text: super::layer_text(&c.args[0]),
                             cover: Cover::All,
                         });
                     }
@@ -516,7 +516,7 @@ fn route_def<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Regis
                     methods.push(m.to_ascii_uppercase());
                 }
             }
-            "wrap" => layers.push(short(a)),
+            "wrap" => layers.push(super::layer_text(a)),
             _ => {}
         }
     }

@@ -239,12 +239,12 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
             }
         } else if g.layer_before.contains(&m.as_str()) && !args.is_empty() {
             fact.ops.push(RouterOp::Layer {
-                text: short(args[0]),
+                text: super::layer_text(args[0]),
                 cover: Cover::Before,
             });
         } else if g.layer_all.contains(&m.as_str()) && !args.is_empty() {
             fact.ops.push(RouterOp::Layer {
-                text: short(args[0]),
+                text: super::layer_text(args[0]),
                 cover: Cover::All,
             });
         } else if g.prefix.contains(&m.as_str()) && !args.is_empty() {
@@ -327,7 +327,7 @@ fn method_router<'ast>(
     for (name, args) in links {
         if matches!(name.as_str(), "layer" | "route_layer" | "with" | "around") {
             if let Some(a) = args.first() {
-                let text = short(*a);
+                let text = super::layer_text(*a);
                 for r in out.iter_mut() {
                     r.2.push(text.clone());
                 }

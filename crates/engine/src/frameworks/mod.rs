@@ -109,6 +109,12 @@ impl HandlerRef {
     }
 }
 
+/// A layer or wrap expression as written, whole: configured layer names are matched against
+/// it, so it is never shortened (long `from_fn_with_state(..)` calls name the fn last).
+pub fn layer_text(e: &dyn quote::ToTokens) -> String {
+    crate::extract::tokens_text(&quote::ToTokens::to_token_stream(e))
+}
+
 /// Records, on the fn being walked, the route attributes that belong to `framework` (see
 /// [`actix::owner`]: actix-web and rocket share `#[get(..)]`), read by `read`.
 pub fn record_route_attrs(

@@ -20,7 +20,7 @@ impl Evidence {
             Evidence::Guard(t) => format!("guard {t}"),
             Evidence::Check(c) => format!("check {c}()"),
             // `from_fn_with_state(state, auth,)`: the trailing comma of a multi-line call.
-            Evidence::Layer(l) => format!("layer {}", l.replace(",)", ")")),
+            Evidence::Layer(l) => format!("layer {}", shorten(&l.replace(",)", ")"), 80)),
         }
     }
 }
@@ -51,6 +51,15 @@ pub fn layer_evidence(config: &Config, e: &Endpoint) -> Option<Evidence> {
         .iter()
         .find(|l| config.handlers.layers.iter().any(|name| mentions(l, name)))
         .map(|l| Evidence::Layer(l.clone()))
+}
+
+/// At most `max` characters, with `...` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max - 3).collect();
+    format!("{cut}...")
 }
 
 fn last(path: &str) -> &str {

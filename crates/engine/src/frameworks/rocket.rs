@@ -188,7 +188,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usize {
             }
         } else if call.method == "attach" && args.len() == 1 {
             fact.ops.push(RouterOp::Layer {
-                text: short(args[0]),
+                text: super::layer_text(args[0]),
                 cover: Cover::All,
             });
         }
