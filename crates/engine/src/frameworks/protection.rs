@@ -19,8 +19,7 @@ impl Evidence {
             Evidence::Requires(s) => format!("requires {}", s.join(", ")),
             Evidence::Guard(t) => format!("guard {t}"),
             Evidence::Check(c) => format!("check {c}()"),
-            // `from_fn_with_state(state, auth,)`: the trailing comma of a multi-line call.
-            Evidence::Layer(l) => format!("layer {}", shorten(&l.replace(",)", ")"), 80)),
+            Evidence::Layer(l) => format!("layer {l}"),
         }
     }
 }
@@ -47,10 +46,24 @@ pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
 
 /// A configured layer covering the endpoint.
 pub fn layer_evidence(config: &Config, e: &Endpoint) -> Option<Evidence> {
-    e.layers
-        .iter()
-        .find(|l| config.handlers.layers.iter().any(|name| mentions(l, name)))
-        .map(|l| Evidence::Layer(l.clone()))
+    e.layers.iter().find_map(|l| {
+        config
+            .handlers
+            .layers
+            .iter()
+            .find(|name| mentions(l, name))
+            .map(|name| Evidence::Layer(describe_layer(name, l)))
+    })
+}
+
+/// `auth_middleware` for a long layer expression; the expression itself when it is short.
+fn describe_layer(name: &str, text: &str) -> String {
+    let text = text.replace(",)", ")");
+    if text.chars().count() <= 60 {
+        text
+    } else {
+        format!("{name} ({})", shorten(&text, 60))
+    }
 }
 
 /// At most `max` characters, with `...` when cut.
