@@ -43,7 +43,12 @@ fn run(text: &str) {
     };
     let _ = extract_file(&config, &package, &file, 0, text);
     proc_macro2::extra::invalidate_current_thread_spans();
-    for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite, Dialect::Generic] {
+    for d in [
+        Dialect::Postgres,
+        Dialect::MySql,
+        Dialect::Sqlite,
+        Dialect::Generic,
+    ] {
         let _ = sql::analyze(text, d, &tenancy());
     }
 }
@@ -51,7 +56,9 @@ fn run(text: &str) {
 fn tenancy() -> Tenancy {
     Tenancy {
         columns: vec!["org_id".into(), "tenant_id".into()],
-        overrides: [("orgs".to_string(), "id".to_string())].into_iter().collect(),
+        overrides: [("orgs".to_string(), "id".to_string())]
+            .into_iter()
+            .collect(),
         global_tables: vec!["plans".into()],
         schema: Default::default(),
     }

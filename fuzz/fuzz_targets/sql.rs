@@ -10,11 +10,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let tenancy = Tenancy {
         columns: vec!["org_id".into(), "tenant_id".into()],
-        overrides: [("orgs".to_string(), "id".to_string())].into_iter().collect(),
+        overrides: [("orgs".to_string(), "id".to_string())]
+            .into_iter()
+            .collect(),
         global_tables: vec!["plans".into()],
         schema: Default::default(),
     };
-    for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite, Dialect::Generic] {
+    for d in [
+        Dialect::Postgres,
+        Dialect::MySql,
+        Dialect::Sqlite,
+        Dialect::Generic,
+    ] {
         let _ = sql::analyze(text, d, &tenancy);
     }
 });
