@@ -659,15 +659,25 @@ fn unknown_keys_and_invalid_globs() {
 }
 
 #[test]
-fn empty_config_means_defaults() {
-    // An empty tenant-audit.toml is valid TOML: every key takes its default.
-    let out = with_config("");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn empty_config_is_an_error() {
+    // Valid TOML, but an empty config file is most often a failed write: exit 2, located.
+    for text in ["", "\n# only a comment\n"] {
+        let out = with_config(text);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("tenant-audit.toml:1:1"), "{err}");
+    }
+}
+
+#[test]
+fn config_file_name_taken_by_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.rs"), "fn a() {}\n").unwrap();
+    std::fs::create_dir(dir.path().join("tenant-audit.toml")).unwrap();
+    let out = run(&["--manifest-path", dir.path().to_str().unwrap()], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("tenant-audit.toml"), "{err}");
 }
 
 #[test]

@@ -75,24 +75,25 @@ impl<'a> Index<'a> {
         }
         let mut schema_problems = Vec::new();
         let mut dialects = Vec::new();
-        let mut read: std::collections::HashMap<std::path::PathBuf, Option<String>> =
-            Default::default();
+        // Packages usually share the root `migrations/`: parse each set of migrations once.
+        let mut parsed: HashMap<(Vec<std::path::PathBuf>, Dialect), Schema> = HashMap::new();
         for (p, schema) in schemas.iter_mut().enumerate() {
             let dialect = dialect_for(config, &ws.packages[p]);
-            for m in ws.migrations(p, &config.tenant.schema) {
-                let text =
-                    read.entry(m.clone())
-                        .or_insert_with(|| match std::fs::read_to_string(&m) {
-                            Ok(text) => Some(text),
-                            Err(e) => {
-                                schema_problems.push((ws.rel(&m), e.to_string()));
-                                None
-                            }
-                        });
-                if let Some(text) = text {
-                    schema.apply_migration(text, dialect);
+            let list = ws.migrations(p, &config.tenant.schema);
+            let from_migrations = parsed.entry((list.clone(), dialect)).or_insert_with(|| {
+                let mut s = Schema::default();
+                for m in &list {
+                    match std::fs::read_to_string(m) {
+                        Ok(text) => s.apply_migration(&text, dialect),
+                        Err(e) => schema_problems.push((ws.rel(m), e.to_string())),
+                    }
                 }
-            }
+                s
+            });
+            // diesel `table!` and sea-orm entities of the package's own files come on top.
+            let own = std::mem::take(&mut schema.tables);
+            *schema = from_migrations.clone();
+            schema.tables.extend(own);
             dialects.push(dialect);
         }
         // Packages of one workspace usually share one database: a package that declares no schema

@@ -235,26 +235,31 @@ pub fn judge(
     only: &[PathBuf],
 ) -> Report {
     let index = index::Index::build(ws, &config, files);
-    let endpoints = frameworks::endpoints::endpoints(&index);
-    let queries = db::judge::judge_all(&index);
+    // The three cross-file joins are independent: run them side by side.
+    let (endpoints, queries, caches) = std::thread::scope(|scope| {
+        let queries = scope.spawn(|| db::judge::judge_all(&index));
+        let caches = scope.spawn(|| cache::resolve(&index));
+        let endpoints = frameworks::endpoints::endpoints(&index);
+        let queries = queries
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let caches = caches
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (endpoints, queries, caches)
+    });
     let mut cx = rules::RuleCx {
         index: &index,
         endpoints: &endpoints,
         queries: &queries,
+        caches: &caches,
         overrides,
         out: Vec::new(),
     };
-    // The summary's cache-call count resolves every cache call a second time (TA301 does it
-    // too): count on a second thread while the rules run.
-    let cache_calls = std::thread::scope(|scope| {
-        let count = scope.spawn(|| cache::count(&index));
-        for rule in rules::RULES {
-            rule.check(&mut cx);
-        }
-        count
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-    });
+    for rule in rules::RULES {
+        rule.check(&mut cx);
+    }
+    let cache_calls = caches.len();
     let usage = bypass::apply(&index, &mut cx.out);
     for rule in rules::RULES {
         rule.check_bypasses(&mut cx, &usage);

@@ -191,8 +191,3 @@ pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
     }
     out
 }
-
-/// How many cache calls the workspace makes (for the summary).
-pub fn count(index: &Index<'_>) -> usize {
-    resolve(index).len()
-}

@@ -119,7 +119,8 @@ impl Config {
         }
         for name in CONFIG_FILES {
             let path = root.join(name);
-            if path.is_file() {
+            // A directory where the file should be is an error, not "no config".
+            if path.exists() {
                 return Config::from_file(&path, root);
             }
         }
@@ -159,6 +160,12 @@ impl Config {
     /// Parses config text; `display` names the file in errors and findings.
     pub fn from_str(text: &str, display: &str) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(&e, display, text))?;
+        // An empty file is most often a failed write or merge: say so rather than guess.
+        if text.parse::<toml::Table>().is_ok_and(|t| t.is_empty()) {
+            return Err(Error::at("the config file is empty", display, text, 0..0).with_help(
+                "add settings (`cargo tenant-audit init` writes a starter file), or delete it to use the defaults",
+            ));
+        }
         Config::from_raw(
             raw,
             Some(ConfigSource {
@@ -480,6 +487,13 @@ pub fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_file_is_an_error() {
+        let e = Config::from_str("# nothing here\n\n", "t.toml").unwrap_err();
+        assert_eq!(e.line_col(), Some((1, 1)));
+        assert!(e.message.contains("empty"));
+    }
 
     #[test]
     fn defaults_load() {

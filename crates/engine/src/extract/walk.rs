@@ -138,7 +138,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 message: format!(
                     "nesting deeper than {MAX_DEPTH} levels; the file was only partly audited"
                 ),
-                internal: true,
+                internal: false,
             });
         }
         // Every file's facts live until the end of the run: drop the growth slack of the

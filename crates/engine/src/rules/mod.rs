@@ -63,6 +63,8 @@ pub struct RuleCx<'i, 'a> {
     pub index: &'i Index<'a>,
     pub endpoints: &'i [Endpoint],
     pub queries: &'i [Verdict],
+    /// Every cache call, receivers decided: (file index, fact).
+    pub caches: &'i [(usize, crate::cache::CacheFact)],
     /// Severity overrides from the command line, on top of the config.
     pub overrides: &'i [(String, Option<Severity>)],
     pub out: Vec<Diagnostic>,

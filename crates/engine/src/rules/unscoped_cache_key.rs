@@ -38,7 +38,7 @@ impl Rule for UnscopedCacheKey {
 
     fn check(&self, cx: &mut RuleCx<'_, '_>) {
         let mut findings = Vec::new();
-        for (fi, c) in crate::cache::resolve(cx.index) {
+        for &(fi, ref c) in cx.caches {
             let message = if c.global {
                 c.note.clone().unwrap_or_else(|| {
                     format!(

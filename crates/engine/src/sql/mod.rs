@@ -12,7 +12,7 @@ pub use analyze::{analyze, Analysis, SqlParseError, Unscoped};
 pub use schema::{Schema, Table, Tenancy};
 
 /// The SQL dialect used to parse query text (`[sql] dialect`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dialect {
     Postgres,
     MySql,
