@@ -117,7 +117,11 @@ fn check(a: CheckArgs) -> Result<i32> {
     if let Some(path) = &a.baseline {
         let baseline = Baseline::read(path)?;
         // With PATHS or --changed-since, entries elsewhere are out of sight, not fixed.
-        let scope: Vec<String> = opts.only.iter().map(|p| rel_to(&report.root, p)).collect();
+        let scope: Vec<String> = opts
+            .only
+            .iter()
+            .map(|p| tenant_audit_engine::workspace::rel_arg(&report.root, p))
+            .collect();
         let fixed = baseline.filter_scoped(&mut report.diagnostics, |e| {
             scope.is_empty()
                 || scope
@@ -210,25 +214,6 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
 
 fn io_err(e: std::io::Error) -> Error {
     Error::new(format!("cannot write output: {e}"))
-}
-
-/// A PATHS argument as a path relative to the workspace root (`/`-separated, no trailing `/`).
-fn rel_to(root: &Path, p: &Path) -> String {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    let abs = abs.canonicalize().unwrap_or(abs);
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    abs.strip_prefix(&root)
-        .unwrap_or(&abs)
-        .to_string_lossy()
-        .replace('\\', "/")
-        .trim_end_matches('/')
-        .to_string()
 }
 
 /// Files changed since a git ref, relative to the current directory.

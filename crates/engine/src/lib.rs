@@ -30,7 +30,7 @@ use error::Result;
 use extract::{FileFacts, ParseError};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use workspace::{Selection, Workspace};
 
 /// What to audit and how.
@@ -275,7 +275,10 @@ pub fn judge(
         .collect();
     let all_files: std::collections::HashSet<&str> =
         ws.files.iter().map(|f| f.rel.as_str()).collect();
-    let only_rel: Vec<String> = only.iter().map(|p| rel_to_root(&ws.root, p)).collect();
+    let only_rel: Vec<String> = only
+        .iter()
+        .map(|p| workspace::rel_arg(&ws.root, p))
+        .collect();
     diagnostics.retain(|d| {
         let in_source = all_files.contains(d.file.as_str());
         let selected = !in_source || selected_files.contains(d.file.as_str());
@@ -318,18 +321,4 @@ pub fn judge(
         routes,
         config,
     }
-}
-
-fn rel_to_root(root: &Path, p: &Path) -> String {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    let abs = abs.canonicalize().unwrap_or(abs);
-    workspace::rel_path(root, &abs)
-        .trim_end_matches('/')
-        .to_string()
 }

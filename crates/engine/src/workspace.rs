@@ -282,6 +282,21 @@ fn single_file(file: &Path) -> Workspace {
     }
 }
 
+/// A PATHS argument (relative to the current directory, or absolute) as a path relative to the
+/// workspace root: `/`-separated, no trailing `/`.
+pub fn rel_arg(root: &Path, p: &Path) -> String {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    rel_path(&root, &abs).trim_end_matches('/').to_string()
+}
+
 pub fn rel_path(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)

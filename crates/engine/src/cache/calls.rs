@@ -86,13 +86,7 @@ fn generics(g: &syn::Generics) -> Generics {
         let paths: Vec<Vec<String>> = bounds
             .iter()
             .filter_map(|b| match b {
-                syn::TypeParamBound::Trait(t) => Some(
-                    t.path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect(),
-                ),
+                syn::TypeParamBound::Trait(t) => Some(crate::extract::segments(&t.path)),
                 _ => None,
             })
             .collect();

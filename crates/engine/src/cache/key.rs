@@ -189,12 +189,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
         }
         match e {
             syn::Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::extract::segments(&p.path);
                 self.name(&segs);
                 return;
             }
@@ -214,12 +209,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
             }
             syn::Expr::Call(c) => {
                 if let syn::Expr::Path(p) = &*c.func {
-                    let segs: Vec<String> = p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
+                    let segs: Vec<String> = crate::extract::segments(&p.path);
                     if segs.last().is_some_and(|l| self.is_builder(l))
                         || (segs.len() >= 2 && has_tenant_type(&segs[segs.len() - 2], self.config))
                     {

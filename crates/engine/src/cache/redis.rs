@@ -363,12 +363,7 @@ fn cmd_arg<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::Exp
                 let syn::Expr::Path(p) = &*c.func else {
                     return;
                 };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::extract::segments(&p.path);
                 // `cmd`, `redis::cmd`, `deadpool_redis::redis::cmd`, `bb8_redis::redis::cmd`.
                 let ok = segs.last().is_some_and(|l| l == "cmd")
                     && segs[..segs.len() - 1]

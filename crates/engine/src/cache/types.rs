@@ -243,12 +243,7 @@ fn classify_depth(ty: &syn::Type, env: &Env<'_>, depth: usize) -> Option<CacheTy
         syn::Type::TraitObject(t) => classify_bounds(t.bounds.iter(), env),
         syn::Type::ImplTrait(t) => classify_bounds(t.bounds.iter(), env),
         syn::Type::Path(p) if p.qself.is_none() => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::extract::segments(&p.path);
             let last = segs.last()?.clone();
             let args = type_args(&p.path);
             if segs.len() == 1 {
@@ -278,12 +273,7 @@ fn classify_bounds<'t>(
 ) -> Option<CacheType> {
     for b in bounds {
         if let syn::TypeParamBound::Trait(t) = b {
-            let segs: Vec<String> = t
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::extract::segments(&t.path);
             if let Some(ct) = classify_trait(&segs, env) {
                 return Some(ct);
             }

@@ -392,12 +392,7 @@ fn handle_depth<'ast>(
         }
         Expr::Call(c) => {
             let Expr::Path(p) = &*c.func else { return None };
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::extract::segments(&p.path);
             let ctor = segs.last().is_some_and(|s| {
                 matches!(
                     s.as_str(),
@@ -983,12 +978,7 @@ pub fn column_of(e: &syn::Expr) -> Option<String> {
     use syn::Expr;
     match strip(e) {
         Expr::Path(p) => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::extract::segments(&p.path);
             let last = segs.last()?;
             if segs.len() >= 2 && segs[segs.len() - 2] == "Column" {
                 Some(snake_case(last))

@@ -57,12 +57,7 @@ impl Collector for Diesel {
         if !uses_driver(w, DIESEL) {
             return;
         }
-        let segs: Vec<String> = m
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs: Vec<String> = crate::extract::segments(&m.path);
         let is_table =
             segs.last().is_some_and(|s| s == "table") && (segs.len() == 1 || segs[0] == "diesel");
         if !is_table {
@@ -121,12 +116,7 @@ fn table_of_path(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
     let syn::Expr::Path(p) = common::strip(e) else {
         return None;
     };
-    let segs: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs: Vec<String> = crate::extract::segments(&p.path);
     let last = segs.last()?;
     if !last
         .chars()

@@ -151,12 +151,7 @@ fn read_chain<'ast>(
             let syn::Expr::Path(p) = &*c.func else {
                 return None;
             };
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::extract::segments(&p.path);
             if segs.len() < 2 {
                 return None;
             }

@@ -58,12 +58,7 @@ impl Collector for Sqlx {
         if !uses_driver(w, SQLX) {
             return;
         }
-        let segs: Vec<String> = m
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs: Vec<String> = crate::extract::segments(&m.path);
         let Some(name) = segs.last() else { return };
         let Some((idx, file)) = macro_sql_arg(name) else {
             return;
@@ -111,12 +106,7 @@ impl Collector for Sqlx {
         match e {
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = &*c.func else { return };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::extract::segments(&p.path);
                 let Some(name) = segs.last() else { return };
                 if segs.len() >= 2
                     && segs[segs.len() - 2] == "QueryBuilder"
