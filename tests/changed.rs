@@ -2,21 +2,11 @@
 //! only findings in those files are reported, but the whole workspace is still indexed, so a
 //! router in another file still protects a handler in the changed one.
 
+mod common;
+use common::*;
+
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// Findings as `file:code` pairs from the short format.
 fn findings(o: &Output) -> Vec<String> {

@@ -2,9 +2,11 @@
 //! stable (tests/data/formats-project), SARIF validated against the 2.1.0 schema on several
 //! runs, GitHub annotation escaping on awkward paths, several outputs from one run.
 
+mod common;
+use common::*;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -12,23 +14,6 @@ fn root() -> PathBuf {
 
 fn formats_project() -> PathBuf {
     root().join("tests/data/formats-project")
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Runs with `args` and returns stdout, checking the exit code.
