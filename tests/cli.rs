@@ -355,3 +355,13 @@ fn unreadable_migration_is_named() {
         stdout(&o)
     );
 }
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // The name `open` starts at character 24 of its line (byte 30): columns are 1-based Unicode
+    // code points, as SARIF's columnKind says.
+    let src = "use axum::{routing::get, Router};\npub fn app() -> Router {\n    Router::new().route(\"/\", get(open))\n}\n/* ünïcödé */ async fn open() -> &'static str {\n    \"ok\"\n}\n";
+    let p = project(&[("src/lib.rs", src)]);
+    let o = run(&["--format", "short"], p.path());
+    assert!(stdout(&o).starts_with("src/lib.rs:5:24:"), "{}", stdout(&o));
+}
