@@ -206,6 +206,11 @@ struct Builder {
     pieces: Vec<StrSource>,
     binds: usize,
     passed: Option<String>,
+    /// How many conditional regions enclosed the builder's creation: pushes inside a region
+    /// entered later may not run.
+    depth: usize,
+    /// The region (its id) the last pushes were grouped under, and where that group starts.
+    group: Option<(usize, usize)>,
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -231,6 +236,8 @@ fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn:
         pieces: vec![first],
         binds: 0,
         passed: None,
+        depth: w.cond_regions.len(),
+        group: None,
     };
     if let Some(b) = w.scratch::<Builders>(SCRATCH) {
         b.list.push(qb);
@@ -348,12 +355,42 @@ fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
             _ => {}
         }
     }
+    let regions = w.cond_regions.clone();
     if let Some(b) = w.scratch::<Builders>(SCRATCH) {
         if let Some(qb) = b.list.get_mut(i) {
             if reset {
                 qb.pieces.truncate(1);
+                qb.group = None;
             }
-            qb.pieces.extend(pieces);
+            // Pushed under an `if`, a `match` arm or a loop entered after the builder was made:
+            // the query also runs without it. Everything pushed in that outermost region is one
+            // optional group, judged both with and without it (a tenant filter pushed only
+            // sometimes fails open).
+            match regions.get(qb.depth) {
+                Some(&region) if !reset => {
+                    let start = match qb.group {
+                        Some((r, start)) if r == region => start,
+                        _ => {
+                            qb.pieces.push(StrSource::Alt(vec![
+                                StrSource::Concat(Vec::new()),
+                                StrSource::Lit(String::new()),
+                            ]));
+                            let start = qb.pieces.len() - 1;
+                            qb.group = Some((region, start));
+                            start
+                        }
+                    };
+                    if let Some(StrSource::Alt(alts)) = qb.pieces.get_mut(start) {
+                        if let Some(StrSource::Concat(group)) = alts.first_mut() {
+                            group.extend(pieces);
+                        }
+                    }
+                }
+                _ => {
+                    qb.group = None;
+                    qb.pieces.extend(pieces);
+                }
+            }
             qb.binds = binds;
         }
     }

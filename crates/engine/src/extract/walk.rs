@@ -155,6 +155,11 @@ pub struct Walker<'ast, 'a> {
     consumed: HashSet<usize>,
     depth: usize,
     too_deep: bool,
+    /// The conditional regions (`if` branches, `match` arms, loop bodies) enclosing the current
+    /// node, outermost first, each with a unique id: code in a region entered after a value was
+    /// created may not run.
+    pub cond_regions: Vec<usize>,
+    next_region: usize,
 }
 
 impl<'ast, 'a> Walker<'ast, 'a> {
@@ -173,6 +178,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             consumed: HashSet::new(),
             depth: 0,
             too_deep: false,
+            cond_regions: Vec::new(),
+            next_region: 0,
         }
     }
 
@@ -550,6 +557,11 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 self.facts.bypasses.push(fact);
             }
         }
+    }
+
+    fn enter_cond(&mut self) {
+        self.next_region += 1;
+        self.cond_regions.push(self.next_region);
     }
 
     fn enter(&mut self) -> bool {
@@ -1076,6 +1088,48 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.leave();
     }
 
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        for a in &i.attrs {
+            self.visit_attribute(a);
+        }
+        self.visit_expr(&i.cond);
+        // `if cond { .. } else { return .. }`: the then-branch is the only way on, not optional.
+        let else_diverges = i.else_branch.as_ref().is_some_and(|(_, e)| diverges(e));
+        if !else_diverges {
+            self.enter_cond();
+        }
+        self.visit_block(&i.then_branch);
+        if !else_diverges {
+            self.cond_regions.pop();
+        }
+        if let Some((_, e)) = &i.else_branch {
+            self.enter_cond();
+            self.visit_expr(e);
+            self.cond_regions.pop();
+        }
+    }
+
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        self.enter_cond();
+        visit::visit_arm(self, a);
+        self.cond_regions.pop();
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        self.enter_cond();
+        self.visit_pat(&f.pat);
+        self.visit_block(&f.body);
+        self.cond_regions.pop();
+    }
+
+    fn visit_expr_while(&mut self, wh: &'ast syn::ExprWhile) {
+        self.visit_expr(&wh.cond);
+        self.enter_cond();
+        self.visit_block(&wh.body);
+        self.cond_regions.pop();
+    }
+
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         // Closure parameters shadow outer names while the body is walked.
         let added = if let Some(scope) = self.fns.last_mut() {
@@ -1103,6 +1157,38 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             scope.locals.truncate(before);
         }
     }
+}
+
+/// Does this `else` always leave (return, break, continue, panic, bail)?
+fn diverges(e: &syn::Expr) -> bool {
+    let last = match e {
+        syn::Expr::Block(b) => b.block.stmts.last(),
+        other => {
+            return matches!(
+                other,
+                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
+            )
+        }
+    };
+    match last {
+        Some(syn::Stmt::Expr(x, _)) => {
+            matches!(
+                x,
+                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
+            ) || matches!(x, syn::Expr::Macro(m) if is_diverging_macro(&m.mac))
+        }
+        Some(syn::Stmt::Macro(m)) => is_diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_diverging_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "bail" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
 }
 
 fn flatten_use(
