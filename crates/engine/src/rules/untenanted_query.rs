@@ -15,7 +15,10 @@ checks that every tenant-owned table the statement touches — in FROM, JOIN, su
 UNION branches, UPDATE and DELETE targets — is pinned to one tenant: a top-level AND-conjunct
 `[alias.]org_id = <expr>` (or `IN (..)`, `= ANY(..)`), or a JOIN equality on the tenant column to
 a table that has one. An OR above the predicate voids it. INSERT must name the tenant column.
-For DSLs: a `.filter(..)` on the tenant column before the terminal call.
+For DSLs: a `.filter(..)` on the tenant column before the terminal call. SQL assembled with
+`QueryBuilder` is judged for every way it can be built: a push under an `if`, a `match` arm or a
+loop is judged both with and without it, so a tenant filter pushed only when a value is present
+(and the query still runs when it is not) is reported.
 
 A table is tenant-owned when the schema (migrations, diesel `table!`, sea-orm entities) gives it
 a tenant column; with no schema, every table is, except `[tenant] global-tables`.
