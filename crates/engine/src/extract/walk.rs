@@ -559,6 +559,15 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         }
     }
 
+    /// A const or static: its value as a string source, for SQL text resolution in phase 2.
+    fn record_const(&mut self, ident: &syn::Ident, expr: &'ast syn::Expr) {
+        self.facts.consts.push(ConstFact {
+            name: ident.to_string(),
+            module: self.module.clone(),
+            value: self.str_source(expr),
+        });
+    }
+
     fn enter_cond(&mut self) {
         self.next_region += 1;
         self.cond_regions.push(self.next_region);
@@ -953,29 +962,17 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            module: self.module.clone(),
-            value: self.str_source(&c.expr),
-        });
+        self.record_const(&c.ident, &c.expr);
         visit::visit_item_const(self, c);
     }
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
-        self.facts.consts.push(ConstFact {
-            name: s.ident.to_string(),
-            module: self.module.clone(),
-            value: self.str_source(&s.expr),
-        });
+        self.record_const(&s.ident, &s.expr);
         visit::visit_item_static(self, s);
     }
 
     fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
-        self.facts.consts.push(ConstFact {
-            name: c.ident.to_string(),
-            module: self.module.clone(),
-            value: self.str_source(&c.expr),
-        });
+        self.record_const(&c.ident, &c.expr);
         visit::visit_impl_item_const(self, c);
     }
 

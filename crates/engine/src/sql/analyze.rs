@@ -486,18 +486,7 @@ impl<'t> Analyzer<'t> {
                 self.table_with_joins(twj, &mut scope, &mut skip);
             }
         }
-        if let Some(w) = &u.selection {
-            scope.preds.push(Pred {
-                expr: w,
-                filterable: None,
-            });
-        }
-        let scoped = self.judge(&scope);
-        self.subqueries(u, &skip);
-        Output {
-            scoped,
-            columns: None,
-        }
+        self.finish_write(scope, u.selection.as_ref(), u, &skip)
     }
 
     fn delete(&mut self, d: &Delete) -> Output {
@@ -510,14 +499,26 @@ impl<'t> Analyzer<'t> {
         for twj in d.using.iter().flatten() {
             self.table_with_joins(twj, &mut scope, &mut skip);
         }
-        if let Some(w) = &d.selection {
+        self.finish_write(scope, d.selection.as_ref(), d, &skip)
+    }
+
+    /// The end of an UPDATE or DELETE: its WHERE is a predicate of its own scope, the scope is
+    /// judged, and the subqueries anywhere in the statement are analysed on their own.
+    fn finish_write<'s, V: Visit + ?Sized>(
+        &mut self,
+        mut scope: Scope<'s>,
+        selection: Option<&'s Expr>,
+        node: &V,
+        skip: &Skip,
+    ) -> Output {
+        if let Some(w) = selection {
             scope.preds.push(Pred {
                 expr: w,
                 filterable: None,
             });
         }
         let scoped = self.judge(&scope);
-        self.subqueries(d, &skip);
+        self.subqueries(node, skip);
         Output {
             scoped,
             columns: None,
