@@ -78,6 +78,9 @@ fn evidence_depth<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) 
     if depth > 12 {
         return Evidence::No;
     }
+    if let Some(inner) = crate::extract::string_wrapped(e) {
+        return evidence_depth(w, inner, depth + 1);
+    }
     let text = |s: &str| {
         if reads_as_sql(s) {
             Evidence::Sql
@@ -90,26 +93,6 @@ fn evidence_depth<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) 
             lit: syn::Lit::Str(s),
             ..
         }) => text(&s.value()),
-        Expr::Reference(r) => evidence_depth(w, &r.expr, depth + 1),
-        Expr::Paren(p) => evidence_depth(w, &p.expr, depth + 1),
-        Expr::Group(g) => evidence_depth(w, &g.expr, depth + 1),
-        Expr::MethodCall(m)
-            if m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone" | "deref"
-                ) =>
-        {
-            evidence_depth(w, &m.receiver, depth + 1)
-        }
-        Expr::Call(c) if c.args.len() == 1 => {
-            match crate::extract::last_segment(&c.func).as_deref() {
-                Some("from" | "new" | "AssertSqlSafe" | "Borrowed" | "Owned") => {
-                    evidence_depth(w, &c.args[0], depth + 1)
-                }
-                _ => Evidence::No,
-            }
-        }
         Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
             evidence_depth(w, &b.left, depth + 1)
         }

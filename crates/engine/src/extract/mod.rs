@@ -6,8 +6,8 @@ mod walk;
 
 pub use facts::*;
 pub use walk::{
-    last_segment, pat_ident, pat_idents, path_text, segments, short, tokens_text, type_text,
-    FileCx, FnScope, Local, Walker,
+    last_segment, pat_ident, pat_idents, path_text, segments, short, string_wrapped, tokens_text,
+    type_text, FileCx, FnScope, Local, Walker,
 };
 
 use crate::config::Config;

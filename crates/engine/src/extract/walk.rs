@@ -295,14 +295,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if depth > 16 {
             return StrSource::dynamic("an expression too deep to follow");
         }
+        if let Some(inner) = string_wrapped(e) {
+            return self.str_source_depth(inner, depth + 1);
+        }
         match e {
             Expr::Lit(l) => match &l.lit {
                 syn::Lit::Str(s) => StrSource::Lit(s.value()),
                 _ => StrSource::dynamic(format!("`{}`", short(e))),
             },
-            Expr::Paren(p) => self.str_source_depth(&p.expr, depth + 1),
-            Expr::Group(g) => self.str_source_depth(&g.expr, depth + 1),
-            Expr::Reference(r) => self.str_source_depth(&r.expr, depth + 1),
             Expr::Block(b) => match b.block.stmts.last() {
                 Some(syn::Stmt::Expr(inner, None)) => self.str_source_depth(inner, depth + 1),
                 _ => StrSource::dynamic(format!("`{}`", short(e))),
@@ -330,24 +330,6 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 self.str_source_depth(&b.left, depth + 1),
                 self.str_source_depth(&b.right, depth + 1),
             ]),
-            Expr::MethodCall(m)
-                if m.args.is_empty()
-                    && matches!(
-                        m.method.to_string().as_str(),
-                        "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone" | "deref"
-                    ) =>
-            {
-                self.str_source_depth(&m.receiver, depth + 1)
-            }
-            Expr::Call(c) if c.args.len() == 1 => {
-                let name = last_segment(&c.func);
-                match name.as_deref() {
-                    Some("from" | "new" | "AssertSqlSafe" | "Cow" | "Borrowed" | "Owned") => {
-                        self.str_source_depth(&c.args[0], depth + 1)
-                    }
-                    _ => StrSource::dynamic(format!("`{}`", short(e))),
-                }
-            }
             Expr::Macro(m) => self.macro_str_source(&m.mac),
             Expr::Path(p) if p.qself.is_none() => {
                 let segs: Vec<String> = p
@@ -709,6 +691,33 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
                 })
                 .unwrap_or(false)
     })
+}
+
+/// The expression inside a wrapper that keeps a string's value: `&x`, `(x)`, `x.to_string()`,
+/// `x.into()`, `String::from(x)`, `AssertSqlSafe(x)`, `Cow::Borrowed(x)`.
+pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
+    use syn::Expr;
+    match e {
+        Expr::Paren(p) => Some(&p.expr),
+        Expr::Group(g) => Some(&g.expr),
+        Expr::Reference(r) => Some(&r.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone" | "deref"
+                ) =>
+        {
+            Some(&m.receiver)
+        }
+        Expr::Call(c) if c.args.len() == 1 => match last_segment(&c.func).as_deref() {
+            Some("from" | "new" | "AssertSqlSafe" | "Cow" | "Borrowed" | "Owned") => {
+                Some(&c.args[0])
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The name bound by a simple pattern (`x`, `mut x`, `Path(x)`, `State(x)`).
