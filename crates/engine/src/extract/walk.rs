@@ -1115,10 +1115,23 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         }
     }
 
-    fn visit_arm(&mut self, a: &'ast syn::Arm) {
-        self.enter_cond();
-        visit::visit_arm(self, a);
-        self.cond_regions.pop();
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        for a in &m.attrs {
+            self.visit_attribute(a);
+        }
+        self.visit_expr(&m.expr);
+        // `match x { Some(o) => .., None => return .. }`: the one arm that goes on is not optional.
+        let live = m.arms.iter().filter(|a| !diverges(&a.body)).count();
+        for arm in &m.arms {
+            let optional = live > 1 || diverges(&arm.body);
+            if optional {
+                self.enter_cond();
+            }
+            self.visit_arm(arm);
+            if optional {
+                self.cond_regions.pop();
+            }
+        }
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
@@ -1169,6 +1182,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 fn diverges(e: &syn::Expr) -> bool {
     let last = match e {
         syn::Expr::Block(b) => b.block.stmts.last(),
+        syn::Expr::Macro(m) => return is_diverging_macro(&m.mac),
         other => {
             return matches!(
                 other,
