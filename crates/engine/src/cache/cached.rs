@@ -102,6 +102,7 @@ impl Collector for Cached {
                             text,
                             scoped: key::is_scoped(w, &expr),
                             elems: Vec::new(),
+                            param: None,
                         },
                         Err(_) => ArgFact {
                             text,

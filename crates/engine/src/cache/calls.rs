@@ -18,8 +18,19 @@ impl Collector for CacheCalls {
         for f in FAMILIES {
             f.expr(w, e);
         }
-        if let syn::Expr::MethodCall(m) = e {
-            on_method(w, e, m);
+        match e {
+            syn::Expr::MethodCall(m) => {
+                on_method(w, e, m);
+                key::record_scoped_args(w, || m.method.to_string(), &m.args);
+            }
+            syn::Expr::Call(c) => {
+                key::record_scoped_args(
+                    w,
+                    || crate::extract::last_segment(&c.func).unwrap_or_default(),
+                    &c.args,
+                );
+            }
+            _ => {}
         }
     }
 
@@ -152,14 +163,18 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
                 return;
             }
             let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
+            let fn_name = w.current_fn().map(|f| f.name.clone());
             for j in family.judge(&method, &args, config) {
-                let fact = ct.fact(j, span, item.clone());
+                let param = j.param.zip(fn_name.clone()).map(|(i, n)| (n, i));
+                let mut fact = ct.fact(j, span, item.clone());
+                fact.key_param = param;
                 w.facts.caches.push(fact);
             }
         }
         Desc::Pending(root, fields) => {
             let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
             let module = w.module.clone();
+            let fn_name = w.current_fn().map(|f| f.name.clone());
             w.facts.caches.push(CacheFact {
                 span,
                 item,
@@ -169,6 +184,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
                     method,
                     args,
                     module,
+                    fn_name,
                 })),
                 ..CacheFact::default()
             });

@@ -41,6 +41,7 @@ impl Family for Custom {
                 key,
                 scoped: false,
                 global: true,
+                param: None,
             }];
         }
         if config.cache.scoped_methods.iter().any(|m| m == method) {
@@ -49,6 +50,7 @@ impl Family for Custom {
                 key,
                 scoped: args.iter().any(|a| a.scoped),
                 global: false,
+                param: None,
             }];
         }
         Vec::new()

@@ -104,6 +104,8 @@ pub struct ArgFact {
     pub scoped: bool,
     /// Elements of an array, `vec!` or tuple literal (for `mget`/`mset`, each key).
     pub elems: Vec<ArgFact>,
+    /// The key is exactly this parameter of the enclosing fn: its callers decide (phase 2).
+    pub param: Option<usize>,
 }
 
 /// A key a family reads from a call.
@@ -113,6 +115,8 @@ pub struct Judged {
     pub key: String,
     pub scoped: bool,
     pub global: bool,
+    /// See [`ArgFact::param`].
+    pub param: Option<usize>,
 }
 
 impl Judged {
@@ -122,6 +126,7 @@ impl Judged {
             key: arg.text.clone(),
             scoped: arg.scoped,
             global: false,
+            param: arg.param,
         }
     }
 }
@@ -144,6 +149,9 @@ pub struct CacheFact {
     pub global: bool,
     /// Why a global call is global, when the generic wording does not fit.
     pub note: Option<String>,
+    /// The key is parameter `.1` of the enclosing fn `.0`: an unscoped key is scoped after all
+    /// when every caller passes a tenant-scoped argument there (decided in phase 2).
+    pub key_param: Option<(String, usize)>,
     /// The receiver is a field or static whose type is declared elsewhere: decided in phase 2
     /// by [`resolve`]; such a fact counts only once resolved to a cache.
     pub pending: Option<Box<Pending>>,
@@ -159,6 +167,8 @@ pub struct Pending {
     pub args: Vec<ArgFact>,
     /// Module the call is written in (for `use` resolution of the root).
     pub module: Vec<String>,
+    /// Name of the enclosing fn (for [`CacheFact::key_param`]).
+    pub fn_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,11 +193,48 @@ pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
                     };
                     let family = FAMILIES[ct.family];
                     for j in family.judge(&p.method, &p.args, index.config) {
-                        out.push((fi, ct.fact(j, c.span, c.item.clone())));
+                        let param = j.param.zip(p.fn_name.clone()).map(|(i, n)| (n, i));
+                        let mut fact = ct.fact(j, c.span, c.item.clone());
+                        fact.key_param = param;
+                        out.push((fi, fact));
                     }
                 }
             }
         }
     }
+    scoped_by_callers(index, &mut out);
     out
+}
+
+/// A key that is a parameter of its fn (`read_cache(pool, key: &str)`) is scoped when every fn
+/// that calls it passes a tenant-scoped argument in that place.
+fn scoped_by_callers(index: &Index<'_>, out: &mut [(usize, CacheFact)]) {
+    for (_, fact) in out.iter_mut() {
+        let Some((name, param)) = &fact.key_param else {
+            continue;
+        };
+        if fact.scoped || fact.global {
+            continue;
+        }
+        let mut callers = 0;
+        let mut scoped = 0;
+        for f in index.files {
+            for (fi, func) in f.fns.iter().enumerate() {
+                if !func.calls.iter().any(|c| c == name) || func.item == fact.item {
+                    continue;
+                }
+                callers += 1;
+                let passes = f.scoped_args.iter().any(|a| {
+                    a.caller == fi && &a.callee == name && a.scoped.get(*param) == Some(&true)
+                });
+                if passes {
+                    scoped += 1;
+                }
+            }
+        }
+        if callers > 0 && scoped == callers {
+            fact.scoped = true;
+            fact.key_param = None;
+        }
+    }
 }

@@ -166,6 +166,7 @@ impl CacheType {
             scoped: j.scoped || self.key_tenant,
             global: j.global,
             note: None,
+            key_param: None,
             pending: None,
         }
     }
