@@ -163,9 +163,8 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
                 return;
             }
             let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
-            let fn_name = w.current_fn().map(|f| f.name.clone());
             for j in family.judge(&method, &args, config) {
-                let param = j.param.zip(fn_name.clone()).map(|(i, n)| (n, i));
+                let param = super::key_param(w, j.param);
                 let mut fact = ct.fact(j, span, item.clone());
                 fact.key_param = param;
                 w.facts.caches.push(fact);

@@ -108,6 +108,15 @@ pub struct ArgFact {
     pub param: Option<usize>,
 }
 
+/// [`CacheFact::key_param`] for a key that is parameter `param` of the fn being walked.
+pub fn key_param(
+    w: &crate::extract::Walker<'_, '_>,
+    param: Option<usize>,
+) -> Option<(String, usize)> {
+    let name = w.current_fn()?.name.clone();
+    param.map(|i| (name, i))
+}
+
 /// A key a family reads from a call.
 #[derive(Debug, Clone)]
 pub struct Judged {

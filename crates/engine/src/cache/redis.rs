@@ -393,6 +393,7 @@ fn cmd_arg<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::Exp
         op: cmd,
         span: Span::from_pm2(e.span()),
         item,
+        key_param: super::key_param(w, arg.param),
         key: arg.text,
         scoped: arg.scoped,
         ..Default::default()
@@ -420,6 +421,7 @@ fn cmd_ctor<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::Ex
             op: j.op,
             span: Span::from_pm2(e.span()),
             item: item.clone(),
+            key_param: super::key_param(w, j.param),
             key: j.key,
             scoped: j.scoped,
             ..Default::default()
