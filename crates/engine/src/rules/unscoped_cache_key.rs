@@ -14,7 +14,9 @@ moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, memcache, and the cust
 `[cache] interfaces` — on receivers the code declares to be caches, and checks that each key
 carries the tenant: a tenant identifier or field (`org_id`, `ctx.org_id`), a configured key
 builder, or a key type containing a tenant type (`Cache<(OrgId, UserId), _>`). Global methods of a
-custom interface always need a bypass.
+custom interface always need a bypass. A key that is a parameter of a helper
+(`read_cache(pool, key: &str)`) is judged by the helper's callers: it is scoped when every fn
+that calls the helper passes a tenant-carrying key there.
 
 ## Why is this bad?
 A cache is a second database with no WHERE clause: the key is the only tenant boundary. A key
