@@ -53,22 +53,6 @@ fn regex_escape(s: &str) -> String {
         .collect()
 }
 
-/// A throw-away cargo project with the given files.
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut all: Vec<(&str, &str)> = vec![(
-        "Cargo.toml",
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\naxum = \"0.8\"\n",
-    )];
-    all.extend_from_slice(files);
-    for (path, text) in all {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
-
 // ---------------------------------------------------------------- snapshots of each format
 
 #[test]

@@ -63,6 +63,18 @@ pub struct Selection {
 }
 
 impl Workspace {
+    /// A workspace of these packages (files not listed yet), honouring `[workspace] exclude`.
+    fn of_packages(root: PathBuf, packages: Vec<Package>) -> Workspace {
+        let excluded = excluded_dirs(&root);
+        Workspace {
+            root,
+            packages,
+            selected: Vec::new(),
+            files: Vec::new(),
+            excluded,
+        }
+    }
+
     /// Discovers the workspace at `start` (a manifest path, a folder with Cargo.toml, or a plain folder).
     pub fn discover(start: &Path, selection: &Selection) -> Result<Workspace> {
         let start = if start.as_os_str().is_empty() {
@@ -389,14 +401,7 @@ fn from_cargo(manifest: &Path) -> Result<Workspace> {
         });
     }
     packages.sort_by(|a, b| a.root.cmp(&b.root));
-    let excluded = excluded_dirs(&root);
-    Ok(Workspace {
-        root,
-        packages,
-        selected: Vec::new(),
-        files: Vec::new(),
-        excluded,
-    })
+    Ok(Workspace::of_packages(root, packages))
 }
 
 /// `[workspace] exclude = [..]` of the root manifest, as absolute directories.
@@ -447,14 +452,7 @@ fn from_manifests(manifest: &Path) -> Result<Workspace> {
     }
     packages.sort_by(|a, b| a.root.cmp(&b.root));
     packages.dedup_by(|a, b| a.root == b.root);
-    let excluded = excluded_dirs(&root);
-    Ok(Workspace {
-        root,
-        packages,
-        selected: Vec::new(),
-        files: Vec::new(),
-        excluded,
-    })
+    Ok(Workspace::of_packages(root, packages))
 }
 
 fn read_manifest(path: &Path) -> Result<toml::Table> {

@@ -334,17 +334,7 @@ fn classify_path(full: &[String], args: &[&syn::Type], env: &Env<'_>) -> Option<
 
 /// The type arguments of a path's last segment.
 fn type_args(p: &syn::Path) -> Vec<&syn::Type> {
-    match p.segments.last().map(|s| &s.arguments) {
-        Some(syn::PathArguments::AngleBracketed(a)) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    type_args_of_segment(p, p.segments.len().saturating_sub(1))
 }
 
 /// Does a type (as text) name a tenant type as a whole identifier?

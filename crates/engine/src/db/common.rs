@@ -697,15 +697,7 @@ impl Collector for Mutations {
                         apply_filter_calls(w, &mut f, &calls);
                         if let Some(key) = binding_key(w, &name) {
                             if let Some(r) = w.scratch::<Reassigned>(REASSIGNED) {
-                                let entry = r.entry(key).or_default();
-                                entry.columns.extend(f.columns);
-                                entry.voided.extend(f.voided);
-                                if f.voided_by.is_some() {
-                                    entry.voided_by = f.voided_by;
-                                }
-                                if f.scoped_by.is_some() {
-                                    entry.scoped_by = f.scoped_by;
-                                }
+                                merge(r.entry(key).or_default(), f);
                             }
                         }
                     }
