@@ -61,7 +61,7 @@ impl Baseline {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::in_file(format!("cannot read baseline: {e}"), path))?;
         serde_json::from_str(&text).map_err(|e| {
-            let off = crate::render::offset(&text, e.line() as u32, e.column() as u32);
+            let off = crate::error::offset(&text, e.line() as u32, e.column() as u32);
             Error::at(
                 format!("not a tenant-audit baseline: {e}"),
                 &path.display().to_string(),

@@ -111,3 +111,17 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Byte offset of a 1-based line and column (in characters) in `text`.
+pub fn offset(text: &str, line: u32, column: u32) -> usize {
+    let mut off = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            let col = (column.max(1) - 1) as usize;
+            let within: usize = l.chars().take(col).map(char::len_utf8).sum();
+            return off + within.min(l.len());
+        }
+        off += l.len();
+    }
+    text.len()
+}

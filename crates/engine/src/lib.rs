@@ -7,6 +7,7 @@
 //!    them into [`diagnostic::Diagnostic`]s, the [`bypass`] pass marks what is covered, the
 //!    result is sorted and handed to a renderer in [`render`].
 
+pub mod ast;
 pub mod baseline;
 pub mod bypass;
 pub mod cache;
@@ -18,11 +19,18 @@ pub mod extract;
 pub mod frameworks;
 pub mod index;
 pub mod init;
+pub mod inventory;
+pub mod registry;
 pub mod render;
 pub mod rules;
 pub mod sql;
 pub mod strings;
 pub mod workspace;
+
+#[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use config::Config;
 use diagnostic::{Diagnostic, Severity, Span};
@@ -72,7 +80,7 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
     pub bypasses: Vec<bypass::Bypass>,
-    pub routes: Vec<frameworks::inventory::Route>,
+    pub routes: Vec<inventory::Route>,
 }
 
 impl Report {
@@ -209,7 +217,7 @@ fn extract_one(ws: &Workspace, config: &Config, i: usize) -> FileFacts {
                 panic!("deliberate test panic in {}", file.rel);
             }
         }
-        extract::extract_file(config, pkg, file, i, &text)
+        extract::extract_file(config, registry::plugins(), pkg, file, i, &text)
     }));
     // proc-macro2 keeps every parsed file's line table for the thread's lifetime: free it.
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -312,7 +320,7 @@ pub fn judge(
             Severity::Note => summary.notes += 1,
         }
     }
-    let routes = frameworks::inventory::build(&index, &endpoints, &usage);
+    let routes = inventory::build(&index, &endpoints, &usage);
     Report {
         root: ws.root.clone(),
         diagnostics,

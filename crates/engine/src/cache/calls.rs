@@ -1,8 +1,8 @@
 //! The one cache collector: types the receiver of every method call some family takes a key
-//! with, records statics and fn generics for receiver typing, and forwards every hook to the
+//! with, records statics for receiver typing, and forwards every hook to the
 //! families for their own source forms.
 
-use super::types::{self, Desc, Env, Generics};
+use super::types::{self, Desc, TypeEnv};
 use super::{key, CacheFact, Pending, FAMILIES};
 use crate::diagnostic::Span;
 use crate::extract::{Collector, StaticFact, Walker};
@@ -10,8 +10,6 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 
 pub struct CacheCalls;
-
-const GENERICS: &str = "cache.generics";
 
 impl Collector for CacheCalls {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
@@ -53,12 +51,6 @@ impl Collector for CacheCalls {
         attrs: &'ast [syn::Attribute],
         sig: &'ast syn::Signature,
     ) {
-        let g = generics(&sig.generics);
-        if !g.is_empty() {
-            if let Some(s) = w.scratch::<Generics>(GENERICS) {
-                *s = g;
-            }
-        }
         for f in FAMILIES {
             f.fn_item(w, attrs, sig);
         }
@@ -90,51 +82,6 @@ impl Collector for CacheCalls {
     }
 }
 
-/// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.
-fn generics(g: &syn::Generics) -> Generics {
-    let mut out: Generics = Vec::new();
-    let mut add = |name: String, bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, _>| {
-        let paths: Vec<Vec<String>> = bounds
-            .iter()
-            .filter_map(|b| match b {
-                syn::TypeParamBound::Trait(t) => Some(crate::extract::segments(&t.path)),
-                _ => None,
-            })
-            .collect();
-        match out.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, v)) => v.extend(paths),
-            None => out.push((name, paths)),
-        }
-    };
-    for p in &g.params {
-        if let syn::GenericParam::Type(t) = p {
-            add(t.ident.to_string(), &t.bounds);
-        }
-    }
-    if let Some(wc) = &g.where_clause {
-        for pred in &wc.predicates {
-            if let syn::WherePredicate::Type(t) = pred {
-                if let syn::Type::Path(p) = &t.bounded_ty {
-                    if let Some(id) = p.path.get_ident() {
-                        add(id.to_string(), &t.bounds);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The generics of the current fn.
-pub fn current_generics(w: &Walker<'_, '_>) -> Generics {
-    w.fns
-        .last()
-        .and_then(|f| f.scratch.get(GENERICS))
-        .and_then(|b| b.downcast_ref::<Generics>())
-        .cloned()
-        .unwrap_or_default()
-}
-
 /// A method call some family takes a key with: type its receiver, judge its keys.
 fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::ExprMethodCall) {
     let method = m.method.to_string();
@@ -142,9 +89,9 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
     if !FAMILIES.iter().any(|f| f.is_key_method(&method, config)) {
         return;
     }
-    let generics = current_generics(w);
+    let generics = w.generics().to_vec();
     let desc = {
-        let env = Env {
+        let env = TypeEnv {
             uses: &w.facts.uses,
             module: &w.module,
             pkg: w.cx.package,

@@ -10,7 +10,7 @@
 use super::types::{has_tenant_type, lookup};
 use super::ArgFact;
 use crate::config::Config;
-use crate::extract::{short, type_text, Walker};
+use crate::extract::{short, type_text, Env, Walker};
 use syn::visit::{self, Visit};
 
 /// An argument as written, judged, with the elements of array / `vec!` / tuple literals.
@@ -194,8 +194,7 @@ fn peel(e: &syn::Expr) -> &syn::Expr {
 
 /// Does the key expression carry the tenant?
 pub fn is_scoped(w: &Walker<'_, '_>, e: &syn::Expr) -> bool {
-    let bound = w.fns.last().map_or(0, |f| f.locals.len());
-    let mut s = Scan::new(w, bound, 0);
+    let mut s = Scan::new(w, w.env(), 0);
     s.visit_expr(e);
     s.found
 }
@@ -220,19 +219,19 @@ struct Scan<'w, 'ast, 'a> {
     w: &'w Walker<'ast, 'a>,
     config: &'w Config,
     ids: Vec<Vec<String>>,
-    /// Locals visible: the first `bound` of the fn's list.
-    bound: usize,
+    /// Where names are looked up.
+    at: Env,
     depth: usize,
     found: bool,
 }
 
 impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
-    fn new(w: &'w Walker<'ast, 'a>, bound: usize, depth: usize) -> Self {
+    fn new(w: &'w Walker<'ast, 'a>, at: Env, depth: usize) -> Self {
         Scan {
             w,
             config: w.cx.config,
             ids: identifiers(w.cx.config),
-            bound,
+            at,
             depth,
             found: false,
         }
@@ -255,7 +254,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         if segs.len() != 1 {
             return;
         }
-        let Some((i, local)) = lookup(self.w, &segs[0], self.bound) else {
+        let Some(local) = lookup(self.w, &segs[0], self.at) else {
             return;
         };
         if local
@@ -267,7 +266,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         }
         if let (false, Some(init)) = (local.is_param, local.init) {
             if self.depth < 8 {
-                let mut inner = Scan::new(self.w, i, self.depth + 1);
+                let mut inner = Scan::new(self.w, local.env, self.depth + 1);
                 inner.visit_expr(init);
                 self.found |= inner.found;
             }

@@ -23,12 +23,15 @@ pub mod key;
 pub mod memcache;
 pub mod moka;
 pub mod redis;
+pub mod resolve;
 pub mod types;
 
+pub use resolve::resolve;
+
 use crate::config::Config;
-use crate::diagnostic::Span;
 use crate::extract::Collector;
-use crate::index::Index;
+
+pub use crate::extract::{ArgFact, CacheFact, Pending, PendingRoot};
 
 /// The cache collectors, in the order they run: one dispatcher that serves every family.
 pub static COLLECTORS: &[&dyn Collector] = &[&calls::CacheCalls];
@@ -95,19 +98,6 @@ pub trait Family: Collector {
     fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged>;
 }
 
-/// An argument of a candidate call, judged where it is written.
-#[derive(Debug, Clone, Default)]
-pub struct ArgFact {
-    /// As written, shortened.
-    pub text: String,
-    /// It carries the tenant.
-    pub scoped: bool,
-    /// Elements of an array, `vec!` or tuple literal (for `mget`/`mset`, each key).
-    pub elems: Vec<ArgFact>,
-    /// The key is exactly this parameter of the enclosing fn: its callers decide (phase 2).
-    pub param: Option<usize>,
-}
-
 /// [`CacheFact::key_param`] for a key that is parameter `param` of the fn being walked.
 pub fn key_param(
     w: &crate::extract::Walker<'_, '_>,
@@ -136,114 +126,6 @@ impl Judged {
             scoped: arg.scoped,
             global: false,
             param: arg.param,
-        }
-    }
-}
-
-/// One cache call (or one key of a pipeline).
-#[derive(Debug, Clone, Default)]
-pub struct CacheFact {
-    /// `redis`, `fred`, `moka`, `cached`, `memcache`, or the configured interface's name.
-    pub family: String,
-    /// The operation as the message names it (`GET`, `insert`).
-    pub op: String,
-    /// The call, from the start of its receiver (`#[cached]`: the attribute).
-    pub span: Span,
-    pub item: String,
-    /// The key expression as written.
-    pub key: String,
-    /// True when the key carries the tenant (decided during the walk).
-    pub scoped: bool,
-    /// A configured global method or `#[once]`: always needs a bypass.
-    pub global: bool,
-    /// Why a global call is global, when the generic wording does not fit.
-    pub note: Option<String>,
-    /// The key is parameter `.1` of the enclosing fn `.0`: an unscoped key is scoped after all
-    /// when every caller passes a tenant-scoped argument there (decided in phase 2).
-    pub key_param: Option<(String, usize)>,
-    /// The receiver is a field or static whose type is declared elsewhere: decided in phase 2
-    /// by [`resolve`]; such a fact counts only once resolved to a cache.
-    pub pending: Option<Box<Pending>>,
-}
-
-/// A call whose receiver's type is decided in phase 2.
-#[derive(Debug, Clone)]
-pub struct Pending {
-    pub root: PendingRoot,
-    /// Fields followed from the root (`state.redis` -> `["redis"]`).
-    pub fields: Vec<String>,
-    pub method: String,
-    pub args: Vec<ArgFact>,
-    /// Module the call is written in (for `use` resolution of the root).
-    pub module: Vec<String>,
-    /// Name of the enclosing fn (for [`CacheFact::key_param`]).
-    pub fn_name: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub enum PendingRoot {
-    /// A type as written in the call's file (`State<AppState>`, `Self`'s name).
-    Type(String),
-    /// A static by path as written (`CACHE`, `crate::cache::CACHE`).
-    Static(Vec<String>),
-}
-
-/// Every cache call of the workspace with pending receivers decided: `(file index, fact)`.
-pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
-    let mut out = Vec::new();
-    let mut resolver = types::Phase2::new(index);
-    for (fi, f) in index.files.iter().enumerate() {
-        for c in &f.caches {
-            match &c.pending {
-                None => out.push((fi, c.clone())),
-                Some(p) => {
-                    let Some(ct) = resolver.receiver(fi, p) else {
-                        continue;
-                    };
-                    let family = FAMILIES[ct.family];
-                    for j in family.judge(&p.method, &p.args, index.config) {
-                        let param = j.param.zip(p.fn_name.clone()).map(|(i, n)| (n, i));
-                        let mut fact = ct.fact(j, c.span, c.item.clone());
-                        fact.key_param = param;
-                        out.push((fi, fact));
-                    }
-                }
-            }
-        }
-    }
-    scoped_by_callers(index, &mut out);
-    out
-}
-
-/// A key that is a parameter of its fn (`read_cache(pool, key: &str)`) is scoped when every fn
-/// that calls it passes a tenant-scoped argument in that place.
-fn scoped_by_callers(index: &Index<'_>, out: &mut [(usize, CacheFact)]) {
-    for (_, fact) in out.iter_mut() {
-        let Some((name, param)) = &fact.key_param else {
-            continue;
-        };
-        if fact.scoped || fact.global {
-            continue;
-        }
-        let mut callers = 0;
-        let mut scoped = 0;
-        for f in index.files {
-            for (fi, func) in f.fns.iter().enumerate() {
-                if !func.calls.iter().any(|c| c == name) || func.item == fact.item {
-                    continue;
-                }
-                callers += 1;
-                let passes = f.scoped_args.iter().any(|a| {
-                    a.caller == fi && &a.callee == name && a.scoped.get(*param) == Some(&true)
-                });
-                if passes {
-                    scoped += 1;
-                }
-            }
-        }
-        if callers > 0 && scoped == callers {
-            fact.scoped = true;
-            fact.key_param = None;
         }
     }
 }

@@ -6,13 +6,11 @@
 //! wrappers, `.clone()`, lock guards, `.await`, `?` and `.unwrap()`. A field or static whose type
 //! is not visible in the fn becomes a [`Desc::Pending`] decided in phase 2 by [`Phase2`].
 
-use super::{CacheFact, Judged, Pending, PendingRoot, FAMILIES};
+use super::{CacheFact, Judged, PendingRoot, FAMILIES};
 use crate::config::Config;
 use crate::diagnostic::Span;
-use crate::extract::{type_text, FileFacts, Local, StructFact, UseFact, Walker};
-use crate::index::Index;
+use crate::extract::{type_text, Env as At, Local, UseFact, Walker};
 use crate::workspace::Package;
-use std::collections::HashMap;
 
 /// Types that hold their first type argument: looked through.
 const WRAPPERS: &[&str] = &[
@@ -180,11 +178,11 @@ pub enum Desc {
     Pending(PendingRoot, Vec<String>),
 }
 
-/// Generic parameters of the current fn: name -> bound trait names (last segments).
-pub type Generics = Vec<(String, Vec<Vec<String>>)>;
+/// Generic parameters of the current fn: name -> bound trait paths.
+pub type Generics = crate::extract::Generics;
 
 /// Where a type is written: what its names resolve to.
-pub struct Env<'e> {
+pub struct TypeEnv<'e> {
     pub uses: &'e [UseFact],
     pub module: &'e [String],
     pub pkg: &'e Package,
@@ -192,7 +190,7 @@ pub struct Env<'e> {
     pub generics: &'e [(String, Vec<Vec<String>>)],
 }
 
-impl Env<'_> {
+impl TypeEnv<'_> {
     fn uses_here(&self) -> impl Iterator<Item = &UseFact> {
         self.uses.iter().filter(|u| u.module == self.module)
     }
@@ -228,11 +226,11 @@ impl Env<'_> {
 }
 
 /// Is `ty` a cache receiver?
-pub fn classify(ty: &syn::Type, env: &Env<'_>) -> Option<CacheType> {
+pub fn classify(ty: &syn::Type, env: &TypeEnv<'_>) -> Option<CacheType> {
     classify_depth(ty, env, 0)
 }
 
-fn classify_depth(ty: &syn::Type, env: &Env<'_>, depth: usize) -> Option<CacheType> {
+fn classify_depth(ty: &syn::Type, env: &TypeEnv<'_>, depth: usize) -> Option<CacheType> {
     if depth > 12 {
         return None;
     }
@@ -270,7 +268,7 @@ fn classify_depth(ty: &syn::Type, env: &Env<'_>, depth: usize) -> Option<CacheTy
 
 fn classify_bounds<'t>(
     bounds: impl Iterator<Item = &'t syn::TypeParamBound>,
-    env: &Env<'_>,
+    env: &TypeEnv<'_>,
 ) -> Option<CacheType> {
     for b in bounds {
         if let syn::TypeParamBound::Trait(t) = b {
@@ -284,7 +282,7 @@ fn classify_bounds<'t>(
 }
 
 /// A trait bound (`AsyncCommands`, `redis::aio::ConnectionLike`, a configured interface).
-pub fn classify_trait(segs: &[String], env: &Env<'_>) -> Option<CacheType> {
+pub fn classify_trait(segs: &[String], env: &TypeEnv<'_>) -> Option<CacheType> {
     let full = env.resolve_path(segs);
     let last = full.last()?;
     for (i, fam) in FAMILIES.iter().enumerate() {
@@ -305,7 +303,7 @@ pub fn classify_trait(segs: &[String], env: &Env<'_>) -> Option<CacheType> {
 }
 
 /// A resolved type path with its generic arguments.
-fn classify_path(full: &[String], args: &[&syn::Type], env: &Env<'_>) -> Option<CacheType> {
+fn classify_path(full: &[String], args: &[&syn::Type], env: &TypeEnv<'_>) -> Option<CacheType> {
     let last = full.last()?.as_str();
     for (i, fam) in FAMILIES.iter().enumerate() {
         let owned = fam.owns_name(last, env.config)
@@ -368,19 +366,9 @@ pub fn owner_name(ty: &syn::Type) -> Option<String> {
 
 // ----- phase 1 -----------------------------------------------------------------------------------
 
-/// The visible local `name` among the first `bound` locals of the current fn, with its index.
-pub fn lookup<'w, 'ast>(
-    w: &'w Walker<'ast, '_>,
-    name: &str,
-    bound: usize,
-) -> Option<(usize, &'w Local<'ast>)> {
-    let locals = &w.fns.last()?.locals;
-    let bound = bound.min(locals.len());
-    locals[..bound]
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, l)| l.name == name)
+/// What the local `name` holds at `at` (see [`Walker::local_at`]).
+pub fn lookup<'ast>(w: &Walker<'ast, '_>, name: &str, at: At) -> Option<Local<'ast>> {
+    w.local_at(name, at)
 }
 
 fn strip(e: &syn::Expr) -> &syn::Expr {
@@ -406,16 +394,15 @@ fn path_segs(p: &syn::Path) -> Vec<String> {
 }
 
 /// What the receiver expression `e` is, as far as the fn shows.
-pub fn ty_of(w: &Walker<'_, '_>, e: &syn::Expr, env: &Env<'_>) -> Option<Desc> {
-    let bound = w.fns.last().map_or(0, |f| f.locals.len());
-    ty_of_depth(w, e, env, bound, 0)
+pub fn ty_of(w: &Walker<'_, '_>, e: &syn::Expr, env: &TypeEnv<'_>) -> Option<Desc> {
+    ty_of_depth(w, e, env, w.env(), 0)
 }
 
 fn ty_of_depth(
     w: &Walker<'_, '_>,
     e: &syn::Expr,
-    env: &Env<'_>,
-    bound: usize,
+    env: &TypeEnv<'_>,
+    bound: At,
     depth: usize,
 ) -> Option<Desc> {
     if depth > 16 {
@@ -426,13 +413,13 @@ fn ty_of_depth(
         syn::Expr::Path(p) if p.qself.is_none() => {
             let segs = path_segs(&p.path);
             if segs.len() == 1 {
-                if let Some((i, local)) = lookup(w, &segs[0], bound) {
+                if let Some(local) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
                         return classify(ty, env).map(Desc::Known);
                     }
                     return local
                         .init
-                        .and_then(|init| ty_of_depth(w, init, env, i, depth + 1));
+                        .and_then(|init| ty_of_depth(w, init, env, local.env, depth + 1));
                 }
             }
             if is_static_name(segs.last()?) {
@@ -529,7 +516,7 @@ fn type_args_of_segment(p: &syn::Path, i: usize) -> Vec<&syn::Type> {
 fn owner_of(
     w: &Walker<'_, '_>,
     e: &syn::Expr,
-    bound: usize,
+    bound: At,
     depth: usize,
 ) -> Option<(PendingRoot, Vec<String>)> {
     if depth > 16 {
@@ -550,14 +537,14 @@ fn owner_of(
                 return Some((PendingRoot::Type(w.self_ty()?.to_string()), Vec::new()));
             }
             if segs.len() == 1 {
-                if let Some((i, local)) = lookup(w, &segs[0], bound) {
+                if let Some(local) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
                         return Some((
                             PendingRoot::Type(quote::ToTokens::to_token_stream(ty).to_string()),
                             Vec::new(),
                         ));
                     }
-                    return owner_of(w, local.init?, i, depth + 1);
+                    return owner_of(w, local.init?, local.env, depth + 1);
                 }
             }
             if is_static_name(segs.last()?) {
@@ -572,118 +559,5 @@ fn owner_of(
             owner_of(w, &m.receiver, bound, depth + 1)
         }
         _ => None,
-    }
-}
-
-// ----- phase 2 -----------------------------------------------------------------------------------
-
-/// Decides pending receivers from every file's structs and statics.
-pub struct Phase2<'i, 'a> {
-    index: &'i Index<'a>,
-    /// Per package: struct name -> (file, index in `structs`).
-    structs: Vec<HashMap<String, Vec<(usize, usize)>>>,
-    /// Per package: static name -> (file, index in `statics`).
-    statics: Vec<HashMap<String, Vec<(usize, usize)>>>,
-}
-
-impl<'i, 'a> Phase2<'i, 'a> {
-    pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
-        let n = index.ws.packages.len();
-        let mut structs = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
-        let mut statics = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
-        for (fi, f) in index.files.iter().enumerate() {
-            if f.package >= n {
-                continue;
-            }
-            for (si, s) in f.structs.iter().enumerate() {
-                structs[f.package]
-                    .entry(s.name.clone())
-                    .or_default()
-                    .push((fi, si));
-            }
-            for (si, s) in f.statics.iter().enumerate() {
-                statics[f.package]
-                    .entry(s.name.clone())
-                    .or_default()
-                    .push((fi, si));
-            }
-        }
-        Phase2 {
-            index,
-            structs,
-            statics,
-        }
-    }
-
-    fn pick(
-        &self,
-        table: &HashMap<String, Vec<(usize, usize)>>,
-        file: usize,
-        module: &[String],
-        path: &[String],
-        module_of: impl Fn(&FileFacts, usize) -> Vec<String>,
-    ) -> Vec<(usize, usize)> {
-        let Some(name) = path.last() else {
-            return Vec::new();
-        };
-        let Some(all) = table.get(name) else {
-            return Vec::new();
-        };
-        if all.len() == 1 {
-            return all.clone();
-        }
-        let cands = self.index.candidates(file, module, path);
-        let mut best: Vec<(usize, usize)> = all
-            .iter()
-            .copied()
-            .filter(|(fi, si)| {
-                let mut p = module_of(&self.index.files[*fi], *si);
-                p.push(name.clone());
-                cands.contains(&p)
-            })
-            .collect();
-        let rest: Vec<(usize, usize)> = all.iter().copied().filter(|x| !best.contains(x)).collect();
-        best.extend(rest);
-        best
-    }
-
-    /// The cache type of a pending receiver, if it is one.
-    pub fn receiver(&mut self, file: usize, p: &Pending) -> Option<CacheType> {
-        let pkg = self.index.package_of(file);
-        // (type text, file it is written in, module it is written in)
-        let (mut ty, mut tfile, mut tmodule) = match &p.root {
-            PendingRoot::Type(t) => (t.clone(), file, p.module.clone()),
-            PendingRoot::Static(path) => {
-                let hits = self.pick(&self.statics[pkg], file, &p.module, path, |f, i| {
-                    f.statics[i].module.clone()
-                });
-                let (fi, si) = *hits.first()?;
-                let s = &self.index.files[fi].statics[si];
-                (s.ty.clone(), fi, s.module.clone())
-            }
-        };
-        for field in &p.fields {
-            let parsed: syn::Type = syn::parse_str(&ty).ok()?;
-            let name = owner_name(&parsed)?;
-            let hits = self.pick(&self.structs[pkg], tfile, &tmodule, &[name], |f, i| {
-                f.structs[i].module.clone()
-            });
-            let found = hits.iter().find_map(|(fi, si)| {
-                let s: &StructFact = &self.index.files[*fi].structs[*si];
-                let i = s.fields.iter().position(|(n, _)| n == field)?;
-                let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                Some((ty.clone(), *fi, s.module.clone()))
-            })?;
-            (ty, tfile, tmodule) = found;
-        }
-        let parsed: syn::Type = syn::parse_str(&ty).ok()?;
-        let env = Env {
-            uses: &self.index.files[tfile].uses,
-            module: &tmodule,
-            pkg: &self.index.ws.packages[self.index.package_of(tfile)],
-            config: self.index.config,
-            generics: &[],
-        };
-        classify(&parsed, &env)
     }
 }

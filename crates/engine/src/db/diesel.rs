@@ -2,11 +2,14 @@
 //! `first`, `execute`.. (from `invoices`, `invoices::table`, `diesel::update(..)`,
 //! `diesel::delete(..)`, `diesel::insert_into(..)`, `X::belonging_to(..)`), and `sql_query(..)`.
 
-use super::common::{
-    self, apply_filter_calls, local_type_name, merge, push_dsl, push_sql, snake_case, sql_source,
-    struct_literal_fields, uses_driver, Evidence, Filters, DIESEL,
+use super::driver::{uses_driver, DIESEL};
+use super::dsl::{
+    self, apply_filter_calls, local_type_name, snake_case, struct_literal_fields, Filters,
 };
-use super::DslQuery;
+use super::evidence::{evidence, sql_source, Evidence};
+use super::handle::strip;
+use super::site::{push_dsl, push_sql};
+use super::{Driver, DriverSpec, DslQuery};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
 use syn::spanned::Spanned;
@@ -52,6 +55,27 @@ const DSL_METHODS: &[&str] = &[
     "single_value",
 ];
 
+static SPEC: DriverSpec = DriverSpec {
+    name: DIESEL,
+    deps: &["diesel", "diesel-async"],
+    crates: &["diesel", "diesel_async"],
+    handle_types: &[
+        "PgConn",
+        "SqliteConn",
+        "MysqlConnection",
+        "PgConnectionManager",
+        "AsyncPgConnection",
+        "DbConnection",
+    ],
+    sql_methods: &[],
+};
+
+impl Driver for Diesel {
+    fn spec(&self) -> &'static DriverSpec {
+        &SPEC
+    }
+}
+
 impl Collector for Diesel {
     fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
         if !uses_driver(w, DIESEL) {
@@ -76,7 +100,7 @@ impl Collector for Diesel {
         }
         match e {
             syn::Expr::Call(c) => {
-                let Some(path) = crate::frameworks::call_path(e) else {
+                let Some(path) = crate::ast::call_path(e) else {
                     return;
                 };
                 if path.last().map(String::as_str) != Some("sql_query") {
@@ -88,7 +112,7 @@ impl Collector for Diesel {
                         u.path.first().is_some_and(|k| k == "diesel")
                             && (u.alias == "sql_query" || u.alias == "*")
                     })
-                    || common::evidence(w, arg) != Evidence::No;
+                    || evidence(w, arg) != Evidence::No;
                 if !ok || w.cx.config.tenant.is_scoped_fn("sql_query") {
                     return;
                 }
@@ -113,7 +137,7 @@ impl Collector for Diesel {
 /// The table a diesel path names: `invoices::table`, `invoices::dsl::invoices`,
 /// `schema::invoices::table`, or `invoices` brought in by `use ..::dsl::*`.
 fn table_of_path(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
-    let syn::Expr::Path(p) = common::strip(e) else {
+    let syn::Expr::Path(p) = strip(e) else {
         return None;
     };
     let segs: Vec<String> = crate::extract::segments(&p.path);
@@ -154,7 +178,7 @@ fn read_chain<'ast>(
     w: &mut Walker<'ast, '_>,
     e: &'ast syn::Expr,
 ) -> Option<(&'ast syn::Expr, DslQuery)> {
-    let ch = common::chain(w, e);
+    let ch = dsl::chain(w, e);
     if ch.from_param {
         return None;
     }
@@ -164,7 +188,7 @@ fn read_chain<'ast>(
         op: "select".into(),
         ..DslQuery::default()
     };
-    let base = common::strip(ch.base);
+    let base = strip(ch.base);
     let dsl_method = ch
         .calls
         .iter()
@@ -183,7 +207,7 @@ fn read_chain<'ast>(
             }
         }
         syn::Expr::Call(c) => {
-            let path = crate::frameworks::call_path(base)?;
+            let path = crate::ast::call_path(base)?;
             let name = path.last()?.as_str();
             let diesel_path = path.len() == 1 || path[0] == "diesel";
             match name {
@@ -197,10 +221,9 @@ fn read_chain<'ast>(
                     }
                     .into();
                     let target = c.args.first()?;
-                    let inner = common::chain(w, target);
-                    let t = common::strip(inner.base);
+                    let inner = dsl::chain(w, target);
+                    let t = strip(inner.base);
                     q.table = table_of_path(w, t)?;
-                    merge(&mut filters, inner.pre);
                     apply_filter_calls(w, &mut filters, &inner.calls);
                 }
                 "belonging_to" if path.len() >= 2 => {
@@ -212,7 +235,6 @@ fn read_chain<'ast>(
         }
         _ => return None,
     }
-    merge(&mut filters, ch.pre);
     apply_filter_calls(w, &mut filters, &ch.calls);
     if q.op == "insert" {
         let values = ch.calls.iter().find(|c| c.method == "values");
@@ -244,11 +266,11 @@ fn read_chain<'ast>(
 
 /// `.values((org_id.eq(o), total.eq(t)))` or `.values(org_id.eq(o))`: the columns set.
 fn tuple_columns(e: &syn::Expr) -> Option<Vec<String>> {
-    let eq_col = |x: &syn::Expr| match common::strip(x) {
-        syn::Expr::MethodCall(m) if m.method == "eq" => common::column_of(&m.receiver),
+    let eq_col = |x: &syn::Expr| match strip(x) {
+        syn::Expr::MethodCall(m) if m.method == "eq" => dsl::column_of(&m.receiver),
         _ => None,
     };
-    match common::strip(e) {
+    match strip(e) {
         syn::Expr::Tuple(t) => Some(t.elems.iter().filter_map(eq_col).collect()),
         other => eq_col(other).map(|c| vec![c]),
     }

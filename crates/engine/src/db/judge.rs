@@ -1,7 +1,7 @@
 //! Phase 2 for queries: resolves each site's SQL (consts, files, branches), parses it, and
 //! decides which tenant-owned tables are unscoped. Computed once; TA201 and TA202 read it.
 
-use super::common::reads_as_sql;
+use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind};
 use crate::index::Index;
 use crate::sql::{self, Unscoped};
@@ -137,7 +137,7 @@ impl Entities {
         let name = if segs.len() >= 2 && segs.last().is_some_and(|s| s == "Entity") {
             segs[segs.len() - 2].clone()
         } else {
-            super::common::snake_case(segs.last().map(String::as_str).unwrap_or(""))
+            super::dsl::snake_case(segs.last().map(String::as_str).unwrap_or(""))
         };
         match self.by_name.get(&(pkg, name.clone())) {
             Some(v) if v.len() == 1 => v[0].clone(),

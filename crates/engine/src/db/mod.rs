@@ -1,81 +1,74 @@
-//! Database layers: where queries are and what SQL or DSL chain they run. One file per driver;
-//! what they share (receiver typing, SQL-text sniffing, the DSL filter reader) is in [`common`].
+//! Database layers: where queries are and what SQL or DSL chain they run. One file per driver,
+//! listed in [`DRIVERS`]; what they share sits in one file per concern: [`driver`] (which
+//! driver a type or crate names), [`handle`] (is a receiver a database handle), [`evidence`]
+//! (does a string read as SQL, where its text comes from), [`site`] (recording a query site),
+//! [`dsl`] (reading diesel/sea-orm chains and their filters). [`judge`] is phase 2.
 
-pub mod common;
 pub mod diesel;
+pub mod driver;
+pub mod dsl;
+pub mod evidence;
+pub mod handle;
 pub mod judge;
 pub mod postgres;
 pub mod rusqlite;
 pub mod sea_orm;
+pub mod site;
 pub mod sqlx;
 
-use crate::diagnostic::Span;
 use crate::extract::Collector;
-use crate::strings::StrSource;
 
-/// The driver collectors, in the order they run. `common::Mutations` first: it records
-/// `sql.push_str(..)`-style mutations the drivers read.
-pub static COLLECTORS: &[&dyn Collector] = &[
-    &common::Mutations,
+pub use crate::extract::{DslQuery, EntityFact, QueryFact, QueryKind};
+
+/// What the tool knows of one database driver.
+#[derive(Debug)]
+pub struct DriverSpec {
+    /// The name in messages (`sqlx`, `tokio-postgres`).
+    pub name: &'static str,
+    /// Cargo dependencies that mean the package uses it.
+    pub deps: &'static [&'static str],
+    /// Crate names as paths start (`tokio_postgres`, `deadpool_postgres`).
+    pub crates: &'static [&'static str],
+    /// Type names distinctive enough to identify a handle of it (`PgPool`, `DatabaseConnection`).
+    pub handle_types: &'static [&'static str],
+    /// Methods that take SQL text as their first argument on a handle whose type is not seen.
+    pub sql_methods: &'static [&'static str],
+}
+
+/// One database driver: its spec and the [`Collector`] that records its query sites.
+pub trait Driver: Collector {
+    fn spec(&self) -> &'static DriverSpec;
+}
+
+/// Every driver, in the order a file's likely driver is guessed and their collectors run.
+/// A new driver is a file in this folder and a line here.
+pub static DRIVERS: &[&dyn Driver] = &[
     &sqlx::Sqlx,
     &postgres::Postgres,
     &rusqlite::Rusqlite,
-    &diesel::Diesel,
     &sea_orm::SeaOrm,
+    &diesel::Diesel,
 ];
 
-/// One query site.
-#[derive(Debug, Clone)]
-pub struct QueryFact {
-    /// `sqlx`, `tokio-postgres`, `rusqlite`, `diesel`, `sea-orm`.
-    pub driver: &'static str,
-    /// Where the finding sits: the macro, the `query(..)` call, the start of the DSL chain.
-    pub span: Span,
-    pub item: String,
-    /// The code the fingerprint is computed from.
-    pub snippet: String,
-    pub kind: QueryKind,
-    /// The receiver is not known to be a database handle: the site only counts when its SQL
-    /// resolves (phase 2) to text that reads as SQL.
-    pub tentative: bool,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[derive(Debug, Clone)]
-pub enum QueryKind {
-    /// Raw SQL, resolved and parsed in phase 2.
-    Sql(StrSource),
-    /// A DSL chain (diesel, sea-orm), judged in phase 2 against the schema.
-    Dsl(DslQuery),
-}
-
-/// What a DSL chain does to which table.
-#[derive(Debug, Clone, Default)]
-pub struct DslQuery {
-    /// Table or entity path as the code names it (`invoices`, `invoice::Entity`).
-    pub table: String,
-    /// True when `table` is a sea-orm entity path, resolved to its `table_name` in phase 2.
-    pub entity: bool,
-    /// Module the chain is written in (to resolve `table` through `use`).
-    pub module: Vec<String>,
-    /// `select`, `update`, `delete`, `insert`.
-    pub op: String,
-    /// Columns filtered with `eq`/`eq_any` on the AND path before the terminal call.
-    pub filter_columns: Vec<String>,
-    /// What voided earlier filters (`or_filter`, `.or(..)`, `Condition::any()`), if anything.
-    pub voided_by: Option<String>,
-    /// Columns whose filters were voided.
-    pub voided_columns: Vec<String>,
-    /// Fields set by an insert (struct literal or `ActiveModel { .. }`).
-    pub inserted_fields: Option<Vec<String>>,
-    /// The inserted value's struct type when its fields are not visible (resolved in phase 2).
-    pub inserted_type: Option<String>,
-    /// Scoped by construction (`belonging_to`, a configured scoped fn).
-    pub scoped_by: Option<String>,
-}
-
-/// A sea-orm entity module and the table it maps (`entities::invoice` -> `invoices`).
-#[derive(Debug, Clone)]
-pub struct EntityFact {
-    pub module: Vec<String>,
-    pub table: String,
+    /// Every driver has a fixture project: `fixtures/rules/untenanted-query/<name>-*` (by its
+    /// name, a dependency, or a dependency's first word: `deadpool-docs`).
+    #[test]
+    fn every_driver_has_a_fixture_folder() {
+        for d in DRIVERS {
+            let s = d.spec();
+            let mut names: Vec<&str> = vec![s.name];
+            names.extend(s.deps.iter().copied());
+            names.extend(s.deps.iter().filter_map(|d| d.split('-').next()));
+            assert!(
+                crate::test_support::has_fixture("untenanted-query", &names),
+                "driver `{}` has no fixture project fixtures/rules/untenanted-query/{}-*",
+                s.name,
+                s.name
+            );
+        }
+    }
 }

@@ -3,7 +3,11 @@
 //! (the finding sits at the prepare call); running it later (`client.query(&stmt, ..)`) is not a
 //! second site.
 
-use super::common::{method_site, method_span, push_sql, sql_source, uses_driver, POSTGRES};
+use super::driver::{uses_driver, POSTGRES};
+use super::evidence::sql_source;
+use super::handle::method_site;
+use super::site::{method_span, push_sql};
+use super::{Driver, DriverSpec};
 use crate::extract::{short, Collector, Walker};
 
 pub struct Postgres;
@@ -27,6 +31,30 @@ pub const METHODS: &[&str] = &[
     "copy_in",
     "copy_out",
 ];
+
+static SPEC: DriverSpec = DriverSpec {
+    name: POSTGRES,
+    deps: &[
+        "tokio-postgres",
+        "deadpool-postgres",
+        "postgres",
+        "bb8-postgres",
+    ],
+    crates: &[
+        "tokio_postgres",
+        "deadpool_postgres",
+        "postgres",
+        "bb8_postgres",
+    ],
+    handle_types: &["GenericClient", "PostgresConnectionManager"],
+    sql_methods: METHODS,
+};
+
+impl Driver for Postgres {
+    fn spec(&self) -> &'static DriverSpec {
+        &SPEC
+    }
+}
 
 impl Collector for Postgres {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {

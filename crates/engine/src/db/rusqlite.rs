@@ -2,7 +2,11 @@
 //! prepared with `prepare`/`prepare_cached` is the site; its later `query`/`query_map`/
 //! `query_row`/`execute` calls run what was already checked.
 
-use super::common::{method_site, method_span, push_sql, sql_source, uses_driver, RUSQLITE};
+use super::driver::{uses_driver, RUSQLITE};
+use super::evidence::sql_source;
+use super::handle::method_site;
+use super::site::{method_span, push_sql};
+use super::{Driver, DriverSpec};
 use crate::extract::{short, Collector, Walker};
 
 pub struct Rusqlite;
@@ -17,6 +21,20 @@ pub const METHODS: &[&str] = &[
     "prepare",
     "prepare_cached",
 ];
+
+static SPEC: DriverSpec = DriverSpec {
+    name: RUSQLITE,
+    deps: &["rusqlite"],
+    crates: &["rusqlite", "r2d2_sqlite"],
+    handle_types: &["SqliteConnectionManager", "Savepoint"],
+    sql_methods: METHODS,
+};
+
+impl Driver for Rusqlite {
+    fn spec(&self) -> &'static DriverSpec {
+        &SPEC
+    }
+}
 
 impl Collector for Rusqlite {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {

@@ -4,11 +4,12 @@
 //! `Statement::from_sql_and_values`/`from_string` (also inside `from_raw_sql`) and
 //! `execute_unprepared`.
 
-use super::common::{
-    self, apply_filter_calls, merge, method_site, method_span, push_dsl, push_sql, sql_source,
-    struct_literal_fields, uses_driver, Filters, SEA_ORM,
-};
-use super::{DslQuery, EntityFact};
+use super::driver::{uses_driver, SEA_ORM};
+use super::dsl::{self, apply_filter_calls, struct_literal_fields, Filters};
+use super::evidence::sql_source;
+use super::handle::{method_site, strip};
+use super::site::{method_span, push_dsl, push_sql};
+use super::{Driver, DriverSpec, DslQuery, EntityFact};
 use crate::diagnostic::Span;
 use crate::extract::{path_text, short, Collector, Walker};
 use syn::spanned::Spanned;
@@ -30,6 +31,26 @@ const TERMINALS: &[&str] = &[
     "save",
     "delete",
 ];
+
+static SPEC: DriverSpec = DriverSpec {
+    name: SEA_ORM,
+    deps: &["sea-orm"],
+    crates: &["sea_orm"],
+    handle_types: &[
+        "DatabaseConnection",
+        "DatabaseTransaction",
+        "ConnectionTrait",
+        "TransactionTrait",
+        "DbConn",
+    ],
+    sql_methods: &["execute_unprepared"],
+};
+
+impl Driver for SeaOrm {
+    fn spec(&self) -> &'static DriverSpec {
+        &SPEC
+    }
+}
 
 impl Collector for SeaOrm {
     fn item<'ast>(&self, w: &mut Walker<'ast, '_>, i: &'ast syn::Item) {
@@ -54,7 +75,7 @@ impl Collector for SeaOrm {
         }
         match e {
             syn::Expr::Call(c) => {
-                let Some(path) = crate::frameworks::call_path(e) else {
+                let Some(path) = crate::ast::call_path(e) else {
                     return;
                 };
                 let n = path.len();
@@ -103,14 +124,14 @@ fn read_chain<'ast>(
     e: &'ast syn::Expr,
 ) -> Option<(&'ast syn::Expr, DslQuery)> {
     // `let mut am: invoice::ActiveModel = Default::default(); am.org_id = Set(..); am.insert(db)`
-    let (b0, calls0) = crate::frameworks::method_chain(e);
-    if let syn::Expr::Path(p) = common::strip(b0) {
+    let (b0, calls0) = crate::ast::method_chain(e);
+    if let syn::Expr::Path(p) = strip(b0) {
         if let Some(id) = p.path.get_ident() {
             let name = id.to_string();
             if let Some(l) = w.local(&name) {
                 let literal = l
                     .init
-                    .is_some_and(|i| matches!(common::strip(i), syn::Expr::Struct(_)));
+                    .is_some_and(|i| matches!(strip(i), syn::Expr::Struct(_)));
                 if let (Some(ty), false) = (l.ty, literal) {
                     if let Some(syn::Type::Path(tp)) = common_type(ty) {
                         let terminal = calls0.last()?.method.to_string();
@@ -124,7 +145,7 @@ fn read_chain<'ast>(
                                 entity: true,
                                 op,
                                 table: entity_of_model_path(&tp.path),
-                                inserted_fields: Some(common::assigned_fields(w, &name)),
+                                inserted_fields: Some(dsl::assigned_fields(w, &name)),
                                 ..DslQuery::default()
                             };
                             return Some((b0, q));
@@ -134,7 +155,7 @@ fn read_chain<'ast>(
             }
         }
     }
-    let ch = common::chain(w, e);
+    let ch = dsl::chain(w, e);
     let mut filters = Filters::default();
     let mut q = DslQuery {
         module: w.module.clone(),
@@ -143,7 +164,7 @@ fn read_chain<'ast>(
         ..DslQuery::default()
     };
     let terminal = ch.calls.last()?.method.to_string();
-    let base = common::strip(ch.base);
+    let base = strip(ch.base);
     let start = ch.start;
     let mut calls: &[&syn::ExprMethodCall] = &ch.calls;
     match base {
@@ -188,7 +209,7 @@ fn read_chain<'ast>(
                     if q.op != "insert" {
                         return None;
                     }
-                    q.inserted_type = c.args.first().and_then(|a| common::local_type_name(w, a));
+                    q.inserted_type = c.args.first().and_then(|a| dsl::local_type_name(w, a));
                 }
                 _ => return None,
             }
@@ -213,7 +234,7 @@ fn read_chain<'ast>(
             let first = ch.calls[0];
             if first.method == "find_related" || first.method == "find_linked" {
                 let arg = first.args.first()?;
-                let syn::Expr::Path(ap) = common::strip(arg) else {
+                let syn::Expr::Path(ap) = strip(arg) else {
                     return None;
                 };
                 q.table = path_text(&ap.path);
@@ -228,7 +249,6 @@ fn read_chain<'ast>(
     if ch.calls.len() == 1 && q.op == "select" && !matches!(base, syn::Expr::Call(_)) {
         return None;
     }
-    merge(&mut filters, ch.pre);
     apply_filter_calls(w, &mut filters, calls);
     q.filter_columns = filters.columns;
     q.voided_columns = filters.voided;
@@ -262,9 +282,9 @@ fn inserted<'ast>(w: &Walker<'ast, '_>, arg: &'ast syn::Expr) -> Option<Vec<Stri
     if let Some((_, f)) = struct_literal_fields(w, arg) {
         return Some(f);
     }
-    if let syn::Expr::Path(p) = common::strip(arg) {
+    if let syn::Expr::Path(p) = strip(arg) {
         let name = p.path.get_ident()?.to_string();
-        let fields = common::assigned_fields(w, &name);
+        let fields = dsl::assigned_fields(w, &name);
         if !fields.is_empty() {
             return Some(fields);
         }

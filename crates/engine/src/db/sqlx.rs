@@ -3,7 +3,11 @@
 //! `query_scalar`, `raw_sql`), `QueryBuilder` with its `push`/`push_bind`/`separated` calls in
 //! the same fn, and `Executor` methods given SQL text (`pool.execute("..")`).
 
-use super::common::{self, push_sql, sql_source, uses_driver, Evidence, SQLX};
+use super::driver::{uses_driver, SQLX};
+use super::evidence::{evidence, sql_source, Evidence};
+use super::handle::{method_site, strip};
+use super::site::{method_span, push_sql};
+use super::{Driver, DriverSpec};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
 use crate::strings::StrSource;
@@ -53,6 +57,42 @@ fn from_sqlx(w: &Walker<'_, '_>, name: &str) -> bool {
         .any(|u| u.path.first().is_some_and(|k| k == "sqlx") && (u.alias == name || u.alias == "*"))
 }
 
+static SPEC: DriverSpec = DriverSpec {
+    name: SQLX,
+    deps: &["sqlx"],
+    crates: &["sqlx"],
+    handle_types: &[
+        "PgPool",
+        "MySqlPool",
+        "SqlitePool",
+        "AnyPool",
+        "PgConnection",
+        "MySqlConnection",
+        "SqliteConnection",
+        "AnyConnection",
+        "PoolConnection",
+        "PgPoolOptions",
+        "SqlitePoolOptions",
+        "MySqlPoolOptions",
+        "PgTransaction",
+        "Executor",
+        "PgExecutor",
+        "SqliteExecutor",
+        "MySqlExecutor",
+        "Acquire",
+        "Postgres",
+        "Sqlite",
+        "MySql",
+    ],
+    sql_methods: EXECUTOR_METHODS,
+};
+
+impl Driver for Sqlx {
+    fn spec(&self) -> &'static DriverSpec {
+        &SPEC
+    }
+}
+
 impl Collector for Sqlx {
     fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
         if !uses_driver(w, SQLX) {
@@ -83,7 +123,7 @@ impl Collector for Sqlx {
             Some(arg) => {
                 let arg = w.alloc(arg);
                 if file {
-                    match crate::frameworks::lit_str(arg) {
+                    match crate::ast::lit_str(arg) {
                         Some(path) => StrSource::File {
                             path,
                             relative_to_file: false,
@@ -124,7 +164,7 @@ impl Collector for Sqlx {
                 let ok = match segs.len() {
                     1 => {
                         from_sqlx(w, name)
-                            || (w.cx.package.plain && common::evidence(w, arg) != Evidence::No)
+                            || (w.cx.package.plain && evidence(w, arg) != Evidence::No)
                     }
                     _ => segs[0] == "sqlx",
                 };
@@ -139,9 +179,9 @@ impl Collector for Sqlx {
                 if BUILDER_METHODS.contains(&m.method.to_string().as_str()) && builder_chain(w, e) {
                     return;
                 }
-                if let Some(tentative) = common::method_site(w, m, SQLX, EXECUTOR_METHODS, true) {
+                if let Some(tentative) = method_site(w, m, SQLX, EXECUTOR_METHODS, true) {
                     let src = sql_source(w, &m.args[0]);
-                    push_sql(w, SQLX, common::method_span(m), short(e), src, tentative);
+                    push_sql(w, SQLX, method_span(m), short(e), src, tentative);
                 }
             }
             _ => {}
@@ -149,7 +189,7 @@ impl Collector for Sqlx {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        let Some(b) = w.take_scratch::<Builders>(SCRATCH) else {
+        let Some(b) = w.take_state::<Builders>() else {
             return;
         };
         for mut qb in b.list {
@@ -177,8 +217,6 @@ impl Collector for Sqlx {
 }
 
 // ----- QueryBuilder --------------------------------------------------------------------------
-
-const SCRATCH: &str = "db.sqlx.query_builder";
 
 const BUILDER_METHODS: &[&str] = &[
     "push",
@@ -218,7 +256,7 @@ fn addr(e: &syn::Expr) -> usize {
 }
 
 fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::ExprCall) {
-    if w.scratch::<Builders>(SCRATCH)
+    if w.state::<Builders>()
         .is_some_and(|b| b.by_addr.contains_key(&addr(e)))
     {
         return;
@@ -239,7 +277,7 @@ fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn:
         depth: w.cond_regions.len(),
         group: None,
     };
-    if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+    if let Some(b) = w.state::<Builders>() {
         b.list.push(qb);
         let i = b.list.len() - 1;
         b.by_addr.insert(addr(e), i);
@@ -256,18 +294,14 @@ fn builder_of<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) 
     if depth > 6 {
         return None;
     }
-    let e = common::strip(e);
+    let e = strip(e);
     match e {
         syn::Expr::Call(c) => {
-            let path = crate::frameworks::call_path(e)?;
+            let path = crate::ast::call_path(e)?;
             if path.len() >= 2 && path[path.len() - 2] == "QueryBuilder" {
                 builder_new(w, e, c);
                 w.consume(e);
-                return w
-                    .scratch::<Builders>(SCRATCH)?
-                    .by_addr
-                    .get(&addr(e))
-                    .copied();
+                return w.state::<Builders>()?.by_addr.get(&addr(e)).copied();
             }
             None
         }
@@ -278,7 +312,7 @@ fn builder_of<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) 
             let name = p.path.get_ident()?.to_string();
             let init = w.local(&name)?.init?;
             let i = builder_of(w, init, depth + 1)?;
-            if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+            if let Some(b) = w.state::<Builders>() {
                 if let Some(qb) = b.list.get_mut(i) {
                     qb.var.get_or_insert(name);
                 }
@@ -314,7 +348,7 @@ fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
         !(w.cx.package.dep_feature("sqlx", "sqlite") || w.cx.package.dep_feature("sqlx", "mysql"));
     let mut pieces = Vec::new();
     let mut binds = w
-        .scratch::<Builders>(SCRATCH)
+        .state::<Builders>()
         .and_then(|b| b.list.get(i).map(|q| q.binds))
         .unwrap_or(0);
     let mut placeholder = || {
@@ -356,7 +390,7 @@ fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
         }
     }
     let regions = w.cond_regions.clone();
-    if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+    if let Some(b) = w.state::<Builders>() {
         if let Some(qb) = b.list.get_mut(i) {
             if reset {
                 qb.pieces.truncate(1);
@@ -405,7 +439,7 @@ fn note_passed<'ast>(
 ) {
     if w.fns
         .last()
-        .is_none_or(|f| !f.scratch.contains_key(SCRATCH))
+        .is_none_or(|_| w.state_ref::<Builders>().is_none())
     {
         return;
     }
@@ -415,7 +449,7 @@ fn note_passed<'ast>(
                 if let syn::Expr::Path(p) = &*r.expr {
                     if p.path.get_ident().is_some() {
                         if let Some(i) = builder_of(w, &r.expr, 0) {
-                            if let Some(b) = w.scratch::<Builders>(SCRATCH) {
+                            if let Some(b) = w.state::<Builders>() {
                                 b.list[i].passed.get_or_insert(callee.to_string());
                             }
                         }

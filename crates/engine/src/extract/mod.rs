@@ -1,14 +1,22 @@
 //! Phase 1: one file at a time, read, parse, ONE visitor walk that records the file's facts, drop
-//! the syntax tree. Frameworks, drivers and caches plug into the walk as [`Collector`]s.
+//! the syntax tree. Frameworks, drivers and caches plug into the walk as [`Collector`]s, handed
+//! to it by the registry ([`Plugins`]); the walk itself knows none of them.
 
+mod cx;
 pub mod facts;
+mod items;
+mod text;
+pub mod values;
 mod walk;
 
-pub use facts::*;
-pub use walk::{
+pub use crate::ast::{
     last_segment, pat_ident, pat_idents, path_text, segments, short, string_wrapped, tokens_text,
-    type_text, FileCx, FnScope, Local, Walker,
+    type_text,
 };
+pub use cx::{FileCx, FrameworkSpec, Plugins};
+pub use facts::*;
+pub use values::{Env, Value};
+pub use walk::{FnScope, Generics, Local, Walker};
 
 use crate::config::Config;
 use crate::diagnostic::Span;
@@ -33,31 +41,15 @@ pub trait Collector: Sync {
     fn item<'ast>(&self, _w: &mut Walker<'ast, '_>, _i: &'ast syn::Item) {}
     /// Every `impl` block, before its items are walked.
     fn item_impl<'ast>(&self, _w: &mut Walker<'ast, '_>, _i: &'ast syn::ItemImpl) {}
-    /// When a fn body has been walked (flush per-fn state).
+    /// When a fn body has been walked (its state is dropped after this).
     fn fn_end<'ast>(&self, _w: &mut Walker<'ast, '_>) {}
-}
-
-/// Every collector, in the order they run.
-pub fn collectors() -> Vec<&'static dyn Collector> {
-    all_collectors().to_vec()
-}
-
-/// [`collectors`], built once (the walk reads it for every node; no per-file or per-node Vec).
-pub(crate) fn all_collectors() -> &'static [&'static dyn Collector] {
-    static ALL: std::sync::OnceLock<Vec<&'static dyn Collector>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut v: Vec<&'static dyn Collector> = Vec::new();
-        v.extend_from_slice(crate::frameworks::COLLECTORS);
-        v.extend_from_slice(crate::db::COLLECTORS);
-        v.extend_from_slice(crate::cache::COLLECTORS);
-        v
-    })
 }
 
 /// Extracts the facts of one file. Never panics on the file's content: a parse failure is
 /// recorded as [`ParseError`]; a bug of ours is caught by the caller.
 pub fn extract_file(
     config: &Config,
+    plugins: &Plugins,
     package: &Package,
     file: &SourceFile,
     index: usize,
@@ -83,7 +75,7 @@ pub fn extract_file(
         }
     };
     let arena = typed_arena::Arena::new();
-    let cx = FileCx::new(config, package, file);
+    let cx = FileCx::new(config, package, file, plugins);
     let mut walker = Walker::new(&cx, facts, &arena);
     walker.walk_file(&ast);
     walker.finish()

@@ -1,14 +1,16 @@
-//! The one visitor walk of a file.
+//! The one visitor walk of a file: records the file's facts, keeps the value model of the fn
+//! being walked ([`super::values`]), and calls every collector on every node.
 
+use super::cx::FileCx;
 use super::facts::*;
+use super::items::*;
+use super::values::{pattern_bindings, Binding, Def, DefId, Env, Grow, Value, Values};
 use super::Collector;
-use crate::config::Config;
+use crate::ast::{last_segment_ident, path_text, type_text};
 use crate::diagnostic::Span;
-use crate::strings::StrSource;
-use crate::workspace::{Package, SourceFile};
 use quote::ToTokens;
-use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::any::{Any, TypeId};
+use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -64,84 +66,58 @@ const OPAQUE_MACROS: &[&str] = &[
 /// Deeper than this, the walk stops and the file is reported (TA001) instead of overflowing.
 const MAX_DEPTH: usize = 1500;
 
-/// What the walk knows about the file it is in.
-pub struct FileCx<'a> {
-    pub config: &'a Config,
-    pub package: &'a Package,
-    pub file: &'a SourceFile,
-    collectors: &'static [&'static dyn Collector],
-    /// [`FileCx::framework`] of the common names, computed once per file (asked per node).
-    known_frameworks: [(&'static str, bool); 5],
-}
-
-impl<'a> FileCx<'a> {
-    pub fn new(config: &'a Config, package: &'a Package, file: &'a SourceFile) -> FileCx<'a> {
-        let mut cx = FileCx {
-            config,
-            package,
-            file,
-            collectors: super::all_collectors(),
-            known_frameworks: [
-                ("axum", false),
-                ("actix-web", false),
-                ("actix", false),
-                ("rocket", false),
-                ("poem", false),
-            ],
-        };
-        for i in 0..cx.known_frameworks.len() {
-            cx.known_frameworks[i].1 = cx.framework_uncached(cx.known_frameworks[i].0);
-        }
-        cx
-    }
-
-    /// Is this framework in use for the file's package (config, else Cargo.toml dependencies)?
-    pub fn framework(&self, name: &str) -> bool {
-        match self.known_frameworks.iter().find(|(n, _)| *n == name) {
-            Some((_, on)) => *on,
-            None => self.framework_uncached(name),
-        }
-    }
-
-    fn framework_uncached(&self, name: &str) -> bool {
-        let configured = &self.config.handlers.frameworks;
-        if !configured.is_empty() {
-            return configured.iter().any(|f| f == name);
-        }
-        let dep = match name {
-            "actix" | "actix-web" => "actix-web",
-            other => other,
-        };
-        self.package.depends_on(dep)
-            || (name == "axum"
-                && (self.package.depends_on("loco-rs") || self.package.depends_on("aide")))
-            || (name == "poem" && self.package.depends_on("poem-openapi"))
-    }
-
-    /// Does the file's package depend on this crate (always true for plain folders)?
-    pub fn uses(&self, dep: &str) -> bool {
-        self.package.depends_on(dep)
-    }
-}
-
-/// A local binding: a parameter or a `let`.
-#[derive(Clone)]
+/// What a name holds at a point of the fn: its most recent definition on the nearest path.
+#[derive(Clone, Copy)]
 pub struct Local<'ast> {
-    pub name: String,
     pub ty: Option<&'ast syn::Type>,
+    /// The value's expression, when the definition gives one (`let x = e`, `x = e`).
     pub init: Option<&'ast syn::Expr>,
+    /// Where `init` is evaluated: look names inside it up there.
+    pub env: Env,
     pub is_param: bool,
+    /// Position among the fn's parameters, for a parameter of the fn (not of a closure).
+    pub param: Option<usize>,
+    pub def: DefId,
 }
+
+impl<'ast> Local<'ast> {
+    fn of(d: &Def<'_, 'ast>) -> Local<'ast> {
+        let (init, env) = match d.value {
+            Value::Expr(e, env) => (Some(*e), *env),
+            Value::Part(_, env, _) | Value::Elem(_, env, _) => (None, *env),
+            Value::Grown { env, .. } | Value::SetField { env, .. } => (None, *env),
+            Value::Param | Value::Unknown => (None, Env::default()),
+        };
+        Local {
+            ty: d.binding.ty,
+            init,
+            env,
+            is_param: d.binding.is_param(),
+            param: d.binding.param,
+            def: d.id,
+        }
+    }
+}
+
+/// Generic parameters of a fn with the paths of their trait bounds
+/// (`fn f<C: AsyncCommands>(..) where D: TenantCache`).
+pub type Generics = Vec<(String, Vec<Vec<String>>)>;
 
 /// The fn being walked.
 pub struct FnScope<'ast> {
     /// Index into `facts.fns`.
     pub fn_index: usize,
-    pub locals: Vec<Local<'ast>>,
-    /// Per-collector scratch state for this fn, keyed by the collector's name.
-    pub scratch: HashMap<&'static str, Box<dyn Any>>,
+    /// What each local holds, at every point of the fn.
+    pub values: Values<'ast>,
     /// The fn's body, when it has one.
     pub body: Option<&'ast syn::Block>,
+    pub generics: Generics,
+    /// What the fn returns: its tail expression and every `return e`, each with its point.
+    pub returns: Vec<(&'ast syn::Expr, Env)>,
+    /// Per-collector state: (collector's position in the registry, type) -> value.
+    states: Vec<((usize, TypeId), Box<dyn Any>)>,
+    /// Closures and async blocks being walked inside the fn (a `return` there is not the fn's).
+    nested: usize,
 }
 
 pub struct Walker<'ast, 'a> {
@@ -151,8 +127,10 @@ pub struct Walker<'ast, 'a> {
     impl_ty: Vec<Option<String>>,
     pub fns: Vec<FnScope<'ast>>,
     arena: &'ast typed_arena::Arena<syn::Expr>,
-    /// Expressions a collector has already handled as part of a larger one (by address).
-    consumed: HashSet<usize>,
+    /// Expressions a collector has already handled as part of a larger one: (collector, address).
+    consumed: HashSet<(usize, usize)>,
+    /// The collector being called.
+    current: usize,
     depth: usize,
     too_deep: bool,
     /// The conditional regions (`if` branches, `match` arms, loop bodies) enclosing the current
@@ -176,6 +154,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fns: Vec::new(),
             arena,
             consumed: HashSet::new(),
+            current: 0,
             depth: 0,
             too_deep: false,
             cond_regions: Vec::new(),
@@ -217,6 +196,15 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         self.facts
     }
 
+    /// Calls `hook` on every collector, in order, each knowing it is the current one.
+    fn each(&mut self, mut hook: impl FnMut(&'a dyn Collector, &mut Self)) {
+        let collectors = self.cx.collectors;
+        for (i, c) in collectors.iter().enumerate() {
+            self.current = i;
+            hook(*c, self);
+        }
+    }
+
     // ----- helpers for collectors -------------------------------------------------------------
 
     /// Item path of something at the current position: module, impl type, name.
@@ -247,165 +235,112 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         self.impl_ty.last().and_then(|t| t.as_deref())
     }
 
-    /// The innermost local named `name`, visible at this point of the walk.
-    pub fn local(&self, name: &str) -> Option<&Local<'ast>> {
+    /// The current point of the fn being walked.
+    pub fn env(&self) -> Env {
+        self.fns.last().map(|f| f.values.here()).unwrap_or_default()
+    }
+
+    /// What `name` holds here: its most recent definition on the nearest path.
+    pub fn local(&self, name: &str) -> Option<Local<'ast>> {
+        self.local_at(name, self.env())
+    }
+
+    /// What `name` holds at `env` (a value's own point: see [`Local::env`]).
+    pub fn local_at(&self, name: &str, env: Env) -> Option<Local<'ast>> {
         let f = self.fns.last()?;
-        f.locals.iter().rev().find(|l| l.name == name)
+        f.values.latest(name, env).map(|d| Local::of(&d))
     }
 
-    /// Marks an expression as handled so collectors skip it when the walk reaches it.
+    /// Every definition of `name` that may reach `env` (one per path: the branches of an
+    /// `if`, the arms of a `match`, a loop that may not run).
+    pub fn locals_at(&self, name: &str, env: Env) -> Vec<Local<'ast>> {
+        match self.fns.last() {
+            Some(f) => f.values.lookup(name, env).iter().map(Local::of).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The expression a local's value grew from: back through `+=`, `push_str` and field sets
+    /// to the nearest definition that gives an expression (`let mut sql = String::from("..")`).
+    pub fn origin(&self, l: &Local<'ast>) -> Option<(&'ast syn::Expr, Env)> {
+        if let Some(e) = l.init {
+            return Some((e, l.env));
+        }
+        let v = self.values()?;
+        for d in v.history(l.def) {
+            match d.value {
+                Value::Expr(e, env) => return Some((e, *env)),
+                Value::Grown { .. } | Value::SetField { .. } => continue,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The value model of the fn being walked.
+    pub fn values(&self) -> Option<&Values<'ast>> {
+        self.fns.last().map(|f| &f.values)
+    }
+
+    /// The generics of the fn being walked.
+    pub fn generics(&self) -> &[(String, Vec<Vec<String>>)] {
+        self.fns.last().map_or(&[], |f| &f.generics)
+    }
+
+    /// What the fn being walked returns, with the point of each (read in `fn_end`).
+    pub fn returns(&self) -> &[(&'ast syn::Expr, Env)] {
+        self.fns.last().map_or(&[], |f| &f.returns)
+    }
+
+    /// Marks an expression as handled by the current collector, which then skips it when the
+    /// walk reaches it (chains are read from their outermost call). Other collectors still see it.
     pub fn consume(&mut self, e: &syn::Expr) {
-        self.consumed.insert(e as *const syn::Expr as usize);
+        self.consumed
+            .insert((self.current, e as *const syn::Expr as usize));
     }
 
-    pub fn is_consumed(&self, e: &syn::Expr) -> bool {
-        self.consumed.contains(&(e as *const syn::Expr as usize))
+    fn consumed_by(&self, collector: usize, e: &syn::Expr) -> bool {
+        self.consumed
+            .contains(&(collector, e as *const syn::Expr as usize))
     }
 
-    /// Per-fn scratch state of a collector.
-    pub fn scratch<T: Any + Default>(&mut self, key: &'static str) -> Option<&mut T> {
+    /// The current collector's state of type `T` for the fn being walked (created on first
+    /// use, dropped at the fn's end unless taken in `fn_end`). A collector may keep several,
+    /// one per type; no collector sees another's.
+    pub fn state<T: Any + Default>(&mut self) -> Option<&mut T> {
+        let key = (self.current, TypeId::of::<T>());
         let f = self.fns.last_mut()?;
-        f.scratch
-            .entry(key)
-            .or_insert_with(|| Box::new(T::default()))
-            .downcast_mut::<T>()
+        let i = match f.states.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                f.states.push((key, Box::new(T::default())));
+                f.states.len() - 1
+            }
+        };
+        f.states[i].1.downcast_mut::<T>()
     }
 
-    /// Takes a collector's scratch state out of the current fn.
-    pub fn take_scratch<T: Any>(&mut self, key: &'static str) -> Option<T> {
+    /// The current collector's state of type `T`, if it made one in this fn.
+    pub fn state_ref<T: Any>(&self) -> Option<&T> {
+        let key = (self.current, TypeId::of::<T>());
+        let f = self.fns.last()?;
+        f.states
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, b)| b.downcast_ref::<T>())
+    }
+
+    /// Takes the current collector's state of type `T` out of the fn being walked.
+    pub fn take_state<T: Any>(&mut self) -> Option<T> {
+        let key = (self.current, TypeId::of::<T>());
         let f = self.fns.last_mut()?;
-        f.scratch
-            .remove(key)
-            .and_then(|b| b.downcast::<T>().ok())
-            .map(|b| *b)
+        let i = f.states.iter().position(|(k, _)| *k == key)?;
+        f.states.swap_remove(i).1.downcast::<T>().ok().map(|b| *b)
     }
 
     /// Keeps an expression parsed from macro tokens alive as long as the syntax tree.
     pub fn alloc(&self, e: syn::Expr) -> &'ast syn::Expr {
         self.arena.alloc(e)
-    }
-
-    /// Where a string expression's value comes from (locals resolved, consts left for phase 2).
-    pub fn str_source(&self, e: &'ast syn::Expr) -> StrSource {
-        self.str_source_depth(e, 0)
-    }
-
-    fn str_source_depth(&self, e: &'ast syn::Expr, depth: usize) -> StrSource {
-        use syn::Expr;
-        if depth > 16 {
-            return StrSource::dynamic("an expression too deep to follow");
-        }
-        if let Some(inner) = string_wrapped(e) {
-            return self.str_source_depth(inner, depth + 1);
-        }
-        match e {
-            Expr::Lit(l) => match &l.lit {
-                syn::Lit::Str(s) => StrSource::Lit(s.value()),
-                _ => StrSource::dynamic(format!("`{}`", short(e))),
-            },
-            Expr::Block(b) => match b.block.stmts.last() {
-                Some(syn::Stmt::Expr(inner, None)) => self.str_source_depth(inner, depth + 1),
-                _ => StrSource::dynamic(format!("`{}`", short(e))),
-            },
-            Expr::If(i) => {
-                let mut alts = Vec::new();
-                if let Some(syn::Stmt::Expr(t, None)) = i.then_branch.stmts.last() {
-                    alts.push(self.str_source_depth(t, depth + 1));
-                } else {
-                    return StrSource::dynamic(format!("`{}`", short(e)));
-                }
-                match &i.else_branch {
-                    Some((_, els)) => alts.push(self.str_source_depth(els, depth + 1)),
-                    None => return StrSource::dynamic(format!("`{}`", short(e))),
-                }
-                StrSource::Alt(alts)
-            }
-            Expr::Match(m) => StrSource::Alt(
-                m.arms
-                    .iter()
-                    .map(|a| self.str_source_depth(&a.body, depth + 1))
-                    .collect(),
-            ),
-            Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => StrSource::Concat(vec![
-                self.str_source_depth(&b.left, depth + 1),
-                self.str_source_depth(&b.right, depth + 1),
-            ]),
-            Expr::Macro(m) => self.macro_str_source(&m.mac),
-            Expr::Path(p) if p.qself.is_none() => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                if segs.len() == 1 {
-                    if let Some(local) = self.local(&segs[0]) {
-                        return match local.init {
-                            Some(init) if !local.is_param => self.str_source_depth(init, depth + 1),
-                            _ if local.is_param => {
-                                StrSource::dynamic(format!("parameter `{}`", segs[0]))
-                            }
-                            _ => StrSource::dynamic(format!("`{}`", segs[0])),
-                        };
-                    }
-                }
-                StrSource::Const(segs, self.module.clone())
-            }
-            _ => StrSource::dynamic(format!("`{}`", short(e))),
-        }
-    }
-
-    fn macro_str_source(&self, mac: &syn::Macro) -> StrSource {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
-        let args = || {
-            mac.parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
-            .ok()
-        };
-        match name.as_str() {
-            "concat" => match args() {
-                Some(list) => StrSource::Concat(
-                    list.iter()
-                        .map(|a| match a {
-                            syn::Expr::Lit(l) => match &l.lit {
-                                syn::Lit::Str(s) => StrSource::Lit(s.value()),
-                                other => StrSource::Lit(other.to_token_stream().to_string()),
-                            },
-                            syn::Expr::Macro(m) => self.macro_str_source(&m.mac),
-                            other => StrSource::dynamic(format!("`{}`", short(other))),
-                        })
-                        .collect(),
-                ),
-                None => StrSource::dynamic("`concat!(..)`"),
-            },
-            "include_str" => match args().as_ref().and_then(|a| a.first()) {
-                Some(syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                })) => StrSource::File {
-                    path: s.value(),
-                    relative_to_file: true,
-                },
-                _ => StrSource::dynamic("`include_str!(..)`"),
-            },
-            "format" => match args() {
-                Some(list) if list.len() == 1 => match &list[0] {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }) if !s.value().contains('{') => StrSource::Lit(s.value()),
-                    _ => StrSource::dynamic("`format!`"),
-                },
-                _ => StrSource::dynamic("`format!`"),
-            },
-            _ => StrSource::dynamic(format!("`{name}!`")),
-        }
     }
 
     /// Records a call name in the enclosing fn.
@@ -430,6 +365,180 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         }
     }
 
+    // ----- the value model ----------------------------------------------------------------------
+
+    fn model(&mut self) -> Option<&mut Values<'ast>> {
+        self.fns.last_mut().map(|f| &mut f.values)
+    }
+
+    /// Binds the names of a pattern to (parts of) a value made here.
+    fn bind_pattern(&mut self, pat: &'ast syn::Pat, init: Option<&'ast syn::Expr>, elem: bool) {
+        let Some(v) = self.model() else { return };
+        let env = v.here();
+        for (name, proj, ty) in pattern_bindings(pat) {
+            let value = match init {
+                None => Value::Unknown,
+                Some(e) if elem => Value::Elem(e, env, proj),
+                Some(e) if proj.is_empty() => Value::Expr(e, env),
+                Some(e) => Value::Part(e, env, proj),
+            };
+            v.bind(
+                Binding {
+                    name,
+                    ty,
+                    param: None,
+                    closure_param: false,
+                },
+                value,
+            );
+        }
+    }
+
+    /// Records what an assignment, a compound assignment or a growing call does to a local.
+    fn record_effect(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Assign(a) => match strip_place(&a.left) {
+                syn::Expr::Path(p) => {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if let Some(v) = self.model() {
+                            let env = v.here();
+                            v.assign(&name, Value::Expr(&a.right, env));
+                        }
+                    }
+                }
+                syn::Expr::Field(f) => {
+                    if let (Some(name), syn::Member::Named(field)) = (ident_of(&f.base), &f.member)
+                    {
+                        if let Some(v) = self.model() {
+                            let env = v.here();
+                            v.assign(
+                                &name,
+                                Value::SetField {
+                                    prev: env,
+                                    field: field.to_string(),
+                                    expr: &a.right,
+                                    env,
+                                },
+                            );
+                        }
+                    }
+                }
+                syn::Expr::Tuple(t) => {
+                    for (i, x) in t.elems.iter().enumerate() {
+                        if let Some(name) = ident_of(x) {
+                            if let Some(v) = self.model() {
+                                let env = v.here();
+                                v.assign(
+                                    &name,
+                                    Value::Part(&a.right, env, vec![super::values::Proj::Index(i)]),
+                                );
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
+                if let Some(name) = ident_of(&b.left) {
+                    self.grow(&name, Grow::AddAssign, Some(&b.right));
+                }
+            }
+            syn::Expr::MethodCall(m) => {
+                let how = match m.method.to_string().as_str() {
+                    "push_str" => Grow::Method("push_str"),
+                    "insert_str" => Grow::Method("insert_str"),
+                    "push" => Grow::Method("push"),
+                    "extend" => Grow::Method("extend"),
+                    _ => return,
+                };
+                let Some(name) = ident_of(&m.receiver) else {
+                    return;
+                };
+                // `push`/`extend` grow a `Vec` as often as a `String`: only strings count.
+                if matches!(how, Grow::Method("push" | "extend")) && !self.is_string_local(&name) {
+                    return;
+                }
+                let tail = match how {
+                    Grow::Method("insert_str") => m.args.iter().nth(1),
+                    _ => m.args.first(),
+                };
+                self.grow(&name, how, tail);
+            }
+            _ => {}
+        }
+    }
+
+    fn grow(&mut self, name: &str, how: Grow, tail: Option<&'ast syn::Expr>) {
+        if let Some(v) = self.model() {
+            let env = v.here();
+            v.assign(
+                name,
+                Value::Grown {
+                    prev: env,
+                    how,
+                    tail,
+                    env,
+                },
+            );
+        }
+    }
+
+    /// A local declared as a `String` or made from string text.
+    fn is_string_local(&self, name: &str) -> bool {
+        let Some(l) = self.local(name) else {
+            return false;
+        };
+        if l.ty.is_some_and(|t| type_text(t).contains("String")) {
+            return true;
+        }
+        let Some(def) = self.values().map(|v| v.history(l.def)) else {
+            return false;
+        };
+        let Some(first) = def.last() else {
+            return false;
+        };
+        match first.value {
+            Value::Expr(init, env) => {
+                matches!(
+                    self.str_source_at(init, *env),
+                    crate::strings::StrSource::Lit(_) | crate::strings::StrSource::Concat(_)
+                ) || matches!(crate::ast::peel(init), syn::Expr::Macro(_))
+                    || crate::ast::short(*init).starts_with("String::")
+            }
+            _ => false,
+        }
+    }
+
+    /// Walks one path of a branch from `fork`; returns where it ends, None when it always leaves.
+    fn branch(&mut self, fork: Env, walk: impl FnOnce(&mut Self) -> bool) -> Option<Env> {
+        if let Some(v) = self.model() {
+            v.reset(fork);
+        }
+        let diverges = walk(self);
+        (!diverges).then(|| self.env())
+    }
+
+    fn join(&mut self, fork: Env, ends: Vec<Env>) {
+        if let Some(v) = self.model() {
+            v.join(fork, ends);
+        }
+    }
+
+    fn open_scope(&mut self) {
+        if let Some(v) = self.model() {
+            v.open();
+        }
+    }
+
+    fn close_scope(&mut self) {
+        if let Some(v) = self.model() {
+            v.close();
+        }
+    }
+
+    // ----- fns ----------------------------------------------------------------------------------
+
     /// Starts a fn: records its fact, params and bypass/requires attributes.
     fn enter_fn(
         &mut self,
@@ -448,21 +557,24 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             extent,
             ..FnFact::default()
         };
-        let mut locals = Vec::new();
+        let mut values = Values::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                let pname = pat_ident(&pt.pat);
+                let index = fact.params.len();
                 fact.params.push(ParamFact {
-                    name: pname.clone(),
+                    name: crate::ast::pat_ident(&pt.pat),
                     ty: type_text(&pt.ty),
                 });
-                for n in pat_idents(&pt.pat) {
-                    locals.push(Local {
-                        name: n,
-                        ty: Some(&pt.ty),
-                        init: None,
-                        is_param: true,
-                    });
+                for (n, _, _) in pattern_bindings(&pt.pat) {
+                    values.bind(
+                        Binding {
+                            name: n,
+                            ty: Some(&pt.ty),
+                            param: Some(index),
+                            closure_param: false,
+                        },
+                        Value::Param,
+                    );
                 }
             }
         }
@@ -485,21 +597,18 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         self.facts.fns.push(fact);
         self.fns.push(FnScope {
             fn_index: self.facts.fns.len() - 1,
-            locals,
-            scratch: HashMap::new(),
+            values,
             body,
+            generics: generics(&sig.generics),
+            returns: Vec::new(),
+            states: Vec::new(),
+            nested: 0,
         });
-        let collectors = self.cx.collectors;
-        for c in collectors {
-            c.fn_item(self, attrs, sig);
-        }
+        self.each(|c, w| c.fn_item(w, attrs, sig));
     }
 
     fn exit_fn(&mut self) {
-        let collectors = self.cx.collectors;
-        for c in collectors {
-            c.fn_end(self);
-        }
+        self.each(|c, w| c.fn_end(w));
         self.fns.pop();
     }
 
@@ -569,16 +678,22 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     }
 
     fn walk_macro(&mut self, mac: &'ast syn::Macro) {
-        let collectors = self.cx.collectors;
-        for c in collectors {
-            c.mac(self, mac);
-        }
+        self.each(|c, w| c.mac(w, mac));
         let name = mac
             .path
             .segments
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if name == "write" || name == "writeln" {
+            // `write!(sql, ..)` grows the string local it writes to.
+            if let Some(list) = crate::ast::macro_args(mac) {
+                if let Some(var) = list.first().and_then(ident_of) {
+                    let how = if name == "write" { "write" } else { "writeln" };
+                    self.grow(&var, Grow::Write(how), None);
+                }
+            }
+        }
         self.record_call(name.clone());
         if name == "tenant_bypass" {
             let span = Span::from_pm2(mac.path.span());
@@ -616,9 +731,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if OPAQUE_MACROS.contains(&name.as_str()) {
             return;
         }
-        if let Ok(list) = mac.parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        ) {
+        if let Some(list) = crate::ast::macro_args(mac) {
             for e in list {
                 let e = self.alloc(e);
                 self.visit_expr(e);
@@ -627,248 +740,12 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     }
 }
 
-fn bypass_fact(
-    kind: BypassKind,
-    span: Span,
-    covers: Span,
-    item: String,
-    args: &tenant_audit_syntax::BypassArgs,
-    error: Option<String>,
-) -> BypassFact {
-    BypassFact {
-        kind,
-        span,
-        covers,
-        item,
-        reason: args.reason.as_ref().map(|r| r.value()),
-        rules: args
-            .rules
-            .as_ref()
-            .map(|r| r.iter().map(|l| l.value()).collect()),
-        error,
-    }
-}
-
-fn requires_fact(attr: &syn::Attribute) -> RequiresFact {
-    let span = attr_span(attr);
-    let tokens = match &attr.meta {
-        syn::Meta::List(l) => l.tokens.clone(),
-        _ => proc_macro2::TokenStream::new(),
-    };
-    match tenant_audit_syntax::parse_requires(tokens) {
-        Ok(args) => RequiresFact {
-            span,
-            scopes: args
-                .scopes
-                .iter()
-                .map(|s| ScopeFact {
-                    key: s.key(),
-                    display: s.display(),
-                    is_path: matches!(s, tenant_audit_syntax::ScopeRef::Path(_)),
-                    span: Span::from_pm2(s.span()),
-                })
-                .collect(),
-            error: None,
-        },
-        Err(e) => RequiresFact {
-            span,
-            scopes: Vec::new(),
-            error: Some(e.to_string()),
-        },
-    }
-}
-
-fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("cfg")
-            && a.meta
-                .require_list()
-                .map(|l| {
-                    let t = l.tokens.to_string();
-                    t == "test"
-                        || t.starts_with("test ")
-                        || t.contains("(test") && !t.contains("not")
-                })
-                .unwrap_or(false)
-    })
-}
-
-/// The expression inside a wrapper that keeps a string's value: `&x`, `(x)`, `x.to_string()`,
-/// `x.into()`, `String::from(x)`, `AssertSqlSafe(x)`, `Cow::Borrowed(x)`.
-pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
-    use syn::Expr;
-    match e {
-        Expr::Paren(p) => Some(&p.expr),
-        Expr::Group(g) => Some(&g.expr),
-        Expr::Reference(r) => Some(&r.expr),
-        Expr::MethodCall(m)
-            if m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone" | "deref"
-                ) =>
-        {
-            Some(&m.receiver)
-        }
-        Expr::Call(c) if c.args.len() == 1 => match last_segment(&c.func).as_deref() {
-            Some("from" | "new" | "AssertSqlSafe" | "Cow" | "Borrowed" | "Owned") => {
-                Some(&c.args[0])
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The name bound by a simple pattern (`x`, `mut x`, `Path(x)`, `State(x)`).
-pub fn pat_ident(p: &syn::Pat) -> Option<String> {
-    pat_idents(p).into_iter().next()
-}
-
-/// Every name bound by a pattern.
-pub fn pat_idents(p: &syn::Pat) -> Vec<String> {
-    let mut out = Vec::new();
-    collect_pat(p, &mut out, 0);
-    out
-}
-
-fn collect_pat(p: &syn::Pat, out: &mut Vec<String>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
-    match p {
-        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
-        syn::Pat::Type(t) => collect_pat(&t.pat, out, depth + 1),
-        syn::Pat::Reference(r) => collect_pat(&r.pat, out, depth + 1),
-        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|e| collect_pat(e, out, depth + 1)),
-        syn::Pat::Tuple(t) => t.elems.iter().for_each(|e| collect_pat(e, out, depth + 1)),
-        syn::Pat::Struct(s) => s
-            .fields
-            .iter()
-            .for_each(|f| collect_pat(&f.pat, out, depth + 1)),
-        syn::Pat::Paren(pp) => collect_pat(&pp.pat, out, depth + 1),
-        _ => {}
-    }
-}
-
-/// The idents of a path: `axum::routing::get` -> ["axum", "routing", "get"].
-pub fn segments(p: &syn::Path) -> Vec<String> {
-    p.segments.iter().map(|s| s.ident.to_string()).collect()
-}
-
-/// A path as text without spaces: `axum::routing::get`.
-pub fn path_text(p: &syn::Path) -> String {
-    p.segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
-}
-
-/// A type as written, without spaces: `Extension<AuthUser>`.
-pub fn type_text(t: &syn::Type) -> String {
-    t.to_token_stream().to_string().replace(' ', "")
-}
-
-/// The extent of an item from its first outer attribute (else `first`) to `last`, without
-/// turning the whole item into tokens as `Spanned::span` does.
-fn extent(attrs: &[syn::Attribute], first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
-    let start = attrs
-        .iter()
-        .find(|a| matches!(a.style, syn::AttrStyle::Outer))
-        .map(|a| a.pound_token.span)
-        .unwrap_or(first);
-    let mut s = Span::from_pm2(start);
-    s.end = Span::from_pm2(last).end;
-    s
-}
-
-/// `#` to `]` of an attribute.
-fn attr_span(a: &syn::Attribute) -> Span {
-    extent(&[], a.pound_token.span, a.bracket_token.span.close())
-}
-
-fn vis_span(v: &syn::Visibility) -> Option<proc_macro2::Span> {
-    match v {
-        syn::Visibility::Public(p) => Some(p.span),
-        syn::Visibility::Restricted(r) => Some(r.pub_token.span),
-        syn::Visibility::Inherited => None,
-    }
-}
-
-/// The first token of a signature (`const`, `async`, `unsafe`, `extern`, or `fn`).
-fn sig_start(sig: &syn::Signature) -> proc_macro2::Span {
-    sig.constness
-        .map(|t| t.span)
-        .or(sig.asyncness.map(|t| t.span))
-        .or(sig.unsafety.map(|t| t.span))
-        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
-        .unwrap_or(sig.fn_token.span)
-}
-
-fn last_segment_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
-    match e {
-        syn::Expr::Path(p) => p.path.segments.last().map(|s| &s.ident),
-        syn::Expr::Paren(p) => last_segment_ident(&p.expr),
-        syn::Expr::Group(g) => last_segment_ident(&g.expr),
-        _ => None,
-    }
-}
-
-/// The last path segment of a callee expression (`users::list` -> `list`).
-pub fn last_segment(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Expr::Paren(p) => last_segment(&p.expr),
-        syn::Expr::Group(g) => last_segment(&g.expr),
-        _ => None,
-    }
-}
-
-/// An expression as short text for messages (whitespace folded, at most 80 chars).
-pub fn short(e: &dyn ToTokens) -> String {
-    let s = tokens_text(&e.to_token_stream());
-    if s.chars().count() > 80 {
-        let cut: String = s.chars().take(77).collect();
-        format!("{cut}...")
-    } else {
-        s
-    }
-}
-
-/// Tokens as compact text: `format!("org:{}", org_id)`.
-pub fn tokens_text(t: &proc_macro2::TokenStream) -> String {
-    let raw = t.to_string();
-    let mut out = String::with_capacity(raw.len());
-    let chars: Vec<char> = raw.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' {
-            let prev = if i > 0 { chars[i - 1] } else { ' ' };
-            let next = chars.get(i + 1).copied().unwrap_or(' ');
-            let tight = matches!(prev, '.' | '(' | '[' | '&' | '!' | ':' | '<' | '#')
-                || matches!(
-                    next,
-                    '.' | '(' | ')' | '[' | ']' | ',' | ':' | '?' | ';' | '!' | '<' | '>'
-                )
-                || prev == '>' && next == '(';
-            if tight && !(prev == ',' || next == '=' || prev == '=') {
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     fn visit_item(&mut self, i: &'ast syn::Item) {
         if !self.enter() {
             return;
         }
-        let collectors = self.cx.collectors;
-        for c in collectors {
-            c.item(self, i);
-        }
+        self.each(|c, w| c.item(w, i));
         visit::visit_item(self, i);
         self.leave();
     }
@@ -950,10 +827,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             .unwrap_or(i.impl_token.span);
         let extent = extent(&i.attrs, first, i.brace_token.span.close());
         self.bypass_attrs(&i.attrs, extent, self.item_path(""));
-        let collectors = self.cx.collectors;
-        for c in collectors {
-            c.item_impl(self, i);
-        }
+        self.each(|c, w| c.item_impl(w, i));
         visit::visit_item_impl(self, i);
         self.impl_ty.pop();
     }
@@ -1042,42 +916,64 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.walk_macro(&m.mac);
     }
 
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        // The fn's own body: its tail is what the fn returns.
+        let is_body = self
+            .fns
+            .last()
+            .is_some_and(|f| f.nested == 0 && f.body.is_some_and(|x| std::ptr::eq(x, b)));
+        self.open_scope();
+        let n = b.stmts.len();
+        for (k, s) in b.stmts.iter().enumerate() {
+            if is_body && k + 1 == n {
+                if let syn::Stmt::Expr(tail, None) = s {
+                    let env = self.env();
+                    if let Some(f) = self.fns.last_mut() {
+                        f.returns.push((tail, env));
+                    }
+                }
+            }
+            if stmt_is_cfg(s) && !self.fns.is_empty() {
+                // `#[cfg(feature = "x")] { r = r.route(..) }`: the statement may not be compiled in.
+                let fork = self.env();
+                self.visit_stmt(s);
+                let end = self.env();
+                self.join(fork, vec![end, fork]);
+            } else {
+                self.visit_stmt(s);
+            }
+        }
+        if !is_body {
+            self.close_scope();
+        }
+    }
+
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        for a in &l.attrs {
+            self.visit_attribute(a);
+        }
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, diverge)) = &init.diverge {
+                // `let Some(x) = e else { return .. }`: the else always leaves.
+                let fork = self.env();
+                self.open_scope();
                 self.visit_expr(diverge);
+                self.close_scope();
+                self.join(fork, vec![fork]);
             }
         }
-        let (ty, pat) = match &l.pat {
-            syn::Pat::Type(t) => (Some(&*t.ty), &*t.pat),
-            p => (None, p),
-        };
-        let names = pat_idents(pat);
-        let simple = matches!(pat, syn::Pat::Ident(_));
-        if let Some(scope) = self.fns.last_mut() {
-            for n in names {
-                scope.locals.push(Local {
-                    name: n,
-                    ty,
-                    init: if simple {
-                        l.init.as_ref().map(|i| &*i.expr)
-                    } else {
-                        None
-                    },
-                    is_param: false,
-                });
-            }
-        }
+        self.bind_pattern(&l.pat, l.init.as_ref().map(|i| &*i.expr), false);
     }
 
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         if !self.enter() {
             return;
         }
-        if !self.is_consumed(e) {
-            let collectors = self.cx.collectors;
-            for c in collectors {
+        let collectors = self.cx.collectors;
+        for (i, c) in collectors.iter().enumerate() {
+            if !self.consumed_by(i, e) {
+                self.current = i;
                 c.expr(self, e);
             }
         }
@@ -1088,31 +984,64 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                 }
             }
             syn::Expr::MethodCall(m) => self.record_call_ident(&m.method),
+            syn::Expr::Return(r) => {
+                if let (Some(x), Some(f)) = (&r.expr, self.fns.last()) {
+                    if f.nested == 0 {
+                        let env = self.env();
+                        if let Some(f) = self.fns.last_mut() {
+                            f.returns.push((x, env));
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         visit::visit_expr(self, e);
+        self.record_effect(e);
         self.leave();
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        // `if let P = e` / `while let P = e`: the names bind in the scope the caller opened.
+        self.visit_expr(&l.expr);
+        self.bind_pattern(&l.pat, Some(&l.expr), false);
     }
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         for a in &i.attrs {
             self.visit_attribute(a);
         }
-        self.visit_expr(&i.cond);
+        let fork = self.env();
         // `if cond { .. } else { return .. }`: the then-branch is the only way on, not optional.
         let else_diverges = i.else_branch.as_ref().is_some_and(|(_, e)| diverges(e));
-        if !else_diverges {
-            self.enter_cond();
+        let mut ends = Vec::new();
+        let then_end = self.branch(fork, |w| {
+            w.open_scope();
+            w.visit_expr(&i.cond);
+            if !else_diverges {
+                w.enter_cond();
+            }
+            w.visit_block(&i.then_branch);
+            if !else_diverges {
+                w.cond_regions.pop();
+            }
+            w.close_scope();
+            block_diverges(&i.then_branch)
+        });
+        ends.extend(then_end);
+        match &i.else_branch {
+            Some((_, e)) => {
+                let else_end = self.branch(fork, |w| {
+                    w.enter_cond();
+                    w.visit_expr(e);
+                    w.cond_regions.pop();
+                    diverges(e)
+                });
+                ends.extend(else_end);
+            }
+            None => ends.push(fork),
         }
-        self.visit_block(&i.then_branch);
-        if !else_diverges {
-            self.cond_regions.pop();
-        }
-        if let Some((_, e)) = &i.else_branch {
-            self.enter_cond();
-            self.visit_expr(e);
-            self.cond_regions.pop();
-        }
+        self.join(fork, ends);
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
@@ -1120,243 +1049,201 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             self.visit_attribute(a);
         }
         self.visit_expr(&m.expr);
+        let fork = self.env();
         // `match x { Some(o) => .., None => return .. }`: the one arm that goes on is not optional.
         let live = m.arms.iter().filter(|a| !diverges(&a.body)).count();
+        let mut ends = Vec::new();
         for arm in &m.arms {
             let optional = live > 1 || diverges(&arm.body);
-            if optional {
-                self.enter_cond();
-            }
-            self.visit_arm(arm);
-            if optional {
-                self.cond_regions.pop();
-            }
+            let end = self.branch(fork, |w| {
+                if optional {
+                    w.enter_cond();
+                }
+                w.open_scope();
+                for a in &arm.attrs {
+                    w.visit_attribute(a);
+                }
+                w.visit_pat(&arm.pat);
+                w.bind_pattern(&arm.pat, Some(&m.expr), false);
+                if let Some((_, guard)) = &arm.guard {
+                    w.visit_expr(guard);
+                }
+                w.visit_expr(&arm.body);
+                w.close_scope();
+                if optional {
+                    w.cond_regions.pop();
+                }
+                diverges(&arm.body)
+            });
+            ends.extend(end);
         }
+        self.join(fork, ends);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.visit_expr(&f.expr);
+        let fork = self.env();
         self.enter_cond();
+        self.open_scope();
         self.visit_pat(&f.pat);
+        self.bind_pattern(&f.pat, Some(&f.expr), true);
         self.visit_block(&f.body);
+        self.close_scope();
         self.cond_regions.pop();
+        let end = self.env();
+        self.join(fork, vec![end, fork]);
     }
 
     fn visit_expr_while(&mut self, wh: &'ast syn::ExprWhile) {
+        let fork = self.env();
+        self.open_scope();
         self.visit_expr(&wh.cond);
         self.enter_cond();
         self.visit_block(&wh.body);
         self.cond_regions.pop();
+        self.close_scope();
+        let end = self.env();
+        self.join(fork, vec![end, fork]);
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        let fork = self.env();
+        self.visit_block(&l.body);
+        let end = self.env();
+        self.join(fork, vec![end, fork]);
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        if let Some(f) = self.fns.last_mut() {
+            f.nested += 1;
+        }
+        visit::visit_expr_async(self, a);
+        if let Some(f) = self.fns.last_mut() {
+            f.nested -= 1;
+        }
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        // Closure parameters shadow outer names while the body is walked.
-        let added = if let Some(scope) = self.fns.last_mut() {
-            let before = scope.locals.len();
+        // Closure parameters shadow outer names while the body is walked; what the body does to
+        // outer locals may not happen (the closure may never run).
+        let fork = self.env();
+        self.open_scope();
+        if let Some(f) = self.fns.last_mut() {
+            f.nested += 1;
             for input in &c.inputs {
                 let ty = match input {
                     syn::Pat::Type(t) => Some(&*t.ty),
                     _ => None,
                 };
-                for n in pat_idents(input) {
-                    scope.locals.push(Local {
-                        name: n,
-                        ty,
-                        init: None,
-                        is_param: true,
-                    });
+                for (n, _, _) in pattern_bindings(input) {
+                    f.values.bind(
+                        Binding {
+                            name: n,
+                            ty,
+                            param: None,
+                            closure_param: true,
+                        },
+                        Value::Param,
+                    );
                 }
             }
-            Some(before)
-        } else {
-            None
-        };
-        visit::visit_expr_closure(self, c);
-        if let (Some(before), Some(scope)) = (added, self.fns.last_mut()) {
-            scope.locals.truncate(before);
         }
+        visit::visit_expr_closure(self, c);
+        if let Some(f) = self.fns.last_mut() {
+            f.nested -= 1;
+        }
+        self.close_scope();
+        let end = self.env();
+        self.join(fork, vec![end, fork]);
     }
 }
 
-/// Does this `else` always leave (return, break, continue, panic, bail)?
-fn diverges(e: &syn::Expr) -> bool {
-    let last = match e {
-        syn::Expr::Block(b) => b.block.stmts.last(),
-        syn::Expr::Macro(m) => return is_diverging_macro(&m.mac),
-        other => {
-            return matches!(
-                other,
-                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
-            )
-        }
+/// The local a place expression names (`x`, `*x`, `(x)`).
+fn ident_of(e: &syn::Expr) -> Option<String> {
+    match strip_place(e) {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
+fn strip_place(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_place(&p.expr),
+        syn::Expr::Group(g) => strip_place(&g.expr),
+        syn::Expr::Reference(r) => strip_place(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip_place(&u.expr),
+        other => other,
+    }
+}
+
+/// A statement under `#[cfg(..)]` (not `cfg_attr`).
+fn stmt_is_cfg(s: &syn::Stmt) -> bool {
+    let attrs: &[syn::Attribute] = match s {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(e, _) => expr_attrs(e),
+        syn::Stmt::Item(_) => &[],
     };
-    match last {
-        Some(syn::Stmt::Expr(x, _)) => {
-            matches!(
-                x,
-                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
-            ) || matches!(x, syn::Expr::Macro(m) if is_diverging_macro(&m.mac))
-        }
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
+}
+
+fn expr_attrs(e: &syn::Expr) -> &[syn::Attribute] {
+    use syn::Expr;
+    match e {
+        Expr::Block(b) => &b.attrs,
+        Expr::Assign(a) => &a.attrs,
+        Expr::MethodCall(m) => &m.attrs,
+        Expr::Call(c) => &c.attrs,
+        Expr::If(i) => &i.attrs,
+        Expr::Match(m) => &m.attrs,
+        Expr::Macro(m) => &m.attrs,
+        Expr::ForLoop(f) => &f.attrs,
+        Expr::Unsafe(u) => &u.attrs,
+        Expr::Binary(b) => &b.attrs,
+        _ => &[],
+    }
+}
+
+/// Does this block always leave (its last statement returns, breaks, panics)?
+fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(x, _)) => diverges(x),
         Some(syn::Stmt::Macro(m)) => is_diverging_macro(&m.mac),
         _ => false,
     }
 }
 
-fn is_diverging_macro(m: &syn::Macro) -> bool {
-    m.path.segments.last().is_some_and(|s| {
-        matches!(
-            s.ident.to_string().as_str(),
-            "panic" | "bail" | "unreachable" | "todo" | "unimplemented"
-        )
-    })
-}
-
-fn flatten_use(
-    tree: &syn::UseTree,
-    prefix: &mut Vec<String>,
-    module: &[String],
-    out: &mut Vec<UseFact>,
-) {
-    match tree {
-        syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
-            flatten_use(&p.tree, prefix, module, out);
-            prefix.pop();
+/// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.
+fn generics(g: &syn::Generics) -> Generics {
+    let mut out: Generics = Vec::new();
+    let mut add = |name: String, bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, _>| {
+        let paths: Vec<Vec<String>> = bounds
+            .iter()
+            .filter_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => Some(crate::ast::segments(&t.path)),
+                _ => None,
+            })
+            .collect();
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.extend(paths),
+            None => out.push((name, paths)),
         }
-        syn::UseTree::Name(n) => {
-            let name = n.ident.to_string();
-            let mut path = prefix.clone();
-            if name != "self" {
-                path.push(name.clone());
-            }
-            let alias = if name == "self" {
-                prefix.last().cloned().unwrap_or_default()
-            } else {
-                name
-            };
-            out.push(UseFact {
-                module: module.to_vec(),
-                alias,
-                path,
-            });
+    };
+    for p in &g.params {
+        if let syn::GenericParam::Type(t) = p {
+            add(t.ident.to_string(), &t.bounds);
         }
-        syn::UseTree::Rename(r) => {
-            let mut path = prefix.clone();
-            if r.ident != "self" {
-                path.push(r.ident.to_string());
-            }
-            out.push(UseFact {
-                module: module.to_vec(),
-                alias: r.rename.to_string(),
-                path,
-            });
-        }
-        syn::UseTree::Glob(_) => out.push(UseFact {
-            module: module.to_vec(),
-            alias: "*".into(),
-            path: prefix.clone(),
-        }),
-        syn::UseTree::Group(g) => {
-            for t in &g.items {
-                flatten_use(t, prefix, module, out);
+    }
+    if let Some(wc) = &g.where_clause {
+        for pred in &wc.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(p) = &t.bounded_ty {
+                    if let Some(id) = p.path.get_ident() {
+                        add(id.to_string(), &t.bounds);
+                    }
+                }
             }
         }
     }
-}
-
-#[cfg(test)]
-mod extent_tests {
-    use super::*;
-
-    /// The cheap extents equal `Spanned::span` (which turns the whole item into tokens).
-    #[test]
-    fn extents_match_spanned() {
-        let src = r#"
-/// doc
-#[inline]
-pub(crate) async unsafe fn a() -> u8 { 1 }
-const fn b() {}
-#[tenant_bypass(reason = "x")]
-pub mod m {
-    #![allow(unused)]
-    fn c() {}
-}
-mod n;
-unsafe impl<T> Send for S<T> { fn d(&self) {} pub fn e() {} }
-/// t
-pub unsafe trait T { fn f(&self); fn g() { } }
-extern "C" fn h() {}
-"#;
-        let file = syn::parse_file(src).unwrap();
-        let mut checked = 0;
-        let same = |ours: Span, theirs: proc_macro2::Span| {
-            assert_eq!(ours, Span::from_pm2(theirs));
-        };
-        for item in &file.items {
-            match item {
-                syn::Item::Fn(f) => {
-                    let first = vis_span(&f.vis).unwrap_or_else(|| sig_start(&f.sig));
-                    same(
-                        extent(&f.attrs, first, f.block.brace_token.span.close()),
-                        f.span(),
-                    );
-                    checked += 1;
-                }
-                syn::Item::Mod(m) => {
-                    let first = vis_span(&m.vis).unwrap_or(m.mod_token.span);
-                    let last = match (&m.content, &m.semi) {
-                        (Some((b, _)), _) => b.span.close(),
-                        (_, Some(s)) => s.span,
-                        _ => unreachable!(),
-                    };
-                    same(extent(&m.attrs, first, last), m.span());
-                    checked += 1;
-                }
-                syn::Item::Impl(i) => {
-                    let first = i.unsafety.map(|u| u.span).unwrap_or(i.impl_token.span);
-                    same(
-                        extent(&i.attrs, first, i.brace_token.span.close()),
-                        i.span(),
-                    );
-                    for it in &i.items {
-                        if let syn::ImplItem::Fn(f) = it {
-                            let first = vis_span(&f.vis).unwrap_or_else(|| sig_start(&f.sig));
-                            same(
-                                extent(&f.attrs, first, f.block.brace_token.span.close()),
-                                f.span(),
-                            );
-                            checked += 1;
-                        }
-                    }
-                }
-                syn::Item::Trait(t) => {
-                    let first = vis_span(&t.vis).unwrap_or(t.trait_token.span);
-                    same(
-                        extent(&t.attrs, first, t.brace_token.span.close()),
-                        t.span(),
-                    );
-                    for it in &t.items {
-                        if let syn::TraitItem::Fn(f) = it {
-                            let last = match (&f.default, &f.semi_token) {
-                                (Some(b), _) => b.brace_token.span.close(),
-                                (_, Some(s)) => s.span,
-                                _ => unreachable!(),
-                            };
-                            same(extent(&f.attrs, sig_start(&f.sig), last), f.span());
-                            checked += 1;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            for a in match item {
-                syn::Item::Fn(f) => &f.attrs[..],
-                syn::Item::Mod(m) => &m.attrs[..],
-                _ => &[],
-            } {
-                same(attr_span(a), a.span());
-            }
-        }
-        assert_eq!(checked, 9);
-    }
+    out
 }

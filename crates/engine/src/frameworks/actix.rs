@@ -10,11 +10,12 @@
 //! chain merges it, `.service(h)` registers an attribute-routed fn, `.configure(f)` follows `f`.
 
 use super::builder::{self, local_router, remember, strip};
+use super::Framework;
 use super::{
     call_path, handler_ref, lit_str, method_chain, Cover, HandlerRef, RouterFact, RouterOp, Target,
 };
 use crate::diagnostic::Span;
-use crate::extract::{short, Collector, RouteAttr, Walker};
+use crate::extract::{short, Collector, FrameworkSpec, RouteAttr, Walker};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
@@ -26,6 +27,24 @@ pub const FRAMEWORK: &str = "actix-web";
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
 ];
+
+static SPEC: FrameworkSpec = FrameworkSpec {
+    name: FRAMEWORK,
+    aliases: &["actix"],
+    crates: &["actix-web"],
+};
+
+impl Framework for Actix {
+    fn spec(&self) -> &'static FrameworkSpec {
+        &SPEC
+    }
+    fn attributes(&self) -> &'static [&'static str] {
+        super::METHOD_ATTRIBUTES
+    }
+    fn attribute_crates(&self) -> &'static [&'static str] {
+        &["actix_web"]
+    }
+}
 
 impl Collector for Actix {
     fn fn_item<'ast>(
@@ -48,32 +67,6 @@ impl Collector for Actix {
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
         builder::on_fn_end(w);
-    }
-}
-
-/// Which framework a route attribute belongs to: `actix_web::get` and `rocket::get` say so;
-/// a bare `#[get("..")]` belongs to the one the package uses, and when it uses both (or the
-/// folder is plain), to rocket if its arguments look like rocket's (`<param>`, `data = ..`,
-/// `route(GET, ..)`), else to actix-web. Never both: one attribute is one route.
-pub fn owner(w: &Walker<'_, '_>, a: &syn::Attribute) -> Option<&'static str> {
-    let segs = crate::extract::segments(a.path());
-    let name = segs.last()?.as_str();
-    if !(METHODS.contains(&name) || name == "route") {
-        return None;
-    }
-    let actix = w.cx.framework(FRAMEWORK);
-    let rocket = w.cx.framework(super::rocket::FRAMEWORK);
-    match segs.first().map(String::as_str) {
-        Some("actix_web") if segs.len() == 2 => actix.then_some(FRAMEWORK),
-        Some("rocket") if segs.len() == 2 => rocket.then_some(super::rocket::FRAMEWORK),
-        _ if segs.len() == 1 => match (actix, rocket) {
-            (true, false) => Some(FRAMEWORK),
-            (false, true) => Some(super::rocket::FRAMEWORK),
-            (true, true) if super::rocket::looks_like_rocket(a) => Some(super::rocket::FRAMEWORK),
-            (true, true) => Some(FRAMEWORK),
-            (false, false) => None,
-        },
-        _ => None,
     }
 }
 
@@ -166,8 +159,8 @@ fn base_kind(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<Base> {
             }
             let name = p.path.segments[0].ident.to_string();
             let inline = w
-                .scratch::<Vec<String>>(CONFIG_PARAMS)
-                .is_some_and(|v| v.contains(&name));
+                .state_ref::<ConfigParams>()
+                .is_some_and(|v| v.0.contains(&name));
             if inline {
                 return Some(Base::Config);
             }
@@ -329,7 +322,8 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
 }
 
 /// Closure parameters that are a `ServiceConfig` (`.configure(|cfg| { cfg.service(..); })`).
-const CONFIG_PARAMS: &str = "frameworks.actix.config-params";
+#[derive(Default)]
+struct ConfigParams(Vec<String>);
 
 /// `.configure(|cfg| { cfg.service(a).route(..); cfg.service(b); })`: the chains on the closure's
 /// parameter are read here, as part of the configuring router.
@@ -353,10 +347,10 @@ fn configure_closure<'ast>(
             .collect(),
         other => vec![other],
     };
-    let Some(params) = w.scratch::<Vec<String>>(CONFIG_PARAMS) else {
+    let Some(params) = w.state::<ConfigParams>() else {
         return;
     };
-    params.push(param);
+    params.0.push(param);
     for e in stmts {
         if matches!(e, syn::Expr::MethodCall(_)) && is_chain(w, e) {
             if let Some(i) = build(w, e) {
@@ -367,8 +361,8 @@ fn configure_closure<'ast>(
             }
         }
     }
-    if let Some(params) = w.scratch::<Vec<String>>(CONFIG_PARAMS) {
-        params.pop();
+    if let Some(params) = w.state::<ConfigParams>() {
+        params.0.pop();
     }
 }
 

@@ -2,7 +2,8 @@
 //! `.layer`/`.route_layer` cover only the routes added before them.
 
 use super::builder::{self, Grammar};
-use crate::extract::{Collector, Walker};
+use super::Framework;
+use crate::extract::{Collector, FrameworkSpec, Walker};
 
 pub struct Axum;
 
@@ -18,7 +19,23 @@ pub static GRAMMAR: Grammar = Grammar {
     prefix: &["prefix"],
     services: &["route_service", "nest_service", "fallback_service"],
     bare_endpoint: false,
+    constructors: &["new", "default", "with_path", "with_default_routes"],
+    ambiguous: &["add", "layer"],
+    route_layers: &["layer", "route_layer", "with", "around"],
+    method_filters: &["on", "on_with"],
 };
+
+static SPEC: FrameworkSpec = FrameworkSpec {
+    name: "axum",
+    aliases: &[],
+    crates: &["axum", "loco-rs", "aide"],
+};
+
+impl Framework for Axum {
+    fn spec(&self) -> &'static FrameworkSpec {
+        &SPEC
+    }
+}
 
 impl Collector for Axum {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {

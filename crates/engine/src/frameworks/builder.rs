@@ -5,7 +5,7 @@ use super::{
     call_path, handler_ref, lit_str, method_chain, Cover, HandlerRef, RouterFact, RouterOp, Target,
 };
 use crate::diagnostic::Span;
-use crate::extract::{short, Walker};
+use crate::extract::{short, Env, Walker};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 
@@ -32,30 +32,39 @@ pub struct Grammar {
     pub services: &'static [&'static str],
     /// A route's second argument may be a handler itself, for any method (poem `.at("/", index)`).
     pub bare_endpoint: bool,
+    /// Associated fns of a root type that start a router (`Router::new()`, `Route::with_path`).
+    pub constructors: &'static [&'static str],
+    /// Names in the lists above too common to mark a chain as a router on their own
+    /// (`add`, `at`, `layer`): a chain with only these needs a root or a known router base.
+    pub ambiguous: &'static [&'static str],
+    /// Method-router links that wrap the handlers before them (`get(h).layer(x)`).
+    pub route_layers: &'static [&'static str],
+    /// Method-router links that take a method filter and a handler (`on(MethodFilter::GET, h)`).
+    pub method_filters: &'static [&'static str],
 }
 
 impl Grammar {
     fn is_router_method(&self, m: &str) -> bool {
-        (self.route.contains(&m) && m != "add" && m != "at")
-            || self.nest.contains(&m)
-            || self.merge.contains(&m)
-            || self.fallback.contains(&m)
-            || self.services.contains(&m)
-            || (self.layer_before.contains(&m) && m != "layer")
+        !self.ambiguous.contains(&m)
+            && (self.route.contains(&m)
+                || self.nest.contains(&m)
+                || self.merge.contains(&m)
+                || self.fallback.contains(&m)
+                || self.services.contains(&m)
+                || self.layer_before.contains(&m))
     }
 }
-
-const SCRATCH: &str = "frameworks.builder";
 
 /// Records that the chain `e` was read into router `idx` (so a `let` or the fn's tail can find it).
 pub fn remember(w: &mut Walker<'_, '_>, e: &syn::Expr, idx: usize) {
-    if let Some(seen) = w.scratch::<Seen>(SCRATCH) {
-        seen.insert(addr(e), idx);
+    if let Some(seen) = w.state::<Seen>() {
+        seen.0.insert(addr(e), idx);
     }
 }
 
-/// Chains already read in this fn: expression address -> router index.
-type Seen = HashMap<usize, usize>;
+/// Chains the current collector read in this fn: expression address -> router index.
+#[derive(Default)]
+pub struct Seen(HashMap<usize, usize>);
 
 /// Called on every expression: reads it when it is the outermost call of a router chain.
 pub fn on_expr<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
@@ -65,39 +74,43 @@ pub fn on_expr<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) 
     build(g, w, e);
 }
 
-/// Called when a fn ends: marks the chain it returns.
+/// Called when a fn ends: marks the chains it returns (its tail and every `return`, through
+/// the locals they name).
 pub fn on_fn_end(w: &mut Walker<'_, '_>) {
-    let seen: Option<Seen> = w.take_scratch(SCRATCH);
-    let Some(seen) = seen else { return };
-    let Some(body) = w.fns.last().and_then(|f| f.body) else {
+    let Some(seen) = w.take_state::<Seen>() else {
         return;
     };
-    let mut tails: Vec<&syn::Expr> = Vec::new();
-    if let Some(syn::Stmt::Expr(e, None)) = body.stmts.last() {
-        tails.push(e);
-    }
-    for s in &body.stmts {
-        if let syn::Stmt::Expr(syn::Expr::Return(r), _) = s {
-            if let Some(e) = &r.expr {
-                tails.push(e);
-            }
-        }
-    }
-    for tail in tails {
+    let mut returned = Vec::new();
+    for (tail, env) in w.returns() {
         let target = strip(tail);
-        let idx = seen.get(&addr(target)).copied().or_else(|| match target {
-            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
-                let name = p.path.segments[0].ident.to_string();
-                w.local(&name)
-                    .and_then(|l| l.init)
-                    .and_then(|i| seen.get(&addr(strip(i))).copied())
-            }
-            _ => None,
-        });
-        if let Some(i) = idx {
-            w.facts.routers[i].returned = true;
+        match seen.0.get(&addr(target)) {
+            Some(i) => returned.push(*i),
+            None => returned.extend(routers_of_local(w, &seen, target, *env)),
         }
     }
+    for i in returned {
+        w.facts.routers[i].returned = true;
+    }
+}
+
+/// The routers a local holds at `env` (every definition that may reach it: branches, `cfg`
+/// blocks, reassignments), by the chains the current collector read.
+fn routers_of_local(w: &Walker<'_, '_>, seen: &Seen, e: &syn::Expr, env: Env) -> Vec<usize> {
+    let syn::Expr::Path(p) = strip(e) else {
+        return Vec::new();
+    };
+    let Some(name) = p.path.get_ident() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for l in w.locals_at(&name.to_string(), env) {
+        if let Some(i) = l.init.and_then(|init| seen.0.get(&addr(strip(init)))) {
+            if !out.contains(i) {
+                out.push(*i);
+            }
+        }
+    }
+    out
 }
 
 /// The expression without parentheses, `?`, `.await`, `.into()`, `.boxed()`.
@@ -119,10 +132,7 @@ fn addr(e: &syn::Expr) -> usize {
 fn is_root_call(g: &Grammar, e: &syn::Expr) -> bool {
     call_path(e).is_some_and(|p| {
         p.len() >= 2
-            && matches!(
-                p[p.len() - 1].as_str(),
-                "new" | "default" | "with_path" | "with_default_routes"
-            )
+            && g.constructors.contains(&p[p.len() - 1].as_str())
             && g.roots.contains(&p[p.len() - 2].as_str())
     })
 }
@@ -138,17 +148,19 @@ fn foreign_root(g: &Grammar, e: &syn::Expr) -> bool {
     })
 }
 
-/// The router a local (`let api = Router::new()..;`) was bound to, when read in this fn.
-pub fn local_router(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<usize> {
-    let syn::Expr::Path(p) = strip(e) else {
-        return None;
-    };
-    if p.path.segments.len() != 1 {
-        return None;
+/// The routers a local (`let api = Router::new()..;`, `r = r.route(..)`) holds here, when
+/// the current collector read them in this fn; empty for anything else.
+pub fn local_routers(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Vec<usize> {
+    let env = w.env();
+    match w.state_ref::<Seen>() {
+        Some(seen) => routers_of_local(w, seen, e, env),
+        None => Vec::new(),
     }
-    let init = w.local(&p.path.segments[0].ident.to_string())?.init?;
-    let key = addr(strip(init));
-    w.scratch::<Seen>(SCRATCH)?.get(&key).copied()
+}
+
+/// The first of [`local_routers`].
+pub fn local_router(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<usize> {
+    local_routers(w, e).first().copied()
 }
 
 fn is_router_chain(g: &Grammar, w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
@@ -199,7 +211,7 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
         ..RouterFact::default()
     };
     if !is_root_call(g, base) {
-        if let Some(t) = target(g, w, base) {
+        for t in targets(g, w, base) {
             fact.ops.push(RouterOp::Merge { target: t });
         }
     }
@@ -221,11 +233,14 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
             }
         } else if g.nest.contains(&m.as_str()) && args.len() >= 2 {
             let prefix = lit_str(args[0]);
-            if let Some(t) = target(g, w, args[1]) {
-                fact.ops.push(RouterOp::Nest { prefix, target: t });
+            for t in targets(g, w, args[1]) {
+                fact.ops.push(RouterOp::Nest {
+                    prefix: prefix.clone(),
+                    target: t,
+                });
             }
         } else if g.merge.contains(&m.as_str()) && !args.is_empty() {
-            if let Some(t) = target(g, w, args[0]) {
+            for t in targets(g, w, args[0]) {
                 fact.ops.push(RouterOp::Merge { target: t });
             }
         } else if g.fallback.contains(&m.as_str()) && !args.is_empty() {
@@ -257,13 +272,22 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usi
     idx
 }
 
-/// A router expression used as an argument or base.
-fn target<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Target> {
+/// The routers a router expression used as an argument or base stands for: a local holds one
+/// per definition that may reach it (`if`/`else`, `#[cfg]` blocks, reassignments).
+fn targets<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Vec<Target> {
     let inner = strip(e);
-    if let Some(idx) = local_router(w, inner) {
-        w.facts.routers[idx].nested = true;
-        return Some(Target::Chain(idx));
+    let locals = local_routers(w, inner);
+    if !locals.is_empty() {
+        for &idx in &locals {
+            w.facts.routers[idx].nested = true;
+        }
+        return locals.into_iter().map(Target::Chain).collect();
     }
+    target(g, w, inner).into_iter().collect()
+}
+
+/// A router expression that is not a local router.
+fn target<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, inner: &'ast syn::Expr) -> Option<Target> {
     match inner {
         syn::Expr::MethodCall(_) => {
             let idx = build(g, w, inner);
@@ -325,7 +349,7 @@ fn method_router<'ast>(
         links.push((c.method.to_string(), c.args.iter().collect()));
     }
     for (name, args) in links {
-        if matches!(name.as_str(), "layer" | "route_layer" | "with" | "around") {
+        if g.route_layers.contains(&name.as_str()) {
             if let Some(a) = args.first() {
                 let text = super::layer_text(*a);
                 for r in out.iter_mut() {
@@ -337,7 +361,7 @@ fn method_router<'ast>(
         if name.ends_with("_service") {
             continue;
         }
-        if name == "on" || name == "on_with" {
+        if g.method_filters.contains(&name.as_str()) {
             if args.len() >= 2 {
                 let methods = method_filter(args[0]);
                 if let Some(h) = handler_ref(w, args[1]) {

@@ -5,107 +5,73 @@ pub mod actix;
 pub mod axum;
 pub mod builder;
 pub mod endpoints;
-pub mod inventory;
 pub mod poem;
 pub mod protection;
 pub mod rocket;
 pub mod scopes;
 
 use crate::diagnostic::Span;
-use crate::extract::{Collector, FnFact, ParamFact, Walker};
+use crate::extract::{Collector, FnFact, FrameworkSpec, ParamFact, Walker};
 use syn::visit::Visit;
 
-/// Names accepted in `[handlers] frameworks`.
-pub const KNOWN: &[&str] = &["axum", "actix-web", "rocket", "poem"];
+pub use crate::ast::{call_path, lit_str, method_chain};
+pub use crate::extract::{Cover, HandlerRef, RouterFact, RouterOp, Target};
 
-/// The framework collectors, in the order they run.
-pub static COLLECTORS: &[&dyn Collector] =
+/// One web framework: how it is detected, which route attributes it owns, and the
+/// [`Collector`] that reads its source forms into the router model.
+pub trait Framework: Collector {
+    fn spec(&self) -> &'static FrameworkSpec;
+    /// Route attributes it owns, by last path segment (`get`, `route`, `handler`).
+    fn attributes(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Crate names that qualify its attributes (`actix_web::get`).
+    fn attribute_crates(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// When several frameworks in use own a bare attribute, does this one claim it (rocket's
+    /// `<param>` paths)? The first framework of the registry takes it otherwise.
+    fn claims(&self, _attr: &syn::Attribute) -> bool {
+        false
+    }
+}
+
+/// Every framework, in the order their collectors run. A new framework is a file in this
+/// folder and a line here.
+pub static FRAMEWORKS: &[&dyn Framework] =
     &[&axum::Axum, &actix::Actix, &rocket::Rocket, &poem::Poem];
 
-/// A router (or app, scope, route table) built by one expression chain.
-#[derive(Debug, Clone, Default)]
-pub struct RouterFact {
-    pub framework: &'static str,
-    /// Index of the fn the chain is in (into `FileFacts::fns`).
-    pub fn_index: Option<usize>,
-    pub span: Span,
-    /// This chain is the value its fn returns.
-    pub returned: bool,
-    /// Consumed by another chain of the same file (so it is not a root).
-    pub nested: bool,
-    /// Prefix applied to every route of the chain (loco `.prefix`, rocket `mount`, poem-openapi).
-    pub prefix: Option<String>,
-    pub ops: Vec<RouterOp>,
-}
+/// Route attributes named after an HTTP method, plus `route` (several methods): actix-web's
+/// and rocket's.
+pub const METHOD_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "route",
+];
 
-/// How far a layer reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cover {
-    /// axum `.layer`/`.route_layer`: the routes added before it.
-    Before,
-    /// actix `.wrap`, poem `.with`: everything in the container.
-    All,
-}
+/// Names accepted in `[handlers] frameworks` (kept equal to the registry's by a test).
+pub const KNOWN: &[&str] = &["axum", "actix-web", "rocket", "poem"];
 
-#[derive(Debug, Clone)]
-pub enum RouterOp {
-    /// A handler registration. `path`/`methods` None/empty: take them from the handler's route attribute.
-    Route {
-        path: Option<String>,
-        methods: Vec<String>,
-        handler: HandlerRef,
-        /// Layers on this one route (`get(h).layer(x)`, `#[get(.., wrap = "x")]`).
-        layers: Vec<String>,
-    },
-    Layer {
-        text: String,
-        cover: Cover,
-    },
-    Nest {
-        prefix: Option<String>,
-        target: Target,
-    },
-    Merge {
-        target: Target,
-    },
-}
-
-/// A router referred to by another.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// Another chain of the same file (index into `FileFacts::routers`).
-    Chain(usize),
-    /// The router returned by a fn: path as written and the module it is written in.
-    Call {
-        path: Vec<String>,
-        module: Vec<String>,
-    },
-    /// A fn passed to actix `.configure(f)`: the routes it registers on its `ServiceConfig`.
-    Configure {
-        path: Vec<String>,
-        module: Vec<String>,
-    },
-    Unknown(String),
-}
-
-#[derive(Debug, Clone)]
-pub enum HandlerRef {
-    /// A fn named by a path (generics stripped), resolved in phase 2.
-    Path {
-        segments: Vec<String>,
-        module: Vec<String>,
-        span: Span,
-    },
-    /// A closure recorded as its own fn fact.
-    Closure { fn_index: usize },
-}
-
-impl HandlerRef {
-    pub fn span(&self, fns: &[FnFact]) -> Span {
-        match self {
-            HandlerRef::Path { span, .. } => *span,
-            HandlerRef::Closure { fn_index } => fns[*fn_index].span,
+/// Which framework a route attribute belongs to: a qualified one (`actix_web::get`,
+/// `rocket::get`) to the framework of that crate; a bare one to the framework in use that owns
+/// its name, and when several do (actix-web and rocket share `#[get]`), to the one that claims
+/// it, else the first in registry order. Never two: one attribute is one route.
+pub fn attr_owner(w: &Walker<'_, '_>, a: &syn::Attribute) -> Option<&'static str> {
+    let segs = crate::ast::segments(a.path());
+    let name = segs.last()?.as_str();
+    let owners = FRAMEWORKS.iter().filter(|f| f.attributes().contains(&name));
+    match segs.len() {
+        1 => {
+            let on: Vec<&&dyn Framework> =
+                owners.filter(|f| w.cx.framework(f.spec().name)).collect();
+            on.iter()
+                .find(|f| on.len() > 1 && f.claims(a))
+                .or(on.first())
+                .map(|f| f.spec().name)
         }
+        2 => owners
+            .filter(|f| f.attribute_crates().contains(&segs[0].as_str()))
+            .find(|f| w.cx.framework(f.spec().name))
+            .map(|f| f.spec().name),
+        _ => None,
     }
 }
 
@@ -116,7 +82,7 @@ pub fn layer_text(e: &dyn quote::ToTokens) -> String {
 }
 
 /// Records, on the fn being walked, the route attributes that belong to `framework` (see
-/// [`actix::owner`]: actix-web and rocket share `#[get(..)]`), read by `read`.
+/// [`attr_owner`]: actix-web and rocket share `#[get(..)]`), read by `read`.
 pub fn record_route_attrs(
     w: &mut Walker<'_, '_>,
     attrs: &[syn::Attribute],
@@ -127,7 +93,7 @@ pub fn record_route_attrs(
         return;
     };
     for a in attrs {
-        if actix::owner(w, a) != Some(framework) {
+        if attr_owner(w, a) != Some(framework) {
             continue;
         }
         if let Some(r) = read(a) {
@@ -211,50 +177,6 @@ impl<'ast> Visit<'ast> for CallNames {
     }
 }
 
-/// A string literal's value.
-pub fn lit_str(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s.value()),
-        syn::Expr::Reference(r) => lit_str(&r.expr),
-        syn::Expr::Paren(p) => lit_str(&p.expr),
-        _ => None,
-    }
-}
-
-/// A method chain `base.m1(a).m2(b)` as (base, [(m1, args), (m2, args)]) innermost first.
-pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
-    let mut calls = Vec::new();
-    let mut cur = e;
-    loop {
-        match cur {
-            syn::Expr::MethodCall(m) => {
-                calls.push(m);
-                cur = &m.receiver;
-            }
-            syn::Expr::Await(a) => cur = &a.base,
-            syn::Expr::Try(t) => cur = &t.expr,
-            syn::Expr::Paren(p) => cur = &p.expr,
-            _ => break,
-        }
-    }
-    calls.reverse();
-    (cur, calls)
-}
-
-/// The callee path of a call expression (`Router::new()` -> ["Router", "new"]).
-pub fn call_path(e: &syn::Expr) -> Option<Vec<String>> {
-    match e {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => Some(crate::extract::segments(&p.path)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Joins a prefix and a path with exactly one `/` between them.
 pub fn join_path(prefix: &str, path: &str) -> String {
     let p = prefix.trim_end_matches('/');
@@ -286,5 +208,34 @@ mod tests {
         assert_eq!(join_path("", "/"), "/");
         assert_eq!(join_path("/api", "/"), "/api");
         assert_eq!(join_path("api/notes/", "{id}"), "/api/notes/{id}");
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn known_names_are_the_registry() {
+        let names: Vec<&str> = FRAMEWORKS.iter().map(|f| f.spec().name).collect();
+        assert_eq!(names, KNOWN);
+    }
+
+    /// Every framework has a fixture project: `fixtures/rules/unprotected-handler/<name>-*`
+    /// (by its name or an alias).
+    #[test]
+    fn every_framework_has_a_fixture_folder() {
+        for f in FRAMEWORKS {
+            let s = f.spec();
+            let names: Vec<&str> = std::iter::once(s.name)
+                .chain(s.aliases.iter().copied())
+                .collect();
+            assert!(
+                crate::test_support::has_fixture("unprotected-handler", &names),
+                "framework `{}` has no fixture project fixtures/rules/unprotected-handler/{}-*",
+                s.name,
+                s.name
+            );
+        }
     }
 }

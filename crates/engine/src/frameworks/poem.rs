@@ -5,9 +5,10 @@
 
 use super::actix::{attr_args, named_args};
 use super::builder::{self, Grammar};
+use super::Framework;
 use super::{lit_str, HandlerRef, RouterFact, RouterOp};
 use crate::diagnostic::Span;
-use crate::extract::{Collector, RouteAttr, Walker};
+use crate::extract::{Collector, FrameworkSpec, RouteAttr, Walker};
 use syn::spanned::Spanned;
 
 pub struct Poem;
@@ -26,7 +27,29 @@ pub static GRAMMAR: Grammar = Grammar {
     prefix: &[],
     services: &[],
     bare_endpoint: true,
+    constructors: &["new", "default", "with_path", "with_default_routes"],
+    ambiguous: &["at"],
+    route_layers: &["layer", "route_layer", "with", "around"],
+    method_filters: &["on", "on_with"],
 };
+
+static SPEC: FrameworkSpec = FrameworkSpec {
+    name: FRAMEWORK,
+    aliases: &[],
+    crates: &["poem", "poem-openapi"],
+};
+
+impl Framework for Poem {
+    fn spec(&self) -> &'static FrameworkSpec {
+        &SPEC
+    }
+    fn attributes(&self) -> &'static [&'static str] {
+        &["handler"]
+    }
+    fn attribute_crates(&self) -> &'static [&'static str] {
+        &["poem"]
+    }
+}
 
 impl Collector for Poem {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
@@ -52,8 +75,8 @@ impl Collector for Poem {
                 continue;
             };
             let route = match name.as_str() {
-                // `#[handler]` (not `#[handler(..)]` of other crates' derive helpers).
-                "handler" => Some(RouteAttr {
+                // `#[handler]`, when poem owns it (salvo has one too).
+                "handler" if super::attr_owner(w, a) == Some(FRAMEWORK) => Some(RouteAttr {
                     framework: FRAMEWORK,
                     methods: Vec::new(),
                     path: None,

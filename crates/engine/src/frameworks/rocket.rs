@@ -5,9 +5,10 @@
 
 use super::actix::{attr_args, named_args};
 use super::builder::{self, local_router, remember, strip};
+use super::Framework;
 use super::{handler_ref, lit_str, method_chain, Cover, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
-use crate::extract::{short, Collector, RouteAttr, Walker};
+use crate::extract::{short, Collector, FrameworkSpec, RouteAttr, Walker};
 use std::collections::HashMap;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -16,10 +17,32 @@ pub struct Rocket;
 
 pub const FRAMEWORK: &str = "rocket";
 
-const SCRATCH: &str = "frameworks.rocket";
-
 /// `routes![..]` macros read in this fn: macro address -> router index.
-type Seen = HashMap<usize, usize>;
+#[derive(Default)]
+struct MacroSeen(HashMap<usize, usize>);
+
+static SPEC: FrameworkSpec = FrameworkSpec {
+    name: FRAMEWORK,
+    aliases: &[],
+    crates: &["rocket"],
+};
+
+impl Framework for Rocket {
+    fn spec(&self) -> &'static FrameworkSpec {
+        &SPEC
+    }
+    fn attributes(&self) -> &'static [&'static str] {
+        super::METHOD_ATTRIBUTES
+    }
+    fn attribute_crates(&self) -> &'static [&'static str] {
+        &["rocket"]
+    }
+    /// A bare `#[get(..)]` reads as rocket's when its arguments look like rocket's (`<param>`,
+    /// `data = ..`, `route(GET, ..)`).
+    fn claims(&self, a: &syn::Attribute) -> bool {
+        looks_like_rocket(a)
+    }
+}
 
 impl Collector for Rocket {
     fn fn_item<'ast>(
@@ -51,8 +74,7 @@ impl Collector for Rocket {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        let seen: Option<Seen> = w.take_scratch(SCRATCH);
-        if let Some(seen) = seen {
+        if let Some(seen) = w.take_state::<MacroSeen>() {
             let tail = w
                 .fns
                 .last()
@@ -65,7 +87,7 @@ impl Collector for Rocket {
                     },
                     _ => None,
                 });
-            if let Some(i) = tail.and_then(|m| seen.get(&(m as *const syn::Macro as usize))) {
+            if let Some(i) = tail.and_then(|m| seen.0.get(&(m as *const syn::Macro as usize))) {
                 w.facts.routers[*i].returned = true;
             }
         }
@@ -130,10 +152,7 @@ fn is_routes(m: &syn::Macro) -> bool {
 /// Reads `routes![a, b, api::c]` into a router of attribute-routed handlers (once per macro).
 fn routes_macro<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) -> Option<usize> {
     let key = m as *const syn::Macro as usize;
-    if let Some(i) = w
-        .scratch::<Seen>(SCRATCH)
-        .and_then(|s| s.get(&key).copied())
-    {
+    if let Some(i) = w.state::<MacroSeen>().and_then(|s| s.0.get(&key).copied()) {
         return Some(i);
     }
     let list = m
@@ -158,8 +177,8 @@ fn routes_macro<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) -> Option<u
     }
     w.facts.routers.push(fact);
     let idx = w.facts.routers.len() - 1;
-    if let Some(s) = w.scratch::<Seen>(SCRATCH) {
-        s.insert(key, idx);
+    if let Some(s) = w.state::<MacroSeen>() {
+        s.0.insert(key, idx);
     }
     Some(idx)
 }

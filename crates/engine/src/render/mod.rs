@@ -59,19 +59,7 @@ pub fn render(
     }
 }
 
-/// Byte offset of a 1-based line and column (in characters) in `text`.
-pub fn offset(text: &str, line: u32, column: u32) -> usize {
-    let mut off = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line as usize {
-            let col = (column.max(1) - 1) as usize;
-            let within: usize = l.chars().take(col).map(char::len_utf8).sum();
-            return off + within.min(l.len());
-        }
-        off += l.len();
-    }
-    text.len()
-}
+pub use crate::error::offset;
 
 /// The workspace root relative to the enclosing git checkout, with a trailing `/` (empty when
 /// the root is the checkout or is not in one). SARIF and GitHub annotations need paths relative

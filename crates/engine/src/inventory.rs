@@ -1,8 +1,8 @@
 //! The endpoint inventory behind `cargo tenant-audit routes`.
 
-use super::endpoints::{Endpoint, Handler};
-use super::protection::{fn_evidence, layer_evidence};
 use crate::bypass::Usage;
+use crate::frameworks::endpoints::{Endpoint, Handler};
+use crate::frameworks::protection::{fn_evidence, layer_evidence};
 use crate::index::Index;
 use serde::Serialize;
 

@@ -1,9 +1,14 @@
 //! What phase 1 records about one file. Plain data: no syntax tree survives the walk.
 
-use crate::cache::CacheFact;
-use crate::db::QueryFact;
+mod caches;
+mod queries;
+mod routes;
+
+pub use caches::*;
+pub use queries::*;
+pub use routes::*;
+
 use crate::diagnostic::Span;
-use crate::frameworks::RouterFact;
 use crate::strings::StrSource;
 
 #[derive(Debug, Default, Clone)]
@@ -31,7 +36,7 @@ pub struct FileFacts {
     /// Tables declared by diesel `table!` and sea-orm entities in this file.
     pub schema_tables: Vec<crate::sql::Table>,
     /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
-    pub entities: Vec<crate::db::EntityFact>,
+    pub entities: Vec<EntityFact>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,16 +83,6 @@ pub struct AttrFact {
 pub struct ParamFact {
     pub name: Option<String>,
     pub ty: String,
-}
-
-/// A route declared by an attribute on the handler itself.
-#[derive(Debug, Clone)]
-pub struct RouteAttr {
-    pub framework: &'static str,
-    pub methods: Vec<String>,
-    pub path: Option<String>,
-    /// Middleware named in the attribute (`#[get("/x", wrap = "Auth")]`).
-    pub wraps: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

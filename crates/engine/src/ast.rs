@@ -1,0 +1,200 @@
+//! Syntax helpers every phase-1 module shares: paths, types and expressions as text, method
+//! chains, string literals, patterns. Depends on `syn` and `quote` only.
+
+use quote::ToTokens;
+
+/// The expression inside a wrapper that keeps a string's value: `&x`, `(x)`, `x.to_string()`,
+/// `x.into()`, `String::from(x)`, `AssertSqlSafe(x)`, `Cow::Borrowed(x)`.
+pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
+    use syn::Expr;
+    match e {
+        Expr::Paren(p) => Some(&p.expr),
+        Expr::Group(g) => Some(&g.expr),
+        Expr::Reference(r) => Some(&r.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone" | "deref"
+                ) =>
+        {
+            Some(&m.receiver)
+        }
+        Expr::Call(c) if c.args.len() == 1 => match last_segment(&c.func).as_deref() {
+            Some("from" | "new" | "AssertSqlSafe" | "Cow" | "Borrowed" | "Owned") => {
+                Some(&c.args[0])
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The name bound by a simple pattern (`x`, `mut x`, `Path(x)`, `State(x)`).
+pub fn pat_ident(p: &syn::Pat) -> Option<String> {
+    pat_idents(p).into_iter().next()
+}
+
+/// Every name bound by a pattern.
+pub fn pat_idents(p: &syn::Pat) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_pat(p, &mut out, 0);
+    out
+}
+
+fn collect_pat(p: &syn::Pat, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match p {
+        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+        syn::Pat::Type(t) => collect_pat(&t.pat, out, depth + 1),
+        syn::Pat::Reference(r) => collect_pat(&r.pat, out, depth + 1),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|e| collect_pat(e, out, depth + 1)),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|e| collect_pat(e, out, depth + 1)),
+        syn::Pat::Struct(s) => s
+            .fields
+            .iter()
+            .for_each(|f| collect_pat(&f.pat, out, depth + 1)),
+        syn::Pat::Paren(pp) => collect_pat(&pp.pat, out, depth + 1),
+        _ => {}
+    }
+}
+
+/// The idents of a path: `axum::routing::get` -> ["axum", "routing", "get"].
+pub fn segments(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// A path as text without spaces: `axum::routing::get`.
+pub fn path_text(p: &syn::Path) -> String {
+    p.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// A type as written, without spaces: `Extension<AuthUser>`.
+pub fn type_text(t: &syn::Type) -> String {
+    t.to_token_stream().to_string().replace(' ', "")
+}
+
+pub fn last_segment_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
+    match e {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| &s.ident),
+        syn::Expr::Paren(p) => last_segment_ident(&p.expr),
+        syn::Expr::Group(g) => last_segment_ident(&g.expr),
+        _ => None,
+    }
+}
+
+/// The last path segment of a callee expression (`users::list` -> `list`).
+pub fn last_segment(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Paren(p) => last_segment(&p.expr),
+        syn::Expr::Group(g) => last_segment(&g.expr),
+        _ => None,
+    }
+}
+
+/// An expression as short text for messages (whitespace folded, at most 80 chars).
+pub fn short(e: &dyn ToTokens) -> String {
+    let s = tokens_text(&e.to_token_stream());
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// Tokens as compact text: `format!("org:{}", org_id)`.
+pub fn tokens_text(t: &proc_macro2::TokenStream) -> String {
+    let raw = t.to_string();
+    let mut out = String::with_capacity(raw.len());
+    let chars: Vec<char> = raw.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = if i > 0 { chars[i - 1] } else { ' ' };
+            let next = chars.get(i + 1).copied().unwrap_or(' ');
+            let tight = matches!(prev, '.' | '(' | '[' | '&' | '!' | ':' | '<' | '#')
+                || matches!(
+                    next,
+                    '.' | '(' | ')' | '[' | ']' | ',' | ':' | '?' | ';' | '!' | '<' | '>'
+                )
+                || prev == '>' && next == '(';
+            if tight && !(prev == ',' || next == '=' || prev == '=') {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A string literal's value.
+pub fn lit_str(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        syn::Expr::Reference(r) => lit_str(&r.expr),
+        syn::Expr::Paren(p) => lit_str(&p.expr),
+        _ => None,
+    }
+}
+
+/// A method chain `base.m1(a).m2(b)` as (base, [(m1, args), (m2, args)]) innermost first.
+pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
+    let mut calls = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            syn::Expr::MethodCall(m) => {
+                calls.push(m);
+                cur = &m.receiver;
+            }
+            syn::Expr::Await(a) => cur = &a.base,
+            syn::Expr::Try(t) => cur = &t.expr,
+            syn::Expr::Paren(p) => cur = &p.expr,
+            _ => break,
+        }
+    }
+    calls.reverse();
+    (cur, calls)
+}
+
+/// The callee path of a call expression (`Router::new()` -> ["Router", "new"]).
+pub fn call_path(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => Some(segments(&p.path)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The expression without `&`, `*`, parentheses, `.await` and `?`.
+pub fn peel(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Reference(r) => peel(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => peel(&u.expr),
+        syn::Expr::Paren(p) => peel(&p.expr),
+        syn::Expr::Group(g) => peel(&g.expr),
+        syn::Expr::Await(a) => peel(&a.base),
+        syn::Expr::Try(t) => peel(&t.expr),
+        other => other,
+    }
+}
+
+/// The arguments of a `name!(a, b, ..)` macro as expressions, when its body reads that way.
+pub fn macro_args(
+    mac: &syn::Macro,
+) -> Option<syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>> {
+    mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()
+}

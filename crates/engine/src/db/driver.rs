@@ -1,0 +1,114 @@
+//! Driver identity: which database driver a type, a crate path or a package's dependencies
+//! name, from the registry's [`DriverSpec`]s ([`super::DRIVERS`]).
+
+use super::{DriverSpec, DRIVERS};
+use crate::extract::Walker;
+
+pub const SQLX: &str = "sqlx";
+pub const POSTGRES: &str = "tokio-postgres";
+pub const RUSQLITE: &str = "rusqlite";
+pub const DIESEL: &str = "diesel";
+pub const SEA_ORM: &str = "sea-orm";
+
+/// Type names too generic to tell a driver by themselves (`Client`, `Pool`): the file's imports
+/// decide, else its most likely driver.
+const GENERIC_HANDLES: &[&str] = &[
+    "Client",
+    "Transaction",
+    "Connection",
+    "Pool",
+    "Object",
+    "PooledConnection",
+];
+
+/// In a plain folder (no Cargo.toml) every driver is assumed, most likely first.
+const PLAIN_ORDER: &[&str] = &[POSTGRES, RUSQLITE, SQLX, SEA_ORM, DIESEL];
+
+fn spec(name: &str) -> Option<&'static DriverSpec> {
+    DRIVERS.iter().map(|d| d.spec()).find(|s| s.name == name)
+}
+
+/// The database driver a type names, if any (`PgPool`, `&mut PgConnection`,
+/// `deadpool_postgres::Client`, `Arc<Mutex<rusqlite::Connection>>`, `DatabaseConnection`).
+pub fn type_driver(w: &Walker<'_, '_>, ty: &str) -> Option<&'static str> {
+    let idents: Vec<&str> = ty
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    for id in &idents {
+        let hit = DRIVERS
+            .iter()
+            .map(|d| d.spec())
+            .find(|s| s.crates.contains(id) || s.handle_types.contains(id));
+        if let Some(s) = hit {
+            return Some(s.name);
+        }
+    }
+    for id in &idents {
+        if GENERIC_HANDLES.contains(id) {
+            return Some(imported_from(w, id).unwrap_or_else(|| default_driver(w)));
+        }
+    }
+    None
+}
+
+/// The driver of a crate as paths name it (`tokio_postgres`).
+pub fn crate_driver(krate: &str) -> Option<&'static str> {
+    DRIVERS
+        .iter()
+        .map(|d| d.spec())
+        .find(|s| s.crates.contains(&krate))
+        .map(|s| s.name)
+}
+
+/// The driver crate a name is imported from in this file (`use rusqlite::Connection`).
+fn imported_from(w: &Walker<'_, '_>, name: &str) -> Option<&'static str> {
+    w.facts
+        .uses
+        .iter()
+        .filter(|u| u.alias == name)
+        .find_map(|u| u.path.first().and_then(|k| crate_driver(k)))
+}
+
+/// The driver this file most likely talks to: its imports, then its package's dependencies.
+pub fn default_driver(w: &Walker<'_, '_>) -> &'static str {
+    drivers_in_use(w).first().copied().unwrap_or(POSTGRES)
+}
+
+/// Drivers this file may use, most likely first: its imports, then its package's
+/// dependencies in registry order.
+pub fn drivers_in_use(w: &Walker<'_, '_>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for u in &w.facts.uses {
+        if let Some(d) = u.path.first().and_then(|k| crate_driver(k)) {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    let pkg = w.cx.package;
+    if !pkg.plain {
+        for s in DRIVERS.iter().map(|d| d.spec()) {
+            if s.deps.iter().any(|d| pkg.deps.contains_key(*d)) && !out.contains(&s.name) {
+                out.push(s.name);
+            }
+        }
+    } else {
+        for d in PLAIN_ORDER {
+            if !out.contains(d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// Is the driver's crate in use for this file's package?
+pub fn uses_driver(w: &Walker<'_, '_>, driver: &str) -> bool {
+    spec(driver).is_some_and(|s| s.deps.iter().any(|d| w.cx.uses(d)))
+}
+
+/// Methods that take SQL text as their first argument, per driver (for untyped receivers).
+pub fn driver_methods(driver: &str) -> &'static [&'static str] {
+    spec(driver).map_or(&[], |s| s.sql_methods)
+}

@@ -1,0 +1,214 @@
+//! Does a string read as SQL, as far as the walk can tell, and where its text comes from.
+
+use super::handle::strip;
+use crate::extract::{Env, Value, Walker};
+use crate::strings::StrSource;
+
+/// Does the text read as SQL (starts with a statement keyword, after comments and parens)?
+pub fn reads_as_sql(text: &str) -> bool {
+    let mut t = text.trim_start();
+    loop {
+        if let Some(rest) = t.strip_prefix("--") {
+            t = rest
+                .split_once('\n')
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
+        } else if let Some(rest) = t.strip_prefix("/*") {
+            t = rest
+                .split_once("*/")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
+        } else if let Some(rest) = t.strip_prefix('(') {
+            t = rest.trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(
+        word.as_str(),
+        "SELECT"
+            | "INSERT"
+            | "UPDATE"
+            | "DELETE"
+            | "WITH"
+            | "MERGE"
+            | "REPLACE"
+            | "UPSERT"
+            | "TRUNCATE"
+            | "COPY"
+            | "VALUES"
+    )
+}
+
+/// How much the walk can see of a string argument before phase 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Its leading text reads as SQL.
+    Sql,
+    /// It is a const, static or file: phase 2 decides (the site is tentative).
+    Later,
+    /// Nothing says it is SQL.
+    No,
+}
+
+/// Does a string argument read as SQL, as far as the walk can tell?
+pub fn evidence<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> Evidence {
+    evidence_depth(w, e, w.env(), 0)
+}
+
+fn evidence_depth<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    depth: usize,
+) -> Evidence {
+    use syn::Expr;
+    if depth > 12 {
+        return Evidence::No;
+    }
+    if let Some(inner) = crate::extract::string_wrapped(e) {
+        return evidence_depth(w, inner, env, depth + 1);
+    }
+    let text = |s: &str| {
+        if reads_as_sql(s) {
+            Evidence::Sql
+        } else {
+            Evidence::No
+        }
+    };
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => text(&s.value()),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+            evidence_depth(w, &b.left, env, depth + 1)
+        }
+        Expr::If(i) => match i.then_branch.stmts.last() {
+            Some(syn::Stmt::Expr(t, None)) => evidence_depth(w, t, env, depth + 1),
+            _ => Evidence::No,
+        },
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(t, None)) => evidence_depth(w, t, env, depth + 1),
+            _ => Evidence::No,
+        },
+        Expr::Macro(m) => {
+            let name = m
+                .mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            match name.as_str() {
+                "include_str" => Evidence::Later,
+                "format" | "concat" => {
+                    let first = m
+                        .mac
+                        .parse_body_with(
+                            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                        )
+                        .ok()
+                        .and_then(|l| l.into_iter().next());
+                    match first {
+                        Some(syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        })) => text(&s.value()),
+                        _ => Evidence::No,
+                    }
+                }
+                _ => Evidence::No,
+            }
+        }
+        Expr::Path(p) if p.qself.is_none() => {
+            if p.path.segments.len() == 1 {
+                let name = p.path.segments[0].ident.to_string();
+                if let Some(l) = w.local_at(&name, env) {
+                    return match w.origin(&l) {
+                        Some((init, at)) if !l.is_param => evidence_depth(w, init, at, depth + 1),
+                        _ => Evidence::No,
+                    };
+                }
+            }
+            // A const or static: SCREAMING_CASE by convention.
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            if last.chars().any(|c| c.is_ascii_uppercase())
+                && !last.chars().any(|c| c.is_ascii_lowercase())
+            {
+                Evidence::Later
+            } else {
+                Evidence::No
+            }
+        }
+        _ => Evidence::No,
+    }
+}
+
+/// Where the SQL of an argument comes from: [`Walker::str_source`], except that a local the fn
+/// changed before this point (`sql.push_str(..)`, `sql += ..`, `write!(sql, ..)`, `sql = ..`)
+/// is dynamic.
+pub fn sql_source<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> StrSource {
+    if let Some(how) = mutated(w, e) {
+        return StrSource::Dynamic(how);
+    }
+    w.str_source(e)
+}
+
+/// How the local an argument names was changed before this point, if it was: the first change
+/// on the way from its binding, as written.
+fn mutated<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<String> {
+    let mut cur = strip(e);
+    while let syn::Expr::MethodCall(m) = cur {
+        if m.args.is_empty()
+            && matches!(
+                m.method.to_string().as_str(),
+                "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "into"
+            )
+        {
+            cur = strip(&m.receiver);
+        } else {
+            break;
+        }
+    }
+    let syn::Expr::Path(p) = cur else { return None };
+    let name = p.path.get_ident()?.to_string();
+    let values = w.values()?;
+    for reaching in values.lookup(&name, w.env()) {
+        let history = values.history(reaching.id);
+        // Oldest change first: the message names what was done to the string first.
+        if let Some(d) = history.iter().rev().find(|d| d.reassigned) {
+            let short = crate::extract::short;
+            return Some(match d.value {
+                Value::Grown {
+                    how: crate::extract::values::Grow::AddAssign,
+                    tail,
+                    ..
+                } => format!("`{name} += {}`", tail.map(|t| short(t)).unwrap_or_default()),
+                Value::Grown {
+                    how: crate::extract::values::Grow::Method(m),
+                    ..
+                } => format!("`{name}.{m}(..)`"),
+                Value::Grown {
+                    how: crate::extract::values::Grow::Write(m),
+                    ..
+                } => format!("`{m}!({name}, ..)`"),
+                Value::Expr(x, _) => format!("`{name} = {}`", short(*x)),
+                _ => format!("`{name}`"),
+            });
+        }
+    }
+    None
+}
