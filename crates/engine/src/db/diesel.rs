@@ -9,7 +9,7 @@ use super::dsl::{
 use super::evidence::{evidence, sql_source, Evidence};
 use super::handle::strip;
 use super::site::{push_dsl, push_sql};
-use super::{Driver, DriverSpec, DslQuery};
+use super::{Driver, DriverSpec, DslOp, DslQuery};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
 use syn::spanned::Spanned;
@@ -185,7 +185,7 @@ fn read_chain<'ast>(
     let mut filters = Filters::default();
     let mut q = DslQuery {
         module: w.module.clone(),
-        op: "select".into(),
+        op: DslOp::Select,
         ..DslQuery::default()
     };
     let base = strip(ch.base);
@@ -215,11 +215,10 @@ fn read_chain<'ast>(
                     if diesel_path =>
                 {
                     q.op = match name {
-                        "update" => "update",
-                        "delete" => "delete",
-                        _ => "insert",
-                    }
-                    .into();
+                        "update" => DslOp::Update,
+                        "delete" => DslOp::Delete,
+                        _ => DslOp::Insert,
+                    };
                     let target = c.args.first()?;
                     let inner = dsl::chain(w, target);
                     let t = strip(inner.base);
@@ -236,7 +235,7 @@ fn read_chain<'ast>(
         _ => return None,
     }
     apply_filter_calls(w, &mut filters, &ch.calls);
-    if q.op == "insert" {
+    if q.op == DslOp::Insert {
         let values = ch.calls.iter().find(|c| c.method == "values");
         match values.and_then(|c| c.args.first()) {
             Some(v) => {

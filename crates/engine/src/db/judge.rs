@@ -62,7 +62,7 @@ pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
                     if d.entity {
                         d.table = entities.table(index, fi, &d.module, &d.table);
                     }
-                    if d.op == "insert" && d.inserted_fields.is_none() {
+                    if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
                         d.inserted_fields = d
                             .inserted_type
                             .as_deref()

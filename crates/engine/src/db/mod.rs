@@ -18,7 +18,7 @@ pub mod sqlx;
 
 use crate::extract::Collector;
 
-pub use crate::extract::{DslQuery, EntityFact, QueryFact, QueryKind};
+pub use crate::extract::{DslOp, DslQuery, EntityFact, QueryFact, QueryKind};
 
 /// What the tool knows of one database driver.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use super::dsl::{self, apply_filter_calls, struct_literal_fields, Filters};
 use super::evidence::sql_source;
 use super::handle::{method_site, strip};
 use super::site::{method_span, push_dsl, push_sql};
-use super::{Driver, DriverSpec, DslQuery, EntityFact};
+use super::{Driver, DriverSpec, DslOp, DslQuery, EntityFact};
 use crate::diagnostic::Span;
 use crate::extract::{path_text, short, Collector, Walker};
 use syn::spanned::Spanned;
@@ -137,7 +137,7 @@ fn read_chain<'ast>(
                         let terminal = calls0.last()?.method.to_string();
                         if tp.path.segments.last()?.ident == "ActiveModel" {
                             let op = active_op(&terminal)?;
-                            if op != "insert" {
+                            if op != DslOp::Insert {
                                 return None;
                             }
                             let q = DslQuery {
@@ -160,7 +160,7 @@ fn read_chain<'ast>(
     let mut q = DslQuery {
         module: w.module.clone(),
         entity: true,
-        op: "select".into(),
+        op: DslOp::Select,
         ..DslQuery::default()
     };
     let terminal = ch.calls.last()?.method.to_string();
@@ -181,17 +181,17 @@ fn read_chain<'ast>(
             match method {
                 "find" => {}
                 "find_by_id" => {}
-                "update_many" => q.op = "update".into(),
-                "delete_many" => q.op = "delete".into(),
-                "delete_by_id" => q.op = "delete".into(),
+                "update_many" => q.op = DslOp::Update,
+                "delete_many" => q.op = DslOp::Delete,
+                "delete_by_id" => q.op = DslOp::Delete,
                 "insert" | "insert_many" => {
-                    q.op = "insert".into();
+                    q.op = DslOp::Insert;
                     let arg = c.args.first()?;
                     q.inserted_fields = inserted(w, arg);
                     q.inserted_fields.as_ref()?;
                 }
-                "update" => q.op = "update".into(),
-                "delete" => q.op = "delete".into(),
+                "update" => q.op = DslOp::Update,
+                "delete" => q.op = DslOp::Delete,
                 // `x::ActiveModel::from(dto).insert(db)`: a `From` impl can only take the
                 // tenant from the value it converts, so the fields of `dto`'s type decide.
                 "from" if segs[segs.len() - 2] == "ActiveModel" => {
@@ -206,7 +206,7 @@ fn read_chain<'ast>(
                             .collect(),
                     });
                     q.op = active_op(&terminal)?;
-                    if q.op != "insert" {
+                    if q.op != DslOp::Insert {
                         return None;
                     }
                     q.inserted_type = c.args.first().and_then(|a| dsl::local_type_name(w, a));
@@ -225,7 +225,7 @@ fn read_chain<'ast>(
         syn::Expr::Struct(s) if s.path.segments.last()?.ident == "ActiveModel" => {
             q.table = entity_of_model_path(&s.path);
             q.op = active_op(&terminal)?;
-            if q.op == "insert" {
+            if q.op == DslOp::Insert {
                 q.inserted_fields = struct_literal_fields(w, base).map(|(_, f)| f);
             }
         }
@@ -246,7 +246,7 @@ fn read_chain<'ast>(
         }
         _ => return None,
     }
-    if ch.calls.len() == 1 && q.op == "select" && !matches!(base, syn::Expr::Call(_)) {
+    if ch.calls.len() == 1 && q.op == DslOp::Select && !matches!(base, syn::Expr::Call(_)) {
         return None;
     }
     apply_filter_calls(w, &mut filters, calls);
@@ -268,11 +268,11 @@ fn common_type(t: &syn::Type) -> Option<&syn::Type> {
 }
 
 /// What an `ActiveModel` terminal does.
-fn active_op(terminal: &str) -> Option<String> {
+fn active_op(terminal: &str) -> Option<DslOp> {
     match terminal {
-        "insert" | "save" => Some("insert".into()),
-        "update" => Some("update".into()),
-        "delete" => Some("delete".into()),
+        "insert" | "save" => Some(DslOp::Insert),
+        "update" => Some(DslOp::Update),
+        "delete" => Some(DslOp::Delete),
         _ => None,
     }
 }

@@ -36,8 +36,7 @@ pub struct DslQuery {
     pub entity: bool,
     /// Module the chain is written in (to resolve `table` through `use`).
     pub module: Vec<String>,
-    /// `select`, `update`, `delete`, `insert`.
-    pub op: String,
+    pub op: DslOp,
     /// Columns filtered with `eq`/`eq_any` on the AND path before the terminal call.
     pub filter_columns: Vec<String>,
     /// What voided earlier filters (`or_filter`, `.or(..)`, `Condition::any()`), if anything.
@@ -57,4 +56,14 @@ pub struct DslQuery {
 pub struct EntityFact {
     pub module: Vec<String>,
     pub table: String,
+}
+
+/// What a DSL chain does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DslOp {
+    #[default]
+    Select,
+    Update,
+    Delete,
+    Insert,
 }
