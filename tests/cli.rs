@@ -159,7 +159,9 @@ fn severity_flags_and_fail_on() {
 
 #[test]
 fn parse_errors_are_reported_and_the_run_goes_on() {
-    let p = project(&[("src/lib.rs", LEAKY), ("src/broken.rs", "fn oops( {\n")]);
+    // `broken.rs` is in the crate's module tree (an unreached file is not audited at all).
+    let lib = format!("mod broken;\n{LEAKY}");
+    let p = project(&[("src/lib.rs", &lib), ("src/broken.rs", "fn oops( {\n")]);
     let o = run(&["--format", "short"], p.path());
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);

@@ -301,7 +301,11 @@ pub async fn open_handler() -> &'static str {
 #[test]
 fn github_annotations_escape_awkward_paths() {
     let p = project(&[
-        ("src/lib.rs", "pub mod odd;\n"),
+        // The module tree reaches the file through `#[path]`.
+        (
+            "src/lib.rs",
+            "#[path = \"odd,dir:x/100%.rs\"]\npub mod odd;\n",
+        ),
         ("src/odd,dir:x/100%.rs", ODD_FILE),
     ]);
     let out = output(&["--format", "github"], p.path(), 1);

@@ -93,6 +93,9 @@ pub struct CheckArgs {
     /// No colours in the human output.
     #[arg(long)]
     pub no_color: bool,
+    /// Also list on stderr the `.rs` files no crate's module tree reaches (not audited).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Report only findings in files changed since this git ref (`git diff --name-only REF`).
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,

@@ -141,6 +141,11 @@ fn check(a: CheckArgs) -> Result<i32> {
         ));
     }
 
+    if a.verbose {
+        for f in &report.unreached {
+            eprintln!("tenant-audit: not audited (no crate's module tree reaches it): {f}");
+        }
+    }
     // The notes (baseline, changed files) are in the human summary; without a human report on
     // stdout they go to stderr, so `--format json --baseline F` still says what was fixed.
     let human_on_stdout = outs

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["index"],
     &["frameworks", "db", "cache"],
     &["registry", "bypass"],
-    &["rules", "inventory"],
+    &["rules", "inventory", "phase1"],
     // lib.rs itself: the pipeline and its types (`Options`, `Report`, `Summary`, `audit`).
     &[PIPELINE],
     &["render", "baseline", "init"],

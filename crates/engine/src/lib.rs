@@ -20,6 +20,7 @@ pub mod frameworks;
 pub mod index;
 pub mod init;
 pub mod inventory;
+pub mod phase1;
 pub mod registry;
 pub mod render;
 pub mod rules;
@@ -33,9 +34,9 @@ mod layering_tests;
 pub(crate) mod test_support;
 
 use config::Config;
-use diagnostic::{Diagnostic, Severity, Span};
+use diagnostic::{Diagnostic, Severity};
 use error::Result;
-use extract::{FileFacts, ParseError};
+use extract::FileFacts;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub struct Summary {
     pub handlers: usize,
     pub queries: usize,
     pub cache_calls: usize,
+    /// `.rs` files of the packages that no crate's module tree reaches (not audited).
+    pub unreached_files: usize,
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
@@ -81,22 +84,52 @@ pub struct Report {
     pub summary: Summary,
     pub bypasses: Vec<bypass::Bypass>,
     pub routes: Vec<inventory::Route>,
+    /// The files no crate's module tree reaches (relative paths, sorted).
+    pub unreached: Vec<String>,
 }
 
 impl Report {
+    /// One report of several workspaces audited on their own (their paths are all relative to
+    /// the folder audited): findings, bypasses and routes together, counts added up.
+    fn merge(mut reports: Vec<Report>) -> Report {
+        let mut first = reports.remove(0);
+        for r in reports {
+            first.diagnostics.extend(r.diagnostics);
+            first.bypasses.extend(r.bypasses);
+            first.routes.extend(r.routes);
+            first.unreached.extend(r.unreached);
+            let (a, b) = (&mut first.summary, r.summary);
+            a.files += b.files;
+            a.parse_errors += b.parse_errors;
+            a.handlers += b.handlers;
+            a.queries += b.queries;
+            a.cache_calls += b.cache_calls;
+            a.unreached_files += b.unreached_files;
+            a.errors += b.errors;
+            a.warnings += b.warnings;
+            a.notes += b.notes;
+            a.internal_errors += b.internal_errors;
+        }
+        first
+            .diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        first.routes.sort_by(|a, b| {
+            (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler))
+        });
+        first.unreached.sort();
+        first
+    }
+
     /// Findings not covered by a bypass.
     pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| !d.bypassed())
     }
 }
 
-/// Runs the whole audit.
+/// Runs the whole audit: every cargo workspace at or below the path, each with its own index
+/// and config, one report.
 pub fn audit(opts: &Options) -> Result<Report> {
-    let ws = Workspace::discover(&opts.path, &opts.selection)?;
-    let config = match &opts.config {
-        Some(p) => Config::discover(&ws.root, Some(&config::absolute(p)))?,
-        None => Config::discover(&ws.root, None)?,
-    };
+    let workspaces = Workspace::discover_all(&opts.path, &opts.selection)?;
     for (code, _) in &opts.overrides {
         if tenant_audit_syntax::find_rule(code).is_none() {
             return Err(error::Error::new(format!(
@@ -109,11 +142,53 @@ pub fn audit(opts: &Options) -> Result<Report> {
         .iter()
         .filter_map(|(c, s)| tenant_audit_syntax::find_rule(c).map(|r| (r.code.to_string(), *s)))
         .collect();
+    let explicit = opts.config.as_ref().map(|p| config::absolute(p));
+    let mut reports = Vec::new();
+    for ws in workspaces {
+        let config = workspace_config(&ws, explicit.as_deref())?;
+        reports.push(audit_workspace(ws, config, &overrides, opts)?);
+    }
+    Ok(Report::merge(reports))
+}
+
+/// The config of one workspace: `--config`; else its own (a config file or Cargo.toml metadata
+/// at its root); else, for a workspace found below the folder audited, the folder's; else the
+/// defaults. A config file's path is shown relative to the folder audited.
+fn workspace_config(ws: &Workspace, explicit: Option<&std::path::Path>) -> Result<Config> {
+    if let Some(p) = explicit {
+        return Config::discover(&ws.root, Some(p));
+    }
+    let mut own = Config::discover(&ws.manifest_root, None)?;
+    if ws.manifest_root == ws.root {
+        return Ok(own);
+    }
+    if own.source.is_none() {
+        return Config::discover(&ws.root, None);
+    }
+    if let Some(src) = &mut own.source {
+        let prefix = workspace::rel_path(&ws.root, &ws.manifest_root);
+        if !prefix.is_empty() && !src.display.starts_with('/') {
+            src.display = format!("{prefix}/{}", src.display);
+        }
+    }
+    Ok(own)
+}
+
+fn audit_workspace(
+    mut ws: Workspace,
+    config: Config,
+    overrides: &[(String, Option<Severity>)],
+    opts: &Options,
+) -> Result<Report> {
     let timings = std::env::var_os("TENANT_AUDIT_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let files = extract_all(&ws, &config, opts.threads)?;
-    let extracted = started.elapsed();
-    let report = judge(&ws, config, &files, &overrides, &opts.only);
+    let extracted = phase1::extract_all(&ws, &config, opts.threads)?;
+    ws.files = extracted.sources;
+    let files = extracted.facts;
+    let extract_time = started.elapsed();
+    let mut report = judge(&ws, config, &files, overrides, &opts.only);
+    report.summary.unreached_files = extracted.unreached.len();
+    report.unreached = extracted.unreached;
     let judged = started.elapsed();
     // Every file's facts are freed off the critical path: a CLI run exits before this thread
     // is done, a library caller gets its report without waiting for ~100k small frees.
@@ -121,26 +196,11 @@ pub fn audit(opts: &Options) -> Result<Report> {
     if timings {
         eprintln!(
             "tenant-audit timings: extract {:?}, judge {:?}",
-            extracted,
-            judged - extracted
+            extract_time,
+            judged - extract_time
         );
     }
     Ok(report)
-}
-
-/// Phase 1 over every file, in parallel, on threads with room for deep syntax trees.
-pub fn extract_all(
-    ws: &Workspace,
-    config: &Config,
-    threads: Option<usize>,
-) -> Result<Vec<FileFacts>> {
-    let pool = worker_pool(threads)?;
-    Ok(pool.install(|| {
-        (0..ws.files.len())
-            .into_par_iter()
-            .map(|i| extract_one(ws, config, i))
-            .collect()
-    }))
 }
 
 /// The parse floor the audit is measured against (`--parse-only`, scripts/bench.sh): the same
@@ -148,7 +208,7 @@ pub fn extract_all(
 /// parallel and nothing else. Returns the number of files that parsed.
 pub fn parse_floor(opts: &Options) -> Result<usize> {
     let ws = Workspace::discover(&opts.path, &opts.selection)?;
-    let pool = worker_pool(opts.threads)?;
+    let pool = phase1::worker_pool(opts.threads)?;
     Ok(pool.install(|| {
         ws.files
             .par_iter()
@@ -166,72 +226,6 @@ pub fn parse_floor(opts: &Options) -> Result<usize> {
             })
             .sum()
     }))
-}
-
-fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    builder
-        .build()
-        .map_err(|e| error::Error::new(format!("cannot start worker threads: {e}")))
-}
-
-fn extract_one(ws: &Workspace, config: &Config, i: usize) -> FileFacts {
-    let file = &ws.files[i];
-    let pkg = &ws.packages[file.package];
-    let failed = |message: String, internal: bool| FileFacts {
-        file: i,
-        package: file.package,
-        module: file.module.clone(),
-        parse_error: Some(ParseError {
-            span: Span::point(1, 1),
-            message,
-            internal,
-        }),
-        ..FileFacts::default()
-    };
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
-        Err(e) => return failed(format!("cannot read the file: {e}"), false),
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return failed(
-                format!(
-                    "the file is not valid UTF-8 (byte {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                false,
-            )
-        }
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // Test hook (debug builds only, never in release): panic on files whose name contains
-        // the value of TENANT_AUDIT_TEST_PANIC, to prove a panic becomes TA001 and exit 2.
-        #[cfg(debug_assertions)]
-        if let Some(needle) = std::env::var_os("TENANT_AUDIT_TEST_PANIC") {
-            if !needle.is_empty() && file.rel.contains(&*needle.to_string_lossy()) {
-                panic!("deliberate test panic in {}", file.rel);
-            }
-        }
-        extract::extract_file(config, registry::plugins(), pkg, file, i, &text)
-    }));
-    // proc-macro2 keeps every parsed file's line table for the thread's lifetime: free it.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    match result {
-        Ok(f) => f,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            failed(format!("internal error: {what}"), true)
-        }
-    }
 }
 
 /// Phase 2: index, rules, bypasses, sort.
@@ -328,5 +322,6 @@ pub fn judge(
         bypasses: usage.bypasses,
         routes,
         config,
+        unreached: Vec::new(),
     }
 }

@@ -1,5 +1,8 @@
-//! Workspace discovery: packages (from `cargo metadata --no-deps`, or the manifests when cargo is
-//! absent), their dependencies, and the Rust and SQL files to audit.
+//! Workspace discovery: the cargo workspaces under a folder, their packages (from `cargo metadata
+//! --no-deps`, or the manifests when cargo is absent), dependencies and crate roots, and the
+//! Rust and SQL files to audit. Which `.rs` files belong to a crate is decided by its module tree
+//! during extraction ([`crate::extract`] records `mod x;` declarations); the listing here gives the
+//! candidates, and the ones no crate reaches are reported as unreached.
 
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,8 +18,12 @@ pub struct Package {
     pub root: PathBuf,
     /// Dependency names (renames resolved to the package name) with their enabled features.
     pub deps: BTreeMap<String, Vec<String>>,
-    /// True for a folder without Cargo.toml: every framework and driver is assumed.
+    /// True for a folder without Cargo.toml: a framework or driver is assumed in a file that
+    /// names its crate (see [`crate::extract::FileCx::uses`]).
     pub plain: bool,
+    /// Crate roots of the package's lib, bin and proc-macro targets (not tests, benches,
+    /// examples or build scripts), absolute.
+    pub targets: Vec<PathBuf>,
 }
 
 impl Package {
@@ -39,19 +46,30 @@ pub struct SourceFile {
     /// Relative to the workspace root, `/`-separated.
     pub rel: String,
     pub package: usize,
-    /// Module path of the file inside its crate (`src/api/users.rs` -> `api::users`).
+    /// Module path of the file inside its crate (`src/api/users.rs` -> `api::users`): from the
+    /// file's place in the module tree (`mod x;`, `#[path]`), else from its location.
     pub module: Vec<String>,
+    /// The file is a crate root (lib, main, bin): its `mod x;` children sit beside it.
+    pub crate_root: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    /// Paths in every output are relative to this: the folder audited.
     pub root: PathBuf,
+    /// The cargo workspace's own root (its Cargo.toml's folder): config, migrations and
+    /// `[workspace] exclude` are read here. Equal to `root` unless the folder audited holds
+    /// several workspaces below it.
+    pub manifest_root: PathBuf,
     pub packages: Vec<Package>,
     /// The packages selected for reporting (indexes into `packages`).
     pub selected: Vec<usize>,
     pub files: Vec<SourceFile>,
     /// Directories that belong to no package (excluded or nested projects): skipped.
     pub excluded: Vec<PathBuf>,
+    /// True when files are what the crates' module trees reach (not a plain folder or a
+    /// single file, where every listed file is audited).
+    pub module_tree: bool,
 }
 
 /// How the user chose packages.
@@ -67,12 +85,69 @@ impl Workspace {
     fn of_packages(root: PathBuf, packages: Vec<Package>) -> Workspace {
         let excluded = excluded_dirs(&root);
         Workspace {
+            manifest_root: root.clone(),
             root,
             packages,
             selected: Vec::new(),
             files: Vec::new(),
             excluded,
+            module_tree: true,
         }
+    }
+
+    /// Discovers every cargo workspace at or below `start`: a manifest path or a folder with a
+    /// Cargo.toml is one workspace; a folder without one holds the workspaces found below it
+    /// (not in `target/` or hidden folders; a package inside a found workspace's folder belongs
+    /// to it, member or not), each audited on its own with paths relative to `start`. With no
+    /// manifest anywhere, the folder is audited as plain files.
+    pub fn discover_all(start: &Path, selection: &Selection) -> Result<Vec<Workspace>> {
+        let dir = if start.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            start
+        };
+        if dir.is_dir() && !dir.join("Cargo.toml").is_file() {
+            let abs = dir
+                .canonicalize()
+                .map_err(|e| Error::in_file(format!("cannot open: {e}"), dir))?;
+            let roots = workspace_roots(&abs);
+            if !roots.is_empty() {
+                let mut out = Vec::new();
+                let mut found = vec![false; selection.packages.len()];
+                for manifest in roots {
+                    let mut ws = from_cargo(&manifest).or_else(|_| from_manifests(&manifest))?;
+                    ws.root = abs.clone();
+                    for (i, name) in selection.packages.iter().enumerate() {
+                        found[i] |= ws.packages.iter().any(|p| &p.name == name);
+                    }
+                    let sel = Selection {
+                        packages: selection
+                            .packages
+                            .iter()
+                            .filter(|n| ws.packages.iter().any(|p| &p.name == *n))
+                            .cloned()
+                            .collect(),
+                        ..selection.clone()
+                    };
+                    let none_wanted = !selection.packages.is_empty() && sel.packages.is_empty();
+                    ws.select(&sel, true)?;
+                    if none_wanted {
+                        ws.selected.clear();
+                    }
+                    ws.list_files();
+                    out.push(ws);
+                }
+                if let Some(i) = found.iter().position(|f| !f) {
+                    return Err(Error::new(format!(
+                        "package `{}` is not a member of any workspace under {}",
+                        selection.packages[i],
+                        abs.display()
+                    )));
+                }
+                return Ok(out);
+            }
+        }
+        Ok(vec![Workspace::discover(start, selection)?])
     }
 
     /// Discovers the workspace at `start` (a manifest path, a folder with Cargo.toml, or a plain folder).
@@ -108,6 +183,7 @@ impl Workspace {
             Some(m) => from_cargo(&m).or_else(|_| from_manifests(&m))?,
             None => Workspace {
                 root: dir.clone(),
+                manifest_root: dir.clone(),
                 packages: vec![Package {
                     name: dir
                         .file_name()
@@ -116,18 +192,22 @@ impl Workspace {
                     root: dir.clone(),
                     deps: BTreeMap::new(),
                     plain: true,
+                    targets: Vec::new(),
                 }],
                 selected: vec![0],
                 files: Vec::new(),
                 excluded: Vec::new(),
+                module_tree: false,
             },
         };
-        ws.select(selection)?;
+        ws.select(selection, false)?;
         ws.list_files();
         Ok(ws)
     }
 
-    fn select(&mut self, sel: &Selection) -> Result<()> {
+    /// Chooses the packages to report on. `nested`: one of several workspaces under the folder
+    /// audited (an `--exclude` may name a package of another one).
+    fn select(&mut self, sel: &Selection, nested: bool) -> Result<()> {
         let all: Vec<usize> = (0..self.packages.len()).collect();
         let mut chosen: Vec<usize> = if !sel.packages.is_empty() {
             let mut v = Vec::new();
@@ -156,7 +236,7 @@ impl Workspace {
         };
         if !sel.exclude.is_empty() {
             for name in &sel.exclude {
-                if !self.packages.iter().any(|p| &p.name == name) {
+                if !nested && !self.packages.iter().any(|p| &p.name == name) {
                     return Err(Error::new(format!(
                         "excluded package `{name}` is not a member of the workspace"
                     )));
@@ -202,8 +282,9 @@ impl Workspace {
                         if !pkg.plain && p.join("Cargo.toml").is_file() {
                             return false;
                         }
-                        if !pkg.plain
-                            && e.depth() == 1
+                        // Test, bench and example code is not served: members skip it at their
+                        // root, plain folders anywhere.
+                        if (pkg.plain || e.depth() == 1)
                             && matches!(
                                 name.as_ref(),
                                 "tests" | "benches" | "examples" | "fixtures"
@@ -228,6 +309,7 @@ impl Workspace {
                     abs: path.to_path_buf(),
                     rel,
                     package: pi,
+                    crate_root: pkg.targets.iter().any(|t| t == path),
                     module,
                 });
             }
@@ -241,9 +323,15 @@ impl Workspace {
     pub fn migrations(&self, package: usize, configured: &[String]) -> Vec<PathBuf> {
         let pkg = &self.packages[package];
         let mut dirs: Vec<PathBuf> = if configured.is_empty() {
-            vec![pkg.root.join("migrations"), self.root.join("migrations")]
+            vec![
+                pkg.root.join("migrations"),
+                self.manifest_root.join("migrations"),
+            ]
         } else {
-            configured.iter().map(|c| self.root.join(c)).collect()
+            configured
+                .iter()
+                .map(|c| self.manifest_root.join(c))
+                .collect()
         };
         dirs.dedup();
         let mut out = Vec::new();
@@ -281,6 +369,7 @@ fn single_file(file: &Path) -> Workspace {
             root: root.clone(),
             deps: BTreeMap::new(),
             plain: true,
+            targets: Vec::new(),
         }],
         selected: vec![0],
         files: vec![SourceFile {
@@ -288,10 +377,49 @@ fn single_file(file: &Path) -> Workspace {
             rel: rel_path(&root, file),
             package: 0,
             module: Vec::new(),
+            crate_root: true,
         }],
         excluded: Vec::new(),
+        manifest_root: root.clone(),
         root,
+        module_tree: false,
     }
+}
+
+/// The cargo workspace roots below `dir` (which has no Cargo.toml): every Cargo.toml not inside
+/// `target/`, `node_modules/` or a hidden folder, shallowest first, except those inside the
+/// folder of one already found (a member, or a nested package that belongs to no workspace of
+/// its own here).
+fn workspace_roots(dir: &Path) -> Vec<PathBuf> {
+    let mut manifests: Vec<PathBuf> = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(name.starts_with('.') || name == "target" || name == "node_modules")
+        })
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() == "Cargo.toml")
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    manifests.sort_by_key(|m| (m.components().count(), m.clone()));
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for m in manifests {
+        let folder = m.parent().unwrap_or(dir);
+        if roots
+            .iter()
+            .any(|r| folder.starts_with(r.parent().unwrap_or(dir)))
+        {
+            continue;
+        }
+        roots.push(m);
+    }
+    roots.sort();
+    roots
 }
 
 /// A PATHS argument (relative to the current directory, or absolute) as a path relative to the
@@ -390,6 +518,19 @@ fn from_cargo(manifest: &Path) -> Result<Workspace> {
                 .or_insert_with(Vec::new)
                 .extend::<Vec<String>>(features);
         }
+        let targets = p["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| {
+                t["kind"].as_array().is_some_and(|k| {
+                    k.iter()
+                        .filter_map(|x| x.as_str())
+                        .any(|x| SERVED_TARGETS.contains(&x))
+                })
+            })
+            .filter_map(|t| t["src_path"].as_str().map(PathBuf::from))
+            .collect();
         packages.push(Package {
             name: p["name"].as_str().unwrap_or("").to_string(),
             root: manifest_path
@@ -398,11 +539,23 @@ fn from_cargo(manifest: &Path) -> Result<Workspace> {
                 .to_path_buf(),
             deps,
             plain: false,
+            targets,
         });
     }
     packages.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(Workspace::of_packages(root, packages))
 }
+
+/// Target kinds whose code is the service: not tests, benches, examples or build scripts.
+const SERVED_TARGETS: &[&str] = &[
+    "lib",
+    "rlib",
+    "dylib",
+    "cdylib",
+    "staticlib",
+    "proc-macro",
+    "bin",
+];
 
 /// `[workspace] exclude = [..]` of the root manifest, as absolute directories.
 fn excluded_dirs(root: &Path) -> Vec<PathBuf> {
@@ -503,7 +656,73 @@ fn package_from(t: &toml::Table, dir: &Path) -> Package {
         root: dir.to_path_buf(),
         deps,
         plain: false,
+        targets: manifest_targets(t, dir),
     }
+}
+
+/// The lib and bin crate roots a manifest declares, with cargo's defaults: `[lib] path` or
+/// `src/lib.rs`; every `[[bin]] path`, `src/main.rs`, and `src/bin/*.rs` / `src/bin/*/main.rs`
+/// unless `autobins = false`.
+fn manifest_targets(t: &toml::Table, dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let lib = t
+        .get("lib")
+        .and_then(|l| l.get("path"))
+        .and_then(|p| p.as_str())
+        .map(|p| dir.join(p))
+        .unwrap_or_else(|| dir.join("src/lib.rs"));
+    if lib.is_file() {
+        out.push(lib);
+    }
+    for b in t
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(p) = b.get("path").and_then(|p| p.as_str()) {
+            out.push(dir.join(p));
+        } else if let Some(name) = b.get("name").and_then(|n| n.as_str()) {
+            for cand in [
+                dir.join(format!("src/bin/{name}.rs")),
+                dir.join(format!("src/bin/{name}/main.rs")),
+            ] {
+                if cand.is_file() {
+                    out.push(cand);
+                }
+            }
+        }
+    }
+    let autobins = t
+        .get("package")
+        .and_then(|p| p.get("autobins"))
+        .and_then(|a| a.as_bool())
+        .unwrap_or(true);
+    if autobins {
+        let main = dir.join("src/main.rs");
+        if main.is_file() {
+            out.push(main);
+        }
+        if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
+            let mut bins: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter_map(|p| {
+                    if p.is_file() && p.extension().is_some_and(|x| x == "rs") {
+                        Some(p)
+                    } else {
+                        let m = p.join("main.rs");
+                        m.is_file().then_some(m)
+                    }
+                })
+                .collect();
+            bins.sort();
+            out.extend(bins);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Expands a workspace member pattern (`crates/*`, `api`) to directories.

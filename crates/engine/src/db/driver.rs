@@ -21,9 +21,6 @@ const GENERIC_HANDLES: &[&str] = &[
     "PooledConnection",
 ];
 
-/// In a plain folder (no Cargo.toml) every driver is assumed, most likely first.
-const PLAIN_ORDER: &[&str] = &[POSTGRES, RUSQLITE, SQLX, SEA_ORM, DIESEL];
-
 fn spec(name: &str) -> Option<&'static DriverSpec> {
     DRIVERS.iter().map(|d| d.spec()).find(|s| s.name == name)
 }
@@ -86,18 +83,10 @@ pub fn drivers_in_use(w: &Walker<'_, '_>) -> Vec<&'static str> {
             }
         }
     }
-    let pkg = w.cx.package;
-    if !pkg.plain {
-        for s in DRIVERS.iter().map(|d| d.spec()) {
-            if s.deps.iter().any(|d| pkg.deps.contains_key(*d)) && !out.contains(&s.name) {
-                out.push(s.name);
-            }
-        }
-    } else {
-        for d in PLAIN_ORDER {
-            if !out.contains(d) {
-                out.push(d);
-            }
+    // In a plain folder, `uses` says whether the file names the crate.
+    for s in DRIVERS.iter().map(|d| d.spec()) {
+        if s.deps.iter().any(|d| w.cx.uses(d)) && !out.contains(&s.name) {
+            out.push(s.name);
         }
     }
     out

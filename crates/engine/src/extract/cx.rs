@@ -31,6 +31,9 @@ pub struct FileCx<'a> {
     /// Every framework name and alias with whether it is on for this file's package, computed
     /// once per file (collectors ask for every node).
     frameworks: Vec<(&'static str, bool)>,
+    /// In a plain folder (no Cargo.toml): the crates this file names (`sqlx::`, `use axum`),
+    /// which stand for its dependencies.
+    named: Option<Vec<String>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -39,11 +42,17 @@ impl<'a> FileCx<'a> {
         package: &'a Package,
         file: &'a SourceFile,
         plugins: &'a Plugins,
+        text: &str,
     ) -> FileCx<'a> {
+        let named = package.plain.then(|| named_crates(text));
+        let depends = |dep: &str| match &named {
+            Some(list) => list.iter().any(|c| c == &dep.replace('-', "_")),
+            None => package.depends_on(dep),
+        };
         let mut frameworks = Vec::new();
         for spec in &plugins.frameworks {
             let on = if config.handlers.frameworks.is_empty() {
-                spec.crates.iter().any(|c| package.depends_on(c))
+                spec.crates.iter().any(|c| depends(c))
             } else {
                 config.handlers.frameworks.iter().any(|f| f == spec.name)
             };
@@ -58,6 +67,7 @@ impl<'a> FileCx<'a> {
             file,
             collectors: &plugins.collectors,
             frameworks,
+            named,
         }
     }
 
@@ -70,8 +80,72 @@ impl<'a> FileCx<'a> {
             .is_some_and(|(_, on)| *on)
     }
 
-    /// Does the file's package depend on this crate (always true for plain folders)?
+    /// Does the file's package depend on this crate? In a plain folder: does the file name it?
     pub fn uses(&self, dep: &str) -> bool {
-        self.package.depends_on(dep)
+        match &self.named {
+            Some(list) => {
+                let krate = dep.replace('-', "_");
+                list.iter().any(|c| *c == krate)
+            }
+            None => self.package.depends_on(dep),
+        }
+    }
+}
+
+/// The crates a file names: the first segment of every `use` tree and of every `a::b` path
+/// (`sqlx::query`, `use tokio_postgres::Client`), read from the text without parsing.
+fn named_crates(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let bytes = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if ident(bytes[i]) && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b':')) {
+            let start = i;
+            while i < bytes.len() && ident(bytes[i]) {
+                i += 1;
+            }
+            let word = &text[start..i];
+            let path = text[i..].starts_with("::");
+            let used = word == "use" || word == "extern";
+            if used {
+                // `use x::..`, `use x;`, `extern crate x;`
+                let rest = text[i..].trim_start();
+                let rest = rest
+                    .strip_prefix("crate")
+                    .map(str::trim_start)
+                    .unwrap_or(rest);
+                let name: String = rest
+                    .trim_start_matches("::")
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !out.contains(&name) {
+                    out.push(name);
+                }
+            } else if path && !out.iter().any(|o| o == word) {
+                out.push(word.to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_crates;
+
+    #[test]
+    fn crates_named_by_a_file() {
+        let n = named_crates(
+            "use tokio_postgres::Client;\nfn f() { sqlx::query(\"x\"); let a = b.execute(c); }\n",
+        );
+        assert!(n.contains(&"tokio_postgres".to_string()));
+        assert!(n.contains(&"sqlx".to_string()));
+        assert!(!n.contains(&"execute".to_string()));
+        let n = named_crates("use axum::{Router, routing::get};");
+        assert!(n.contains(&"axum".to_string()));
     }
 }

@@ -75,7 +75,7 @@ pub fn extract_file(
         }
     };
     let arena = typed_arena::Arena::new();
-    let cx = FileCx::new(config, package, file, plugins);
+    let cx = FileCx::new(config, package, file, plugins, text);
     let mut walker = Walker::new(&cx, facts, &arena);
     walker.walk_file(&ast);
     walker.finish()

@@ -755,6 +755,14 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             return;
         }
         let name = m.ident.to_string();
+        if m.content.is_none() {
+            let base = self.facts.module.len().min(self.module.len());
+            self.facts.mods.push(ModDecl {
+                name: name.clone(),
+                path: path_attr(&m.attrs),
+                inline: self.module[base..].to_vec(),
+            });
+        }
         self.module.push(name);
         let item = self.item_path("");
         if m.content.is_some() {
@@ -1246,4 +1254,18 @@ fn generics(g: &syn::Generics) -> Generics {
         }
     }
     out
+}
+
+/// The value of a `#[path = ".."]` attribute.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }

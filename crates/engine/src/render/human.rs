@@ -110,6 +110,15 @@ fn summary(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Re
             if s.parse_errors == 1 { "was" } else { "were" }
         )?;
     }
+    if s.unreached_files > 0 {
+        writeln!(
+            out,
+            "tenant-audit: {} .rs file{} no crate's module tree reaches {} not audited (`--verbose` lists them)",
+            s.unreached_files,
+            plural(s.unreached_files),
+            if s.unreached_files == 1 { "was" } else { "were" }
+        )?;
+    }
     for n in &opts.notes {
         writeln!(out, "tenant-audit: {n}")?;
     }

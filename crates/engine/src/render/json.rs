@@ -36,6 +36,7 @@ pub fn to_value(report: &Report) -> Value {
             "handlers": s.handlers,
             "queries": s.queries,
             "cache_calls": s.cache_calls,
+            "unreached_files": s.unreached_files,
             "errors": s.errors,
             "warnings": s.warnings,
             "notes": s.notes,

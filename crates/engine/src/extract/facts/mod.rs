@@ -37,6 +37,18 @@ pub struct FileFacts {
     pub schema_tables: Vec<crate::sql::Table>,
     /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
     pub entities: Vec<EntityFact>,
+    /// `mod x;` declarations (not `#[cfg(test)]`): the module tree's edges to other files.
+    pub mods: Vec<ModDecl>,
+}
+
+/// `mod x;` (out of line), read to follow the module tree to `x.rs` / `x/mod.rs`.
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    pub name: String,
+    /// `#[path = ".."]`, as written.
+    pub path: Option<String>,
+    /// Inline modules of the file it sits in (`mod a { mod b; }` -> `["a"]`).
+    pub inline: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
