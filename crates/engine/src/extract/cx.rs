@@ -85,7 +85,7 @@ impl<'a> FileCx<'a> {
         match &self.named {
             Some(list) => {
                 let krate = dep.replace('-', "_");
-                list.iter().any(|c| *c == krate)
+                list.contains(&krate)
             }
             None => self.package.depends_on(dep),
         }
