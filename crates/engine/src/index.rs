@@ -8,6 +8,23 @@ use crate::strings::{self, Lookup, StrSource};
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap};
 
+/// What kind of item an [`ItemRef`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKind {
+    Static,
+    Struct,
+    Enum,
+    Alias,
+}
+
+/// A static, struct, enum or type alias by file and position in that file's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemRef {
+    pub file: usize,
+    pub kind: ItemKind,
+    pub index: usize,
+}
+
 /// A fn by file and position in that file's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FnId {
@@ -34,6 +51,10 @@ pub struct Index<'a> {
     crate_names: Vec<String>,
     /// Per package: `module::alias` of every `use` -> the paths it may stand for.
     reexports: Vec<HashMap<String, Vec<Vec<String>>>>,
+    /// Per package: item path -> statics, structs, enums and type aliases with that path.
+    items: Vec<HashMap<String, Vec<ItemRef>>>,
+    /// Per package: item name -> the same.
+    items_by_name: Vec<HashMap<String, Vec<ItemRef>>>,
 }
 
 impl<'a> Index<'a> {
@@ -44,8 +65,36 @@ impl<'a> Index<'a> {
         let mut consts = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<String, Vec<StrSource>>> = vec![HashMap::new(); n];
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
+        let mut items: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
+        let mut items_by_name: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
         for (fi, f) in files.iter().enumerate() {
             let p = f.package;
+            let mut add = |kind: ItemKind, index: usize, module: &[String], name: &str| {
+                let r = ItemRef {
+                    file: fi,
+                    kind,
+                    index,
+                };
+                let mut path = module.to_vec();
+                path.push(name.to_string());
+                items[p].entry(path.join("::")).or_default().push(r);
+                items_by_name[p]
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(r);
+            };
+            for (i, x) in f.statics.iter().enumerate() {
+                add(ItemKind::Static, i, &x.module, &x.name);
+            }
+            for (i, x) in f.structs.iter().enumerate() {
+                add(ItemKind::Struct, i, &x.module, &x.name);
+            }
+            for (i, x) in f.enums.iter().enumerate() {
+                add(ItemKind::Enum, i, &x.module, &x.name);
+            }
+            for (i, x) in f.aliases.iter().enumerate() {
+                add(ItemKind::Alias, i, &x.module, &x.name);
+            }
             for (i, func) in f.fns.iter().enumerate() {
                 if func.is_closure {
                     continue;
@@ -172,6 +221,66 @@ impl<'a> Index<'a> {
             schema_problems,
             crate_names,
             reexports,
+            items,
+            items_by_name,
+        }
+    }
+
+    /// The statics, structs, enums or type aliases (of `kinds`) a path written in `module` of
+    /// `file` names: through `use`, re-exports and other workspace crates' names
+    /// (`common::infra::SESSIONS`), and failing that, an item of that name unique in the
+    /// package, then unique in the workspace.
+    pub fn resolve_item(
+        &self,
+        file: usize,
+        module: &[String],
+        segments: &[String],
+        kinds: &[ItemKind],
+    ) -> Vec<ItemRef> {
+        let pkg = self.package_of(file);
+        let want = |v: &Vec<ItemRef>| -> Vec<ItemRef> {
+            v.iter()
+                .copied()
+                .filter(|r| kinds.contains(&r.kind))
+                .collect()
+        };
+        for cand in self.candidates(file, module, segments) {
+            if let Some(found) = self.lookup(&self.items, pkg, &cand) {
+                let found = want(found);
+                if !found.is_empty() {
+                    return found;
+                }
+            }
+        }
+        let Some(name) = segments.last() else {
+            return Vec::new();
+        };
+        if let Some(v) = self.items_by_name[pkg].get(name) {
+            let v = want(v);
+            if v.len() == 1 {
+                return v;
+            }
+        }
+        let mut all = Vec::new();
+        for m in &self.items_by_name {
+            if let Some(v) = m.get(name) {
+                all.extend(want(v));
+            }
+        }
+        if all.len() == 1 {
+            return all;
+        }
+        Vec::new()
+    }
+
+    /// The module an item is declared in.
+    pub fn item_module(&self, r: ItemRef) -> &[String] {
+        let f = &self.files[r.file];
+        match r.kind {
+            ItemKind::Static => &f.statics[r.index].module,
+            ItemKind::Struct => &f.structs[r.index].module,
+            ItemKind::Enum => &f.enums[r.index].module,
+            ItemKind::Alias => &f.aliases[r.index].module,
         }
     }
 

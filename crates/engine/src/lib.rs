@@ -303,7 +303,7 @@ pub fn judge(
             .filter(|f| f.parse_error.as_ref().is_some_and(|e| e.internal))
             .count(),
         handlers: frameworks::endpoints::by_handler(&endpoints).len(),
-        queries: files.iter().map(|f| f.queries.len()).sum(),
+        queries: queries.len(),
         cache_calls,
         ..Summary::default()
     };

@@ -1,12 +1,11 @@
 //! The one cache collector: types the receiver of every method call some family takes a key
-//! with, records statics for receiver typing, and forwards every hook to the
+//! with and forwards every hook to the
 //! families for their own source forms.
 
 use super::types::{self, Desc, TypeEnv};
 use super::{key, CacheFact, Pending, FAMILIES};
 use crate::diagnostic::Span;
-use crate::extract::{Collector, StaticFact, Walker};
-use quote::ToTokens;
+use crate::extract::{Collector, Walker};
 use syn::spanned::Spanned;
 
 pub struct CacheCalls;
@@ -33,13 +32,6 @@ impl Collector for CacheCalls {
     }
 
     fn mac<'ast>(&self, w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) {
-        if m.path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "lazy_static")
-        {
-            lazy_statics(w, m);
-        }
         for f in FAMILIES {
             f.mac(w, m);
         }
@@ -57,13 +49,6 @@ impl Collector for CacheCalls {
     }
 
     fn item<'ast>(&self, w: &mut Walker<'ast, '_>, i: &'ast syn::Item) {
-        if let syn::Item::Static(s) = i {
-            w.facts.statics.push(StaticFact {
-                name: s.ident.to_string(),
-                module: w.module.clone(),
-                ty: s.ty.to_token_stream().to_string(),
-            });
-        }
         for f in FAMILIES {
             f.item(w, i);
         }
@@ -133,37 +118,6 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
                     fn_name,
                 })),
                 ..CacheFact::default()
-            });
-        }
-    }
-}
-
-/// `lazy_static! { static ref NAME: Type = expr; .. }`
-fn lazy_statics(w: &mut Walker<'_, '_>, m: &syn::Macro) {
-    use syn::parse::{ParseStream, Parser};
-    let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        while !input.is_empty() {
-            input.call(syn::Attribute::parse_outer)?;
-            let _: syn::Visibility = input.parse()?;
-            let _: syn::Token![static] = input.parse()?;
-            let _: syn::Token![ref] = input.parse()?;
-            let name: syn::Ident = input.parse()?;
-            let _: syn::Token![:] = input.parse()?;
-            let ty: syn::Type = input.parse()?;
-            let _: syn::Token![=] = input.parse()?;
-            let _: syn::Expr = input.parse()?;
-            let _: syn::Token![;] = input.parse()?;
-            out.push((name.to_string(), ty.to_token_stream().to_string()));
-        }
-        Ok(out)
-    };
-    if let Ok(list) = parser.parse2(m.tokens.clone()) {
-        for (name, ty) in list {
-            w.facts.statics.push(StaticFact {
-                name,
-                module: w.module.clone(),
-                ty,
             });
         }
     }

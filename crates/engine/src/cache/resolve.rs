@@ -5,9 +5,8 @@
 use super::types::CacheType;
 use super::types::{classify, owner_name, TypeEnv};
 use super::{CacheFact, Pending, PendingRoot, FAMILIES};
-use crate::extract::{FileFacts, StructFact};
-use crate::index::Index;
-use std::collections::HashMap;
+use crate::extract::StructFact;
+use crate::index::{Index, ItemKind, ItemRef};
 
 /// Every cache call of the workspace with pending receivers decided: `(file index, fact)`.
 pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
@@ -69,105 +68,103 @@ fn scoped_by_callers(index: &Index<'_>, out: &mut [(usize, CacheFact)]) {
     }
 }
 
-/// Decides pending receivers from every file's structs and statics.
+/// Decides pending receivers from every crate's structs, statics and type aliases.
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
-    /// Per package: struct name -> (file, index in `structs`).
-    structs: Vec<HashMap<String, Vec<(usize, usize)>>>,
-    /// Per package: static name -> (file, index in `statics`).
-    statics: Vec<HashMap<String, Vec<(usize, usize)>>>,
 }
 
 impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
-        let n = index.ws.packages.len();
-        let mut structs = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
-        let mut statics = vec![HashMap::<String, Vec<(usize, usize)>>::new(); n];
-        for (fi, f) in index.files.iter().enumerate() {
-            if f.package >= n {
-                continue;
-            }
-            for (si, s) in f.structs.iter().enumerate() {
-                structs[f.package]
-                    .entry(s.name.clone())
-                    .or_default()
-                    .push((fi, si));
-            }
-            for (si, s) in f.statics.iter().enumerate() {
-                statics[f.package]
-                    .entry(s.name.clone())
-                    .or_default()
-                    .push((fi, si));
-            }
-        }
-        Phase2 {
-            index,
-            structs,
-            statics,
-        }
+        Phase2 { index }
     }
 
-    fn pick(
+    /// Items of `kinds` a path written in `module` of `file` may name: the resolved ones, else
+    /// every one of that name in the file's package (the first that fits wins).
+    fn items(
         &self,
-        table: &HashMap<String, Vec<(usize, usize)>>,
         file: usize,
         module: &[String],
         path: &[String],
-        module_of: impl Fn(&FileFacts, usize) -> Vec<String>,
-    ) -> Vec<(usize, usize)> {
+        kinds: &[ItemKind],
+    ) -> Vec<ItemRef> {
+        let found = self.index.resolve_item(file, module, path, kinds);
+        if !found.is_empty() {
+            return found;
+        }
         let Some(name) = path.last() else {
             return Vec::new();
         };
-        let Some(all) = table.get(name) else {
-            return Vec::new();
-        };
-        if all.len() == 1 {
-            return all.clone();
+        let pkg = self.index.package_of(file);
+        let mut out = Vec::new();
+        for (fi, f) in self.index.files.iter().enumerate() {
+            if f.package != pkg {
+                continue;
+            }
+            for (si, st) in f.structs.iter().enumerate() {
+                if kinds.contains(&ItemKind::Struct) && st.name == *name {
+                    out.push(ItemRef {
+                        file: fi,
+                        kind: ItemKind::Struct,
+                        index: si,
+                    });
+                }
+            }
         }
-        let cands = self.index.candidates(file, module, path);
-        let mut best: Vec<(usize, usize)> = all
-            .iter()
-            .copied()
-            .filter(|(fi, si)| {
-                let mut p = module_of(&self.index.files[*fi], *si);
-                p.push(name.clone());
-                cands.contains(&p)
-            })
-            .collect();
-        let rest: Vec<(usize, usize)> = all.iter().copied().filter(|x| !best.contains(x)).collect();
-        best.extend(rest);
-        best
+        out
+    }
+
+    /// A type written in `module` of `file`, type aliases of the workspace followed
+    /// (`pub type Cache = moka::future::Cache<String, Plan>`): the text and where it is written.
+    fn unalias(
+        &self,
+        ty: String,
+        file: usize,
+        module: Vec<String>,
+    ) -> (String, usize, Vec<String>) {
+        let (mut ty, mut file, mut module) = (ty, file, module);
+        for _ in 0..4 {
+            let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {
+                break;
+            };
+            let syn::Type::Path(p) = &parsed else { break };
+            let segs = crate::ast::segments(&p.path);
+            let found = self
+                .index
+                .resolve_item(file, &module, &segs, &[ItemKind::Alias]);
+            let Some(r) = found.first() else { break };
+            let a = &self.index.files[r.file].aliases[r.index];
+            (ty, file, module) = (a.ty.clone(), r.file, a.module.clone());
+        }
+        (ty, file, module)
     }
 
     /// The cache type of a pending receiver, if it is one.
     pub fn receiver(&mut self, file: usize, p: &Pending) -> Option<CacheType> {
-        let pkg = self.index.package_of(file);
         // (type text, file it is written in, module it is written in)
         let (mut ty, mut tfile, mut tmodule) = match &p.root {
             PendingRoot::Type(t) => (t.clone(), file, p.module.clone()),
             PendingRoot::Static(path) => {
-                let hits = self.pick(&self.statics[pkg], file, &p.module, path, |f, i| {
-                    f.statics[i].module.clone()
-                });
-                let (fi, si) = *hits.first()?;
-                let s = &self.index.files[fi].statics[si];
-                (s.ty.clone(), fi, s.module.clone())
+                let r = *self
+                    .items(file, &p.module, path, &[ItemKind::Static])
+                    .first()?;
+                let s = &self.index.files[r.file].statics[r.index];
+                (s.ty.clone(), r.file, s.module.clone())
             }
         };
         for field in &p.fields {
+            (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
             let parsed: syn::Type = syn::parse_str(&ty).ok()?;
-            let name = owner_name(&parsed)?;
-            let hits = self.pick(&self.structs[pkg], tfile, &tmodule, &[name], |f, i| {
-                f.structs[i].module.clone()
-            });
-            let found = hits.iter().find_map(|(fi, si)| {
-                let s: &StructFact = &self.index.files[*fi].structs[*si];
+            let owner = owner_path(&parsed)?;
+            let hits = self.items(tfile, &tmodule, &owner, &[ItemKind::Struct]);
+            let found = hits.iter().find_map(|r| {
+                let s: &StructFact = &self.index.files[r.file].structs[r.index];
                 let i = s.fields.iter().position(|(n, _)| n == field)?;
                 let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                Some((ty.clone(), *fi, s.module.clone()))
+                Some((ty.clone(), r.file, s.module.clone()))
             })?;
             (ty, tfile, tmodule) = found;
         }
+        (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
         let parsed: syn::Type = syn::parse_str(&ty).ok()?;
         let env = TypeEnv {
             uses: &self.index.files[tfile].uses,
@@ -177,5 +174,41 @@ impl<'i, 'a> Phase2<'i, 'a> {
             generics: &[],
         };
         classify(&parsed, &env)
+    }
+}
+
+/// The path of the struct a type names, wrappers and references looked through
+/// (`State<crate::AppState>` -> `crate::AppState`).
+fn owner_path(ty: &syn::Type) -> Option<Vec<String>> {
+    let name = owner_name(ty)?;
+    let mut found = None;
+    find_owner(ty, &name, &mut found);
+    found.or(Some(vec![name]))
+}
+
+fn find_owner(ty: &syn::Type, name: &str, out: &mut Option<Vec<String>>) {
+    match ty {
+        syn::Type::Reference(r) => find_owner(&r.elem, name, out),
+        syn::Type::Paren(p) => find_owner(&p.elem, name, out),
+        syn::Type::Group(g) => find_owner(&g.elem, name, out),
+        syn::Type::Path(p) => {
+            if p.path.segments.last().is_some_and(|s| s.ident == name) {
+                *out = Some(crate::ast::segments(&p.path));
+                return;
+            }
+            if let Some(syn::PathArguments::AngleBracketed(a)) =
+                p.path.segments.last().map(|s| &s.arguments)
+            {
+                for g in &a.args {
+                    if let syn::GenericArgument::Type(t) = g {
+                        find_owner(t, name, out);
+                        if out.is_some() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }

@@ -41,10 +41,19 @@ pub fn type_driver(w: &Walker<'_, '_>, ty: &str) -> Option<&'static str> {
             return Some(s.name);
         }
     }
-    for id in &idents {
-        if GENERIC_HANDLES.contains(id) {
-            return Some(imported_from(w, id).unwrap_or_else(|| default_driver(w)));
+    for (k, id) in idents.iter().enumerate() {
+        if !GENERIC_HANDLES.contains(id) {
+            continue;
         }
+        // `reqwest::Client`, `db::Pool`: a path into another crate or a module of this one is
+        // not a driver's type (a driver's path was matched above).
+        if k > 0 && idents[k - 1].starts_with(|c: char| c.is_ascii_lowercase()) {
+            return None;
+        }
+        return match imported_from(w, id) {
+            Some(found) => found,
+            None => Some(default_driver(w)),
+        };
     }
     None
 }
@@ -58,13 +67,18 @@ pub fn crate_driver(krate: &str) -> Option<&'static str> {
         .map(|s| s.name)
 }
 
-/// The driver crate a name is imported from in this file (`use rusqlite::Connection`).
-fn imported_from(w: &Walker<'_, '_>, name: &str) -> Option<&'static str> {
-    w.facts
-        .uses
-        .iter()
-        .filter(|u| u.alias == name)
-        .find_map(|u| u.path.first().and_then(|k| crate_driver(k)))
+/// Where a name is imported from in this file: `Some(Some(driver))` from a driver's crate
+/// (`use rusqlite::Connection`), `Some(None)` from anywhere else (`use reqwest::Client`, the
+/// crate's own module), `None` when it is not imported.
+fn imported_from(w: &Walker<'_, '_>, name: &str) -> Option<Option<&'static str>> {
+    let mut found = None;
+    for u in w.facts.uses.iter().filter(|u| u.alias == name) {
+        match u.path.first().and_then(|k| crate_driver(k)) {
+            Some(d) => return Some(Some(d)),
+            None => found = Some(None),
+        }
+    }
+    found
 }
 
 /// The driver this file most likely talks to: its imports, then its package's dependencies.
@@ -100,4 +114,45 @@ pub fn uses_driver(w: &Walker<'_, '_>, driver: &str) -> bool {
 /// Methods that take SQL text as their first argument, per driver (for untyped receivers).
 pub fn driver_methods(driver: &str) -> &'static [&'static str] {
     spec(driver).map_or(&[], |s| s.sql_methods)
+}
+
+/// What a type path as written names, as far as the file's `use`s tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// The library's own type (`sqlx::QueryBuilder`, or imported from it).
+    Library,
+    /// Something else: the crate's own type, or another crate's.
+    Other,
+    /// Not imported here: the library's when no item of the workspace has that path (phase 2).
+    Unresolved,
+}
+
+/// Does `path` (a type as written in the module being walked) name a type of crate `krate`?
+pub fn identity(w: &Walker<'_, '_>, path: &[String], krate: &str) -> Identity {
+    let Some(first) = path.first() else {
+        return Identity::Unresolved;
+    };
+    if first == krate {
+        return Identity::Library;
+    }
+    if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+        return Identity::Other;
+    }
+    let here = |u: &&crate::extract::UseFact| u.module == w.module;
+    if let Some(u) = w.facts.uses.iter().filter(here).find(|u| u.alias == *first) {
+        return if u.path.first().is_some_and(|k| k == krate) {
+            Identity::Library
+        } else {
+            Identity::Other
+        };
+    }
+    if w.facts
+        .uses
+        .iter()
+        .filter(here)
+        .any(|u| u.alias == "*" && u.path.first().is_some_and(|k| k == krate))
+    {
+        return Identity::Library;
+    }
+    Identity::Unresolved
 }

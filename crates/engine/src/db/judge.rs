@@ -3,7 +3,7 @@
 
 use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind};
-use crate::index::Index;
+use crate::index::{Index, ItemKind};
 use crate::sql::{self, Unscoped};
 use std::collections::HashMap;
 
@@ -28,6 +28,14 @@ pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
         let tenancy = &index.tenancy[pkg];
         let dialect = index.dialects[pkg];
         for (qi, q) in f.queries.iter().enumerate() {
+            if let Some(claim) = &q.unless_local {
+                let (path, module) = &**claim;
+                let kinds = [ItemKind::Struct, ItemKind::Enum, ItemKind::Alias];
+                if !index.resolve_item(fi, module, path, &kinds).is_empty() {
+                    // The crate's own type of that name: not the driver's.
+                    continue;
+                }
+            }
             let mut v = Verdict {
                 file: fi,
                 query: qi,

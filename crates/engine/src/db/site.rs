@@ -38,6 +38,7 @@ pub fn push_sql(
         snippet,
         kind: QueryKind::Sql(src),
         tentative,
+        unless_local: None,
     });
 }
 
@@ -75,5 +76,6 @@ pub fn push_dsl(
         snippet,
         kind: QueryKind::Dsl(q),
         tentative: false,
+        unless_local: None,
     });
 }

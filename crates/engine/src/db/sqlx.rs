@@ -3,7 +3,7 @@
 //! `query_scalar`, `raw_sql`), `QueryBuilder` with its `push`/`push_bind`/`separated` calls in
 //! the same fn, and `Executor` methods given SQL text (`pool.execute("..")`).
 
-use super::driver::{uses_driver, SQLX};
+use super::driver::{identity, uses_driver, Identity, SQLX};
 use super::evidence::{evidence, sql_source, Evidence};
 use super::handle::{method_site, strip};
 use super::site::{method_span, push_sql};
@@ -211,6 +211,7 @@ impl Collector for Sqlx {
                 snippet: qb.snippet,
                 kind: super::QueryKind::Sql(src),
                 tentative: false,
+                unless_local: qb.unless_local,
             });
         }
     }
@@ -249,6 +250,22 @@ struct Builder {
     depth: usize,
     /// The region (its id) the last pushes were grouped under, and where that group starts.
     group: Option<(usize, usize)>,
+    /// `QueryBuilder` written without an import: sqlx's unless the workspace has its own.
+    unless_local: Option<Box<(Vec<String>, Vec<String>)>>,
+}
+
+/// Is `QueryBuilder::new(..)` (its type path `ty`) sqlx's? `None`: another crate's or the
+/// crate's own (`use crate::query::QueryBuilder`); `Some(claim)`: sqlx's, or unresolved here
+/// with the claim phase 2 checks.
+fn sqlx_builder(
+    w: &Walker<'_, '_>,
+    ty: &[String],
+) -> Option<Option<Box<(Vec<String>, Vec<String>)>>> {
+    match identity(w, ty, "sqlx") {
+        Identity::Library => Some(None),
+        Identity::Other => None,
+        Identity::Unresolved => Some(Some(Box::new((ty.to_vec(), w.module.clone())))),
+    }
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -261,6 +278,16 @@ fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn:
     {
         return;
     }
+    let ty: Vec<String> = match &*c.func {
+        syn::Expr::Path(p) => {
+            let segs = crate::ast::segments(&p.path);
+            segs[..segs.len().saturating_sub(1)].to_vec()
+        }
+        _ => return,
+    };
+    let Some(unless_local) = sqlx_builder(w, &ty) else {
+        return;
+    };
     let first = match c.args.first() {
         Some(a) => sql_source(w, a),
         None => StrSource::Lit(String::new()),
@@ -276,6 +303,7 @@ fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn:
         passed: None,
         depth: w.cond_regions.len(),
         group: None,
+        unless_local,
     };
     if let Some(b) = w.state::<Builders>() {
         b.list.push(qb);

@@ -193,6 +193,9 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         f.enums.shrink_to_fit();
         f.structs.shrink_to_fit();
         f.bypasses.shrink_to_fit();
+        f.statics.shrink_to_fit();
+        f.aliases.shrink_to_fit();
+        f.mods.shrink_to_fit();
         self.facts
     }
 
@@ -685,6 +688,9 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if name == "lazy_static" {
+            lazy_statics(&mut self.facts.statics, &self.module, mac);
+        }
         if name == "write" || name == "writeln" {
             // `write!(sql, ..)` grows the string local it writes to.
             if let Some(list) = crate::ast::macro_args(mac) {
@@ -857,7 +863,21 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         visit::visit_item_const(self, c);
     }
 
+    fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
+        self.facts.aliases.push(AliasFact {
+            name: t.ident.to_string(),
+            module: self.module.clone(),
+            ty: t.ty.to_token_stream().to_string(),
+        });
+        visit::visit_item_type(self, t);
+    }
+
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.facts.statics.push(StaticFact {
+            name: s.ident.to_string(),
+            module: self.module.clone(),
+            ty: s.ty.to_token_stream().to_string(),
+        });
         self.record_const(&s.ident, &s.expr);
         visit::visit_item_static(self, s);
     }
@@ -1268,4 +1288,35 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         },
         _ => None,
     })
+}
+
+/// `lazy_static! { static ref NAME: Type = expr; .. }`
+fn lazy_statics(out: &mut Vec<StaticFact>, module: &[String], m: &syn::Macro) {
+    use syn::parse::{ParseStream, Parser};
+    let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            let _: syn::Visibility = input.parse()?;
+            let _: syn::Token![static] = input.parse()?;
+            let _: syn::Token![ref] = input.parse()?;
+            let name: syn::Ident = input.parse()?;
+            let _: syn::Token![:] = input.parse()?;
+            let ty: syn::Type = input.parse()?;
+            let _: syn::Token![=] = input.parse()?;
+            let _: syn::Expr = input.parse()?;
+            let _: syn::Token![;] = input.parse()?;
+            out.push((name.to_string(), ty.to_token_stream().to_string()));
+        }
+        Ok(out)
+    };
+    if let Ok(list) = parser.parse2(m.tokens.clone()) {
+        for (name, ty) in list {
+            out.push(StaticFact {
+                name,
+                module: module.to_vec(),
+                ty,
+            });
+        }
+    }
 }

@@ -30,6 +30,8 @@ pub struct FileFacts {
     pub structs: Vec<StructFact>,
     /// Statics with their declared types (`static`, `lazy_static!`), for receiver typing.
     pub statics: Vec<StaticFact>,
+    /// `type X = ..;` aliases, for receiver typing.
+    pub aliases: Vec<AliasFact>,
     pub bypasses: Vec<BypassFact>,
     /// Calls that pass a tenant-scoped argument (see [`ScopedArgs`]).
     pub scoped_args: Vec<ScopedArgs>,
@@ -149,6 +151,14 @@ pub struct StructFact {
 /// A static and its declared type as written (`Lazy<Cache<String,Plan>>`).
 #[derive(Debug, Clone)]
 pub struct StaticFact {
+    pub name: String,
+    pub module: Vec<String>,
+    pub ty: String,
+}
+
+/// `type Name = Ty;` with the type as spaced tokens (parseable again).
+#[derive(Debug, Clone)]
+pub struct AliasFact {
     pub name: String,
     pub module: Vec<String>,
     pub ty: String,

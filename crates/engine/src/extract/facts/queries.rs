@@ -17,6 +17,9 @@ pub struct QueryFact {
     /// The receiver is not known to be a database handle: the site only counts when its SQL
     /// resolves (phase 2) to text that reads as SQL.
     pub tentative: bool,
+    /// The site is the driver's only if this type path (as written, with the module it is
+    /// written in) names no item of the workspace: a crate's own `QueryBuilder` is not sqlx's.
+    pub unless_local: Option<Box<(Vec<String>, Vec<String>)>>,
 }
 
 #[derive(Debug, Clone)]
