@@ -9,7 +9,7 @@ use super::handle::{method_site, strip};
 use super::site::{method_span, push_sql};
 use super::{Driver, DriverSpec};
 use crate::diagnostic::Span;
-use crate::extract::{short, Collector, Walker};
+use crate::extract::{short, Collector, LocalClaim, Walker};
 use crate::strings::StrSource;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
@@ -251,7 +251,7 @@ struct Builder {
     /// The region (its id) the last pushes were grouped under, and where that group starts.
     group: Option<(usize, usize)>,
     /// `QueryBuilder` written without an import: sqlx's unless the workspace has its own.
-    unless_local: Option<Box<(Vec<String>, Vec<String>)>>,
+    unless_local: Option<Box<LocalClaim>>,
 }
 
 /// Is `QueryBuilder::new(..)` (its type path `ty`) sqlx's? `None`: another crate's or the
@@ -260,7 +260,7 @@ struct Builder {
 fn sqlx_builder(
     w: &Walker<'_, '_>,
     ty: &[String],
-) -> Option<Option<Box<(Vec<String>, Vec<String>)>>> {
+) -> Option<Option<Box<LocalClaim>>> {
     match identity(w, ty, "sqlx") {
         Identity::Library => Some(None),
         Identity::Other => None,

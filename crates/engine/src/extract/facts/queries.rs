@@ -19,8 +19,11 @@ pub struct QueryFact {
     pub tentative: bool,
     /// The site is the driver's only if this type path (as written, with the module it is
     /// written in) names no item of the workspace: a crate's own `QueryBuilder` is not sqlx's.
-    pub unless_local: Option<Box<(Vec<String>, Vec<String>)>>,
+    pub unless_local: Option<Box<LocalClaim>>,
 }
+
+/// A type path as written and the module it is written in (see [`QueryFact::unless_local`]).
+pub type LocalClaim = (Vec<String>, Vec<String>);
 
 #[derive(Debug, Clone)]
 pub enum QueryKind {
