@@ -55,6 +55,9 @@ pub struct Index<'a> {
     items: Vec<HashMap<String, Vec<ItemRef>>>,
     /// Per package: item name -> the same.
     items_by_name: Vec<HashMap<String, Vec<ItemRef>>>,
+    /// [`Index::candidates`] already computed.
+    #[allow(clippy::type_complexity)]
+    memo: std::sync::Mutex<HashMap<(usize, Vec<String>, Vec<String>), std::sync::Arc<Vec<Vec<String>>>>>,
 }
 
 impl<'a> Index<'a> {
@@ -223,7 +226,16 @@ impl<'a> Index<'a> {
             reexports,
             items,
             items_by_name,
+            memo: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Items of `kinds` named `name` in package `pkg`, wherever they are declared.
+    pub fn items_named(&self, pkg: usize, name: &str, kinds: &[ItemKind]) -> Vec<ItemRef> {
+        self.items_by_name[pkg]
+            .get(name)
+            .map(|v| v.iter().copied().filter(|r| kinds.contains(&r.kind)).collect())
+            .unwrap_or_default()
     }
 
     /// The statics, structs, enums or type aliases (of `kinds`) a path written in `module` of
@@ -297,36 +309,73 @@ impl<'a> Index<'a> {
         self.files[file].package
     }
 
-    /// Candidate absolute item paths for `segments` written in `module` of `file`.
+    /// Candidate absolute item paths for `segments` written in `module` of `file`, most likely
+    /// first, without repeats.
     pub fn candidates(
         &self,
         file: usize,
         module: &[String],
         segments: &[String],
     ) -> Vec<Vec<String>> {
-        self.candidates_depth(file, module, segments, 0)
+        let mut guard = Vec::new();
+        self.candidates_memo(file, module, segments, &mut guard)
+            .as_ref()
+            .clone()
     }
 
-    /// `use` chains can loop (`use loco_rs::prelude::*;` then `loco_rs::..` through that glob):
-    /// they are followed a few levels deep only.
-    fn candidates_depth(
+    /// [`Index::candidates`], remembered per (file, module, path): `use` chains and globs are
+    /// followed once each, and a chain that loops back (`use loco_rs::prelude::*;` then
+    /// `loco_rs::..` through that glob) stops where it started.
+    fn candidates_memo(
         &self,
         file: usize,
         module: &[String],
         segments: &[String],
-        depth: usize,
+        guard: &mut Vec<(usize, Vec<String>, Vec<String>)>,
+    ) -> std::sync::Arc<Vec<Vec<String>>> {
+        let key = (file, module.to_vec(), segments.to_vec());
+        if let Some(hit) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        if guard.contains(&key) || guard.len() > 8 {
+            return std::sync::Arc::new(Vec::new());
+        }
+        guard.push(key.clone());
+        let out = std::sync::Arc::new(self.candidates_compute(file, module, segments, guard));
+        guard.pop();
+        self.memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, out.clone());
+        out
+    }
+
+    fn candidates_compute(
+        &self,
+        file: usize,
+        module: &[String],
+        segments: &[String],
+        guard: &mut Vec<(usize, Vec<String>, Vec<String>)>,
     ) -> Vec<Vec<String>> {
-        const MAX_USE_DEPTH: usize = 6;
         let pkg = self.package_of(file);
         let uses = &self.files[file].uses;
-        let mut out = Vec::new();
-        if segments.is_empty() {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        let add = |p: Vec<String>, out: &mut Vec<Vec<String>>| {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        };
+        let Some(first) = segments.first().map(String::as_str) else {
             return out;
-        }
-        let first = segments[0].as_str();
+        };
         match first {
-            "crate" => out.push(segments[1..].to_vec()),
-            "self" => out.push(join(module, &segments[1..])),
+            "crate" => add(segments[1..].to_vec(), &mut out),
+            "self" => add(join(module, &segments[1..]), &mut out),
             "super" => {
                 let mut m = module.to_vec();
                 let mut rest = segments;
@@ -334,26 +383,27 @@ impl<'a> Index<'a> {
                     m.pop();
                     rest = &rest[1..];
                 }
-                out.push(join(&m, rest));
+                add(join(&m, rest), &mut out);
             }
             _ => {
                 if first == self.crate_names[pkg] {
-                    out.push(segments[1..].to_vec());
+                    add(segments[1..].to_vec(), &mut out);
                 }
                 for u in uses_for(uses, module) {
-                    if u.alias == first && depth < MAX_USE_DEPTH {
-                        let base = self.candidates_depth(file, &u.module, &u.path, depth + 1);
-                        for b in base {
-                            out.push(join(&b, &segments[1..]));
+                    if u.alias == first {
+                        let base = self.candidates_memo(file, &u.module, &u.path, guard);
+                        for b in base.iter() {
+                            add(join(b, &segments[1..]), &mut out);
                         }
                     }
                 }
-                out.push(join(module, segments));
-                out.push(segments.to_vec());
+                add(join(module, segments), &mut out);
+                add(segments.to_vec(), &mut out);
                 for u in uses_for(uses, module) {
-                    if u.alias == "*" && depth < MAX_USE_DEPTH {
-                        for b in self.candidates_depth(file, &u.module, &u.path, depth + 1) {
-                            out.push(join(&b, segments));
+                    if u.alias == "*" {
+                        let base = self.candidates_memo(file, &u.module, &u.path, guard);
+                        for b in base.iter() {
+                            add(join(b, segments), &mut out);
                         }
                     }
                 }

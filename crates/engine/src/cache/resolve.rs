@@ -94,23 +94,8 @@ impl<'i, 'a> Phase2<'i, 'a> {
         let Some(name) = path.last() else {
             return Vec::new();
         };
-        let pkg = self.index.package_of(file);
-        let mut out = Vec::new();
-        for (fi, f) in self.index.files.iter().enumerate() {
-            if f.package != pkg {
-                continue;
-            }
-            for (si, st) in f.structs.iter().enumerate() {
-                if kinds.contains(&ItemKind::Struct) && st.name == *name {
-                    out.push(ItemRef {
-                        file: fi,
-                        kind: ItemKind::Struct,
-                        index: si,
-                    });
-                }
-            }
-        }
-        out
+        self.index
+            .items_named(self.index.package_of(file), name, kinds)
     }
 
     /// A type written in `module` of `file`, type aliases of the workspace followed
