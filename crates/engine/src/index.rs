@@ -57,7 +57,9 @@ pub struct Index<'a> {
     items_by_name: Vec<HashMap<String, Vec<ItemRef>>>,
     /// [`Index::candidates`] already computed.
     #[allow(clippy::type_complexity)]
-    memo: std::sync::Mutex<HashMap<(usize, Vec<String>, Vec<String>), std::sync::Arc<Vec<Vec<String>>>>>,
+    memo: std::sync::Mutex<
+        HashMap<(usize, Vec<String>, Vec<String>), std::sync::Arc<Vec<Vec<String>>>>,
+    >,
 }
 
 impl<'a> Index<'a> {
@@ -234,7 +236,12 @@ impl<'a> Index<'a> {
     pub fn items_named(&self, pkg: usize, name: &str, kinds: &[ItemKind]) -> Vec<ItemRef> {
         self.items_by_name[pkg]
             .get(name)
-            .map(|v| v.iter().copied().filter(|r| kinds.contains(&r.kind)).collect())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|r| kinds.contains(&r.kind))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

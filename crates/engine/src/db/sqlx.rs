@@ -257,10 +257,7 @@ struct Builder {
 /// Is `QueryBuilder::new(..)` (its type path `ty`) sqlx's? `None`: another crate's or the
 /// crate's own (`use crate::query::QueryBuilder`); `Some(claim)`: sqlx's, or unresolved here
 /// with the claim phase 2 checks.
-fn sqlx_builder(
-    w: &Walker<'_, '_>,
-    ty: &[String],
-) -> Option<Option<Box<LocalClaim>>> {
+fn sqlx_builder(w: &Walker<'_, '_>, ty: &[String]) -> Option<Option<Box<LocalClaim>>> {
     match identity(w, ty, "sqlx") {
         Identity::Library => Some(None),
         Identity::Other => None,
@@ -338,7 +335,8 @@ fn builder_of<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, depth: usize) 
         }
         syn::Expr::Path(p) => {
             let name = p.path.get_ident()?.to_string();
-            let init = w.local(&name)?.init?;
+            let local = w.local(&name)?;
+            let (init, _) = w.origin(&local)?;
             let i = builder_of(w, init, depth + 1)?;
             if let Some(b) = w.state::<Builders>() {
                 if let Some(qb) = b.list.get_mut(i) {

@@ -492,8 +492,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         let Some(l) = self.local(name) else {
             return false;
         };
-        if l.ty.is_some_and(|t| type_text(t).contains("String")) {
-            return true;
+        if let Some(t) = l.ty {
+            // A declared type says it: `String`, `&mut String`, `Cow<str>`; not `QueryBuilder<..>`.
+            let t = type_text(t);
+            return t.contains("String") || t.contains("Cow");
         }
         let Some(def) = self.values().map(|v| v.history(l.def)) else {
             return false;
