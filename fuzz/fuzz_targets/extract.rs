@@ -34,6 +34,7 @@ fn run(text: &str) {
         deps: BTreeMap::new(),
         // A plain folder: every framework and driver is assumed, so every collector runs.
         plain: true,
+        cargo: Default::default(),
     };
     let file = SourceFile {
         abs: PathBuf::from("/fuzz/src/lib.rs"),

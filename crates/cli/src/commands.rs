@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tenant_audit_engine::baseline::Baseline;
 use tenant_audit_engine::diagnostic::Severity;
 use tenant_audit_engine::error::{Error, Result};
-use tenant_audit_engine::render::{self, Format, RenderOptions};
+use tenant_audit_engine::render::{self, cargo::Rendered, Format, RenderOptions};
 use tenant_audit_engine::{audit, rules, Options, Report};
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
@@ -42,14 +42,18 @@ struct Output {
     file: Option<PathBuf>,
 }
 
-fn outputs(specs: &[String]) -> Result<Vec<Output>> {
-    if specs.is_empty() {
+fn outputs(specs: &[String], message_formats: &[String]) -> Result<Vec<Output>> {
+    let mut outs = Vec::new();
+    if let Some(format) = message_format(message_formats)? {
+        outs.push(Output { format, file: None });
+    }
+    if specs.is_empty() && outs.is_empty() {
         return Ok(vec![Output {
             format: Format::Human,
             file: None,
         }]);
     }
-    specs
+    let formats: Result<Vec<Output>> = specs
         .iter()
         .map(|s| {
             let (name, file) = match s.split_once('=') {
@@ -64,7 +68,42 @@ fn outputs(specs: &[String]) -> Result<Vec<Output>> {
             })?;
             Ok(Output { format, file })
         })
-        .collect()
+        .collect();
+    outs.extend(formats?);
+    Ok(outs)
+}
+
+/// cargo's `--message-format` values, combined as cargo combines them: the `json-diagnostic-*`
+/// variants imply `json` and choose how its `rendered` text is written.
+fn message_format(values: &[String]) -> Result<Option<Format>> {
+    let (mut json, mut short, mut ansi, mut plain) = (false, false, false, None);
+    for v in values {
+        match v.trim() {
+            "json" => json = true,
+            "json-diagnostic-short" => (json, short) = (true, true),
+            "json-diagnostic-rendered-ansi" => (json, ansi) = (true, true),
+            "human" => plain = Some(Format::Human),
+            "short" => plain = Some(Format::Short),
+            other => {
+                return Err(Error::new(format!(
+                    "unsupported --message-format `{other}`: expected json, json-diagnostic-short, json-diagnostic-rendered-ansi, human or short"
+                )))
+            }
+        }
+    }
+    match (json, plain) {
+        (true, Some(_)) => Err(Error::new(
+            "--message-format: `human` and `short` cannot be combined with the json formats",
+        )),
+        (true, None) => Ok(Some(Format::Cargo(if short {
+            Rendered::Short
+        } else if ansi {
+            Rendered::Ansi
+        } else {
+            Rendered::Plain
+        }))),
+        (false, p) => Ok(p),
+    }
 }
 
 fn check(a: CheckArgs) -> Result<i32> {
@@ -74,7 +113,7 @@ fn check(a: CheckArgs) -> Result<i32> {
         eprintln!("parse-only: {parsed} file(s) parsed");
         return Ok(EXIT_OK);
     }
-    let outs = outputs(&a.format)?;
+    let outs = outputs(&a.format, &a.message_format)?;
     let mut opts = options(&a.ws);
     let mut overrides = Vec::new();
     for (list, sev) in [
@@ -157,6 +196,7 @@ fn check(a: CheckArgs) -> Result<i32> {
         color,
         include_bypassed: a.sarif_include_bypassed,
         notes,
+        fail_on: Some(threshold(a.fail_on)),
     };
     for o in &outs {
         match &o.file {
@@ -200,15 +240,19 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         );
         return EXIT_ERROR;
     }
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Note => Severity::Note,
-    };
+    let threshold = threshold(fail_on);
     if report.active().any(|d| d.severity >= threshold) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
     }
 }
 

@@ -73,6 +73,8 @@ pub struct Report {
     pub summary: Summary,
     pub bypasses: Vec<bypass::Bypass>,
     pub routes: Vec<frameworks::inventory::Route>,
+    /// The workspace's packages (renderers that name the package of a file: `--format cargo`).
+    pub packages: Vec<workspace::Package>,
 }
 
 impl Report {
@@ -320,5 +322,6 @@ pub fn judge(
         bypasses: usage.bypasses,
         routes,
         config,
+        packages: ws.packages.clone(),
     }
 }
