@@ -37,6 +37,15 @@ pub enum Command {
     Bypasses(ListArgs),
     /// The endpoint inventory: method, path, handler and what protects it.
     Routes(ListArgs),
+    /// Print the JSON Schema of tenant-audit.toml (for taplo / Even Better TOML).
+    ConfigSchema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) for
+    /// `cargo-tenant-audit`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

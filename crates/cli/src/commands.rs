@@ -19,7 +19,41 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Bypasses(a)) => bypasses(a),
         Some(Command::Routes(a)) => routes(a),
         Some(Command::Init(a)) => init(a),
+        Some(Command::ConfigSchema) => {
+            write_stdout(tenant_audit_engine::config::schema::schema_text().as_bytes())
+        }
+        Some(Command::Completions { shell }) => completions(shell),
     }
+}
+
+/// Completes `cargo-tenant-audit`: shells complete a program by its own name, and cargo's
+/// completion does not reach into external subcommands.
+fn completions(shell: clap_complete::Shell) -> Result<i32> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command().bin_name(BIN);
+    // Into a buffer: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut script);
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete spells the state of a hyphenated program one way in its dispatch loop
+        // (`cargo__tenant__audit__subcmd__init`) and another in the arms that complete it
+        // (`cargo__subcmd__tenant__subcmd__audit__subcmd__init`), so nothing after a subcommand
+        // completes (clap-rs/clap#6421). Spell the arms as the loop does.
+        let script = String::from_utf8_lossy(&script)
+            .replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
+        return write_stdout(script.as_bytes());
+    }
+    write_stdout(&script)
+}
+
+const BIN: &str = "cargo-tenant-audit";
+
+fn write_stdout(bytes: &[u8]) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(io_err)?;
+    Ok(EXIT_OK)
 }
 
 fn options(ws: &WorkspaceArgs) -> Options {
