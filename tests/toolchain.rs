@@ -253,3 +253,39 @@ fn bash_completion_completes_after_a_subcommand() {
     assert!(complete(&["cargo-tenant-audit", "init", "--"]).contains("--force"));
     assert!(complete(&["cargo-tenant-audit", "check", "--fo"]).contains("--format"));
 }
+
+/// fish completes the shells after `completions` (clap_complete's fish script alone does not
+/// complete positional values); run in fish where it is installed.
+#[test]
+fn fish_completion_completes_the_shells() {
+    let o = run(&["completions", "fish"], &root());
+    let script = stdout(&o);
+    let line = "complete -c cargo-tenant-audit -n \"__fish_cargo_tenant_audit_using_subcommand completions\" -f -a \"bash elvish fish powershell zsh\"";
+    assert!(script.contains(line), "{script}");
+    let fish = std::process::Command::new("fish").arg("--version").output();
+    if fish.is_err() {
+        eprintln!("fish is not installed: the script's line is checked, not its behaviour");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cargo-tenant-audit.fish");
+    std::fs::write(&path, &o.stdout).unwrap();
+    let out = std::process::Command::new("fish")
+        .args([
+            "--no-config",
+            "-c",
+            &format!(
+                "source '{}'; complete -C 'cargo-tenant-audit completions '",
+                path.display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    let got: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_string())
+        .collect();
+    for shell in ["bash", "elvish", "fish", "powershell", "zsh"] {
+        assert!(got.iter().any(|g| g == shell), "{shell} not in {got:?}");
+    }
+}

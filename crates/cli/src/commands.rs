@@ -30,20 +30,47 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
 /// completion does not reach into external subcommands.
 fn completions(shell: clap_complete::Shell) -> Result<i32> {
     use clap::CommandFactory;
+    use clap_complete::Shell;
     let mut cmd = Cli::command().bin_name(BIN);
     // Into a buffer: clap_complete panics when its writer fails (a closed pipe).
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut cmd, BIN, &mut script);
-    if shell == clap_complete::Shell::Bash {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    let mut script = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
         // clap_complete spells the state of a hyphenated program one way in its dispatch loop
         // (`cargo__tenant__audit__subcmd__init`) and another in the arms that complete it
         // (`cargo__subcmd__tenant__subcmd__audit__subcmd__init`), so nothing after a subcommand
         // completes (clap-rs/clap#6421). Spell the arms as the loop does.
-        let script = String::from_utf8_lossy(&script)
-            .replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
-        return write_stdout(script.as_bytes());
+        Shell::Bash => {
+            script = script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
+        }
+        // clap_complete's fish script completes options, not the values of positional
+        // arguments (`completions <TAB>`): add those.
+        Shell::Fish => {
+            let cond = format!("__fish_{}_using_subcommand", BIN.replace('-', "_"));
+            if script.contains(&cond) {
+                for sub in cmd.get_subcommands() {
+                    for arg in sub.get_positionals() {
+                        let values: Vec<String> = arg
+                            .get_possible_values()
+                            .iter()
+                            .filter(|v| !v.is_hide_set())
+                            .map(|v| v.get_name().to_string())
+                            .collect();
+                        if !values.is_empty() {
+                            script.push_str(&format!(
+                                "complete -c {BIN} -n \"{cond} {}\" -f -a \"{}\"\n",
+                                sub.get_name(),
+                                values.join(" ")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
     }
-    write_stdout(&script)
+    write_stdout(script.as_bytes())
 }
 
 const BIN: &str = "cargo-tenant-audit";
