@@ -28,20 +28,39 @@ fuzz_target!(|data: &[u8]| {
 
 fn run(text: &str) {
     let config = Config::defaults();
+    // A package that depends on every framework, driver and cache the tool knows, so every
+    // collector runs.
+    let deps: BTreeMap<String, Vec<String>> = [
+        "axum", "actix-web", "rocket", "poem", "poem-openapi", "sqlx", "tokio-postgres",
+        "deadpool-postgres", "rusqlite", "diesel", "sea-orm", "redis", "deadpool-redis", "fred",
+        "moka", "mini-moka", "cached", "memcache",
+    ]
+    .iter()
+    .map(|d| (d.to_string(), Vec::new()))
+    .collect();
     let package = Package {
         name: "fuzz".into(),
         root: PathBuf::from("/fuzz"),
-        deps: BTreeMap::new(),
-        // A plain folder: every framework and driver is assumed, so every collector runs.
-        plain: true,
+        deps,
+        plain: false,
+        targets: vec![PathBuf::from("/fuzz/src/lib.rs")],
+        cargo: Default::default(),
     };
     let file = SourceFile {
         abs: PathBuf::from("/fuzz/src/lib.rs"),
         rel: "src/lib.rs".into(),
         package: 0,
         module: Vec::new(),
+        crate_root: true,
     };
-    let _ = extract_file(&config, &package, &file, 0, text);
+    let _ = extract_file(
+        &config,
+        tenant_audit_engine::registry::plugins(),
+        &package,
+        &file,
+        0,
+        text,
+    );
     proc_macro2::extra::invalidate_current_thread_spans();
     for d in [
         Dialect::Postgres,

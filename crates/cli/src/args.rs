@@ -37,6 +37,15 @@ pub enum Command {
     Bypasses(ListArgs),
     /// The endpoint inventory: method, path, handler and what protects it.
     Routes(ListArgs),
+    /// Print the JSON Schema of tenant-audit.toml (for taplo / Even Better TOML).
+    ConfigSchema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) for
+    /// `cargo-tenant-audit`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -66,9 +75,15 @@ pub struct WorkspaceArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub ws: WorkspaceArgs,
-    /// Output format, repeatable; `FORMAT=FILE` writes to a file. human, short, json, sarif, github.
+    /// Output format, repeatable; `FORMAT=FILE` writes to a file. human, short, json, sarif,
+    /// github, cargo (cargo's JSON messages, for rust-analyzer: docs/editors.md).
     #[arg(long = "format", value_name = "FORMAT[=FILE]")]
     pub format: Vec<String>,
+    /// cargo's flag, as clippy users type it: `json` is `--format cargo`;
+    /// `json-diagnostic-short` and `json-diagnostic-rendered-ansi` choose how its `rendered`
+    /// text is written; `human` and `short` are those formats. Comma-separated, repeatable.
+    #[arg(long, value_name = "FMT", value_delimiter = ',')]
+    pub message_format: Vec<String>,
     /// Fail (exit 1) on findings at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

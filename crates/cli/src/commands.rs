@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tenant_audit_engine::baseline::Baseline;
 use tenant_audit_engine::diagnostic::Severity;
 use tenant_audit_engine::error::{Error, Result};
-use tenant_audit_engine::render::{self, Format, RenderOptions};
+use tenant_audit_engine::render::{self, cargo::Rendered, Format, RenderOptions};
 use tenant_audit_engine::{audit, rules, Options, Report};
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
@@ -19,7 +19,68 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Bypasses(a)) => bypasses(a),
         Some(Command::Routes(a)) => routes(a),
         Some(Command::Init(a)) => init(a),
+        Some(Command::ConfigSchema) => {
+            write_stdout(tenant_audit_engine::config_schema_text().as_bytes())
+        }
+        Some(Command::Completions { shell }) => completions(shell),
     }
+}
+
+/// Completes `cargo-tenant-audit`: shells complete a program by its own name, and cargo's
+/// completion does not reach into external subcommands.
+fn completions(shell: clap_complete::Shell) -> Result<i32> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let mut cmd = Cli::command().bin_name(BIN);
+    // Into a buffer: clap_complete panics when its writer fails (a closed pipe).
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    let mut script = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        // clap_complete spells the state of a hyphenated program one way in its dispatch loop
+        // (`cargo__tenant__audit__subcmd__init`) and another in the arms that complete it
+        // (`cargo__subcmd__tenant__subcmd__audit__subcmd__init`), so nothing after a subcommand
+        // completes (clap-rs/clap#6421). Spell the arms as the loop does.
+        Shell::Bash => {
+            script = script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
+        }
+        // clap_complete's fish script completes options, not the values of positional
+        // arguments (`completions <TAB>`): add those.
+        Shell::Fish => {
+            let cond = format!("__fish_{}_using_subcommand", BIN.replace('-', "_"));
+            if script.contains(&cond) {
+                for sub in cmd.get_subcommands() {
+                    for arg in sub.get_positionals() {
+                        let values: Vec<String> = arg
+                            .get_possible_values()
+                            .iter()
+                            .filter(|v| !v.is_hide_set())
+                            .map(|v| v.get_name().to_string())
+                            .collect();
+                        if !values.is_empty() {
+                            script.push_str(&format!(
+                                "complete -c {BIN} -n \"{cond} {}\" -f -a \"{}\"\n",
+                                sub.get_name(),
+                                values.join(" ")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    write_stdout(script.as_bytes())
+}
+
+const BIN: &str = "cargo-tenant-audit";
+
+fn write_stdout(bytes: &[u8]) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(io_err)?;
+    Ok(EXIT_OK)
 }
 
 fn options(ws: &WorkspaceArgs) -> Options {
@@ -42,14 +103,18 @@ struct Output {
     file: Option<PathBuf>,
 }
 
-fn outputs(specs: &[String]) -> Result<Vec<Output>> {
-    if specs.is_empty() {
+fn outputs(specs: &[String], message_formats: &[String]) -> Result<Vec<Output>> {
+    let mut outs = Vec::new();
+    if let Some(format) = message_format(message_formats)? {
+        outs.push(Output { format, file: None });
+    }
+    if specs.is_empty() && outs.is_empty() {
         return Ok(vec![Output {
             format: Format::Human,
             file: None,
         }]);
     }
-    specs
+    let formats: Result<Vec<Output>> = specs
         .iter()
         .map(|s| {
             let (name, file) = match s.split_once('=') {
@@ -64,7 +129,42 @@ fn outputs(specs: &[String]) -> Result<Vec<Output>> {
             })?;
             Ok(Output { format, file })
         })
-        .collect()
+        .collect();
+    outs.extend(formats?);
+    Ok(outs)
+}
+
+/// cargo's `--message-format` values, combined as cargo combines them: the `json-diagnostic-*`
+/// variants imply `json` and choose how its `rendered` text is written.
+fn message_format(values: &[String]) -> Result<Option<Format>> {
+    let (mut json, mut short, mut ansi, mut plain) = (false, false, false, None);
+    for v in values {
+        match v.trim() {
+            "json" => json = true,
+            "json-diagnostic-short" => (json, short) = (true, true),
+            "json-diagnostic-rendered-ansi" => (json, ansi) = (true, true),
+            "human" => plain = Some(Format::Human),
+            "short" => plain = Some(Format::Short),
+            other => {
+                return Err(Error::new(format!(
+                    "unsupported --message-format `{other}`: expected json, json-diagnostic-short, json-diagnostic-rendered-ansi, human or short"
+                )))
+            }
+        }
+    }
+    match (json, plain) {
+        (true, Some(_)) => Err(Error::new(
+            "--message-format: `human` and `short` cannot be combined with the json formats",
+        )),
+        (true, None) => Ok(Some(Format::Cargo(if short {
+            Rendered::Short
+        } else if ansi {
+            Rendered::Ansi
+        } else {
+            Rendered::Plain
+        }))),
+        (false, p) => Ok(p),
+    }
 }
 
 fn check(a: CheckArgs) -> Result<i32> {
@@ -74,7 +174,7 @@ fn check(a: CheckArgs) -> Result<i32> {
         eprintln!("parse-only: {parsed} file(s) parsed");
         return Ok(EXIT_OK);
     }
-    let outs = outputs(&a.format)?;
+    let outs = outputs(&a.format, &a.message_format)?;
     let mut opts = options(&a.ws);
     let mut overrides = Vec::new();
     for (list, sev) in [
@@ -162,6 +262,7 @@ fn check(a: CheckArgs) -> Result<i32> {
         color,
         include_bypassed: a.sarif_include_bypassed,
         notes,
+        fail_on: Some(threshold(a.fail_on)),
     };
     for o in &outs {
         match &o.file {
@@ -205,15 +306,19 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         );
         return EXIT_ERROR;
     }
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Note => Severity::Note,
-    };
+    let threshold = threshold(fail_on);
     if report.active().any(|d| d.severity >= threshold) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
     }
 }
 

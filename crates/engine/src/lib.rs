@@ -86,6 +86,8 @@ pub struct Report {
     pub routes: Vec<inventory::Route>,
     /// The files no crate's module tree reaches (relative paths, sorted).
     pub unreached: Vec<String>,
+    /// The workspaces' packages (renderers that name the package of a file: `--format cargo`).
+    pub packages: Vec<workspace::Package>,
 }
 
 impl Report {
@@ -98,6 +100,7 @@ impl Report {
             first.bypasses.extend(r.bypasses);
             first.routes.extend(r.routes);
             first.unreached.extend(r.unreached);
+            first.packages.extend(r.packages);
             let (a, b) = (&mut first.summary, r.summary);
             a.files += b.files;
             a.parse_errors += b.parse_errors;
@@ -201,6 +204,23 @@ fn audit_workspace(
         );
     }
     Ok(report)
+}
+
+/// The JSON Schema of tenant-audit.toml, as `config-schema` prints it and
+/// `tenant-audit.schema.json` holds it: the config's keys with the registry's rules and
+/// frameworks spelled out.
+pub fn config_schema_text() -> String {
+    let rules = rules::RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            (m.code, m.name, m.summary, m.default_severity.as_str())
+        })
+        .collect();
+    config::schema::schema_text(&config::schema::Names {
+        rules,
+        frameworks: registry::framework_names(),
+    })
 }
 
 /// The parse floor the audit is measured against (`--parse-only`, scripts/bench.sh): the same
@@ -323,5 +343,6 @@ pub fn judge(
         routes,
         config,
         unreached: Vec::new(),
+        packages: ws.packages.clone(),
     }
 }

@@ -24,6 +24,32 @@ pub struct Package {
     /// Crate roots of the package's lib, bin and proc-macro targets (not tests, benches,
     /// examples or build scripts), absolute.
     pub targets: Vec<PathBuf>,
+    /// What cargo calls the package and its targets (for `--format cargo`); empty for a plain folder.
+    pub cargo: CargoIdentity,
+}
+
+/// A package as cargo names it in its JSON messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoIdentity {
+    /// cargo's package id (`path+file:///work/svc#0.1.0`).
+    pub id: String,
+    pub version: String,
+    pub manifest_path: PathBuf,
+    pub targets: Vec<Target>,
+}
+
+/// One cargo target (lib, bin, ...), as `cargo metadata` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub kind: Vec<String>,
+    pub crate_types: Vec<String>,
+    /// Absolute path of the target's root file.
+    pub src_path: PathBuf,
+    pub edition: String,
+    pub doc: bool,
+    pub doctest: bool,
+    pub test: bool,
 }
 
 impl Package {
@@ -193,6 +219,7 @@ impl Workspace {
                     deps: BTreeMap::new(),
                     plain: true,
                     targets: Vec::new(),
+                    cargo: CargoIdentity::default(),
                 }],
                 selected: vec![0],
                 files: Vec::new(),
@@ -370,6 +397,7 @@ fn single_file(file: &Path) -> Workspace {
             deps: BTreeMap::new(),
             plain: true,
             targets: Vec::new(),
+            cargo: CargoIdentity::default(),
         }],
         selected: vec![0],
         files: vec![SourceFile {
@@ -518,19 +546,17 @@ fn from_cargo(manifest: &Path) -> Result<Workspace> {
                 .or_insert_with(Vec::new)
                 .extend::<Vec<String>>(features);
         }
-        let targets = p["targets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|t| {
-                t["kind"].as_array().is_some_and(|k| {
-                    k.iter()
-                        .filter_map(|x| x.as_str())
-                        .any(|x| SERVED_TARGETS.contains(&x))
-                })
-            })
-            .filter_map(|t| t["src_path"].as_str().map(PathBuf::from))
-            .collect();
+        let cargo = CargoIdentity {
+            id: p["id"].as_str().unwrap_or("").to_string(),
+            version: p["version"].as_str().unwrap_or("").to_string(),
+            targets: p["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(target_from_metadata)
+                .collect(),
+            manifest_path: manifest_path.clone(),
+        };
         packages.push(Package {
             name: p["name"].as_str().unwrap_or("").to_string(),
             root: manifest_path
@@ -539,7 +565,8 @@ fn from_cargo(manifest: &Path) -> Result<Workspace> {
                 .to_path_buf(),
             deps,
             plain: false,
-            targets,
+            targets: served_roots(&cargo.targets),
+            cargo,
         });
     }
     packages.sort_by(|a, b| a.root.cmp(&b.root));
@@ -556,6 +583,39 @@ const SERVED_TARGETS: &[&str] = &[
     "proc-macro",
     "bin",
 ];
+
+/// The root files of the targets that are the service.
+fn served_roots(targets: &[Target]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = targets
+        .iter()
+        .filter(|t| t.kind.iter().any(|k| SERVED_TARGETS.contains(&k.as_str())))
+        .map(|t| t.src_path.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn target_from_metadata(t: &serde_json::Value) -> Target {
+    let strings = |key: &str| -> Vec<String> {
+        t[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    };
+    Target {
+        name: t["name"].as_str().unwrap_or("").to_string(),
+        kind: strings("kind"),
+        crate_types: strings("crate_types"),
+        src_path: PathBuf::from(t["src_path"].as_str().unwrap_or("")),
+        edition: t["edition"].as_str().unwrap_or("2015").to_string(),
+        doc: t["doc"].as_bool().unwrap_or(true),
+        doctest: t["doctest"].as_bool().unwrap_or(true),
+        test: t["test"].as_bool().unwrap_or(true),
+    }
+}
 
 /// `[workspace] exclude = [..]` of the root manifest, as absolute directories.
 fn excluded_dirs(root: &Path) -> Vec<PathBuf> {
@@ -581,9 +641,14 @@ fn excluded_dirs(root: &Path) -> Vec<PathBuf> {
 fn from_manifests(manifest: &Path) -> Result<Workspace> {
     let root = manifest.parent().unwrap_or(Path::new("/")).to_path_buf();
     let table = read_manifest(manifest)?;
+    // `version.workspace = true` and friends read `[workspace.package]` of the root.
+    let inherited = table
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.as_table());
     let mut packages = Vec::new();
     if table.contains_key("package") {
-        packages.push(package_from(&table, &root));
+        packages.push(package_from(&table, &root, inherited));
     }
     if let Some(ws) = table.get("workspace").and_then(|w| w.as_table()) {
         for m in ws
@@ -597,7 +662,7 @@ fn from_manifests(manifest: &Path) -> Result<Workspace> {
                 let mf = dir.join("Cargo.toml");
                 if let Ok(t) = read_manifest(&mf) {
                     if t.contains_key("package") {
-                        packages.push(package_from(&t, &dir));
+                        packages.push(package_from(&t, &dir, inherited));
                     }
                 }
             }
@@ -621,7 +686,7 @@ fn read_manifest(path: &Path) -> Result<toml::Table> {
     })
 }
 
-fn package_from(t: &toml::Table, dir: &Path) -> Package {
+fn package_from(t: &toml::Table, dir: &Path, inherited: Option<&toml::Table>) -> Package {
     let name = t
         .get("package")
         .and_then(|p| p.get("name"))
@@ -651,28 +716,66 @@ fn package_from(t: &toml::Table, dir: &Path) -> Package {
             deps.entry(name).or_insert_with(Vec::new).extend(features);
         }
     }
+    let cargo = identity_from_manifest(t, dir, &name, inherited);
     Package {
+        targets: served_roots(&cargo.targets),
+        cargo,
         name,
         root: dir.to_path_buf(),
         deps,
         plain: false,
-        targets: manifest_targets(t, dir),
     }
 }
 
-/// The lib and bin crate roots a manifest declares, with cargo's defaults: `[lib] path` or
-/// `src/lib.rs`; every `[[bin]] path`, `src/main.rs`, and `src/bin/*.rs` / `src/bin/*/main.rs`
-/// unless `autobins = false`.
-fn manifest_targets(t: &toml::Table, dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let lib = t
-        .get("lib")
+/// cargo's view of a package read from its manifest alone (no cargo on PATH): the package id
+/// cargo would give it, and the targets cargo would infer (`[lib]`, `[[bin]]`, `src/lib.rs`,
+/// `src/main.rs`, `src/bin/*`).
+fn identity_from_manifest(
+    t: &toml::Table,
+    dir: &Path,
+    name: &str,
+    inherited: Option<&toml::Table>,
+) -> CargoIdentity {
+    let package = t.get("package").and_then(|p| p.as_table());
+    let field = |key: &str| -> Option<String> {
+        let v = package?.get(key)?;
+        match v.as_str() {
+            Some(s) => Some(s.to_string()),
+            // `key.workspace = true`
+            None => inherited?.get(key)?.as_str().map(String::from),
+        }
+    };
+    let version = field("version").unwrap_or_else(|| "0.0.0".into());
+    let edition = field("edition").unwrap_or_else(|| "2015".into());
+    let target = |name: &str, kind: &str, path: PathBuf| Target {
+        name: name.to_string(),
+        kind: vec![kind.to_string()],
+        crate_types: vec![kind.to_string()],
+        src_path: path,
+        edition: edition.clone(),
+        doc: true,
+        doctest: kind == "lib" || kind == "proc-macro",
+        test: true,
+    };
+    let mut targets = Vec::new();
+    let lib = t.get("lib").and_then(|l| l.as_table());
+    let lib_path = lib
         .and_then(|l| l.get("path"))
         .and_then(|p| p.as_str())
         .map(|p| dir.join(p))
         .unwrap_or_else(|| dir.join("src/lib.rs"));
-    if lib.is_file() {
-        out.push(lib);
+    if lib.is_some() || lib_path.is_file() {
+        let proc_macro = lib
+            .and_then(|l| l.get("proc-macro"))
+            .and_then(|p| p.as_bool())
+            .unwrap_or(false);
+        let lib_name = lib
+            .and_then(|l| l.get("name"))
+            .and_then(|n| n.as_str())
+            .map(String::from)
+            .unwrap_or_else(|| name.replace('-', "_"));
+        let kind = if proc_macro { "proc-macro" } else { "lib" };
+        targets.push(target(&lib_name, kind, lib_path));
     }
     for b in t
         .get("bin")
@@ -680,49 +783,78 @@ fn manifest_targets(t: &toml::Table, dir: &Path) -> Vec<PathBuf> {
         .into_iter()
         .flatten()
     {
-        if let Some(p) = b.get("path").and_then(|p| p.as_str()) {
-            out.push(dir.join(p));
-        } else if let Some(name) = b.get("name").and_then(|n| n.as_str()) {
-            for cand in [
-                dir.join(format!("src/bin/{name}.rs")),
-                dir.join(format!("src/bin/{name}/main.rs")),
-            ] {
-                if cand.is_file() {
-                    out.push(cand);
-                }
+        let Some(bin_name) = b.get("name").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let path = match b.get("path").and_then(|p| p.as_str()) {
+            Some(p) => dir.join(p),
+            None if bin_name == name => dir.join("src/main.rs"),
+            None => dir.join("src/bin").join(format!("{bin_name}.rs")),
+        };
+        targets.push(target(bin_name, "bin", path));
+    }
+    let mut auto = Vec::new();
+    if dir.join("src/main.rs").is_file() {
+        auto.push((name.to_string(), dir.join("src/main.rs")));
+    }
+    for e in WalkDir::new(dir.join("src/bin"))
+        .min_depth(1)
+        .max_depth(2)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        let p = e.path();
+        let rel = p.strip_prefix(dir.join("src/bin")).unwrap_or(p);
+        let stem = match rel.components().count() {
+            1 if p.extension().is_some_and(|x| x == "rs") => p.file_stem(),
+            2 if p.file_name().is_some_and(|n| n == "main.rs") => {
+                rel.components().next().map(|c| c.as_os_str())
             }
+            _ => None,
+        };
+        if let Some(stem) = stem {
+            auto.push((stem.to_string_lossy().into_owned(), p.to_path_buf()));
         }
     }
-    let autobins = t
-        .get("package")
-        .and_then(|p| p.get("autobins"))
-        .and_then(|a| a.as_bool())
-        .unwrap_or(true);
-    if autobins {
-        let main = dir.join("src/main.rs");
-        if main.is_file() {
-            out.push(main);
-        }
-        if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
-            let mut bins: Vec<PathBuf> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter_map(|p| {
-                    if p.is_file() && p.extension().is_some_and(|x| x == "rs") {
-                        Some(p)
-                    } else {
-                        let m = p.join("main.rs");
-                        m.is_file().then_some(m)
-                    }
-                })
-                .collect();
-            bins.sort();
-            out.extend(bins);
+    for (bin_name, path) in auto {
+        if !targets
+            .iter()
+            .any(|t| t.name == bin_name && t.kind == ["bin"])
+        {
+            targets.push(target(&bin_name, "bin", path));
         }
     }
-    out.sort();
-    out.dedup();
-    out
+    CargoIdentity {
+        id: package_id(dir, name, &version),
+        version,
+        manifest_path: dir.join("Cargo.toml"),
+        targets,
+    }
+}
+
+/// The package id cargo (1.77 and later) gives a path package: `path+file:///abs/dir#0.1.0`,
+/// with `name@` before the version when the folder is not named after the package.
+pub fn package_id(dir: &Path, name: &str, version: &str) -> String {
+    let path = dir.to_string_lossy().replace('\\', "/");
+    // A Windows path (`C:/..`) gets the third slash of `file:///`.
+    let mut url = String::from(if path.starts_with('/') {
+        "path+file://"
+    } else {
+        "path+file:///"
+    });
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~:".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if path.trim_end_matches('/').rsplit('/').next() == Some(name) {
+        format!("{url}#{version}")
+    } else {
+        format!("{url}#{name}@{version}")
+    }
 }
 
 /// Expands a workspace member pattern (`crates/*`, `api`) to directories.
@@ -764,5 +896,62 @@ mod tests {
             vec!["api", "users"]
         );
         assert!(module_path(r, Path::new("/p/src/bin/tool.rs")).is_empty());
+    }
+
+    #[test]
+    fn package_ids_as_cargo_writes_them() {
+        assert_eq!(
+            package_id(Path::new("/w/svc"), "svc", "0.1.0"),
+            "path+file:///w/svc#0.1.0"
+        );
+        assert_eq!(
+            package_id(Path::new("/w/my dir"), "svc", "1.2.3"),
+            "path+file:///w/my%20dir#svc@1.2.3"
+        );
+        assert_eq!(
+            package_id(Path::new("C:\\w\\svc"), "svc", "0.1.0"),
+            "path+file:///C:/w/svc#0.1.0"
+        );
+    }
+
+    /// Without cargo, the manifests give the same package ids and targets as `cargo metadata`.
+    #[test]
+    fn manifest_identity_matches_cargo_metadata() {
+        let dir = tempfile_dir("ta-identity");
+        let pkg = dir.join("member-dir");
+        for (path, text) in [
+            ("Cargo.toml", "[workspace]\nmembers = [\"member-dir\"]\n\n[workspace.package]\nversion = \"2.0.1\"\nedition = \"2021\"\n"),
+            ("member-dir/Cargo.toml", "[package]\nname = \"svc-core\"\nversion.workspace = true\nedition.workspace = true\n\n[[bin]]\nname = \"extra\"\npath = \"tools/extra.rs\"\n"),
+            ("member-dir/src/lib.rs", ""),
+            ("member-dir/src/main.rs", "fn main() {}\n"),
+            ("member-dir/src/bin/tool.rs", "fn main() {}\n"),
+            ("member-dir/src/bin/multi/main.rs", "fn main() {}\n"),
+            ("member-dir/tools/extra.rs", "fn main() {}\n"),
+        ] {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let manifest = dir.join("Cargo.toml");
+        let from_cargo = from_cargo(&manifest).expect("cargo metadata runs");
+        let from_files = from_manifests(&manifest).unwrap();
+        let sorted = |ws: &Workspace| {
+            let mut c = ws.packages[0].cargo.clone();
+            c.targets.sort_by(|a, b| a.name.cmp(&b.name));
+            c
+        };
+        let (a, b) = (sorted(&from_cargo), sorted(&from_files));
+        assert_eq!(a.id, package_id(&pkg, "svc-core", "2.0.1"));
+        assert_eq!(a, b);
+        let names: Vec<&str> = a.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["extra", "multi", "svc-core", "svc_core", "tool"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir(prefix: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.canonicalize().unwrap()
     }
 }

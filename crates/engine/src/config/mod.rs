@@ -1,6 +1,7 @@
 //! Configuration: discovery, the embedded defaults, validation with located errors.
 
 mod raw;
+pub mod schema;
 
 use crate::diagnostic::{Severity, Span};
 use crate::error::{Error, Result};

@@ -1,6 +1,6 @@
 //! The terminal report: each finding with its source snippet, label and help, then a summary.
 
-use super::{offset, RenderOptions};
+use super::{offset, read_source, RenderOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::Report;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
@@ -18,7 +18,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     for d in report.active() {
         let text = sources
             .entry(d.file.as_str())
-            .or_insert_with(|| read_source(report, &d.file))
+            .or_insert_with(|| read_source(&report.root, &d.file))
             .clone();
         let mut buf = String::new();
         let diag = to_miette(d, text.as_deref());
@@ -39,15 +39,6 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out, "{buf}")?;
     }
     summary(report, opts, out)
-}
-
-fn read_source(report: &Report, file: &str) -> Option<String> {
-    let text = std::fs::read_to_string(report.root.join(file)).ok()?;
-    Some(
-        text.strip_prefix('\u{feff}')
-            .map(String::from)
-            .unwrap_or(text),
-    )
 }
 
 fn to_miette(d: &Diagnostic, text: Option<&str>) -> MietteDiagnostic {

@@ -1,11 +1,13 @@
 //! Renderers: each turns a [`Report`](crate::Report) into one output format. They only read data.
 
+pub mod cargo;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
 pub mod short;
 
+use crate::diagnostic::Severity;
 use crate::Report;
 use std::io::{self, Write};
 use std::path::Path;
@@ -17,10 +19,13 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// cargo's JSON messages, with `rendered` written as chosen.
+    Cargo(cargo::Rendered),
 }
 
 impl Format {
-    pub const NAMES: &'static [&'static str] = &["human", "short", "json", "sarif", "github"];
+    pub const NAMES: &'static [&'static str] =
+        &["human", "short", "json", "sarif", "github", "cargo"];
 
     pub fn parse(s: &str) -> Option<Format> {
         match s {
@@ -29,6 +34,7 @@ impl Format {
             "json" => Some(Format::Json),
             "sarif" => Some(Format::Sarif),
             "github" => Some(Format::Github),
+            "cargo" => Some(Format::Cargo(cargo::Rendered::Plain)),
             _ => None,
         }
     }
@@ -42,6 +48,9 @@ pub struct RenderOptions {
     pub include_bypassed: bool,
     /// Extra lines for the human summary (baseline, changed-files notes).
     pub notes: Vec<String>,
+    /// `--fail-on` (None: error), for formats that say whether the run passed (cargo's
+    /// `build-finished`).
+    pub fail_on: Option<Severity>,
 }
 
 pub fn render(
@@ -56,10 +65,22 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Github => github::render(report, out),
+        Format::Cargo(style) => cargo::render(report, style, opts, out),
     }
 }
 
 pub use crate::error::offset;
+
+/// The text of a reported file (`file` relative to `root`), without a byte-order mark; None
+/// when it cannot be read.
+pub fn read_source(root: &Path, file: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(file)).ok()?;
+    Some(
+        text.strip_prefix('\u{feff}')
+            .map(String::from)
+            .unwrap_or(text),
+    )
+}
 
 /// The workspace root relative to the enclosing git checkout, with a trailing `/` (empty when
 /// the root is the checkout or is not in one). SARIF and GitHub annotations need paths relative
