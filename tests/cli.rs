@@ -349,3 +349,131 @@ fn columns_count_characters_not_bytes() {
     let o = run(&["--format", "short"], p.path());
     assert!(stdout(&o).starts_with("src/lib.rs:5:24:"), "{}", stdout(&o));
 }
+
+#[test]
+fn mistyped_subcommands_are_usage_errors_with_a_suggestion() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for (args, meant) in [
+        (&["route"][..], "routes"),
+        (&["chek"][..], "check"),
+        (&["explian", "TA201"][..], "explain"),
+        (&["tenant-audit", "rule"][..], "rules"),
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(&format!("did you mean `{meant}`?")),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{args:?}: no report: {}", stdout(&o));
+    }
+    // Not close to any subcommand, and not a path either.
+    let o = run(&["completions", "bash"], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`completions` is neither a subcommand nor an existing file or folder"),
+        "{}",
+        stderr(&o)
+    );
+    // A word that names an existing folder is a path, even when it looks like a subcommand.
+    std::fs::create_dir_all(p.path().join("route")).unwrap();
+    let o = run(&["route"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn paths_that_do_not_exist_are_usage_errors() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for args in [
+        &["src/nope.rs"][..],
+        &["check", "src/nope.rs"][..],
+        &["src/lib.rs", "src/nope.rs"][..],
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("path `src/nope.rs` does not exist"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = run(&["gone.rs", "src/nope.rs"], p.path());
+    assert!(
+        stderr(&o).contains("paths `gone.rs`, `src/nope.rs` do not exist"),
+        "{}",
+        stderr(&o)
+    );
+    // An existing path still filters.
+    let o = run(&["--format", "short", "src/lib.rs"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn no_rust_file_is_an_error_that_says_what_was_searched() {
+    let empty = tempfile::tempdir().unwrap();
+    let o = run(&[], empty.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("no Rust files found under"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("plain files"), "{}", stderr(&o));
+    // A package whose only Rust files are in skipped folders.
+    let p = project(&[("tests/it.rs", LEAKY), ("README.md", "# svc\n")]);
+    for args in [&[][..], &["routes"][..], &["bypasses"][..]] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.contains("no Rust files found under"), "{args:?}: {err}");
+        assert!(err.contains("searched the package svc"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn list_formats_and_thread_counts_are_validated() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for args in [
+        &["routes", "--format", "xml"][..],
+        &["bypasses", "--format", "sarif"][..],
+        &["-j", "0"][..],
+        &["check", "--threads", "0"][..],
+        &["routes", "-j", "0"][..],
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("invalid value"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(run(&["-j", "1"], p.path()).status.code(), Some(1));
+    let o = run(&["routes", "--format", "json"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("JSON");
+}
+
+#[test]
+fn summary_counts_are_singular_or_plural() {
+    let p = project(&[("src/lib.rs", CLEAN)]);
+    let o = run(&[], p.path());
+    assert!(
+        stdout(&o).contains("0 errors, 0 warnings, 0 notes (0 bypassed) in 1 file: 1 handler, 0 queries, 0 cache calls"),
+        "{}",
+        stdout(&o)
+    );
+    let p = project(&[
+        ("Cargo.toml", "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsqlx = \"0.8\"\n"),
+        ("src/lib.rs", "mod a;\npub fn q(db: &sqlx::PgPool) { let _ = sqlx::query(\"SELECT 1\").execute(db); }\n"),
+        ("src/a.rs", "pub fn f() {}\n"),
+    ]);
+    let o = run(&[], p.path());
+    assert!(
+        stdout(&o).contains("in 2 files: 0 handlers, 1 query, 0 cache calls"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -1,6 +1,6 @@
 //! The commands: each builds engine options, runs the engine, renders, returns the exit code.
 
-use crate::args::{CheckArgs, Cli, Command, FailOn, InitArgs, ListArgs, WorkspaceArgs};
+use crate::args::{CheckArgs, Cli, Command, FailOn, InitArgs, ListArgs, ListFormat, WorkspaceArgs};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -93,10 +93,19 @@ fn check(a: CheckArgs) -> Result<i32> {
     opts.only = a.paths.clone();
     let mut notes = Vec::new();
     if let Some(reference) = &a.changed_since {
-        let changed = changed_files(&opts.path, reference)?;
+        // A deleted file has no findings left to report: skipped, never an error.
+        let (changed, deleted): (Vec<PathBuf>, Vec<PathBuf>) =
+            changed_files(&opts.path, reference)?
+                .into_iter()
+                .partition(|p| p.exists());
         notes.push(format!(
-            "reporting on {} file(s) changed since {reference}",
-            changed.len()
+            "reporting on {} file(s) changed since {reference}{}",
+            changed.len(),
+            if deleted.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} deleted, skipped)", deleted.len())
+            }
         ));
         if changed.is_empty() {
             // Nothing changed: report nothing (an impossible path keeps the filter non-empty).
@@ -291,7 +300,7 @@ fn explain(rule: &str) -> Result<i32> {
 
 fn bypasses(a: ListArgs) -> Result<i32> {
     let report = audit(&options(&a.ws))?;
-    if a.format == "json" {
+    if a.format == ListFormat::Json {
         let v = serde_json::json!({"version": 1, "bypasses": report.bypasses});
         println!(
             "{}",
@@ -330,7 +339,7 @@ fn bypasses(a: ListArgs) -> Result<i32> {
 
 fn routes(a: ListArgs) -> Result<i32> {
     let report = audit(&options(&a.ws))?;
-    if a.format == "json" {
+    if a.format == ListFormat::Json {
         let v = serde_json::json!({"version": 1, "routes": report.routes});
         println!(
             "{}",

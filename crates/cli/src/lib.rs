@@ -28,6 +28,10 @@ pub fn run(mut argv: Vec<OsString>) -> i32 {
             return code;
         }
     };
+    if let Err(e) = cli.check_paths() {
+        let _ = e.print();
+        return EXIT_ERROR;
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -111,3 +111,73 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The candidate closest to a mistyped `word` (`route` -> `routes`, `chek` -> `check`,
+/// `colums` -> `columns`), if one is close enough to be what was meant: a prefix of at least
+/// three characters, or at most one edit in three characters (a swap of neighbours is one edit).
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let lc = c.to_ascii_lowercase();
+        let d = if word.len() >= 3 && lc.starts_with(&word) {
+            1
+        } else {
+            edit_distance(&word, &lc)
+        };
+        let allowed = (lc.chars().count().max(word.chars().count()) / 3).max(1);
+        if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * w + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[(i - 1) * w + j] + 1)
+                    .min(d[i * w + j - 1] + 1)
+                    .min(d[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_words() {
+        let subcommands = ["check", "init", "rules", "explain", "bypasses", "routes"];
+        assert_eq!(closest("route", subcommands), Some("routes"));
+        assert_eq!(closest("chek", subcommands), Some("check"));
+        assert_eq!(closest("explian", subcommands), Some("explain"));
+        assert_eq!(closest("bypass", subcommands), Some("bypasses"));
+        assert_eq!(closest("RULE", subcommands), Some("rules"));
+        assert_eq!(closest("completions", subcommands), None);
+        assert_eq!(closest("src", subcommands), None);
+        assert_eq!(closest("api", subcommands), None);
+        assert_eq!(
+            closest("colums", ["columns", "identifiers"]),
+            Some("columns")
+        );
+        assert_eq!(edit_distance("abc", "acb"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -84,7 +84,7 @@ impl Report {
 
 /// Runs the whole audit.
 pub fn audit(opts: &Options) -> Result<Report> {
-    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    let ws = discover(opts)?;
     let config = match &opts.config {
         Some(p) => Config::discover(&ws.root, Some(&config::absolute(p)))?,
         None => Config::discover(&ws.root, None)?,
@@ -120,6 +120,36 @@ pub fn audit(opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
+/// The workspace to audit. Finding no Rust file at all is an error, never a clean run: it is
+/// the wrong folder, or the files are all in places that are skipped.
+fn discover(opts: &Options) -> Result<Workspace> {
+    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    if ws.files.is_empty() {
+        let searched = if ws.packages.iter().all(|p| p.plain) {
+            "the folder was read as plain files (it has no Cargo.toml)".to_string()
+        } else {
+            let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "searched the {} {}",
+                if names.len() == 1 {
+                    "package"
+                } else {
+                    "packages"
+                },
+                names.join(", ")
+            )
+        };
+        return Err(error::Error::new(format!(
+            "no Rust files found under {}",
+            ws.root.display()
+        ))
+        .with_help(format!(
+            "{searched}; `target/`, hidden folders and the members' tests/, benches/, examples/ and fixtures/ are skipped. Run it in the workspace, or point --manifest-path at its Cargo.toml"
+        )));
+    }
+    Ok(ws)
+}
+
 /// Phase 1 over every file, in parallel, on threads with room for deep syntax trees.
 pub fn extract_all(
     ws: &Workspace,
@@ -139,7 +169,7 @@ pub fn extract_all(
 /// discovery, thread pool and reading as [`audit`], then `syn::parse_file` on every file in
 /// parallel and nothing else. Returns the number of files that parsed.
 pub fn parse_floor(opts: &Options) -> Result<usize> {
-    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    let ws = discover(opts)?;
     let pool = worker_pool(opts.threads)?;
     Ok(pool.install(|| {
         ws.files
