@@ -477,3 +477,65 @@ fn summary_counts_are_singular_or_plural() {
         stdout(&o)
     );
 }
+
+#[test]
+fn every_config_error_is_reported_with_its_place() {
+    let config = "[tenant]\ncolums = [\"org_id\"]\n\n[handlers]\nframeworks = [\"axun\"]\nguards = \"AdminUser\"\n\n[[bypass]]\nroute = \"/auth/**\"\npath = \"src/**\"\nreason = \"public\"\n";
+    let p = project(&[("src/lib.rs", CLEAN), ("tenant-audit.toml", config)]);
+    let o = run(&[], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    for place in [
+        "tenant-audit.toml:2:1: unknown key `colums` in `[tenant]`: did you mean `columns`?",
+        "tenant-audit.toml:5:15: unknown framework `axun`: did you mean `axum`?",
+        "tenant-audit.toml:6:10: expected a list of strings, found string",
+        "tenant-audit.toml:9:9: a `[[bypass]]` takes one of `path`, `item` or `route`; this one has path and route",
+        "tenant-audit: 4 errors in tenant-audit.toml",
+    ] {
+        assert!(err.contains(place), "missing `{place}` in:\n{err}");
+    }
+    // In the order of the file.
+    let at = |s: &str| err.find(s).unwrap();
+    assert!(at("tenant-audit.toml:2:1") < at("tenant-audit.toml:5:15"));
+    assert!(at("tenant-audit.toml:6:10") < at("tenant-audit.toml:9:9"));
+}
+
+#[test]
+fn bypasses_by_route_and_item_are_listed_with_their_target() {
+    let config = "[[bypass]]\nroute = \"/health\"\nmethods = [\"GET\"]\nreason = \"load balancer probe, public\"\n\n[[bypass]]\nitem = \"nothing::*\"\nreason = \"matches nothing\"\n";
+    let leaky = LEAKY.replace(
+        "#[tenant_audit::tenant_bypass(reason = \"load balancer probe, public\")]\n",
+        "",
+    );
+    let p = project(&[("src/lib.rs", &leaky), ("tenant-audit.toml", config)]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(
+        stdout(&o),
+        "src/lib.rs:9:10: error[TA101/unprotected-handler]: handler `list_invoices` (GET /orgs/{org}/invoices) declares no permission\ntenant-audit.toml:6:1: warning[TA902/unused-bypass]: `[[bypass]]` for item `nothing::*` suppresses nothing\n"
+    );
+    let o = run(&["bypasses"], p.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("tenant-audit.toml:1  config     route GET /health  [all rules]  used (1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("item nothing::*  [all rules]  UNUSED"),
+        "{out}"
+    );
+    let o = run(&["bypasses", "--format", "json"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = &v["bypasses"][0];
+    assert_eq!(b["origin"], "config");
+    assert_eq!(b["by"], "route");
+    assert_eq!(b["target"], "/health");
+    assert_eq!(b["methods"], serde_json::json!(["GET"]));
+    assert_eq!(b["used"], 1);
+    assert_eq!(v["bypasses"][1]["by"], "item");
+    let o = run(&["routes"], p.path());
+    assert!(
+        stdout(&o).contains("bypass: load balancer probe, public"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -328,7 +328,7 @@ fn bypasses(a: ListArgs) -> Result<i32> {
             b.file,
             b.line,
             format!("{:?}", b.origin).to_lowercase(),
-            b.target,
+            b.describe_target(),
             rules,
             used,
             b.reason.as_deref().unwrap_or("(none)")

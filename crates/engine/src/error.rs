@@ -11,8 +11,10 @@ pub struct Error {
     /// File the error is about, as shown to the user.
     pub file: Option<String>,
     /// Source text and byte range, when the place is known.
-    pub source: Option<(String, Range<usize>)>,
+    pub source: Option<Box<(String, Range<usize>)>>,
     pub help: Option<String>,
+    /// Further errors of the same kind reported together (every problem of a config file).
+    pub also: Vec<Error>,
 }
 
 impl Error {
@@ -22,7 +24,21 @@ impl Error {
             file: None,
             source: None,
             help: None,
+            also: Vec::new(),
         }
+    }
+
+    /// One error standing for several, in order (None when there are none).
+    pub fn many(errors: Vec<Error>) -> Option<Error> {
+        let mut it = errors.into_iter();
+        let mut first = it.next()?;
+        first.also = it.collect();
+        Some(first)
+    }
+
+    /// This error and the ones reported with it.
+    pub fn all(&self) -> impl Iterator<Item = &Error> {
+        std::iter::once(self).chain(self.also.iter())
     }
 
     pub fn in_file(message: impl Into<String>, file: &Path) -> Error {
@@ -38,8 +54,9 @@ impl Error {
         Error {
             message: message.into(),
             file: Some(file.to_string()),
-            source: Some((text.to_string(), start..end)),
+            source: Some(Box::new((text.to_string(), start..end))),
             help: None,
+            also: Vec::new(),
         }
     }
 
@@ -50,21 +67,21 @@ impl Error {
 
     /// 1-based line and column of the error's place, if known.
     pub fn line_col(&self) -> Option<(usize, usize)> {
-        let (text, range) = self.source.as_ref()?;
+        let (text, range) = self.source.as_deref()?;
         Some(line_col(text, range.start))
     }
 
     /// A miette report with the source snippet, for the terminal.
     pub fn to_report(&self) -> miette::Report {
         let mut diag = miette::MietteDiagnostic::new(self.headline());
-        if let Some((_, range)) = &self.source {
+        if let Some((_, range)) = self.source.as_deref() {
             diag = diag.with_label(miette::LabeledSpan::at(range.clone(), "here"));
         }
         if let Some(help) = &self.help {
             diag = diag.with_help(help.clone());
         }
         let report = miette::Report::new(diag);
-        match (&self.file, &self.source) {
+        match (&self.file, self.source.as_deref()) {
             (Some(file), Some((text, _))) => {
                 report.with_source_code(miette::NamedSource::new(file, text.clone()))
             }
@@ -83,9 +100,14 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.headline())?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+        for (i, e) in self.all().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&e.headline())?;
+            if let Some(help) = &e.help {
+                write!(f, "\n  help: {help}")?;
+            }
         }
         Ok(())
     }

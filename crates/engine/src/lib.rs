@@ -85,10 +85,11 @@ impl Report {
 /// Runs the whole audit.
 pub fn audit(opts: &Options) -> Result<Report> {
     let ws = discover(opts)?;
-    let config = match &opts.config {
-        Some(p) => Config::discover(&ws.root, Some(&config::absolute(p)))?,
-        None => Config::discover(&ws.root, None)?,
+    let known = config::Known {
+        frameworks: frameworks::KNOWN,
     };
+    let explicit = opts.config.as_deref().map(config::absolute);
+    let config = Config::discover(&ws.root, explicit.as_deref(), known)?;
     for (code, _) in &opts.overrides {
         if tenant_audit_syntax::find_rule(code).is_none() {
             return Err(error::Error::new(format!(
@@ -290,7 +291,7 @@ pub fn judge(
         rule.check(&mut cx);
     }
     let cache_calls = caches.len();
-    let usage = bypass::apply(&index, &mut cx.out);
+    let usage = bypass::apply(&index, &endpoints, &mut cx.out);
     for rule in rules::RULES {
         rule.check_bypasses(&mut cx, &usage);
     }
