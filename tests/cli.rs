@@ -267,7 +267,7 @@ fn rules_and_explain() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     for code in [
-        "TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902",
+        "TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902", "TA903",
     ] {
         assert!(out.contains(code), "{code}");
     }
@@ -538,4 +538,39 @@ fn bypasses_by_route_and_item_are_listed_with_their_target() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
+    let migration = "CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);\n";
+    let config = "[tenant]\ncolumns = [\"org_idd\"]\nschema = [\"migratoins\", \"migrations\"]\n\n[handlers]\nchecks = [\"enforce_*\"]\n\n[[bypass]]\npath = \"**\"\nreason = \"a bypass cannot hide config findings\"\n";
+    let p = project(&[
+        ("src/lib.rs", CLEAN),
+        ("migrations/0001_init.sql", migration),
+        ("tenant-audit.toml", config),
+    ]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0), "warnings: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "tenant-audit.toml:2:12: warning[TA903/unmatched-config]: `[tenant] columns` entry `org_idd` matches nothing: no table of the schema (1 table) has this column\n\
+         tenant-audit.toml:3:11: warning[TA903/unmatched-config]: `[tenant] schema` entry `migratoins` matches nothing: no such file or folder under the workspace root\n\
+         tenant-audit.toml:6:11: warning[TA903/unmatched-config]: `[handlers] checks` entry `enforce_*` matches nothing: no fn or method has this name (it is matched as a name, not as a glob)\n\
+         tenant-audit.toml:8:1: warning[TA902/unused-bypass]: `[[bypass]]` for `**` suppresses nothing\n"
+    );
+    let o = run(&["--fail-on", "warning"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("help: did you mean `org_id`?"),
+        "{}",
+        stdout(&o)
+    );
+    // Off like any rule; a bypass cannot silence it.
+    let o = run(
+        &["-A", "unmatched-config", "-A", "TA902", "--format", "short"],
+        p.path(),
+    );
+    assert_eq!(stdout(&o), "");
+    let o = run(&["explain", "TA903"], p.path());
+    assert!(stdout(&o).starts_with("# TA903 unmatched-config (default: warning)"));
 }

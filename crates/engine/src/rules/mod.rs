@@ -6,6 +6,7 @@ mod bypass_without_reason;
 mod parse_error;
 mod unanalyzable_query;
 mod unknown_scope;
+mod unmatched_config;
 mod unprotected_handler;
 mod unscoped_cache_key;
 mod untenanted_query;
@@ -48,6 +49,7 @@ pub static RULES: &[&dyn Rule] = &[
     &unscoped_cache_key::UnscopedCacheKey,
     &bypass_without_reason::BypassWithoutReason,
     &unused_bypass::UnusedBypass,
+    &unmatched_config::UnmatchedConfig,
 ];
 
 /// Finds a rule by code or name (case-insensitive).
