@@ -323,6 +323,7 @@ pub fn judge(
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
+    diagnostic::number_repeats(&mut diagnostics);
 
     let mut summary = Summary {
         files: files.len(),
