@@ -574,3 +574,121 @@ fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
     let o = run(&["explain", "TA903"], p.path());
     assert!(stdout(&o).starts_with("# TA903 unmatched-config (default: warning)"));
 }
+
+const CACHE: &str = r#"use redis::AsyncCommands;
+
+pub async fn profile(con: &mut redis::aio::MultiplexedConnection, user_id: u64) -> Option<String> {
+    con.get(format!("user:{user_id}")).await.ok()
+}
+"#;
+
+fn cache_project(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut files = vec![
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nredis = { version = \"0.27\", features = [\"tokio-comp\"] }\n",
+        ),
+        ("src/lib.rs", CACHE),
+    ];
+    files.extend_from_slice(extra);
+    project(&files)
+}
+
+#[test]
+fn help_texts_use_the_configured_tenant_column_and_identifiers() {
+    let p = cache_project(&[(
+        "tenant-audit.toml",
+        "[tenant]\ncolumns = [\"workspace_id\"]\nidentifiers = [\"ctx.workspace\"]\n",
+    )]);
+    let o = run(&["--format", "json"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "TA301", "{v:#}");
+    // The human report wraps the help: compare with whitespace folded.
+    let folded =
+        |o: &std::process::Output| stdout(o).split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = folded(&run(&[], p.path()));
+    assert!(
+        out.contains("help: put the tenant in the key (e.g. `format!(\"workspace:{workspace_id}:..\")`, or `ctx.workspace`)"),
+        "{out}"
+    );
+    assert!(!out.contains("org_id"), "{out}");
+    // With the defaults, the first default column the schema has.
+    let p = cache_project(&[(
+        "migrations/0001.sql",
+        "CREATE TABLE users (id BIGINT, team_id BIGINT, organization_id BIGINT);\n",
+    )]);
+    let out = folded(&run(&[], p.path()));
+    assert!(
+        out.contains("(e.g. `format!(\"organization:{organization_id}:..\")`) or use"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_names_the_configured_column_when_a_config_is_loaded() {
+    let p = cache_project(&[(
+        "tenant-audit.toml",
+        "[tenant]\ncolumns = [\"workspace_id\"]\nidentifiers = [\"ctx.workspace\"]\n\n[cache]\nkey-builders = [\"ws_key\"]\n",
+    )]);
+    let o = run(&["explain", "TA301"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("format!(\"org:{org_id}:user:{user_id}\")"),
+        "the example stays generic: {out}"
+    );
+    assert!(
+        out.contains("## In this workspace\ntenant-audit.toml sets the tenant columns to `workspace_id`: read `org_id` in the examples as `workspace_id`.\nNames that also carry the tenant in a key: `ctx.workspace`. Tenant types: `WorkspaceId`. Key builders: `ws_key`."),
+        "{out}"
+    );
+    // From a sub-folder, and with --manifest-path from elsewhere.
+    std::fs::create_dir_all(p.path().join("src/api")).unwrap();
+    let o = run(&["explain", "untenanted-query"], &p.path().join("src/api"));
+    assert!(
+        stdout(&o).contains("## In this workspace"),
+        "{}",
+        stdout(&o)
+    );
+    let manifest = p.path().join("Cargo.toml");
+    let o = run(
+        &[
+            "explain",
+            "TA101",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+        ],
+        Path::new("/"),
+    );
+    assert!(
+        stdout(&o).contains("Guards: none. Checks: none. Layers: none."),
+        "{}",
+        stdout(&o)
+    );
+    // No config: the docs alone.
+    let plain = tempfile::tempdir().unwrap();
+    let o = run(&["explain", "TA301"], plain.path());
+    assert!(
+        !stdout(&o).contains("## In this workspace"),
+        "{}",
+        stdout(&o)
+    );
+    // A broken config does not hide the docs.
+    std::fs::write(
+        p.path().join("tenant-audit.toml"),
+        "[tenant]\ncolums = []\n",
+    )
+    .unwrap();
+    let o = run(&["explain", "TA301"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("## How to fix"));
+    assert!(stderr(&o).contains("colums"), "{}", stderr(&o));
+    // A mistyped rule gets a suggestion.
+    let o = run(&["explain", "TA2O1"], p.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `TA201`?"),
+        "{}",
+        stderr(&o)
+    );
+}

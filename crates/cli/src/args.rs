@@ -84,6 +84,13 @@ pub enum Command {
     Explain {
         /// A rule code (TA201) or name (untenanted-query).
         rule: String,
+        /// Where to look for the config whose settings are shown with the docs (default: the
+        /// current directory's).
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Config file to show the settings of.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// List every bypass with its reason and whether it is used.
     Bypasses(ListArgs),

@@ -15,7 +15,18 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         None => check(cli.check),
         Some(Command::Check(a)) => check(a),
         Some(Command::Rules) => list_rules(),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Explain {
+            rule,
+            manifest_path,
+            config,
+        }) => explain(
+            &rule,
+            &Options {
+                path: manifest_path.unwrap_or_default(),
+                config,
+                ..Options::default()
+            },
+        ),
         Some(Command::Bypasses(a)) => bypasses(a),
         Some(Command::Routes(a)) => routes(a),
         Some(Command::Init(a)) => init(a),
@@ -284,10 +295,16 @@ fn list_rules() -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn explain(rule: &str) -> Result<i32> {
+fn explain(rule: &str, opts: &Options) -> Result<i32> {
     let r = rules::find(rule).ok_or_else(|| {
+        let names = rules::RULES
+            .iter()
+            .flat_map(|r| [r.meta().code, r.meta().name]);
+        let hint = tenant_audit_engine::error::closest(rule, names)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
         Error::new(format!("unknown rule `{rule}`"))
-            .with_help("`cargo tenant-audit rules` lists every rule")
+            .with_help(format!("{hint}`cargo tenant-audit rules` lists every rule"))
     })?;
     let m = r.meta();
     println!(
@@ -295,6 +312,19 @@ fn explain(rule: &str) -> Result<i32> {
         m.code, m.name, m.default_severity
     );
     println!("{}", m.docs.trim_end());
+    // The examples are generic; the workspace's own settings follow. A config that does not
+    // load is an error of the audit, not of the docs: say so and still print them.
+    match tenant_audit_engine::nearest_config(opts) {
+        Ok(config) => {
+            let notes = rules::configured(m.code, &config);
+            if !notes.is_empty() {
+                println!("\n## In this workspace\n{}", notes.join("\n"));
+            }
+        }
+        Err(e) => eprintln!(
+            "tenant-audit: the config was not loaded, so its settings are not shown:\n{e}"
+        ),
+    }
     Ok(EXIT_OK)
 }
 

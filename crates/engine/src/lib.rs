@@ -85,11 +85,8 @@ impl Report {
 /// Runs the whole audit.
 pub fn audit(opts: &Options) -> Result<Report> {
     let ws = discover(opts)?;
-    let known = config::Known {
-        frameworks: frameworks::KNOWN,
-    };
     let explicit = opts.config.as_deref().map(config::absolute);
-    let config = Config::discover(&ws.root, explicit.as_deref(), known)?;
+    let config = Config::discover(&ws.root, explicit.as_deref(), known())?;
     for (code, _) in &opts.overrides {
         if tenant_audit_syntax::find_rule(code).is_none() {
             return Err(error::Error::new(format!(
@@ -119,6 +116,30 @@ pub fn audit(opts: &Options) -> Result<Report> {
         );
     }
     Ok(report)
+}
+
+/// The names config validation checks against.
+fn known() -> config::Known<'static> {
+    config::Known {
+        frameworks: frameworks::KNOWN,
+    }
+}
+
+/// The config that applies at `opts.path` (or `opts.config`), found without listing the
+/// workspace's files: for `explain`.
+pub fn nearest_config(opts: &Options) -> Result<Config> {
+    let start = if opts.path.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else if opts.path.is_file() {
+        opts.path
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        opts.path.clone()
+    };
+    let explicit = opts.config.as_deref().map(config::absolute);
+    Config::find_upward(&start, explicit.as_deref(), known())
 }
 
 /// The workspace to audit. Finding no Rust file at all is an error, never a clean run: it is

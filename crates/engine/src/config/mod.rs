@@ -281,6 +281,25 @@ impl Config {
         Ok(Config::defaults())
     }
 
+    /// The config that applies at `start` without discovering the workspace (for `explain`):
+    /// the nearest folder upward with a config file, or the workspace root (a Cargo.toml with
+    /// `[workspace]`), else the defaults.
+    pub fn find_upward(start: &Path, explicit: Option<&Path>, known: Known<'_>) -> Result<Config> {
+        let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+        if let Some(path) = explicit {
+            return Config::from_file(path, &start, known);
+        }
+        for dir in start.ancestors() {
+            let has_config = CONFIG_FILES.iter().any(|n| dir.join(n).exists());
+            let workspace_root = std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with("[workspace")));
+            if has_config || workspace_root {
+                return Config::discover(dir, None, known);
+            }
+        }
+        Ok(Config::defaults())
+    }
+
     pub fn from_file(path: &Path, root: &Path, known: Known<'_>) -> Result<Config> {
         if path.is_dir() {
             return Err(Error::in_file(
