@@ -553,7 +553,7 @@ fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
     assert_eq!(o.status.code(), Some(0), "warnings: {}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "tenant-audit.toml:2:12: warning[TA903/unmatched-config]: `[tenant] columns` entry `org_idd` matches nothing: no table of the schema (1 table) has this column\n\
+        "tenant-audit.toml:2:12: warning[TA903/unmatched-config]: `[tenant] columns` entry `org_idd` matches nothing: no table of the schema the audit read (1 table) has this column\n\
          tenant-audit.toml:3:11: warning[TA903/unmatched-config]: `[tenant] schema` entry `migratoins` matches nothing: no such file or folder under the workspace root\n\
          tenant-audit.toml:6:11: warning[TA903/unmatched-config]: `[handlers] checks` entry `enforce_*` matches nothing: no fn or method has this name (it is matched as a name, not as a glob)\n\
          tenant-audit.toml:8:1: warning[TA902/unused-bypass]: `[[bypass]]` for `**` suppresses nothing\n"

@@ -171,8 +171,6 @@ pub enum Setting {
     ScopedFns,
     /// `[tenant.tables.X]`: the table.
     Table,
-    /// `[tenant.tables.X] column`: the column (the table is [`Entry::table`]).
-    TableColumn,
     Guards,
     Checks,
     Layers,
@@ -193,7 +191,6 @@ impl Setting {
             Setting::Schema => "[tenant] schema",
             Setting::ScopedFns => "[tenant] scoped-fns",
             Setting::Table => "[tenant.tables]",
-            Setting::TableColumn => "[tenant.tables] column",
             Setting::Guards => "[handlers] guards",
             Setting::Checks => "[handlers] checks",
             Setting::Layers => "[handlers] layers",
@@ -211,8 +208,6 @@ impl Setting {
 pub struct Entry {
     pub setting: Setting,
     pub value: String,
-    /// For [`Setting::TableColumn`]: the table the column is for.
-    pub table: Option<String>,
     pub span: Span,
 }
 
@@ -489,7 +484,6 @@ fn note(entries: &mut Vec<Entry>, p: &Problems<'_>, setting: Setting, user: &Lis
         entries.push(Entry {
             setting,
             value: v.get_ref().clone(),
-            table: None,
             span: p.span(v.span()),
         });
     }
@@ -532,14 +526,7 @@ fn validate(
         entries.push(Entry {
             setting: Setting::Table,
             value: table.clone(),
-            table: None,
             span: p.span(name.span()),
-        });
-        entries.push(Entry {
-            setting: Setting::TableColumn,
-            value: t.column.get_ref().to_ascii_lowercase(),
-            table: Some(table.clone()),
-            span: p.span(t.column.span()),
         });
         tables.insert(table, t.column.into_inner().to_ascii_lowercase());
     }
@@ -626,7 +613,6 @@ fn validate(
         entries.push(Entry {
             setting: Setting::ScopeEnum,
             value: e.get_ref().clone(),
-            table: None,
             span: p.span(e.span()),
         });
     }
@@ -1094,7 +1080,6 @@ mod tests {
                 (Setting::Columns, "org_id", 2, 12),
                 (Setting::Columns, "team_id", 2, 22),
                 (Setting::Table, "orgs", 4, 16),
-                (Setting::TableColumn, "id", 5, 10),
                 (Setting::Guards, "AdminUser", 8, 11),
             ]
         );

@@ -16,11 +16,14 @@ static META: RuleMeta = RuleMeta {
 Checks every entry the config file writes against the workspace and reports the ones that match
 nothing: a `[tenant] columns` entry no table of the schema has (only when a schema is found), a
 `schema` path that does not exist or holds no `.sql` file, a `global-tables` entry or a
-`[tenant.tables.X]` that the schema does not define and no query touches, a `[tenant.tables.X]
-column` that table does not have, and a guard, check, layer, tenant type, key builder, scoped fn,
-cache interface or method, or scope enum that no code names. The finding sits at the entry in
-the config file. Entries equal to a built-in default (the migration bookkeeping tables) are never
-reported.
+`[tenant.tables.X]` that the schema does not define and no query touches, and a guard, check,
+layer, tenant type, key builder, scoped fn, cache interface or method, or scope enum that no code
+names. The finding sits at the entry in the config file. Entries equal to a built-in default
+(the migration bookkeeping tables) are never reported.
+
+The schema is the one the audit read: a column TA903 reports as missing from every table is
+missing from what the audit judges queries by, even when the database has it (a migration the
+reader did not understand), and that is worth knowing too.
 
 ## Why is this bad?
 A typo in the config switches a check off without a word: `columns = ["org_idd"]` makes every
@@ -65,11 +68,6 @@ impl Rule for UnmatchedConfig {
             };
             let what = match e.setting {
                 Setting::Table => format!("`[tenant.tables.{}]`", e.value),
-                Setting::TableColumn => format!(
-                    "`[tenant.tables.{}] column = \"{}\"`",
-                    e.table.as_deref().unwrap_or_default(),
-                    e.value
-                ),
                 s => format!("`{}` entry `{}`", s.key(), e.value),
             };
             let help = match closest {
@@ -80,7 +78,7 @@ impl Rule for UnmatchedConfig {
                 span: e.span,
                 message: format!("{what} matches nothing: {why}"),
                 item: e.setting.key().to_string(),
-                snippet: format!("{} {}", e.table.as_deref().unwrap_or_default(), e.value),
+                snippet: e.value.clone(),
                 label: Some("matches nothing".into()),
                 help: Some(help),
             });
@@ -109,7 +107,7 @@ fn unmatched(
             }
             let n = named.schema.len();
             let why = format!(
-                "no table of the schema ({n} table{}) has this column",
+                "no table of the schema the audit read ({n} table{}) has this column",
                 if n == 1 { "" } else { "s" }
             );
             Some((why, closest(&e.value, named.columns())))
@@ -132,17 +130,6 @@ fn unmatched(
             Some((
                 "the schema does not define this table and no query touches it".into(),
                 closest(&table, named.schema.keys().map(String::as_str)),
-            ))
-        }
-        Setting::TableColumn => {
-            let table = bare_table(e.table.as_deref()?);
-            let cols = named.schema.get(&table)?;
-            if cols.contains(&e.value) {
-                return None;
-            }
-            Some((
-                format!("the schema's table `{table}` has no such column"),
-                closest(&e.value, cols.iter().map(String::as_str)),
             ))
         }
         Setting::Schema => {
