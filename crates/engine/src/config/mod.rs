@@ -268,9 +268,12 @@ impl Config {
             };
             let mut p = Problems::new(Some(&source));
             let doc = p.parse(&source.text)?;
-            if let Some(table) = raw::metadata(doc.get_ref()) {
+            if let Some(table) = raw::metadata(&mut p, doc.get_ref()) {
                 let user = raw::read(&mut p, table);
                 return finish(user, &source, p, known);
+            }
+            if let Some(e) = p.into_error() {
+                return Err(e);
             }
         }
         Ok(Config::defaults())
@@ -1109,6 +1112,38 @@ mod tests {
         let c = Config::discover(&dir, None, KNOWN).unwrap();
         assert_eq!(c.handlers.guards, ["Admin"]);
         assert_eq!(c.entries[0].span.start.line, 5);
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata]\ntenant-audit = \"strict\"\n",
+        )
+        .unwrap();
+        let e = Config::discover(&dir, None, KNOWN).unwrap_err();
+        assert_eq!(e.line_col(), Some((5, 16)), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hostile_shapes_are_located_errors_not_panics() {
+        for text in [
+            "[[bypass]]\n[[bypass]]\nmethods = 1\n",
+            "bypass = [1, {}]\n",
+            "bypass = \"x\"\n",
+            "[tenant.tables]\norgs = 1\n",
+            "[tenant]\ntables = []\n",
+            "[tenant.tables.orgs]\n",
+            "rules = 3\n",
+            "[rules]\nTA201 = 1\n",
+            "tenant = 1\nsql = []\nscopes = true\ncache = 1.5\nhandlers = 1979-05-27\n",
+            "[tenant]\ncolumns = []\n",
+            "[[bypass]]\nroute = \"/a/[\"\nreason = \"x y\"\n",
+            "[[bypass]]\nitem = \"a::{b\"\nreason = \"x y\"\n",
+            "\u{feff}[tenant]\ncolumns = [\"ü\", 1]\n",
+            "[tenant\n",
+        ] {
+            let e = parse(text).expect_err(text);
+            for one in e.all() {
+                assert!(one.line_col().is_some(), "{text:?}: {one}");
+            }
+        }
     }
 }

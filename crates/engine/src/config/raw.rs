@@ -132,12 +132,14 @@ pub fn read(p: &mut Problems<'_>, doc: &DeTable<'_>) -> RawConfig {
     raw
 }
 
-/// `[workspace.metadata.tenant-audit]`, else `[package.metadata.tenant-audit]`, of a Cargo.toml.
-pub fn metadata<'t, 'i>(doc: &'t DeTable<'i>) -> Option<&'t DeTable<'i>> {
-    let inner = |outer: &str| -> Option<&'t DeTable<'i>> {
+/// `[workspace.metadata.tenant-audit]`, else `[package.metadata.tenant-audit]`, of a Cargo.toml
+/// (a `tenant-audit` key there that is not a table is a problem, not "no config").
+pub fn metadata<'t, 'i>(p: &mut Problems<'_>, doc: &'t DeTable<'i>) -> Option<&'t DeTable<'i>> {
+    let mut inner = |outer: &str| -> Option<&'t DeTable<'i>> {
         let v = doc.get(outer)?.get_ref().as_table()?;
         let v = v.get("metadata")?.get_ref().as_table()?;
-        v.get("tenant-audit")?.get_ref().as_table()
+        let (key, value) = v.get_key_value("tenant-audit")?;
+        table(p, key, value)
     };
     inner("workspace").or_else(|| inner("package"))
 }
