@@ -1,6 +1,6 @@
 //! Baselines end to end: `--write-baseline` then `--baseline` on an edited copy. Fingerprints
 //! must survive lines inserted above, reformatting and other fns being added, and must change
-//! when the finding's own code changes. Identical findings are counted.
+//! when the finding's own code changes. Identical findings get fingerprints of their own.
 
 mod common;
 use common::*;
@@ -108,7 +108,21 @@ fn baseline_records_counts_per_fingerprint() {
         .collect();
     assert!(codes.contains(&("TA101", 1)), "{b}");
     assert!(codes.contains(&("TA901", 1)), "{b}");
-    assert!(codes.contains(&("TA902", 2)), "{b}");
+    // The two identical unused bypasses of `export` are two entries: fingerprints are unique
+    // within a run (the second has an occurrence suffix).
+    let ta902: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["code"] == "TA902")
+        .map(|e| e["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(ta902.len(), 2, "{b}");
+    assert!(codes.contains(&("TA902", 1)), "{b}");
+    let (plain, repeat) = if ta902[0].len() < ta902[1].len() {
+        (ta902[0], ta902[1])
+    } else {
+        (ta902[1], ta902[0])
+    };
+    assert_eq!(repeat, format!("{plain}-2"));
     // No line numbers anywhere in it.
     assert!(entries.iter().all(|e| e.get("line").is_none()));
 }
@@ -271,4 +285,100 @@ fn a_broken_baseline_is_a_usage_error() {
     let o = run(&["--baseline", "baseline.json"], p.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("baseline"), "{}", text(&o.stderr));
+}
+
+/// Two unscoped queries on one table in one fn: before fingerprints were numbered they shared
+/// one, so GitHub code scanning merged them into one alert and hid the second.
+const QUERIES: &str = r#"pub async fn twice(db: &sqlx::PgPool) {
+    let _ = sqlx::query("SELECT * FROM invoices WHERE id = $1").fetch_one(db).await;
+    let _ = sqlx::query("SELECT * FROM invoices WHERE id = $1").fetch_one(db).await;
+}
+"#;
+
+fn query_project(body: &str) -> tempfile::TempDir {
+    let p = project(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsqlx = \"0.8\"\n",
+        ),
+        ("src/lib.rs", body),
+    ]);
+    let o = run(
+        &["--write-baseline", "baseline.json", "--format", "short"],
+        p.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    p
+}
+
+fn fingerprints(dir: &Path) -> Vec<String> {
+    let o = run(&["--format", "json"], dir);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn findings_that_used_to_collide_have_fingerprints_of_their_own() {
+    let p = query_project(QUERIES);
+    let fps = fingerprints(p.path());
+    assert_eq!(fps.len(), 2, "{fps:?}");
+    assert_eq!(
+        fps[1],
+        format!("{}-2", fps[0]),
+        "the first keeps the plain fingerprint"
+    );
+    // SARIF too: two results, two partial fingerprints.
+    let o = run(&["--format", "sarif"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sarif: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"]["tenantAudit/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(sarif, [fps[0].as_str(), fps[1].as_str()]);
+
+    // Unrelated lines above: the same two fingerprints, nothing new.
+    let moved = format!("//! Billing.\n\npub fn helper() -> u32 {{\n    1\n}}\n\n{QUERIES}");
+    let (code, out, note) = edited(p.path(), &moved);
+    assert_eq!((code, fixed(&note)), (Some(0), 0), "{out}");
+    assert_eq!(fingerprints(p.path()), fps);
+
+    // One of the two fixed: nothing new, one recorded finding gone.
+    let query =
+        "    let _ = sqlx::query(\"SELECT * FROM invoices WHERE id = $1\").fetch_one(db).await;\n";
+    let (code, out, note) = edited(p.path(), &QUERIES.replacen(query, "", 1));
+    assert_eq!((code, fixed(&note)), (Some(0), 1), "{out}{note}");
+
+    // A third copy is new.
+    let (code, out, _) = edited(p.path(), &QUERIES.replace("}\n", &format!("{query}}}\n")));
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
+
+/// Writes src/lib.rs and runs against baseline.json: (exit code, findings, stderr).
+fn edited(dir: &Path, lib: &str) -> (Option<i32>, String, String) {
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let o = run(&["--baseline", "baseline.json", "--format", "short"], dir);
+    (o.status.code(), text(&o.stdout), text(&o.stderr))
+}
+
+#[test]
+fn a_baseline_that_counted_repeats_still_covers_them() {
+    let p = query_project(QUERIES);
+    let fps = fingerprints(p.path());
+    // The shape --write-baseline wrote before fingerprints were numbered.
+    let old = serde_json::json!({"version": 1, "findings": [{
+        "fingerprint": fps[0], "code": "TA201", "file": "src/lib.rs", "item": "twice",
+        "count": 2, "message": "sqlx query touches tenant-owned table `invoices` without a tenant predicate"
+    }]});
+    std::fs::write(p.path().join("old.json"), old.to_string()).unwrap();
+    let o = run(&["--baseline", "old.json", "--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert_eq!(fixed(&text(&o.stderr)), 0, "{}", text(&o.stderr));
 }

@@ -331,3 +331,24 @@ fn pre_commit_hooks_file() {
     // Neither hook runs through cargo.
     assert!(!text.contains("entry: cargo "), "{text}");
 }
+
+#[test]
+fn changed_since_skips_deleted_files() {
+    let p = repo();
+    std::fs::remove_file(p.path().join("src/api/secure.rs")).unwrap();
+    let o = run(&["--format", "short", "--changed-since", "HEAD"], p.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a deleted file is not a missing PATH: {}",
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stderr).contains("0 file(s) changed since HEAD (1 deleted, skipped)"),
+        "{}",
+        text(&o.stderr)
+    );
+    // The deleted file given as a PATH is an error, though.
+    let o = run(&["--format", "short", "src/api/secure.rs"], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+}

@@ -269,7 +269,7 @@ fn rules_and_explain() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     for code in [
-        "TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902",
+        "TA001", "TA101", "TA102", "TA103", "TA201", "TA202", "TA301", "TA901", "TA902", "TA903",
     ] {
         assert!(out.contains(code), "{code}");
     }
@@ -350,4 +350,348 @@ fn columns_count_characters_not_bytes() {
     let p = project(&[("src/lib.rs", src)]);
     let o = run(&["--format", "short"], p.path());
     assert!(stdout(&o).starts_with("src/lib.rs:5:24:"), "{}", stdout(&o));
+}
+
+#[test]
+fn mistyped_subcommands_are_usage_errors_with_a_suggestion() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for (args, meant) in [
+        (&["route"][..], "routes"),
+        (&["chek"][..], "check"),
+        (&["explian", "TA201"][..], "explain"),
+        (&["tenant-audit", "rule"][..], "rules"),
+        (&["completion", "bash"][..], "completions"),
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(&format!("did you mean `{meant}`?")),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{args:?}: no report: {}", stdout(&o));
+    }
+    // Not close to any subcommand, and not a path either.
+    let o = run(&["frobnicate", "bash"], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`frobnicate` is neither a subcommand nor an existing file or folder"),
+        "{}",
+        stderr(&o)
+    );
+    // A word that names an existing folder is a path, even when it looks like a subcommand.
+    std::fs::create_dir_all(p.path().join("route")).unwrap();
+    let o = run(&["route"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn paths_that_do_not_exist_are_usage_errors() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for args in [
+        &["src/nope.rs"][..],
+        &["check", "src/nope.rs"][..],
+        &["src/lib.rs", "src/nope.rs"][..],
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("path `src/nope.rs` does not exist"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = run(&["gone.rs", "src/nope.rs"], p.path());
+    assert!(
+        stderr(&o).contains("paths `gone.rs`, `src/nope.rs` do not exist"),
+        "{}",
+        stderr(&o)
+    );
+    // An existing path still filters.
+    let o = run(&["--format", "short", "src/lib.rs"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn no_rust_file_is_an_error_that_says_what_was_searched() {
+    let empty = tempfile::tempdir().unwrap();
+    let o = run(&[], empty.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("no Rust files found under"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("plain files"), "{}", stderr(&o));
+    // A package whose only Rust files are in skipped folders.
+    let p = project(&[("tests/it.rs", LEAKY), ("README.md", "# svc\n")]);
+    for args in [&[][..], &["routes"][..], &["bypasses"][..]] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.contains("no Rust files found under"), "{args:?}: {err}");
+        assert!(err.contains("searched the package svc"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn list_formats_and_thread_counts_are_validated() {
+    let p = project(&[("src/lib.rs", LEAKY)]);
+    for args in [
+        &["routes", "--format", "xml"][..],
+        &["bypasses", "--format", "sarif"][..],
+        &["-j", "0"][..],
+        &["check", "--threads", "0"][..],
+        &["routes", "-j", "0"][..],
+    ] {
+        let o = run(args, p.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("invalid value"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(run(&["-j", "1"], p.path()).status.code(), Some(1));
+    let o = run(&["routes", "--format", "json"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("JSON");
+}
+
+#[test]
+fn summary_counts_are_singular_or_plural() {
+    let p = project(&[("src/lib.rs", CLEAN)]);
+    let o = run(&[], p.path());
+    assert!(
+        stdout(&o).contains("0 errors, 0 warnings, 0 notes (0 bypassed) in 1 file: 1 handler, 0 queries, 0 cache calls"),
+        "{}",
+        stdout(&o)
+    );
+    let p = project(&[
+        ("Cargo.toml", "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsqlx = \"0.8\"\n"),
+        ("src/lib.rs", "mod a;\npub fn q(db: &sqlx::PgPool) { let _ = sqlx::query(\"SELECT 1\").execute(db); }\n"),
+        ("src/a.rs", "pub fn f() {}\n"),
+    ]);
+    let o = run(&[], p.path());
+    assert!(
+        stdout(&o).contains("in 2 files: 0 handlers, 1 query, 0 cache calls"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn every_config_error_is_reported_with_its_place() {
+    let config = "[tenant]\ncolums = [\"org_id\"]\n\n[handlers]\nframeworks = [\"axun\"]\nguards = \"AdminUser\"\n\n[[bypass]]\nroute = \"/auth/**\"\npath = \"src/**\"\nreason = \"public\"\n";
+    let p = project(&[("src/lib.rs", CLEAN), ("tenant-audit.toml", config)]);
+    let o = run(&[], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    for place in [
+        "tenant-audit.toml:2:1: unknown key `colums` in `[tenant]`: did you mean `columns`?",
+        "tenant-audit.toml:5:15: unknown framework `axun`: did you mean `axum`?",
+        "tenant-audit.toml:6:10: expected a list of strings, found string",
+        "tenant-audit.toml:9:9: a `[[bypass]]` takes one of `path`, `item` or `route`; this one has path and route",
+        "tenant-audit: 4 errors in tenant-audit.toml",
+    ] {
+        assert!(err.contains(place), "missing `{place}` in:\n{err}");
+    }
+    // In the order of the file.
+    let at = |s: &str| err.find(s).unwrap();
+    assert!(at("tenant-audit.toml:2:1") < at("tenant-audit.toml:5:15"));
+    assert!(at("tenant-audit.toml:6:10") < at("tenant-audit.toml:9:9"));
+}
+
+#[test]
+fn bypasses_by_route_and_item_are_listed_with_their_target() {
+    let config = "[[bypass]]\nroute = \"/health\"\nmethods = [\"GET\"]\nreason = \"load balancer probe, public\"\n\n[[bypass]]\nitem = \"nothing::*\"\nreason = \"matches nothing\"\n";
+    let leaky = LEAKY.replace(
+        "#[tenant_audit::tenant_bypass(reason = \"load balancer probe, public\")]\n",
+        "",
+    );
+    let p = project(&[("src/lib.rs", &leaky), ("tenant-audit.toml", config)]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(
+        stdout(&o),
+        "src/lib.rs:9:10: error[TA101/unprotected-handler]: handler `list_invoices` (GET /orgs/{org}/invoices) declares no permission\ntenant-audit.toml:6:1: warning[TA902/unused-bypass]: `[[bypass]]` for item `nothing::*` suppresses nothing\n"
+    );
+    let o = run(&["bypasses"], p.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("tenant-audit.toml:1  config     route GET /health  [all rules]  used (1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("item nothing::*  [all rules]  UNUSED"),
+        "{out}"
+    );
+    let o = run(&["bypasses", "--format", "json"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = &v["bypasses"][0];
+    assert_eq!(b["origin"], "config");
+    assert_eq!(b["by"], "route");
+    assert_eq!(b["target"], "/health");
+    assert_eq!(b["methods"], serde_json::json!(["GET"]));
+    assert_eq!(b["used"], 1);
+    assert_eq!(v["bypasses"][1]["by"], "item");
+    let o = run(&["routes"], p.path());
+    assert!(
+        stdout(&o).contains("bypass: load balancer probe, public"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
+    let migration = "CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);\n";
+    let config = "[tenant]\ncolumns = [\"org_idd\"]\nschema = [\"migratoins\", \"migrations\"]\n\n[handlers]\nchecks = [\"enforce_*\"]\n\n[[bypass]]\npath = \"**\"\nreason = \"a bypass cannot hide config findings\"\n";
+    let p = project(&[
+        ("src/lib.rs", CLEAN),
+        ("migrations/0001_init.sql", migration),
+        ("tenant-audit.toml", config),
+    ]);
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(0), "warnings: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "tenant-audit.toml:2:12: warning[TA903/unmatched-config]: `[tenant] columns` entry `org_idd` matches nothing: no table of the schema the audit read (1 table) has this column\n\
+         tenant-audit.toml:3:11: warning[TA903/unmatched-config]: `[tenant] schema` entry `migratoins` matches nothing: no such file or folder under the workspace root\n\
+         tenant-audit.toml:6:11: warning[TA903/unmatched-config]: `[handlers] checks` entry `enforce_*` matches nothing: no fn or method has this name (it is matched as a name, not as a glob)\n\
+         tenant-audit.toml:8:1: warning[TA902/unused-bypass]: `[[bypass]]` for `**` suppresses nothing\n"
+    );
+    let o = run(&["--fail-on", "warning"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("help: did you mean `org_id`?"),
+        "{}",
+        stdout(&o)
+    );
+    // Off like any rule; a bypass cannot silence it.
+    let o = run(
+        &["-A", "unmatched-config", "-A", "TA902", "--format", "short"],
+        p.path(),
+    );
+    assert_eq!(stdout(&o), "");
+    let o = run(&["explain", "TA903"], p.path());
+    assert!(stdout(&o).starts_with("# TA903 unmatched-config (default: warning)"));
+}
+
+const CACHE: &str = r#"use redis::AsyncCommands;
+
+pub async fn profile(con: &mut redis::aio::MultiplexedConnection, user_id: u64) -> Option<String> {
+    con.get(format!("user:{user_id}")).await.ok()
+}
+"#;
+
+fn cache_project(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut files = vec![
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nredis = { version = \"0.27\", features = [\"tokio-comp\"] }\n",
+        ),
+        ("src/lib.rs", CACHE),
+    ];
+    files.extend_from_slice(extra);
+    project(&files)
+}
+
+#[test]
+fn help_texts_use_the_configured_tenant_column_and_identifiers() {
+    let p = cache_project(&[(
+        "tenant-audit.toml",
+        "[tenant]\ncolumns = [\"workspace_id\"]\nidentifiers = [\"ctx.workspace\"]\n",
+    )]);
+    let o = run(&["--format", "json"], p.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "TA301", "{v:#}");
+    // The human report wraps the help: compare with whitespace folded.
+    let folded =
+        |o: &std::process::Output| stdout(o).split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = folded(&run(&[], p.path()));
+    assert!(
+        out.contains("help: put the tenant in the key (e.g. `format!(\"workspace:{workspace_id}:..\")`, or `ctx.workspace`)"),
+        "{out}"
+    );
+    assert!(!out.contains("org_id"), "{out}");
+    // With the defaults, the first default column the schema has.
+    let p = cache_project(&[(
+        "migrations/0001.sql",
+        "CREATE TABLE users (id BIGINT, team_id BIGINT, organization_id BIGINT);\n",
+    )]);
+    let out = folded(&run(&[], p.path()));
+    assert!(
+        out.contains("(e.g. `format!(\"organization:{organization_id}:..\")`) or use"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_names_the_configured_column_when_a_config_is_loaded() {
+    let p = cache_project(&[(
+        "tenant-audit.toml",
+        "[tenant]\ncolumns = [\"workspace_id\"]\nidentifiers = [\"ctx.workspace\"]\n\n[cache]\nkey-builders = [\"ws_key\"]\n",
+    )]);
+    let o = run(&["explain", "TA301"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("format!(\"org:{org_id}:user:{user_id}\")"),
+        "the example stays generic: {out}"
+    );
+    assert!(
+        out.contains("## In this workspace\ntenant-audit.toml sets the tenant columns to `workspace_id`: read `org_id` in the examples as `workspace_id`.\nNames that also carry the tenant in a key: `ctx.workspace`. Tenant types: `WorkspaceId`. Key builders: `ws_key`."),
+        "{out}"
+    );
+    // From a sub-folder, and with --manifest-path from elsewhere.
+    std::fs::create_dir_all(p.path().join("src/api")).unwrap();
+    let o = run(&["explain", "untenanted-query"], &p.path().join("src/api"));
+    assert!(
+        stdout(&o).contains("## In this workspace"),
+        "{}",
+        stdout(&o)
+    );
+    let manifest = p.path().join("Cargo.toml");
+    let o = run(
+        &[
+            "explain",
+            "TA101",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+        ],
+        Path::new("/"),
+    );
+    assert!(
+        stdout(&o).contains("Guards: none. Checks: none. Layers: none."),
+        "{}",
+        stdout(&o)
+    );
+    // No config: the docs alone.
+    let plain = tempfile::tempdir().unwrap();
+    let o = run(&["explain", "TA301"], plain.path());
+    assert!(
+        !stdout(&o).contains("## In this workspace"),
+        "{}",
+        stdout(&o)
+    );
+    // A broken config does not hide the docs.
+    std::fs::write(
+        p.path().join("tenant-audit.toml"),
+        "[tenant]\ncolums = []\n",
+    )
+    .unwrap();
+    let o = run(&["explain", "TA301"], p.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("## How to fix"));
+    assert!(stderr(&o).contains("colums"), "{}", stderr(&o));
+    // A mistyped rule gets a suggestion.
+    let o = run(&["explain", "TA2O1"], p.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `TA201`?"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -137,6 +137,8 @@ fn schema_and_tool_agree_on_good_and_bad_configs() {
         "[sql]\ndialect = \"sqlite\"\n",
         "[handlers]\nframeworks = [\"axum\", \"actix-web\"]\n",
         "[[bypass]]\npath = \"src/jobs/**\"\nrules = [\"TA201\"]\nreason = \"nightly rollup\"\n",
+        "[[bypass]]\nitem = \"api::public::*\"\nreason = \"public pages\"\n",
+        "[[bypass]]\nroute = \"/auth/**\"\nmethods = [\"POST\"]\nrules = [\"TA101\"]\nreason = \"login\"\n",
         "[tenant.tables.orgs]\ncolumn = \"id\"\n",
         "[scopes]\nenum = \"Scope\"\nknown = [\"a:read\"]\n",
     ];
@@ -148,6 +150,7 @@ fn schema_and_tool_agree_on_good_and_bad_configs() {
         "[sql]\ndialect = \"oracle\"\n",
         "[handlers]\nframeworks = [\"express\"]\n",
         "[[bypass]]\nreason = \"no path\"\n",
+        "[[bypass]]\npath = \"src/**\"\nitem = \"api::*\"\nreason = \"two targets\"\n",
         "[tenant.tables.orgs]\ncolumn = 1\n",
         "[extra]\nkey = 1\n",
     ];

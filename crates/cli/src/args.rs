@@ -1,6 +1,7 @@
 //! Arguments, shaped like cargo's own (`--manifest-path`, `-p`, `--workspace`, `--exclude`).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Static audit of multi-tenant Rust backends: handlers without a permission check, queries
@@ -20,10 +21,61 @@ pub struct Cli {
     pub check: CheckArgs,
 }
 
+impl Cli {
+    /// PATHS that do not exist are usage errors, never a filter that matches nothing. Without a
+    /// subcommand, a first word that is not a path is most often a mistyped subcommand
+    /// (`route`, `chek`): say which one was probably meant.
+    pub fn check_paths(&self) -> Result<(), clap::Error> {
+        let (paths, implicit) = match &self.command {
+            None => (&self.check.paths, true),
+            Some(Command::Check(a)) => (&a.paths, false),
+            Some(_) => return Ok(()),
+        };
+        let missing: Vec<&PathBuf> = paths.iter().filter(|p| !p.exists()).collect();
+        let Some(first) = missing.first() else {
+            return Ok(());
+        };
+        let mut cmd = Cli::command();
+        let word = first
+            .to_str()
+            .filter(|w| !w.contains(['/', '\\', '.']) && !w.is_empty());
+        if let (true, Some(word)) = (implicit && paths[0] == **first, word) {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
+            let message = match tenant_audit_engine::error::closest(word, names.iter().map(String::as_str)) {
+                Some(name) => format!("unrecognized subcommand `{word}`: did you mean `{name}`?"),
+                None => format!(
+                    "`{word}` is neither a subcommand nor an existing file or folder (subcommands: {})",
+                    names.join(", ")
+                ),
+            };
+            return Err(cmd.error(ErrorKind::InvalidSubcommand, message));
+        }
+        let list: Vec<String> = missing
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        let (noun, verb) = if list.len() == 1 {
+            ("path", "does")
+        } else {
+            ("paths", "do")
+        };
+        Err(cmd.error(
+            ErrorKind::ValueValidation,
+            format!(
+                "{noun} {} {verb} not exist (PATHS are relative to the current directory)",
+                list.join(", ")
+            ),
+        ))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit the workspace (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Write a starter tenant-audit.toml from what the workspace uses.
     Init(InitArgs),
     /// List every rule: code, name, default severity.
@@ -32,6 +84,13 @@ pub enum Command {
     Explain {
         /// A rule code (TA201) or name (untenanted-query).
         rule: String,
+        /// Where to look for the config whose settings are shown with the docs (default: the
+        /// current directory's).
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Config file to show the settings of.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// List every bypass with its reason and whether it is used.
     Bypasses(ListArgs),
@@ -66,8 +125,9 @@ pub struct WorkspaceArgs {
     /// then [workspace.metadata.tenant-audit] / [package.metadata.tenant-audit]).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, at least 1 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
 }
 
@@ -147,7 +207,13 @@ pub struct InitArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub ws: WorkspaceArgs,
-    /// human or json.
-    #[arg(long, default_value = "human")]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }

@@ -1,6 +1,6 @@
 //! The commands: each builds engine options, runs the engine, renders, returns the exit code.
 
-use crate::args::{CheckArgs, Cli, Command, FailOn, InitArgs, ListArgs, WorkspaceArgs};
+use crate::args::{CheckArgs, Cli, Command, FailOn, InitArgs, ListArgs, ListFormat, WorkspaceArgs};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,9 +13,20 @@ use tenant_audit_engine::{audit, rules, Options, Report};
 pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         None => check(cli.check),
-        Some(Command::Check(a)) => check(a),
+        Some(Command::Check(a)) => check(*a),
         Some(Command::Rules) => list_rules(),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Explain {
+            rule,
+            manifest_path,
+            config,
+        }) => explain(
+            &rule,
+            &Options {
+                path: manifest_path.unwrap_or_default(),
+                config,
+                ..Options::default()
+            },
+        ),
         Some(Command::Bypasses(a)) => bypasses(a),
         Some(Command::Routes(a)) => routes(a),
         Some(Command::Init(a)) => init(a),
@@ -193,10 +204,19 @@ fn check(a: CheckArgs) -> Result<i32> {
     opts.only = a.paths.clone();
     let mut notes = Vec::new();
     if let Some(reference) = &a.changed_since {
-        let changed = changed_files(&opts.path, reference)?;
+        // A deleted file has no findings left to report: skipped, never an error.
+        let (changed, deleted): (Vec<PathBuf>, Vec<PathBuf>) =
+            changed_files(&opts.path, reference)?
+                .into_iter()
+                .partition(|p| p.exists());
         notes.push(format!(
-            "reporting on {} file(s) changed since {reference}",
-            changed.len()
+            "reporting on {} file(s) changed since {reference}{}",
+            changed.len(),
+            if deleted.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} deleted, skipped)", deleted.len())
+            }
         ));
         if changed.is_empty() {
             // Nothing changed: report nothing (an impossible path keeps the filter non-empty).
@@ -385,10 +405,16 @@ fn list_rules() -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn explain(rule: &str) -> Result<i32> {
+fn explain(rule: &str, opts: &Options) -> Result<i32> {
     let r = rules::find(rule).ok_or_else(|| {
+        let names = rules::RULES
+            .iter()
+            .flat_map(|r| [r.meta().code, r.meta().name]);
+        let hint = tenant_audit_engine::error::closest(rule, names)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
         Error::new(format!("unknown rule `{rule}`"))
-            .with_help("`cargo tenant-audit rules` lists every rule")
+            .with_help(format!("{hint}`cargo tenant-audit rules` lists every rule"))
     })?;
     let m = r.meta();
     println!(
@@ -396,12 +422,25 @@ fn explain(rule: &str) -> Result<i32> {
         m.code, m.name, m.default_severity
     );
     println!("{}", m.docs.trim_end());
+    // The examples are generic; the workspace's own settings follow. A config that does not
+    // load is an error of the audit, not of the docs: say so and still print them.
+    match tenant_audit_engine::nearest_config(opts) {
+        Ok(config) => {
+            let notes = rules::configured(m.code, &config);
+            if !notes.is_empty() {
+                println!("\n## In this workspace\n{}", notes.join("\n"));
+            }
+        }
+        Err(e) => eprintln!(
+            "tenant-audit: the config was not loaded, so its settings are not shown:\n{e}"
+        ),
+    }
     Ok(EXIT_OK)
 }
 
 fn bypasses(a: ListArgs) -> Result<i32> {
     let report = audit(&options(&a.ws))?;
-    if a.format == "json" {
+    if a.format == ListFormat::Json {
         let v = serde_json::json!({"version": 1, "bypasses": report.bypasses});
         println!(
             "{}",
@@ -429,7 +468,7 @@ fn bypasses(a: ListArgs) -> Result<i32> {
             b.file,
             b.line,
             format!("{:?}", b.origin).to_lowercase(),
-            b.target,
+            b.describe_target(),
             rules,
             used,
             b.reason.as_deref().unwrap_or("(none)")
@@ -440,7 +479,7 @@ fn bypasses(a: ListArgs) -> Result<i32> {
 
 fn routes(a: ListArgs) -> Result<i32> {
     let report = audit(&options(&a.ws))?;
-    if a.format == "json" {
+    if a.format == ListFormat::Json {
         let v = serde_json::json!({"version": 1, "routes": report.routes});
         println!(
             "{}",

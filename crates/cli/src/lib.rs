@@ -28,6 +28,10 @@ pub fn run(mut argv: Vec<OsString>) -> i32 {
             return code;
         }
     };
+    if let Err(e) = cli.check_paths() {
+        let _ = e.print();
+        return EXIT_ERROR;
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -46,11 +50,22 @@ fn print_error(e: &tenant_audit_engine::error::Error) {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme);
-    let report = e.to_report();
-    let mut out = String::new();
-    if handler.render_report(&mut out, report.as_ref()).is_ok() {
-        eprint!("{out}");
-    } else {
-        eprintln!("error: {e}");
+    for one in e.all() {
+        let report = one.to_report();
+        let mut out = String::new();
+        if handler.render_report(&mut out, report.as_ref()).is_ok() {
+            eprint!("{out}");
+        } else {
+            eprintln!("error: {one}");
+        }
+    }
+    if !e.also.is_empty() {
+        let n = e.also.len() + 1;
+        match &e.file {
+            Some(file) if e.also.iter().all(|o| o.file.as_ref() == Some(file)) => {
+                eprintln!("tenant-audit: {n} errors in {file}")
+            }
+            _ => eprintln!("tenant-audit: {n} errors"),
+        }
     }
 }

@@ -1,8 +1,9 @@
-//! Baselines: `--write-baseline` records today's findings by fingerprint (with a count, so two
-//! identical findings in one fn are two); `--baseline` reports only findings not in it and says
-//! how many recorded entries are fixed, so the file can be pruned.
+//! Baselines: `--write-baseline` records today's findings by fingerprint (unique within a run:
+//! repeats carry an occurrence suffix; baselines written before that recorded them as one
+//! fingerprint with a count, and still read right); `--baseline` reports only findings not in
+//! it and says how many recorded entries are fixed, so the file can be pruned.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{base_fingerprint, Diagnostic};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,13 +95,17 @@ impl Baseline {
             if d.bypassed() {
                 return true;
             }
-            match left.get_mut(d.fingerprint.as_str()) {
-                Some((n, _)) if *n > 0 => {
-                    *n -= 1;
-                    false
+            // A repeat (`fp-2`) written before fingerprints were numbered is recorded under the
+            // plain fingerprint with a count: it is known there too.
+            for fp in [d.fingerprint.as_str(), base_fingerprint(&d.fingerprint)] {
+                if let Some((n, _)) = left.get_mut(fp) {
+                    if *n > 0 {
+                        *n -= 1;
+                        return false;
+                    }
                 }
-                _ => true,
             }
+            true
         });
         left.values()
             .filter(|(_, scoped)| *scoped)
@@ -207,5 +212,34 @@ mod tests {
         std::fs::write(&p, "{\"version\": 1}").unwrap();
         assert!(Baseline::read(&p).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn numbered_repeats_and_baselines_written_before() {
+        let q = "sqlx::query(\"SELECT * FROM invoices\")";
+        let mut now = vec![
+            diag("TA201", "src/a.rs", "a::f", q, 3),
+            diag("TA201", "src/a.rs", "a::f", q, 9),
+        ];
+        crate::diagnostic::number_repeats(&mut now);
+        // Today's baseline: two entries of one each.
+        let b = Baseline::from_findings(now.iter());
+        assert_eq!(b.findings.len(), 2);
+        assert!(b.findings.iter().all(|e| e.count == 1));
+        let mut again = now.clone();
+        assert_eq!(b.filter(&mut again), 0);
+        assert!(again.is_empty());
+        // A baseline written before numbering: one entry counted twice. Still nothing new.
+        let old = Baseline::from_findings(
+            [
+                diag("TA201", "src/a.rs", "a::f", q, 3),
+                diag("TA201", "src/a.rs", "a::f", q, 9),
+            ]
+            .iter(),
+        );
+        assert_eq!(old.findings[0].count, 2);
+        let mut again = now.clone();
+        assert_eq!(old.filter(&mut again), 0);
+        assert!(again.is_empty(), "{again:?}");
     }
 }

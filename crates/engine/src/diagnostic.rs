@@ -103,7 +103,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Enclosing item path, e.g. `api::invoices::delete_invoice` (empty at file level).
     pub item: String,
-    /// Stable identity: rule + file + item + normalised snippet; never a line number.
+    /// Stable identity: rule + file + item + normalised snippet; never a line number. Unique
+    /// within a run (see [`number_repeats`]).
     pub fingerprint: String,
     /// The text the fingerprint normalises (the flagged code, whitespace-folded).
     #[serde(skip)]
@@ -133,4 +134,70 @@ pub fn fingerprint(code: &str, file: &str, item: &str, snippet: &str) -> String 
     }
     let digest = h.finalize();
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes fingerprints unique within a run. Findings arrive sorted in source order; the second
+/// and later findings that share a fingerprint (two unscoped queries on one table in one fn)
+/// get an occurrence suffix, `-2`, `-3`, ... The first keeps the plain fingerprint, so baselines
+/// and dismissed alerts recorded before stay valid, and moving unrelated lines changes nothing
+/// (the findings that share a fingerprint share a file and an item, so they keep their order).
+pub fn number_repeats(diags: &mut [Diagnostic]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for d in diags.iter_mut() {
+        let n = seen.entry(d.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            d.fingerprint = format!("{}-{n}", d.fingerprint);
+        }
+    }
+}
+
+/// The fingerprint without its occurrence suffix (`3f..a1-2` -> `3f..a1`).
+pub fn base_fingerprint(fingerprint: &str) -> &str {
+    match fingerprint.rsplit_once('-') {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => fingerprint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(line: u32, snippet: &str) -> Diagnostic {
+        Diagnostic {
+            code: "TA201",
+            name: "untenanted-query",
+            severity: Severity::Error,
+            message: String::new(),
+            file: "src/a.rs".into(),
+            span: Span::point(line, 5),
+            label: None,
+            help: None,
+            item: "a::f".into(),
+            fingerprint: fingerprint("TA201", "src/a.rs", "a::f", snippet),
+            snippet: snippet.into(),
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn repeated_fingerprints_are_numbered_in_source_order() {
+        let q = "sqlx::query(\"SELECT * FROM invoices\")";
+        let mut diags = vec![diag(3, q), diag(5, "other"), diag(9, q), diag(12, q)];
+        let plain = diags[0].fingerprint.clone();
+        number_repeats(&mut diags);
+        let fps: Vec<&str> = diags.iter().map(|d| d.fingerprint.as_str()).collect();
+        assert_eq!(fps[0], plain);
+        assert_eq!(fps[2], format!("{plain}-2"));
+        assert_eq!(fps[3], format!("{plain}-3"));
+        assert!(!fps[1].contains('-'));
+        assert_eq!(base_fingerprint(fps[3]), plain);
+        assert_eq!(base_fingerprint(&plain), plain);
+        // Unrelated lines moved: the same numbers.
+        let mut moved = vec![diag(30, q), diag(50, "other"), diag(90, q), diag(120, q)];
+        number_repeats(&mut moved);
+        let again: Vec<&str> = moved.iter().map(|d| d.fingerprint.as_str()).collect();
+        assert_eq!(fps, again);
+    }
 }

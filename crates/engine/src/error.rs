@@ -11,8 +11,10 @@ pub struct Error {
     /// File the error is about, as shown to the user.
     pub file: Option<String>,
     /// Source text and byte range, when the place is known.
-    pub source: Option<(String, Range<usize>)>,
+    pub source: Option<Box<(String, Range<usize>)>>,
     pub help: Option<String>,
+    /// Further errors of the same kind reported together (every problem of a config file).
+    pub also: Vec<Error>,
 }
 
 impl Error {
@@ -22,7 +24,21 @@ impl Error {
             file: None,
             source: None,
             help: None,
+            also: Vec::new(),
         }
+    }
+
+    /// One error standing for several, in order (None when there are none).
+    pub fn many(errors: Vec<Error>) -> Option<Error> {
+        let mut it = errors.into_iter();
+        let mut first = it.next()?;
+        first.also = it.collect();
+        Some(first)
+    }
+
+    /// This error and the ones reported with it.
+    pub fn all(&self) -> impl Iterator<Item = &Error> {
+        std::iter::once(self).chain(self.also.iter())
     }
 
     pub fn in_file(message: impl Into<String>, file: &Path) -> Error {
@@ -38,8 +54,9 @@ impl Error {
         Error {
             message: message.into(),
             file: Some(file.to_string()),
-            source: Some((text.to_string(), start..end)),
+            source: Some(Box::new((text.to_string(), start..end))),
             help: None,
+            also: Vec::new(),
         }
     }
 
@@ -50,21 +67,21 @@ impl Error {
 
     /// 1-based line and column of the error's place, if known.
     pub fn line_col(&self) -> Option<(usize, usize)> {
-        let (text, range) = self.source.as_ref()?;
+        let (text, range) = self.source.as_deref()?;
         Some(line_col(text, range.start))
     }
 
     /// A miette report with the source snippet, for the terminal.
     pub fn to_report(&self) -> miette::Report {
         let mut diag = miette::MietteDiagnostic::new(self.headline());
-        if let Some((_, range)) = &self.source {
+        if let Some((_, range)) = self.source.as_deref() {
             diag = diag.with_label(miette::LabeledSpan::at(range.clone(), "here"));
         }
         if let Some(help) = &self.help {
             diag = diag.with_help(help.clone());
         }
         let report = miette::Report::new(diag);
-        match (&self.file, &self.source) {
+        match (&self.file, self.source.as_deref()) {
             (Some(file), Some((text, _))) => {
                 report.with_source_code(miette::NamedSource::new(file, text.clone()))
             }
@@ -83,9 +100,14 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.headline())?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+        for (i, e) in self.all().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&e.headline())?;
+            if let Some(help) = &e.help {
+                write!(f, "\n  help: {help}")?;
+            }
         }
         Ok(())
     }
@@ -124,4 +146,74 @@ pub fn offset(text: &str, line: u32, column: u32) -> usize {
         off += l.len();
     }
     text.len()
+}
+
+/// The candidate closest to a mistyped `word` (`route` -> `routes`, `chek` -> `check`,
+/// `colums` -> `columns`), if one is close enough to be what was meant: a prefix of at least
+/// three characters, or at most one edit in three characters (a swap of neighbours is one edit).
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let lc = c.to_ascii_lowercase();
+        let d = if word.len() >= 3 && lc.starts_with(&word) {
+            1
+        } else {
+            edit_distance(&word, &lc)
+        };
+        let allowed = (lc.chars().count().max(word.chars().count()) / 3).max(1);
+        if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * w + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[(i - 1) * w + j] + 1)
+                    .min(d[i * w + j - 1] + 1)
+                    .min(d[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_words() {
+        let subcommands = ["check", "init", "rules", "explain", "bypasses", "routes"];
+        assert_eq!(closest("route", subcommands), Some("routes"));
+        assert_eq!(closest("chek", subcommands), Some("check"));
+        assert_eq!(closest("explian", subcommands), Some("explain"));
+        assert_eq!(closest("bypass", subcommands), Some("bypasses"));
+        assert_eq!(closest("RULE", subcommands), Some("rules"));
+        assert_eq!(closest("completions", subcommands), None);
+        assert_eq!(closest("src", subcommands), None);
+        assert_eq!(closest("api", subcommands), None);
+        assert_eq!(
+            closest("colums", ["columns", "identifiers"]),
+            Some("columns")
+        );
+        assert_eq!(edit_distance("abc", "acb"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

@@ -1,7 +1,7 @@
 //! The endpoint inventory behind `cargo tenant-audit routes`.
 
 use crate::bypass::Usage;
-use crate::frameworks::endpoints::{Endpoint, Handler};
+use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
 use crate::frameworks::protection::{fn_evidence, layer_evidence};
 use crate::index::Index;
 use serde::Serialize;
@@ -22,6 +22,7 @@ pub struct Route {
 }
 
 pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
+    let handlers = by_handler(eps);
     let mut out: Vec<Route> = eps
         .iter()
         .map(|e| {
@@ -59,6 +60,22 @@ pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
                                     && b.line <= extent.start.line + 1
                         })
                         .map(|b| format!("bypass: {}", b.reason.clone().unwrap_or_default()))
+                })
+                .or_else(|| {
+                    let routes = handlers.get(&e.handler)?;
+                    let item = match &e.handler {
+                        Handler::Fn(id) => index.func(*id).item.as_str(),
+                        Handler::Unresolved { .. } => "",
+                    };
+                    index
+                        .config
+                        .bypasses
+                        .iter()
+                        .find(|cb| {
+                            cb.rules.as_ref().is_none_or(|r| r.contains(&"TA101"))
+                                && crate::bypass::config_covers_handler(cb, &file, item, routes)
+                        })
+                        .map(|cb| format!("bypass: {}", cb.reason.clone().unwrap_or_default()))
                 });
             Route {
                 framework: e.framework,

@@ -143,9 +143,6 @@ fn modules_import_one_way() {
             for used in uses_of(&src, m) {
                 match layer(&used) {
                     Some(l) if l < level => {}
-                    // Until `config` takes the framework names from its caller (issue 17's
-                    // validation context), it names `frameworks::KNOWN`.
-                    Some(_) if *m == "config" && used == "frameworks" => {}
                     Some(l) => {
                         wrong.push(format!("`{m}` (layer {level}) uses `{used}` (layer {l})"))
                     }

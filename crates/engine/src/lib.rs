@@ -132,7 +132,7 @@ impl Report {
 /// Runs the whole audit: every cargo workspace at or below the path, each with its own index
 /// and config, one report.
 pub fn audit(opts: &Options) -> Result<Report> {
-    let workspaces = Workspace::discover_all(&opts.path, &opts.selection)?;
+    let workspaces = discover(opts)?;
     for (code, _) in &opts.overrides {
         if tenant_audit_syntax::find_rule(code).is_none() {
             return Err(error::Error::new(format!(
@@ -159,14 +159,14 @@ pub fn audit(opts: &Options) -> Result<Report> {
 /// defaults. A config file's path is shown relative to the folder audited.
 fn workspace_config(ws: &Workspace, explicit: Option<&std::path::Path>) -> Result<Config> {
     if let Some(p) = explicit {
-        return Config::discover(&ws.root, Some(p));
+        return Config::discover(&ws.root, Some(p), known());
     }
-    let mut own = Config::discover(&ws.manifest_root, None)?;
+    let mut own = Config::discover(&ws.manifest_root, None, known())?;
     if ws.manifest_root == ws.root {
         return Ok(own);
     }
     if own.source.is_none() {
-        return Config::discover(&ws.root, None);
+        return Config::discover(&ws.root, None, known());
     }
     if let Some(src) = &mut own.source {
         let prefix = workspace::rel_path(&ws.root, &ws.manifest_root);
@@ -219,15 +219,70 @@ pub fn config_schema_text() -> String {
         .collect();
     config::schema::schema_text(&config::schema::Names {
         rules,
-        frameworks: registry::framework_names(),
+        frameworks: registry::framework_names().to_vec(),
     })
+}
+
+/// The names config validation checks against.
+fn known() -> config::Known<'static> {
+    config::Known {
+        frameworks: registry::framework_names(),
+    }
+}
+
+/// The config that applies at `opts.path` (or `opts.config`), found without listing the
+/// workspace's files: for `explain`.
+pub fn nearest_config(opts: &Options) -> Result<Config> {
+    let start = if opts.path.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else if opts.path.is_file() {
+        opts.path
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        opts.path.clone()
+    };
+    let explicit = opts.config.as_deref().map(config::absolute);
+    Config::find_upward(&start, explicit.as_deref(), known())
+}
+
+/// The workspaces to audit. Finding no Rust file at all is an error, never a clean run: it is
+/// the wrong folder, or the files are all in places that are skipped.
+fn discover(opts: &Options) -> Result<Vec<Workspace>> {
+    let all = Workspace::discover_all(&opts.path, &opts.selection)?;
+    if all.iter().all(|ws| ws.files.is_empty()) {
+        let ws = &all[0];
+        let searched = if ws.packages.iter().all(|p| p.plain) {
+            "the folder was read as plain files (it has no Cargo.toml)".to_string()
+        } else {
+            let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "searched the {} {}",
+                if names.len() == 1 {
+                    "package"
+                } else {
+                    "packages"
+                },
+                names.join(", ")
+            )
+        };
+        return Err(error::Error::new(format!(
+            "no Rust files found under {}",
+            ws.root.display()
+        ))
+        .with_help(format!(
+            "{searched}; `target/`, hidden folders and the members' tests/, benches/, examples/ and fixtures/ are skipped. Run it in the workspace, or point --manifest-path at its Cargo.toml"
+        )));
+    }
+    Ok(all)
 }
 
 /// The parse floor the audit is measured against (`--parse-only`, scripts/bench.sh): the same
 /// discovery, thread pool and reading as [`audit`], then `syn::parse_file` on every file in
 /// parallel and nothing else. Returns the number of files that parsed.
 pub fn parse_floor(opts: &Options) -> Result<usize> {
-    let ws = Workspace::discover(&opts.path, &opts.selection)?;
+    let ws = discover(opts)?.remove(0);
     let pool = phase1::worker_pool(opts.threads)?;
     Ok(pool.install(|| {
         ws.files
@@ -282,7 +337,7 @@ pub fn judge(
         rule.check(&mut cx);
     }
     let cache_calls = caches.len();
-    let usage = bypass::apply(&index, &mut cx.out);
+    let usage = bypass::apply(&index, &endpoints, &mut cx.out);
     for rule in rules::RULES {
         rule.check_bypasses(&mut cx, &usage);
     }
@@ -314,6 +369,7 @@ pub fn judge(
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
+    diagnostic::number_repeats(&mut diagnostics);
 
     let mut summary = Summary {
         files: files.len(),

@@ -34,8 +34,9 @@ pub fn framework_specs() -> Vec<&'static FrameworkSpec> {
 }
 
 /// The names `[handlers] frameworks` accepts.
-pub fn framework_names() -> Vec<&'static str> {
-    framework_specs().iter().map(|s| s.name).collect()
+pub fn framework_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| framework_specs().iter().map(|s| s.name).collect())
 }
 
 #[cfg(test)]

@@ -59,6 +59,10 @@ pub const RULES: &[RuleId] = &[
         code: "TA902",
         name: "unused-bypass",
     },
+    RuleId {
+        code: "TA903",
+        name: "unmatched-config",
+    },
 ];
 
 /// Finds a rule by code (`"TA201"`) or name (`"untenanted-query"`), case-insensitive.

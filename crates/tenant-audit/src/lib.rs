@@ -1,4 +1,4 @@
-//! Source annotations for [cargo-tenant-audit]: declare what a handler requires, and say why a
+//! Source annotations for `cargo-tenant-audit`: declare what a handler requires, and say why a
 //! piece of code is allowed to skip the tenant checks.
 //!
 //! The macros cost nothing at run time: each item comes out unchanged (plus a `#[doc]` line), so
@@ -10,8 +10,6 @@
 //! | `#[requires(Scope::X, "billing:write")]` | fn, async fn, method, trait-impl method | the fn, plus a doc line and a never-called closure naming each scope path |
 //! | `#[tenant_bypass(reason = "...", rules = ["TA201"])]` | fn, impl block, trait, inline `mod`, impl item | the item, plus a doc line with the reason |
 //! | `expr::tenant_bypass!(reason = "...", <expr>)` | one expression | the expression |
-//!
-//! [cargo-tenant-audit]: https://example.invalid/cargo-tenant-audit
 //!
 //! # `#[requires(..)]`
 //!

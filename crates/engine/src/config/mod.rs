@@ -3,11 +3,12 @@
 mod raw;
 pub mod schema;
 
-use crate::diagnostic::{Severity, Span};
+use crate::diagnostic::{Pos, Severity, Span};
 use crate::error::{Error, Result};
-use globset::{Glob, GlobMatcher};
-use raw::{List, RawConfig};
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use raw::{List, RawBypass, RawConfig};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -78,16 +79,145 @@ pub struct CacheConfig {
     pub key_builders: Vec<String>,
 }
 
+/// What a `[[bypass]]` matches: a file, an item or a route.
+#[derive(Debug, Clone)]
+pub enum BypassTarget {
+    /// File glob, relative to the workspace root (`src/jobs/**`).
+    Path(GlobMatcher),
+    /// Glob on the finding's item path (`api::public::*`): `*` is one path segment, `**` any.
+    Item(GlobMatcher),
+    /// Glob on the HTTP path of a handler's routes (`/auth/**`): `*` is one segment, `**` any;
+    /// `methods` (upper-cased) restricts it to those methods.
+    Route {
+        matcher: GlobMatcher,
+        methods: Option<Vec<String>>,
+    },
+}
+
 /// A `[[bypass]]` entry.
 #[derive(Debug, Clone)]
 pub struct ConfigBypass {
+    /// The glob as written.
     pub pattern: String,
-    pub matcher: GlobMatcher,
+    pub target: BypassTarget,
     /// Rule codes it is restricted to; None = all.
     pub rules: Option<Vec<&'static str>>,
     pub reason: Option<String>,
     /// Where the `[[bypass]]` header is in the config file.
     pub span: Span,
+}
+
+impl ConfigBypass {
+    /// `path`, `item` or `route`: the key the glob is written under.
+    pub fn by(&self) -> &'static str {
+        match self.target {
+            BypassTarget::Path(_) => "path",
+            BypassTarget::Item(_) => "item",
+            BypassTarget::Route { .. } => "route",
+        }
+    }
+
+    /// The methods of a route bypass (None = every method, and for path and item bypasses).
+    pub fn methods(&self) -> Option<&[String]> {
+        match &self.target {
+            BypassTarget::Route { methods, .. } => methods.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A path bypass covering this file (relative to the workspace root).
+    pub fn matches_file(&self, file: &str) -> bool {
+        matches!(&self.target, BypassTarget::Path(m) if m.is_match(file))
+    }
+
+    /// An item bypass covering this item path (`api::public::health`).
+    pub fn matches_item(&self, item: &str) -> bool {
+        matches!(&self.target, BypassTarget::Item(m) if !item.is_empty() && m.is_match(item.replace("::", "/")))
+    }
+
+    /// A route bypass covering this route: its path matches and, with `methods`, every method
+    /// it serves is listed (a route for any method is covered only without `methods`).
+    pub fn matches_route(&self, methods: &[String], path: Option<&str>) -> bool {
+        let BypassTarget::Route {
+            matcher,
+            methods: allowed,
+        } = &self.target
+        else {
+            return false;
+        };
+        let Some(path) = path else {
+            return false;
+        };
+        let methods_ok = match allowed {
+            None => true,
+            Some(allowed) => {
+                !methods.is_empty()
+                    && methods
+                        .iter()
+                        .all(|m| allowed.iter().any(|a| a.eq_ignore_ascii_case(m)))
+            }
+        };
+        methods_ok && matcher.is_match(path)
+    }
+}
+
+/// A setting whose entries name something in the workspace: TA903 checks each entry the user
+/// wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Columns,
+    Types,
+    GlobalTables,
+    Schema,
+    ScopedFns,
+    /// `[tenant.tables.X]`: the table.
+    Table,
+    Guards,
+    Checks,
+    Layers,
+    ScopeEnum,
+    Interfaces,
+    ScopedMethods,
+    GlobalMethods,
+    KeyBuilders,
+}
+
+impl Setting {
+    /// The key as the user writes it: `[tenant] columns`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Setting::Columns => "[tenant] columns",
+            Setting::Types => "[tenant] types",
+            Setting::GlobalTables => "[tenant] global-tables",
+            Setting::Schema => "[tenant] schema",
+            Setting::ScopedFns => "[tenant] scoped-fns",
+            Setting::Table => "[tenant.tables]",
+            Setting::Guards => "[handlers] guards",
+            Setting::Checks => "[handlers] checks",
+            Setting::Layers => "[handlers] layers",
+            Setting::ScopeEnum => "[scopes] enum",
+            Setting::Interfaces => "[cache] interfaces",
+            Setting::ScopedMethods => "[cache] scoped-methods",
+            Setting::GlobalMethods => "[cache] global-methods",
+            Setting::KeyBuilders => "[cache] key-builders",
+        }
+    }
+}
+
+/// One value written in the config file, and where.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub setting: Setting,
+    pub value: String,
+    pub span: Span,
+}
+
+/// What validation checks names against, handed in by the caller: config sits below the
+/// framework registry and does not import it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Framework names `[handlers] frameworks` accepts.
+    pub frameworks: &'a [&'a str],
 }
 
 /// The validated configuration.
@@ -103,50 +233,73 @@ pub struct Config {
     /// Severity overrides by rule code; `None` = off.
     pub rules: BTreeMap<&'static str, Option<Severity>>,
     pub bypasses: Vec<ConfigBypass>,
+    /// Every entry the config file writes that should name something in the workspace, with
+    /// its place (none for the built-in defaults).
+    pub entries: Vec<Entry>,
 }
 
 impl Config {
     /// The embedded defaults alone.
     pub fn defaults() -> Config {
-        let raw: RawConfig =
-            toml::from_str(DEFAULT_TOML).expect("embedded default config is valid");
-        validate(RawConfig::default(), raw, None).expect("embedded default config is valid")
+        let mut p = Problems::new(None);
+        let raw = embedded_defaults(&mut p);
+        let config = validate(RawConfig::default(), raw, &mut p, Known::default());
+        assert!(p.errors.is_empty(), "embedded default config is valid");
+        config
     }
 
     /// Finds and loads the configuration for a workspace root (`explicit` = `--config`).
-    pub fn discover(root: &Path, explicit: Option<&Path>) -> Result<Config> {
+    pub fn discover(root: &Path, explicit: Option<&Path>, known: Known<'_>) -> Result<Config> {
         if let Some(path) = explicit {
-            return Config::from_file(path, root);
+            return Config::from_file(path, root, known);
         }
         for name in CONFIG_FILES {
             let path = root.join(name);
             // A directory where the file should be is an error, not "no config".
             if path.exists() {
-                return Config::from_file(&path, root);
+                return Config::from_file(&path, root, known);
             }
         }
         let manifest = root.join("Cargo.toml");
         if manifest.is_file() {
             let text = read(&manifest)?;
-            let display = display_path(&manifest, root);
-            let parsed: raw::Manifest =
-                toml::from_str(&text).map_err(|e| toml_error(&e, &display, &text))?;
-            let from_ws = parsed
-                .workspace
-                .and_then(|w| w.metadata)
-                .and_then(|m| m.tenant_audit);
-            let from_pkg = parsed
-                .package
-                .and_then(|p| p.metadata)
-                .and_then(|m| m.tenant_audit);
-            if let Some(raw) = from_ws.or(from_pkg) {
-                return Config::from_raw(raw, Some(ConfigSource { display, text }));
+            let source = ConfigSource {
+                display: display_path(&manifest, root),
+                text,
+            };
+            let mut p = Problems::new(Some(&source));
+            let doc = p.parse(&source.text)?;
+            if let Some(table) = raw::metadata(&mut p, doc.get_ref()) {
+                let user = raw::read(&mut p, table);
+                return finish(user, &source, p, known);
+            }
+            if let Some(e) = p.into_error() {
+                return Err(e);
             }
         }
         Ok(Config::defaults())
     }
 
-    pub fn from_file(path: &Path, root: &Path) -> Result<Config> {
+    /// The config that applies at `start` without discovering the workspace (for `explain`):
+    /// the nearest folder upward with a config file, or the workspace root (a Cargo.toml with
+    /// `[workspace]`), else the defaults.
+    pub fn find_upward(start: &Path, explicit: Option<&Path>, known: Known<'_>) -> Result<Config> {
+        let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+        if let Some(path) = explicit {
+            return Config::from_file(path, &start, known);
+        }
+        for dir in start.ancestors() {
+            let has_config = CONFIG_FILES.iter().any(|n| dir.join(n).exists());
+            let workspace_root = std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with("[workspace")));
+            if has_config || workspace_root {
+                return Config::discover(dir, None, known);
+            }
+        }
+        Ok(Config::defaults())
+    }
+
+    pub fn from_file(path: &Path, root: &Path, known: Known<'_>) -> Result<Config> {
         if path.is_dir() {
             return Err(Error::in_file(
                 "is a directory, expected a TOML config file",
@@ -155,30 +308,26 @@ impl Config {
         }
         let text = read(path)?;
         let display = display_path(path, root);
-        Config::from_str(&text, &display)
+        Config::from_str(&text, &display, known)
     }
 
-    /// Parses config text; `display` names the file in errors and findings.
-    pub fn from_str(text: &str, display: &str) -> Result<Config> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(&e, display, text))?;
+    /// Parses config text; `display` names the file in errors and findings. Every problem of
+    /// the file is reported, each at its place.
+    pub fn from_str(text: &str, display: &str, known: Known<'_>) -> Result<Config> {
+        let source = ConfigSource {
+            display: display.to_string(),
+            text: text.to_string(),
+        };
+        let mut p = Problems::new(Some(&source));
+        let doc = p.parse(text)?;
         // An empty file is most often a failed write or merge: say so rather than guess.
-        if text.parse::<toml::Table>().is_ok_and(|t| t.is_empty()) {
+        if doc.get_ref().is_empty() {
             return Err(Error::at("the config file is empty", display, text, 0..0).with_help(
                 "add settings (`cargo tenant-audit init` writes a starter file), or delete it to use the defaults",
             ));
         }
-        Config::from_raw(
-            raw,
-            Some(ConfigSource {
-                display: display.to_string(),
-                text: text.to_string(),
-            }),
-        )
-    }
-
-    fn from_raw(user: RawConfig, source: Option<ConfigSource>) -> Result<Config> {
-        let defaults: RawConfig = toml::from_str(DEFAULT_TOML).expect("embedded default config");
-        validate(user, defaults, source)
+        let user = raw::read(&mut p, doc.get_ref());
+        finish(user, &source, p, known)
     }
 
     /// Effective severity of a rule (None = off).
@@ -203,6 +352,31 @@ impl Config {
         v.extend(self.tenant.identifiers.iter().cloned());
         v
     }
+}
+
+/// Validates a user config against the defaults; the problems of both reading and validating
+/// come out together, sorted by place.
+fn finish(
+    user: RawConfig,
+    source: &ConfigSource,
+    mut p: Problems<'_>,
+    known: Known<'_>,
+) -> Result<Config> {
+    let mut d = Problems::new(None);
+    let defaults = embedded_defaults(&mut d);
+    let mut config = validate(user, defaults, &mut p, known);
+    match p.into_error() {
+        Some(e) => Err(e),
+        None => {
+            config.source = Some(source.clone());
+            Ok(config)
+        }
+    }
+}
+
+fn embedded_defaults(p: &mut Problems<'_>) -> RawConfig {
+    let doc = toml::de::DeTable::parse(DEFAULT_TOML).expect("embedded default config parses");
+    raw::read(p, doc.get_ref())
 }
 
 /// `org_id` -> `OrgId`.
@@ -231,35 +405,74 @@ fn display_path(path: &Path, root: &Path) -> String {
         .replace('\\', "/")
 }
 
-fn toml_error(e: &toml::de::Error, display: &str, text: &str) -> Error {
-    let range = e.span().unwrap_or(0..0);
-    Error::at(e.message().trim().to_string(), display, text, range)
-        .with_help("see the configuration reference in README.md (`cargo tenant-audit init` writes a starter file)")
-}
+const REFERENCE_HELP: &str =
+    "see the configuration reference in README.md (`cargo tenant-audit init` writes a starter file)";
 
-struct Ctx<'a> {
+/// The problems of one config file, collected so that all of them are reported at once.
+pub(crate) struct Problems<'a> {
     source: Option<&'a ConfigSource>,
+    errors: Vec<(usize, Error)>,
 }
 
-impl Ctx<'_> {
-    fn err(&self, message: String, range: std::ops::Range<usize>) -> Error {
-        match self.source {
+impl<'a> Problems<'a> {
+    fn new(source: Option<&'a ConfigSource>) -> Problems<'a> {
+        Problems {
+            source,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Parses the TOML document; syntax errors (all that the parser recovers from) stop here.
+    fn parse<'t>(&mut self, text: &'t str) -> Result<Spanned<toml::de::DeTable<'t>>> {
+        let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
+        for e in &errors {
+            self.error(e.message().trim().to_string(), e.span().unwrap_or(0..0));
+        }
+        match std::mem::take(&mut self.errors)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect::<Vec<_>>()
+        {
+            errors if errors.is_empty() => Ok(doc),
+            errors => Err(Error::many(errors).expect("not empty")),
+        }
+    }
+
+    pub(crate) fn error(&mut self, message: String, range: Range<usize>) {
+        let start = range.start;
+        let e = match self.source {
             Some(s) => Error::at(message, &s.display, &s.text, range),
             None => Error::new(message),
+        };
+        self.errors.push((start, e.with_help(REFERENCE_HELP)));
+    }
+
+    /// The 1-based place of a byte range of the config text.
+    fn span(&self, range: Range<usize>) -> Span {
+        let Some(s) = self.source else {
+            return Span::default();
+        };
+        let pos = |offset: usize| {
+            let (l, c) = crate::error::line_col(&s.text, offset);
+            Pos {
+                line: l as u32,
+                column: c as u32,
+            }
+        };
+        Span {
+            start: pos(range.start),
+            end: pos(range.end),
         }
     }
 
-    fn span(&self, range: std::ops::Range<usize>) -> Span {
-        match self.source {
-            Some(s) => {
-                let (l, c) = crate::error::line_col(&s.text, range.start);
-                Span::point(l as u32, c as u32)
-            }
-            None => Span::default(),
-        }
+    /// All problems as one error, in the order they appear in the file.
+    fn into_error(mut self) -> Option<Error> {
+        self.errors.sort_by_key(|(start, _)| *start);
+        Error::many(self.errors.into_iter().map(|(_, e)| e).collect())
     }
 }
 
+/// The user's list, or the default one when the user did not write the key.
 fn pick(user: List, default: List) -> Vec<Spanned<String>> {
     user.or(default).unwrap_or_default()
 }
@@ -268,24 +481,58 @@ fn plain(v: Vec<Spanned<String>>) -> Vec<String> {
     v.into_iter().map(|s| s.into_inner()).collect()
 }
 
-fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) -> Result<Config> {
-    let cx = Ctx {
-        source: source.as_ref(),
-    };
+/// Records the entries of a list the user wrote (the defaults have no place and are not
+/// entries).
+fn note(entries: &mut Vec<Entry>, p: &Problems<'_>, setting: Setting, user: &List) {
+    for v in user.iter().flatten() {
+        entries.push(Entry {
+            setting,
+            value: v.get_ref().clone(),
+            span: p.span(v.span()),
+        });
+    }
+}
+
+fn validate(
+    user: RawConfig,
+    defaults: RawConfig,
+    p: &mut Problems<'_>,
+    known: Known<'_>,
+) -> Config {
+    let mut entries = Vec::new();
     let (ut, dt) = (
         user.tenant.unwrap_or_default(),
         defaults.tenant.unwrap_or_default(),
     );
+    for (setting, list) in [
+        (Setting::Columns, &ut.columns),
+        (Setting::Types, &ut.types),
+        (Setting::GlobalTables, &ut.global_tables),
+        (Setting::Schema, &ut.schema),
+        (Setting::ScopedFns, &ut.scoped_fns),
+    ] {
+        note(&mut entries, p, setting, list);
+    }
     let mut scoped_fns = Vec::new();
     for g in pick(ut.scoped_fns, dt.scoped_fns) {
-        let range = g.span();
-        let glob = Glob::new(g.get_ref()).map_err(|e| {
-            cx.err(
+        match Glob::new(g.get_ref()) {
+            Ok(glob) => scoped_fns.push(glob.compile_matcher()),
+            Err(e) => p.error(
                 format!("invalid glob `{}`: {}", g.get_ref(), e.kind()),
-                range,
-            )
-        })?;
-        scoped_fns.push(glob.compile_matcher());
+                g.span(),
+            ),
+        }
+    }
+    let columns_written = ut.columns.as_ref().map(|c| c.is_empty());
+    let mut tables = BTreeMap::new();
+    for (name, t) in ut.tables.unwrap_or_default() {
+        let table = name.get_ref().to_ascii_lowercase();
+        entries.push(Entry {
+            setting: Setting::Table,
+            value: table.clone(),
+            span: p.span(name.span()),
+        });
+        tables.insert(table, t.column.into_inner().to_ascii_lowercase());
     }
     let tenant = TenantConfig {
         columns: plain(pick(ut.columns, dt.columns))
@@ -300,17 +547,14 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
             .collect(),
         schema: plain(pick(ut.schema, dt.schema)),
         scoped_fns,
-        tables: ut
-            .tables
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.column.to_ascii_lowercase()))
-            .collect(),
+        tables,
     };
-    if tenant.columns.is_empty() {
-        return Err(Error::new(
-            "`[tenant] columns` must name at least one tenant column",
-        ));
+    if columns_written == Some(true) {
+        let at = entries_place(p, "columns");
+        p.error(
+            "`[tenant] columns` must name at least one tenant column".into(),
+            at,
+        );
     }
 
     let dialect = match user.sql.and_then(|s| s.dialect) {
@@ -320,13 +564,14 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
                 "auto" => None,
                 "postgres" | "postgresql" | "mysql" | "sqlite" | "generic" => Some(name),
                 _ => {
-                    return Err(cx.err(
+                    p.error(
                         format!(
                             "unknown SQL dialect `{}`: expected auto, postgres, mysql, sqlite or generic",
                             d.get_ref()
                         ),
                         d.span(),
-                    ))
+                    );
+                    None
                 }
             }
         }
@@ -337,17 +582,27 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
         user.handlers.unwrap_or_default(),
         defaults.handlers.unwrap_or_default(),
     );
+    for (setting, list) in [
+        (Setting::Guards, &uh.guards),
+        (Setting::Checks, &uh.checks),
+        (Setting::Layers, &uh.layers),
+    ] {
+        note(&mut entries, p, setting, list);
+    }
     let frameworks = pick(uh.frameworks, dh.frameworks);
     for f in &frameworks {
-        if !crate::frameworks::KNOWN.contains(&f.get_ref().as_str()) {
-            return Err(cx.err(
+        if !known.frameworks.contains(&f.get_ref().as_str()) {
+            let hint = crate::error::closest(f.get_ref(), known.frameworks.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            p.error(
                 format!(
-                    "unknown framework `{}`: expected one of {}",
+                    "unknown framework `{}`: {hint}expected one of {}",
                     f.get_ref(),
-                    crate::frameworks::KNOWN.join(", ")
+                    known.frameworks.join(", ")
                 ),
                 f.span(),
-            ));
+            );
         }
     }
     let handlers = HandlersConfig {
@@ -358,6 +613,13 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
     };
 
     let us = user.scopes.unwrap_or_default();
+    if let Some(e) = &us.enum_name {
+        entries.push(Entry {
+            setting: Setting::ScopeEnum,
+            value: e.get_ref().clone(),
+            span: p.span(e.span()),
+        });
+    }
     let scopes = ScopesConfig {
         enum_name: us.enum_name.map(|s| s.into_inner()),
         known: us
@@ -365,7 +627,7 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
             .unwrap_or_default()
             .into_iter()
             .map(|s| {
-                let span = cx.span(s.span());
+                let span = p.span(s.span());
                 (s.into_inner(), span)
             })
             .collect(),
@@ -375,6 +637,14 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
         user.cache.unwrap_or_default(),
         defaults.cache.unwrap_or_default(),
     );
+    for (setting, list) in [
+        (Setting::Interfaces, &uc.interfaces),
+        (Setting::ScopedMethods, &uc.scoped_methods),
+        (Setting::GlobalMethods, &uc.global_methods),
+        (Setting::KeyBuilders, &uc.key_builders),
+    ] {
+        note(&mut entries, p, setting, list);
+    }
     let cache = CacheConfig {
         interfaces: plain(pick(uc.interfaces, dc.interfaces)),
         scoped_methods: plain(pick(uc.scoped_methods, dc.scoped_methods)),
@@ -384,64 +654,34 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
 
     let mut rules = BTreeMap::new();
     for (k, v) in user.rules.unwrap_or_default() {
-        let rule = tenant_audit_syntax::find_rule(k.get_ref()).ok_or_else(|| {
-            cx.err(
-                format!(
-                    "unknown rule `{}` (see `cargo tenant-audit rules`)",
-                    k.get_ref()
-                ),
-                k.span(),
-            )
-        })?;
-        let sev = match v.get_ref().as_str() {
-            "off" | "allow" => None,
-            other => Some(Severity::parse(other).ok_or_else(|| {
-                cx.err(
+        let Some(rule) = rule_code(p, &k, "") else {
+            continue;
+        };
+        match v.get_ref().as_str() {
+            "off" | "allow" => {
+                rules.insert(rule, None);
+            }
+            other => match Severity::parse(other) {
+                Some(sev) => {
+                    rules.insert(rule, Some(sev));
+                }
+                None => p.error(
                     format!("unknown severity `{other}`: expected error, warning, note or off"),
                     v.span(),
-                )
-            })?),
-        };
-        rules.insert(rule.code, sev);
+                ),
+            },
+        }
     }
 
-    let mut bypasses = Vec::new();
-    for (i, b) in user.bypass.unwrap_or_default().into_iter().enumerate() {
-        let header = header_span(&cx, i).unwrap_or_else(|| cx.span(b.span()));
-        let b = b.into_inner();
-        let glob = Glob::new(b.path.get_ref()).map_err(|e| {
-            cx.err(
-                format!("invalid glob `{}`: {}", b.path.get_ref(), e.kind()),
-                b.path.span(),
-            )
-        })?;
-        let rules = match b.rules {
-            Some(list) => {
-                let mut codes = Vec::new();
-                for r in list {
-                    let rule = tenant_audit_syntax::find_rule(r.get_ref()).ok_or_else(|| {
-                        cx.err(
-                            format!("unknown rule `{}` in [[bypass]]", r.get_ref()),
-                            r.span(),
-                        )
-                    })?;
-                    codes.push(rule.code);
-                }
-                Some(codes)
-            }
-            None => None,
-        };
-        bypasses.push(ConfigBypass {
-            pattern: b.path.into_inner(),
-            matcher: glob.compile_matcher(),
-            rules,
-            reason: b.reason.map(|r| r.into_inner()),
-            span: header,
-        });
-    }
+    let bypasses = user
+        .bypass
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|b| bypass(p, b))
+        .collect();
 
-    Ok(Config {
-        source,
+    Config {
+        source: None,
         tenant,
         dialect,
         handlers,
@@ -449,29 +689,154 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
         cache,
         rules,
         bypasses,
-    })
+        entries,
+    }
 }
 
-/// The place of the i-th `[[bypass]]` header in the config text.
-fn header_span(cx: &Ctx<'_>, index: usize) -> Option<Span> {
-    let source = cx.source?;
+/// Where `key = ..` is written in the config text (for errors about a whole list).
+fn entries_place(p: &Problems<'_>, key: &str) -> Range<usize> {
+    let Some(s) = p.source else { return 0..0 };
     let mut offset = 0;
-    let mut seen = 0;
-    for line in source.text.split_inclusive('\n') {
+    for line in s.text.split_inclusive('\n') {
         let t = line.trim_start();
-        if t.starts_with("[[bypass]]")
-            || t.starts_with("[[tenant-audit.bypass]]")
-            || t.contains(".tenant-audit.bypass]]")
-        {
-            if seen == index {
-                let col = line.len() - t.len();
-                return Some(cx.span(offset + col..offset + col + 1));
-            }
-            seen += 1;
+        if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
+            let col = line.len() - t.len();
+            return offset + col..offset + col + key.len();
         }
         offset += line.len();
     }
-    None
+    0..0
+}
+
+fn rule_code(p: &mut Problems<'_>, name: &Spanned<String>, place: &str) -> Option<&'static str> {
+    match tenant_audit_syntax::find_rule(name.get_ref()) {
+        Some(r) => Some(r.code),
+        None => {
+            p.error(
+                format!(
+                    "unknown rule `{}`{place} (see `cargo tenant-audit rules`)",
+                    name.get_ref()
+                ),
+                name.span(),
+            );
+            None
+        }
+    }
+}
+
+/// HTTP methods a route bypass may list.
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// One `[[bypass]]`: exactly one of `path`, `item`, `route`; `methods` only with `route`.
+fn bypass(p: &mut Problems<'_>, b: RawBypass) -> Option<ConfigBypass> {
+    let header = b.header.clone();
+    let given: Vec<(&str, Spanned<String>)> =
+        [("path", b.path), ("item", b.item), ("route", b.route)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+    let rules = b.rules.map(|list| {
+        list.iter()
+            .filter_map(|r| rule_code(p, r, " in [[bypass]]"))
+            .collect()
+    });
+    let mut methods = None;
+    if let Some(list) = &b.methods {
+        let mut ok = Vec::new();
+        for m in list {
+            let upper = m.get_ref().to_ascii_uppercase();
+            if METHODS.contains(&upper.as_str()) {
+                ok.push(upper);
+            } else {
+                p.error(
+                    format!(
+                        "unknown HTTP method `{}` in [[bypass]] methods: expected {}",
+                        m.get_ref(),
+                        METHODS.join(", ")
+                    ),
+                    m.span(),
+                );
+            }
+        }
+        methods = Some(ok);
+    }
+    let (by, glob) = match given.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            p.error(
+                "a `[[bypass]]` needs one of `path` (file glob), `item` (item path glob) or `route` (HTTP path glob)".into(),
+                header,
+            );
+            return None;
+        }
+        [_, second, ..] => {
+            let names: Vec<&str> = given.iter().map(|(k, _)| *k).collect();
+            p.error(
+                format!(
+                    "a `[[bypass]]` takes one of `path`, `item` or `route`; this one has {}: split it into one `[[bypass]]` each",
+                    names.join(" and ")
+                ),
+                second.1.span(),
+            );
+            return None;
+        }
+    };
+    if by != "route" {
+        if let Some(list) = &b.methods {
+            p.error(
+                format!("`methods` goes with `route`, not with `{by}`"),
+                list.first().map(|m| m.span()).unwrap_or(header.clone()),
+            );
+        }
+    }
+    let pattern = glob.get_ref().clone();
+    let built = match by {
+        "path" => Glob::new(&pattern),
+        "item" => segment_glob(&pattern.replace("::", "/")),
+        _ => segment_glob(&escape_braces(&pattern)),
+    };
+    let matcher = match built {
+        Ok(g) => g.compile_matcher(),
+        Err(e) => {
+            p.error(
+                format!("invalid glob `{pattern}`: {}", e.kind()),
+                glob.span(),
+            );
+            return None;
+        }
+    };
+    let target = match by {
+        "path" => BypassTarget::Path(matcher),
+        "item" => BypassTarget::Item(matcher),
+        _ => BypassTarget::Route { matcher, methods },
+    };
+    Some(ConfigBypass {
+        pattern,
+        target,
+        rules,
+        reason: b.reason.map(|r| r.into_inner()),
+        // A point, as TA902 and TA901 of a config bypass have always been reported.
+        span: p.span(header.start..header.start),
+    })
+}
+
+/// A glob whose `*` stays within one `/`-separated segment and `**` crosses them.
+fn segment_glob(pattern: &str) -> std::result::Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
+}
+
+/// Route paths write parameters in braces (`/orgs/{org}`): they are literal, not alternations.
+fn escape_braces(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        if matches!(c, '{' | '}') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Resolves a `--config` path relative to the working directory.
@@ -489,9 +854,17 @@ pub fn absolute(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    const KNOWN: Known<'static> = Known {
+        frameworks: &["axum", "actix-web"],
+    };
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::from_str(text, "t.toml", KNOWN)
+    }
+
     #[test]
     fn empty_file_is_an_error() {
-        let e = Config::from_str("# nothing here\n\n", "t.toml").unwrap_err();
+        let e = parse("# nothing here\n\n").unwrap_err();
         assert_eq!(e.line_col(), Some((1, 1)));
         assert!(e.message.contains("empty"));
     }
@@ -505,40 +878,36 @@ mod tests {
 
     #[test]
     fn unknown_key_is_located() {
-        let e = Config::from_str("[tenant]\ncolums = [\"org_id\"]\n", "t.toml").unwrap_err();
+        let e = parse("[tenant]\ncolums = [\"org_id\"]\n").unwrap_err();
         assert_eq!(e.line_col(), Some((2, 1)));
         assert!(e.message.contains("colums"), "{}", e.message);
     }
 
     #[test]
     fn wrong_type_is_located() {
-        let e = Config::from_str("[tenant]\ncolumns = \"org_id\"\n", "t.toml").unwrap_err();
+        let e = parse("[tenant]\ncolumns = \"org_id\"\n").unwrap_err();
         assert_eq!(e.line_col().map(|p| p.0), Some(2));
     }
 
     #[test]
     fn bad_rule_and_severity() {
-        let e = Config::from_str("[rules]\nTA999 = \"error\"\n", "t.toml").unwrap_err();
+        let e = parse("[rules]\nTA999 = \"error\"\n").unwrap_err();
         assert_eq!(e.line_col(), Some((2, 1)));
-        let e = Config::from_str("[rules]\nTA201 = \"loud\"\n", "t.toml").unwrap_err();
+        let e = parse("[rules]\nTA201 = \"loud\"\n").unwrap_err();
         assert_eq!(e.line_col(), Some((2, 9)));
-        let c = Config::from_str("[rules]\nunanalyzable-query = \"off\"\n", "t.toml").unwrap();
+        let c = parse("[rules]\nunanalyzable-query = \"off\"\n").unwrap();
         assert_eq!(c.rules.get("TA202"), Some(&None));
     }
 
     #[test]
     fn bad_glob_is_located() {
-        let e = Config::from_str(
-            "[[bypass]]\npath = \"src/[jobs\"\nreason = \"x y\"\n",
-            "t.toml",
-        )
-        .unwrap_err();
+        let e = parse("[[bypass]]\npath = \"src/[jobs\"\nreason = \"x y\"\n").unwrap_err();
         assert_eq!(e.line_col().map(|p| p.0), Some(2));
     }
 
     #[test]
     fn user_overrides_defaults_per_key() {
-        let c = Config::from_str("[tenant]\ncolumns = [\"account_id\"]\n", "t.toml").unwrap();
+        let c = parse("[tenant]\ncolumns = [\"account_id\"]\n").unwrap();
         assert_eq!(c.tenant.columns, vec!["account_id"]);
         assert!(c
             .tenant
@@ -549,12 +918,233 @@ mod tests {
 
     #[test]
     fn bypass_header_span() {
-        let c = Config::from_str(
+        let c = parse(
             "[rules]\n\n[[bypass]]\npath = \"src/jobs/**\"\nrules = [\"TA201\"]\nreason = \"rollup\"\n",
-            "t.toml",
         )
         .unwrap();
         assert_eq!(c.bypasses[0].span.start.line, 3);
         assert_eq!(c.bypasses[0].rules, Some(vec!["TA201"]));
+    }
+
+    /// (line, column, message) of every error, in order.
+    fn problems(text: &str) -> Vec<(usize, usize, String)> {
+        let e = parse(text).unwrap_err();
+        e.all()
+            .map(|e| {
+                let (l, c) = e.line_col().expect("located");
+                (l, c, e.message.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let text = "[tenant]\ncolums = [\"org_id\"]\nschema = \"migrations\"\nscoped-fns = [\"a[\", 3]\n\n[sql]\ndialect = \"oracle\"\n\n[handlers]\nframeworks = [\"axun\"]\n\n[rules]\nTA999 = \"error\"\nTA201 = \"loud\"\n\n[cahce]\n";
+        let got = problems(text);
+        let places: Vec<(usize, usize)> = got.iter().map(|(l, c, _)| (*l, *c)).collect();
+        assert_eq!(
+            places,
+            [
+                (2, 1),
+                (3, 10),
+                (4, 15),
+                (4, 21),
+                (7, 11),
+                (10, 15),
+                (13, 1),
+                (14, 9),
+                (16, 2)
+            ],
+            "{got:#?}"
+        );
+        assert!(got[0].2.contains("did you mean `columns`?"), "{}", got[0].2);
+        assert!(
+            got[1]
+                .2
+                .contains("expected a list of strings, found string"),
+            "{}",
+            got[1].2
+        );
+        assert!(got[2].2.contains("invalid glob `a[`"), "{}", got[2].2);
+        assert!(
+            got[3].2.contains("expected a string, found integer"),
+            "{}",
+            got[3].2
+        );
+        assert!(got[5].2.contains("did you mean `axum`?"), "{}", got[5].2);
+        assert!(
+            got[8].2.contains("unknown key `cahce` at the top level"),
+            "{}",
+            got[8].2
+        );
+        // Display lists them all, one headline each.
+        let shown = parse(text).unwrap_err().to_string();
+        assert_eq!(shown.matches("t.toml:").count(), 9, "{shown}");
+    }
+
+    #[test]
+    fn syntax_errors_are_located_and_stop_validation() {
+        let got = problems("[tenant]\ncolumns = [\"org_id\"\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, 2);
+    }
+
+    #[test]
+    fn frameworks_are_checked_against_the_names_the_caller_knows() {
+        assert!(parse("[handlers]\nframeworks = [\"actix-web\"]\n").is_ok());
+        let none = Known { frameworks: &[] };
+        let e = Config::from_str("[handlers]\nframeworks = [\"axum\"]\n", "t.toml", none);
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn bypass_by_path_item_or_route() {
+        let c = parse(
+            "[[bypass]]\nitem = \"api::public::*\"\nreason = \"public pages\"\n\n[[bypass]]\nroute = \"/auth/**\"\nmethods = [\"get\", \"POST\"]\nrules = [\"TA101\"]\nreason = \"login is public\"\n\n[[bypass]]\nroute = \"/orgs/{org}/*\"\nreason = \"x y\"\n",
+        )
+        .unwrap();
+        let [item, route, braces] = &c.bypasses[..] else {
+            panic!("{:?}", c.bypasses)
+        };
+        assert_eq!(item.by(), "item");
+        assert!(item.matches_item("api::public::health"));
+        assert!(
+            !item.matches_item("api::public::v2::health"),
+            "`*` is one segment"
+        );
+        assert!(!item.matches_item("api::private::x"));
+        assert!(!item.matches_file("api::public::health"));
+        assert_eq!(route.by(), "route");
+        assert_eq!(route.span.start.line, 5);
+        let get = vec!["GET".to_string()];
+        assert!(route.matches_route(&get, Some("/auth/login")));
+        assert!(route.matches_route(&get, Some("/auth/oauth/callback")));
+        assert!(!route.matches_route(&get, Some("/api/auth/login")));
+        assert!(!route.matches_route(&["DELETE".to_string()], Some("/auth/login")));
+        assert!(
+            !route.matches_route(&[], Some("/auth/login")),
+            "ANY is more than GET, POST"
+        );
+        assert!(!route.matches_route(&get, None));
+        assert_eq!(
+            route.methods(),
+            Some(&["GET".to_string(), "POST".to_string()][..])
+        );
+        // Braces are route parameters, not alternations.
+        assert!(braces.matches_route(&[], Some("/orgs/{org}/invoices")));
+        assert!(!braces.matches_route(&[], Some("/orgs/org/invoices")));
+    }
+
+    #[test]
+    fn a_bypass_needs_exactly_one_target() {
+        let got = problems(
+            "[[bypass]]\nreason = \"no target\"\n\n[[bypass]]\npath = \"src/**\"\nroute = \"/x\"\nreason = \"two\"\n\n[[bypass]]\npath = \"src/**\"\nmethods = [\"GET\"]\nreason = \"methods without route\"\n\n[[bypass]]\nroute = \"/x\"\nmethods = [\"FETCH\"]\nreason = \"bad method\"\n",
+        );
+        let places: Vec<(usize, usize)> = got.iter().map(|(l, c, _)| (*l, *c)).collect();
+        assert_eq!(places, [(1, 1), (6, 9), (11, 12), (16, 12)], "{got:#?}");
+        assert!(got[0].2.contains("needs one of `path`"), "{}", got[0].2);
+        assert!(
+            got[1].2.contains("this one has path and route"),
+            "{}",
+            got[1].2
+        );
+        assert!(
+            got[2].2.contains("`methods` goes with `route`"),
+            "{}",
+            got[2].2
+        );
+        assert!(
+            got[3].2.contains("unknown HTTP method `FETCH`"),
+            "{}",
+            got[3].2
+        );
+    }
+
+    #[test]
+    fn entries_keep_their_place() {
+        let c = parse(
+            "[tenant]\ncolumns = [\"org_id\", \"team_id\"]\n\n[tenant.tables.orgs]\ncolumn = \"id\"\n\n[handlers]\nguards = [\"AdminUser\"]\n",
+        )
+        .unwrap();
+        let seen: Vec<(Setting, &str, u32, u32)> = c
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.setting,
+                    e.value.as_str(),
+                    e.span.start.line,
+                    e.span.start.column,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Setting::Columns, "org_id", 2, 12),
+                (Setting::Columns, "team_id", 2, 22),
+                (Setting::Table, "orgs", 4, 16),
+                (Setting::Guards, "AdminUser", 8, 11),
+            ]
+        );
+        assert!(
+            Config::defaults().entries.is_empty(),
+            "defaults are no entries"
+        );
+    }
+
+    #[test]
+    fn config_in_cargo_metadata_is_read_with_places() {
+        let dir = std::env::temp_dir().join(format!("ta-meta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata.tenant-audit.handlers]\nguards = [\"Admin\"]\nchecks = 3\n",
+        )
+        .unwrap();
+        let e = Config::discover(&dir, None, KNOWN).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("Cargo.toml"));
+        assert_eq!(e.line_col(), Some((6, 10)));
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata.tenant-audit.handlers]\nguards = [\"Admin\"]\n",
+        )
+        .unwrap();
+        let c = Config::discover(&dir, None, KNOWN).unwrap();
+        assert_eq!(c.handlers.guards, ["Admin"]);
+        assert_eq!(c.entries[0].span.start.line, 5);
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata]\ntenant-audit = \"strict\"\n",
+        )
+        .unwrap();
+        let e = Config::discover(&dir, None, KNOWN).unwrap_err();
+        assert_eq!(e.line_col(), Some((5, 16)), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hostile_shapes_are_located_errors_not_panics() {
+        for text in [
+            "[[bypass]]\n[[bypass]]\nmethods = 1\n",
+            "bypass = [1, {}]\n",
+            "bypass = \"x\"\n",
+            "[tenant.tables]\norgs = 1\n",
+            "[tenant]\ntables = []\n",
+            "[tenant.tables.orgs]\n",
+            "rules = 3\n",
+            "[rules]\nTA201 = 1\n",
+            "tenant = 1\nsql = []\nscopes = true\ncache = 1.5\nhandlers = 1979-05-27\n",
+            "[tenant]\ncolumns = []\n",
+            "[[bypass]]\nroute = \"/a/[\"\nreason = \"x y\"\n",
+            "[[bypass]]\nitem = \"a::{b\"\nreason = \"x y\"\n",
+            "\u{feff}[tenant]\ncolumns = [\"ü\", 1]\n",
+            "[tenant\n",
+        ] {
+            let e = parse(text).expect_err(text);
+            for one in e.all() {
+                assert!(one.line_col().is_some(), "{text:?}: {one}");
+            }
+        }
     }
 }

@@ -1,21 +1,24 @@
-//! The configuration as written: deserialised with spans, unknown keys rejected.
+//! The configuration as written: read from the spanned TOML tree by hand, so that every problem
+//! of a file is reported (an unknown key, a wrong type, a bad entry in a list) and not only the
+//! first one a deserializer would stop at. Every value keeps where it is written.
 //!
 //! The same types give the JSON Schema of the file (`cargo tenant-audit config-schema`,
 //! [`super::schema`]): a field's doc comment is the description editors show for its key. A
-//! `Spanned` field names its plain type for the schema with `#[schemars(with = "..")]`.
+//! `Spanned` field names its plain type for the schema with `#[schemars(with = "..")]`; a test
+//! (tests/toolchain.rs) keeps the keys the reader accepts and the schema's the same.
 
+use super::Problems;
 use schemars::JsonSchema;
-use serde::Deserialize;
 use std::collections::BTreeMap;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 pub type List = Option<Vec<Spanned<String>>>;
 
 /// Configuration of cargo-tenant-audit (tenant-audit.toml). Every key is optional: each key you
 /// set replaces that key's built-in default.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "tenant-audit.toml")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(title = "tenant-audit.toml", deny_unknown_fields)]
 pub struct RawConfig {
     /// What carries the tenant: columns, identifiers, types, the schema and the tables that are
     /// never or differently tenant-owned.
@@ -31,16 +34,15 @@ pub struct RawConfig {
     /// Severity of a rule, by code (TA202) or name (unanalyzable-query): error, warning, note
     /// or off.
     #[schemars(with = "Option<super::schema::Rules>")]
-    pub rules: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
-    /// Config-level bypasses: the findings of some rules in some files are deliberate.
-    #[schemars(with = "Option<Vec<RawBypass>>")]
-    pub bypass: Option<Vec<Spanned<RawBypass>>>,
+    pub rules: Option<Vec<(Spanned<String>, Spanned<String>)>>,
+    /// Config-level bypasses: the findings of some rules in some files, items or routes are
+    /// deliberate.
+    pub bypass: Option<Vec<RawBypass>>,
 }
 
 /// `[tenant]`: what carries the tenant.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(rename = "Tenant")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(rename = "Tenant", rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RawTenant {
     /// Columns that pin a row to one tenant. Default: tenant_id, org_id, organization_id,
     /// organisation_id, workspace_id.
@@ -68,23 +70,23 @@ pub struct RawTenant {
     #[schemars(with = "Option<Vec<String>>")]
     pub scoped_fns: List,
     /// Tables scoped by another column than the tenant columns, by table name.
-    pub tables: Option<BTreeMap<String, RawTable>>,
+    #[schemars(with = "Option<BTreeMap<String, RawTable>>")]
+    pub tables: Option<BTreeMap<Spanned<String>, RawTable>>,
 }
 
 /// A table scoped by another column than the tenant columns.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Table")]
+#[derive(Debug, JsonSchema)]
+#[schemars(rename = "Table", deny_unknown_fields)]
 pub struct RawTable {
     /// The column that scopes this table: `id` for a table scoped by its own primary key (an
     /// organisations table), a parent key for a child table.
-    pub column: String,
+    #[schemars(with = "String")]
+    pub column: Spanned<String>,
 }
 
 /// `[sql]`: how SQL text is parsed.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Sql")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(rename = "Sql", deny_unknown_fields)]
 pub struct RawSql {
     /// SQL dialect: auto, postgres, mysql, sqlite or generic. auto (the default) chooses per
     /// package from its dependencies (rusqlite or sqlx "sqlite": sqlite, sqlx "mysql": mysql,
@@ -94,9 +96,8 @@ pub struct RawSql {
 }
 
 /// `[handlers]`: what makes an HTTP handler protected.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Handlers")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(rename = "Handlers", deny_unknown_fields)]
 pub struct RawHandlers {
     /// Web frameworks to read. Default: detected from each package's Cargo.toml dependencies.
     #[schemars(with = "Option<Vec<super::schema::Framework>>")]
@@ -114,13 +115,11 @@ pub struct RawHandlers {
 }
 
 /// `[scopes]`: the valid permission scopes, from an enum, a list or both.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Scopes")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(rename = "Scopes", deny_unknown_fields)]
 pub struct RawScopes {
     /// The enum whose variants are the valid scopes (matched by a path's last segment).
-    #[serde(rename = "enum")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(rename = "enum", with = "Option<String>")]
     pub enum_name: Option<Spanned<String>>,
     /// Scope strings that are valid besides the enum's variants, such as "incidents:read".
     #[schemars(with = "Option<Vec<String>>")]
@@ -128,9 +127,8 @@ pub struct RawScopes {
 }
 
 /// `[cache]`: custom cache interfaces and key builders.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(rename = "Cache")]
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(rename = "Cache", rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RawCache {
     /// Custom cache traits or structs; `scoped-methods` and `global-methods` apply to receivers
     /// of these types.
@@ -147,15 +145,33 @@ pub struct RawCache {
     pub key_builders: List,
 }
 
-/// One `[[bypass]]`: the findings of some rules in some files are deliberate; the reason says
-/// why.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Bypass")]
+/// One `[[bypass]]`: the findings of some rules in some files, items or routes are deliberate;
+/// the reason says why. Exactly one of `path`, `item` and `route`.
+#[derive(Debug, JsonSchema)]
+#[schemars(rename = "Bypass", deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    {"required": ["path"]},
+    {"required": ["item"]},
+    {"required": ["route"]}
+]))]
 pub struct RawBypass {
+    /// The `[[bypass]]` header.
+    #[schemars(skip)]
+    pub header: std::ops::Range<usize>,
     /// File glob, relative to the workspace root, such as "src/jobs/**".
-    #[schemars(with = "String")]
-    pub path: Spanned<String>,
+    #[schemars(with = "Option<String>")]
+    pub path: Option<Spanned<String>>,
+    /// Item path glob of the findings it covers, such as "api::public::*" (`*` one segment,
+    /// `**` any number).
+    #[schemars(with = "Option<String>")]
+    pub item: Option<Spanned<String>>,
+    /// Route path glob of the handlers it covers, such as "/auth/**": a handler is covered when
+    /// every route it serves matches.
+    #[schemars(with = "Option<String>")]
+    pub route: Option<Spanned<String>>,
+    /// With `route`: the HTTP methods it covers (default: all).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub methods: List,
     /// Rule codes or names it covers. Default: all rules.
     #[schemars(with = "Option<Vec<String>>")]
     pub rules: List,
@@ -164,20 +180,314 @@ pub struct RawBypass {
     pub reason: Option<Spanned<String>>,
 }
 
-/// `[workspace.metadata.tenant-audit]` / `[package.metadata.tenant-audit]` inside Cargo.toml.
-#[derive(Debug, Default, Deserialize)]
-pub struct Manifest {
-    pub workspace: Option<MetadataHolder>,
-    pub package: Option<MetadataHolder>,
+/// Reads the config tables of a tenant-audit.toml document.
+pub fn read(p: &mut Problems<'_>, doc: &DeTable<'_>) -> RawConfig {
+    let mut raw = RawConfig::default();
+    for (key, value) in doc.iter() {
+        match key.get_ref().as_ref() {
+            "tenant" => raw.tenant = table(p, key, value).map(|t| tenant(p, t)),
+            "sql" => {
+                raw.sql = table(p, key, value).map(|t| {
+                    let mut s = RawSql::default();
+                    for (k, v) in t.iter() {
+                        match k.get_ref().as_ref() {
+                            "dialect" => s.dialect = string(p, v),
+                            _ => unknown(p, "sql", k, &["dialect"]),
+                        }
+                    }
+                    s
+                })
+            }
+            "handlers" => raw.handlers = table(p, key, value).map(|t| handlers(p, t)),
+            "scopes" => {
+                raw.scopes = table(p, key, value).map(|t| {
+                    let mut s = RawScopes::default();
+                    for (k, v) in t.iter() {
+                        match k.get_ref().as_ref() {
+                            "enum" => s.enum_name = string(p, v),
+                            "known" => s.known = list(p, v),
+                            _ => unknown(p, "scopes", k, &["enum", "known"]),
+                        }
+                    }
+                    s
+                })
+            }
+            "cache" => raw.cache = table(p, key, value).map(|t| cache(p, t)),
+            "rules" => {
+                raw.rules = table(p, key, value).map(|t| {
+                    t.iter()
+                        .filter_map(|(k, v)| {
+                            let sev = string(p, v)?;
+                            Some((Spanned::new(k.span(), k.get_ref().to_string()), sev))
+                        })
+                        .collect()
+                })
+            }
+            "bypass" => raw.bypass = bypasses(p, value),
+            _ => unknown(
+                p,
+                "",
+                key,
+                &[
+                    "tenant", "sql", "handlers", "scopes", "cache", "rules", "bypass",
+                ],
+            ),
+        }
+    }
+    raw
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct MetadataHolder {
-    pub metadata: Option<Metadata>,
+/// `[workspace.metadata.tenant-audit]`, else `[package.metadata.tenant-audit]`, of a Cargo.toml
+/// (a `tenant-audit` key there that is not a table is a problem, not "no config").
+pub fn metadata<'t, 'i>(p: &mut Problems<'_>, doc: &'t DeTable<'i>) -> Option<&'t DeTable<'i>> {
+    let mut inner = |outer: &str| -> Option<&'t DeTable<'i>> {
+        let v = doc.get(outer)?.get_ref().as_table()?;
+        let v = v.get("metadata")?.get_ref().as_table()?;
+        let (key, value) = v.get_key_value("tenant-audit")?;
+        table(p, key, value)
+    };
+    inner("workspace").or_else(|| inner("package"))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Metadata {
-    #[serde(rename = "tenant-audit")]
-    pub tenant_audit: Option<RawConfig>,
+fn tenant(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawTenant {
+    let mut r = RawTenant::default();
+    for (k, v) in t.iter() {
+        match k.get_ref().as_ref() {
+            "columns" => r.columns = list(p, v),
+            "identifiers" => r.identifiers = list(p, v),
+            "types" => r.types = list(p, v),
+            "global-tables" => r.global_tables = list(p, v),
+            "schema" => r.schema = list(p, v),
+            "scoped-fns" => r.scoped_fns = list(p, v),
+            "tables" => {
+                let Some(tables) = table(p, k, v) else {
+                    continue;
+                };
+                let mut out = BTreeMap::new();
+                for (name, tv) in tables.iter() {
+                    let Some(tt) = table(p, name, tv) else {
+                        continue;
+                    };
+                    let mut column = None;
+                    for (ck, cv) in tt.iter() {
+                        match ck.get_ref().as_ref() {
+                            "column" => column = string(p, cv),
+                            _ => unknown(p, "tenant.tables.*", ck, &["column"]),
+                        }
+                    }
+                    match column {
+                        Some(column) => {
+                            out.insert(
+                                Spanned::new(name.span(), name.get_ref().to_string()),
+                                RawTable { column },
+                            );
+                        }
+                        None if tt.get("column").is_none() => p.error(
+                            format!(
+                                "`[tenant.tables.{}]` needs `column = \"..\"`: the column that scopes this table",
+                                name.get_ref()
+                            ),
+                            tv.span(),
+                        ),
+                        None => {}
+                    }
+                }
+                r.tables = Some(out);
+            }
+            _ => unknown(
+                p,
+                "tenant",
+                k,
+                &[
+                    "columns",
+                    "identifiers",
+                    "types",
+                    "global-tables",
+                    "schema",
+                    "scoped-fns",
+                    "tables",
+                ],
+            ),
+        }
+    }
+    r
+}
+
+fn handlers(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawHandlers {
+    let [frameworks, guards, checks, layers] = list_section(
+        p,
+        t,
+        "handlers",
+        ["frameworks", "guards", "checks", "layers"],
+    );
+    RawHandlers {
+        frameworks,
+        guards,
+        checks,
+        layers,
+    }
+}
+
+fn cache(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawCache {
+    let [interfaces, scoped_methods, global_methods, key_builders] = list_section(
+        p,
+        t,
+        "cache",
+        [
+            "interfaces",
+            "scoped-methods",
+            "global-methods",
+            "key-builders",
+        ],
+    );
+    RawCache {
+        interfaces,
+        scoped_methods,
+        global_methods,
+        key_builders,
+    }
+}
+
+/// A section of string lists only: each key's list, in the order of `keys`.
+fn list_section<const N: usize>(
+    p: &mut Problems<'_>,
+    t: &DeTable<'_>,
+    section: &str,
+    keys: [&str; N],
+) -> [List; N] {
+    let mut out: [List; N] = std::array::from_fn(|_| None);
+    for (k, v) in t.iter() {
+        match keys.iter().position(|x| *x == k.get_ref().as_ref()) {
+            Some(i) => out[i] = list(p, v),
+            None => unknown(p, section, k, &keys),
+        }
+    }
+    out
+}
+
+fn bypasses(p: &mut Problems<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<RawBypass>> {
+    let DeValue::Array(items) = value.get_ref() else {
+        p.error(
+            format!(
+                "`bypass` must be an array of tables (`[[bypass]]`), found {}",
+                value.get_ref().type_str()
+            ),
+            value.span(),
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        let DeValue::Table(t) = item.get_ref() else {
+            p.error(
+                format!(
+                    "each bypass must be a table (`[[bypass]]`), found {}",
+                    item.get_ref().type_str()
+                ),
+                item.span(),
+            );
+            continue;
+        };
+        let mut b = RawBypass {
+            header: item.span(),
+            path: None,
+            item: None,
+            route: None,
+            methods: None,
+            rules: None,
+            reason: None,
+        };
+        for (k, v) in t.iter() {
+            match k.get_ref().as_ref() {
+                "path" => b.path = string(p, v),
+                "item" => b.item = string(p, v),
+                "route" => b.route = string(p, v),
+                "methods" => b.methods = list(p, v),
+                "rules" => b.rules = list(p, v),
+                "reason" => b.reason = string(p, v),
+                _ => unknown(
+                    p,
+                    "bypass",
+                    k,
+                    &["path", "item", "route", "methods", "rules", "reason"],
+                ),
+            }
+        }
+        out.push(b);
+    }
+    Some(out)
+}
+
+fn table<'t, 'i>(
+    p: &mut Problems<'_>,
+    key: &Spanned<std::borrow::Cow<'i, str>>,
+    value: &'t Spanned<DeValue<'i>>,
+) -> Option<&'t DeTable<'i>> {
+    match value.get_ref() {
+        DeValue::Table(t) => Some(t),
+        other => {
+            p.error(
+                format!(
+                    "`{}` must be a table, found {}",
+                    key.get_ref(),
+                    other.type_str()
+                ),
+                value.span(),
+            );
+            None
+        }
+    }
+}
+
+fn string(p: &mut Problems<'_>, value: &Spanned<DeValue<'_>>) -> Option<Spanned<String>> {
+    match value.get_ref() {
+        DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+        other => {
+            p.error(
+                format!("expected a string, found {}", other.type_str()),
+                value.span(),
+            );
+            None
+        }
+    }
+}
+
+/// A list of strings; an entry of another type is one problem each, the others are kept.
+fn list(p: &mut Problems<'_>, value: &Spanned<DeValue<'_>>) -> List {
+    let DeValue::Array(items) = value.get_ref() else {
+        p.error(
+            format!(
+                "expected a list of strings, found {}",
+                value.get_ref().type_str()
+            ),
+            value.span(),
+        );
+        return None;
+    };
+    Some(items.iter().filter_map(|v| string(p, v)).collect())
+}
+
+fn unknown(
+    p: &mut Problems<'_>,
+    section: &str,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    expected: &[&str],
+) {
+    let name = key.get_ref();
+    let place = if section.is_empty() {
+        "at the top level".to_string()
+    } else {
+        format!("in `[{section}]`")
+    };
+    let hint = match crate::error::closest(name, expected.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`? "),
+        None => String::new(),
+    };
+    p.error(
+        format!(
+            "unknown key `{name}` {place}: {hint}expected one of {}",
+            expected.join(", ")
+        ),
+        key.span(),
+    );
 }

@@ -13,6 +13,8 @@ pub struct Verdict {
     pub file: usize,
     /// Index into the file's `queries`.
     pub query: usize,
+    /// Every table the query touches (bare, lower-cased), scoped or not.
+    pub tables: Vec<String>,
     pub unscoped: Vec<Unscoped>,
     /// What made the SQL impossible to resolve.
     pub dynamic: Option<String>,
@@ -53,6 +55,11 @@ pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
                     for text in &resolved.texts {
                         match sql::analyze(text, dialect, tenancy) {
                             Ok(a) => {
+                                for t in a.tables {
+                                    if !v.tables.contains(&t) {
+                                        v.tables.push(t);
+                                    }
+                                }
                                 for u in a.unscoped {
                                     if !v.unscoped.iter().any(|x| x.table == u.table) {
                                         v.unscoped.push(u);
@@ -70,6 +77,7 @@ pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
                     if d.entity {
                         d.table = entities.table(index, fi, &d.module, &d.table);
                     }
+                    v.tables.push(d.table.to_ascii_lowercase());
                     if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
                         d.inserted_fields = d
                             .inserted_type

@@ -79,18 +79,15 @@ fn summary(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Re
     let bypassed = report.diagnostics.iter().filter(|d| d.bypassed()).count();
     writeln!(
         out,
-        "tenant-audit: {} error{}, {} warning{}, {} note{} ({} bypassed) in {} files: {} handlers, {} queries, {} cache calls",
-        s.errors,
-        plural(s.errors),
-        s.warnings,
-        plural(s.warnings),
-        s.notes,
-        plural(s.notes),
+        "tenant-audit: {}, {}, {} ({} bypassed) in {}: {}, {}, {}",
+        count(s.errors, "error", "errors"),
+        count(s.warnings, "warning", "warnings"),
+        count(s.notes, "note", "notes"),
         bypassed,
-        s.files,
-        s.handlers,
-        s.queries,
-        s.cache_calls
+        count(s.files, "file", "files"),
+        count(s.handlers, "handler", "handlers"),
+        count(s.queries, "query", "queries"),
+        count(s.cache_calls, "cache call", "cache calls"),
     )?;
     if s.parse_errors > 0 {
         writeln!(
@@ -122,4 +119,9 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -23,14 +23,11 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of our fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "tenantAudit/v1";
 const TOOL_NAME: &str = "cargo-tenant-audit";
-const FALLBACK_URI: &str = "https://example.invalid/cargo-tenant-audit";
 
-/// Where the tool documents itself (the package's `repository`).
-fn information_uri() -> &'static str {
-    match option_env!("CARGO_PKG_REPOSITORY") {
-        Some(u) if !u.is_empty() => u,
-        _ => FALLBACK_URI,
-    }
+/// Where the tool documents itself: the package's `repository`, read at build time. None while
+/// it is unset (`informationUri` is optional in SARIF; a placeholder would be a dead link).
+fn information_uri() -> Option<&'static str> {
+    option_env!("CARGO_PKG_REPOSITORY").filter(|u| !u.is_empty())
 }
 
 pub fn level(s: Severity) -> &'static str {
@@ -136,19 +133,20 @@ pub fn to_value(report: &Report, opts: &RenderOptions) -> Value {
         })
         .collect();
     let category = format!("tenant-audit/{prefix}");
+    let mut driver = json!({
+        "name": TOOL_NAME,
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(uri) = information_uri() {
+        driver["informationUri"] = json!(uri);
+    }
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {
-                "driver": {
-                    "name": TOOL_NAME,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": information_uri(),
-                    "rules": rules,
-                }
-            },
+            "tool": {"driver": driver},
             "automationDetails": {"id": category},
             "columnKind": "unicodeCodePoints",
             "results": results,

@@ -6,6 +6,7 @@ mod bypass_without_reason;
 mod parse_error;
 mod unanalyzable_query;
 mod unknown_scope;
+mod unmatched_config;
 mod unprotected_handler;
 mod unscoped_cache_key;
 mod untenanted_query;
@@ -13,6 +14,7 @@ mod unused_bypass;
 mod unused_scope;
 
 use crate::bypass::Usage;
+use crate::config::Config;
 use crate::db::judge::Verdict;
 use crate::diagnostic::{fingerprint, Diagnostic, Severity, Span};
 use crate::frameworks::endpoints::Endpoint;
@@ -48,6 +50,7 @@ pub static RULES: &[&dyn Rule] = &[
     &unscoped_cache_key::UnscopedCacheKey,
     &bypass_without_reason::BypassWithoutReason,
     &unused_bypass::UnusedBypass,
+    &unmatched_config::UnmatchedConfig,
 ];
 
 /// Finds a rule by code or name (case-insensitive).
@@ -82,6 +85,23 @@ pub struct Finding {
 }
 
 impl RuleCx<'_, '_> {
+    /// The tenant column to name in help texts: the first configured one that a table of the
+    /// schema has, else the first configured one.
+    pub fn tenant_column(&self) -> &str {
+        let columns = &self.index.config.tenant.columns;
+        columns
+            .iter()
+            .find(|c| {
+                self.index
+                    .tenancy
+                    .iter()
+                    .any(|t| t.schema.tables.values().any(|tb| tb.has_column(c)))
+            })
+            .or(columns.first())
+            .map(String::as_str)
+            .unwrap_or("tenant_id")
+    }
+
     /// Effective severity of a rule; None = off.
     pub fn severity(&self, meta: &RuleMeta) -> Option<Severity> {
         let mut sev = self.index.config.severity(meta.code, meta.default_severity);
@@ -119,6 +139,63 @@ impl RuleCx<'_, '_> {
             suppressed: None,
         });
     }
+}
+
+/// What `explain` adds when a config is loaded: the settings that rule reads, as configured,
+/// so the generic examples (`org_id`) can be read in the workspace's own terms.
+pub fn configured(code: &str, config: &Config) -> Vec<String> {
+    let Some(source) = &config.source else {
+        return Vec::new();
+    };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut out = vec![format!(
+        "{} sets the tenant columns to {}: read `org_id` in the examples as `{}`.",
+        source.display,
+        list(&config.tenant.columns),
+        config
+            .tenant
+            .columns
+            .first()
+            .map(String::as_str)
+            .unwrap_or("tenant_id")
+    )];
+    match code {
+        "TA101" => out.push(format!(
+            "Guards: {}. Checks: {}. Layers: {}.",
+            list(&config.handlers.guards),
+            list(&config.handlers.checks),
+            list(&config.handlers.layers)
+        )),
+        "TA201" | "TA202" => out.push(format!(
+            "Global tables: {}. Tables scoped by a column of their own: {}.",
+            list(&config.tenant.global_tables),
+            list(
+                &config
+                    .tenant
+                    .tables
+                    .iter()
+                    .map(|(t, c)| format!("{t}.{c}"))
+                    .collect::<Vec<_>>()
+            )
+        )),
+        "TA301" => out.push(format!(
+            "Names that also carry the tenant in a key: {}. Tenant types: {}. Key builders: {}.",
+            list(&config.tenant.identifiers),
+            list(&config.tenant_types()),
+            list(&config.cache.key_builders)
+        )),
+        _ => {}
+    }
+    out
 }
 
 #[cfg(test)]

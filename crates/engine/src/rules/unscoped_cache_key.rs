@@ -39,6 +39,7 @@ impl Rule for UnscopedCacheKey {
     }
 
     fn check(&self, cx: &mut RuleCx<'_, '_>) {
+        let help = help(cx);
         let mut findings = Vec::new();
         for &(fi, ref c) in cx.caches {
             let message = if c.global {
@@ -69,7 +70,7 @@ impl Rule for UnscopedCacheKey {
                     item: c.item.clone(),
                     snippet: format!("{} {}", c.op, c.key),
                     label: Some(label.into()),
-                    help: Some("put the tenant in the key (e.g. `format!(\"org:{org_id}:..\")`) or use a configured key builder; a deliberately global key needs `tenant_bypass!(reason = \"..\", ..)`".into()),
+                    help: Some(help.clone()),
                 },
             ));
         }
@@ -77,4 +78,27 @@ impl Rule for UnscopedCacheKey {
             cx.report(&META, fi, f);
         }
     }
+}
+
+/// The fix, in the workspace's own terms: its tenant column and identifiers.
+fn help(cx: &RuleCx<'_, '_>) -> String {
+    let column = cx.tenant_column();
+    let prefix = column.strip_suffix("_id").unwrap_or(column);
+    let others: Vec<String> = cx
+        .index
+        .config
+        .tenant
+        .identifiers
+        .iter()
+        .take(3)
+        .map(|i| format!("`{i}`"))
+        .collect();
+    let or = if others.is_empty() {
+        String::new()
+    } else {
+        format!(", or {}", others.join(", "))
+    };
+    format!(
+        "put the tenant in the key (e.g. `format!(\"{prefix}:{{{column}}}:..\")`{or}) or use a configured key builder; a deliberately global key needs `tenant_bypass!(reason = \"..\", ..)`"
+    )
 }

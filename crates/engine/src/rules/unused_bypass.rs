@@ -11,8 +11,8 @@ static META: RuleMeta = RuleMeta {
     summary: "a bypass that suppresses nothing",
     docs: r#"## What it does
 Reports a bypass that covered no finding in this run: a `#[tenant_bypass]` on code that is now
-correct, a `rules = [..]` restriction that matches nothing, a config `[[bypass]]` whose path glob
-matches no finding (the finding sits at its `[[bypass]]` header in the config file).
+correct, a `rules = [..]` restriction that matches nothing, a config `[[bypass]]` whose `path`, `item` or
+`route` glob matches no finding (the finding sits at its `[[bypass]]` header in the config file).
 
 ## Why is this bad?
 Stale bypasses accumulate, and a stale one silently covers the next leak written under it.
@@ -38,8 +38,15 @@ impl Rule for UnusedBypass {
             if b.used > 0 || super::bypass_without_reason::flagged(b) {
                 continue;
             }
-            let what = match b.origin {
-                crate::bypass::Origin::Config => format!("`[[bypass]]` for `{}`", b.target),
+            let what = match (b.origin, b.by) {
+                (crate::bypass::Origin::Config, Some("path") | None) => {
+                    format!("`[[bypass]]` for `{}`", b.target)
+                }
+                (crate::bypass::Origin::Config, Some(by)) => {
+                    let target = b.describe_target();
+                    let target = target.strip_prefix(by).unwrap_or(&target).trim();
+                    format!("`[[bypass]]` for {by} `{target}`")
+                }
                 _ => "this bypass".to_string(),
             };
             cx.report_at(

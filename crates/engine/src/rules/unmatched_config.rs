@@ -1,0 +1,340 @@
+use super::{Finding, Rule, RuleCx, RuleMeta};
+use crate::config::{Config, Entry, Setting};
+use crate::diagnostic::Severity;
+use crate::frameworks::RouterOp;
+use crate::index::Index;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+pub struct UnmatchedConfig;
+
+static META: RuleMeta = RuleMeta {
+    code: "TA903",
+    name: "unmatched-config",
+    default_severity: Severity::Warning,
+    summary: "a config entry that matches nothing in the workspace",
+    docs: r#"## What it does
+Checks every entry the config file writes against the workspace and reports the ones that match
+nothing: a `[tenant] columns` entry no table of the schema has (only when a schema is found), a
+`schema` path that does not exist or holds no `.sql` file, a `global-tables` entry or a
+`[tenant.tables.X]` that the schema does not define and no query touches, and a guard, check,
+layer, tenant type, key builder, scoped fn, cache interface or method, or scope enum that no code
+names. The finding sits at the entry in the config file. Entries equal to a built-in default
+(the migration bookkeeping tables) are never reported.
+
+The schema is the one the audit read: a column TA903 reports as missing from every table is
+missing from what the audit judges queries by, even when the database has it (a migration the
+reader did not understand), and that is worth knowing too.
+
+## Why is this bad?
+A typo in the config switches a check off without a word: `columns = ["org_idd"]` makes every
+table look unowned, `checks = ["ensure_scpoe"]` protects nothing, `schema = ["migratoins"]`
+drops the schema. The run stays green and the gate is open.
+
+## Example
+```toml
+[tenant]
+columns = ["org_idd"]        # no table has `org_idd`
+
+[handlers]
+checks = ["enforce_*"]       # checks are names, not globs: nothing is called `enforce_*`
+```
+
+## How to fix
+Correct the entry (the finding suggests the closest name the workspace has), or remove it. A
+finding on an entry that is right (a name only a macro expands to) can be turned off with
+`[rules] unmatched-config = "off"`.
+"#,
+};
+
+impl Rule for UnmatchedConfig {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut RuleCx<'_, '_>) {
+        let config = cx.index.config;
+        let Some(source) = &config.source else {
+            return;
+        };
+        if config.entries.is_empty() {
+            return;
+        }
+        let named = Named::collect(cx);
+        let defaults = Config::defaults();
+        let mut findings = Vec::new();
+        for e in &config.entries {
+            let Some((why, closest)) = unmatched(e, &named, cx.index, &defaults) else {
+                continue;
+            };
+            let what = match e.setting {
+                Setting::Table => format!("`[tenant.tables.{}]`", e.value),
+                s => format!("`{}` entry `{}`", s.key(), e.value),
+            };
+            let help = match closest {
+                Some(c) => format!("did you mean `{c}`? Correct the entry or remove it"),
+                None => "correct the entry or remove it".to_string(),
+            };
+            findings.push(Finding {
+                span: e.span,
+                message: format!("{what} matches nothing: {why}"),
+                item: e.setting.key().to_string(),
+                snippet: e.value.clone(),
+                label: Some("matches nothing".into()),
+                help: Some(help),
+            });
+        }
+        for f in findings {
+            cx.report_at(&META, source.display.clone(), f);
+        }
+    }
+}
+
+/// Why an entry matches nothing (and the closest name the workspace has), or None when it
+/// matches something.
+fn unmatched(
+    e: &Entry,
+    named: &Named,
+    index: &Index<'_>,
+    defaults: &Config,
+) -> Option<(String, Option<String>)> {
+    let last = e.value.rsplit("::").next().unwrap_or(&e.value).trim();
+    let has_schema = !named.schema.is_empty();
+    match e.setting {
+        Setting::Columns => {
+            let column = e.value.to_ascii_lowercase();
+            if !has_schema || named.schema.values().any(|cols| cols.contains(&column)) {
+                return None;
+            }
+            let n = named.schema.len();
+            let why = format!(
+                "no table of the schema the audit read ({n} table{}) has this column",
+                if n == 1 { "" } else { "s" }
+            );
+            Some((why, closest(&e.value, named.columns())))
+        }
+        Setting::GlobalTables | Setting::Table => {
+            let table = bare_table(&e.value);
+            let default = e.setting == Setting::GlobalTables
+                && defaults
+                    .tenant
+                    .global_tables
+                    .iter()
+                    .any(|g| bare_table(g) == table);
+            if !has_schema
+                || default
+                || named.schema.contains_key(&table)
+                || named.queried.contains(&table)
+            {
+                return None;
+            }
+            Some((
+                "the schema does not define this table and no query touches it".into(),
+                closest(&table, named.schema.keys().map(String::as_str)),
+            ))
+        }
+        Setting::Schema => {
+            if !index
+                .ws
+                .migrations(0, std::slice::from_ref(&e.value))
+                .is_empty()
+            {
+                return None;
+            }
+            let why = if index.ws.root.join(&e.value).exists() {
+                "it holds no .sql file (diesel `table!` and sea-orm entities are read from the code without it)"
+            } else {
+                "no such file or folder under the workspace root"
+            };
+            Some((why.into(), None))
+        }
+        Setting::ScopedFns => {
+            let glob = globset::Glob::new(&e.value).ok()?.compile_matcher();
+            if named.fns.iter().any(|f| glob.is_match(f)) {
+                return None;
+            }
+            Some((
+                "no fn or method of the workspace has a matching name".into(),
+                closest(&e.value, named.fns.iter().map(String::as_str)),
+            ))
+        }
+        Setting::Checks
+        | Setting::KeyBuilders
+        | Setting::ScopedMethods
+        | Setting::GlobalMethods => {
+            if named.fns.contains(last) {
+                return None;
+            }
+            let why = if e.value.contains(['*', '?', '[']) {
+                "no fn or method has this name (it is matched as a name, not as a glob)"
+            } else {
+                "no fn or method of the workspace has this name, and nothing calls it"
+            };
+            Some((
+                why.into(),
+                closest(last, named.fns.iter().map(String::as_str)),
+            ))
+        }
+        Setting::Guards | Setting::Types | Setting::Interfaces => {
+            if named.types.contains(last)
+                || named.fns.contains(last)
+                || e.setting == Setting::Interfaces && named.cache_families.contains(last)
+            {
+                return None;
+            }
+            Some((
+                "no code of the workspace names this type".into(),
+                closest(last, named.types.iter().map(String::as_str)),
+            ))
+        }
+        Setting::Layers => {
+            if named
+                .layers
+                .iter()
+                .any(|l| crate::frameworks::protection::mentions(l, &e.value))
+                || named.fns.contains(last)
+                || named.types.contains(last)
+            {
+                return None;
+            }
+            Some((
+                "no layer, wrap or fn of the workspace names it".into(),
+                closest(last, named.fns.iter().map(String::as_str)),
+            ))
+        }
+        Setting::ScopeEnum => {
+            if named.scope_enum_found {
+                return None;
+            }
+            Some((
+                "no enum of the workspace has this name (and module path)".into(),
+                closest(last, named.enums.iter().map(String::as_str)),
+            ))
+        }
+    }
+}
+
+fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    crate::error::closest(word, candidates).map(String::from)
+}
+
+/// `public.Plans` -> `plans`.
+fn bare_table(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches(|c| c == '"' || c == '`')
+        .to_ascii_lowercase()
+}
+
+/// What the workspace names, read from the facts here and nowhere else in this rule: the fact
+/// types are being reshaped, and this is the one place that has to follow.
+struct Named {
+    /// Names of fns and methods defined, last segments of every call, attribute names.
+    fns: HashSet<String>,
+    /// Identifiers written in types (parameters, fields, statics, impl self types), and the
+    /// names of structs, enums and `use` imports.
+    types: HashSet<String>,
+    enums: BTreeSet<String>,
+    /// Layer and wrap expressions, as written.
+    layers: Vec<String>,
+    /// Every table of the schema (all packages) and its columns.
+    schema: BTreeMap<String, Vec<String>>,
+    /// Tables the queries touch.
+    queried: HashSet<String>,
+    /// Cache families the calls were recognised as (custom interfaces by their name).
+    cache_families: HashSet<String>,
+    scope_enum_found: bool,
+}
+
+impl Named {
+    fn collect(cx: &RuleCx<'_, '_>) -> Named {
+        let mut n = Named {
+            fns: HashSet::new(),
+            types: HashSet::new(),
+            enums: BTreeSet::new(),
+            layers: Vec::new(),
+            schema: BTreeMap::new(),
+            queried: HashSet::new(),
+            cache_families: HashSet::new(),
+            scope_enum_found: false,
+        };
+        let words = |text: &str, into: &mut HashSet<String>| {
+            for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !w.is_empty() && !into.contains(w) {
+                    into.insert(w.to_string());
+                }
+            }
+        };
+        for f in cx.index.files {
+            for func in &f.fns {
+                if !func.is_closure {
+                    n.fns.insert(func.name.clone());
+                }
+                n.fns.extend(func.calls.iter().cloned());
+                n.fns.extend(func.attrs.iter().map(|a| a.name.clone()));
+                for p in &func.params {
+                    words(&p.ty, &mut n.types);
+                }
+                if let Some(t) = &func.self_ty {
+                    n.types.insert(t.clone());
+                }
+                for r in &func.routes {
+                    n.layers.extend(r.wraps.iter().cloned());
+                }
+            }
+            for s in &f.structs {
+                n.types.insert(s.name.clone());
+                for (_, ty) in &s.fields {
+                    words(ty, &mut n.types);
+                }
+            }
+            for e in &f.enums {
+                n.types.insert(e.name.clone());
+                n.enums.insert(e.name.clone());
+            }
+            for s in &f.statics {
+                words(&s.ty, &mut n.types);
+            }
+            for u in &f.uses {
+                n.types.insert(u.alias.clone());
+                n.types.extend(u.path.iter().cloned());
+            }
+            for r in &f.routers {
+                for op in &r.ops {
+                    match op {
+                        RouterOp::Layer { text, .. } => n.layers.push(text.clone()),
+                        RouterOp::Route { layers, .. } => n.layers.extend(layers.iter().cloned()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for e in cx.endpoints {
+            n.layers.extend(e.layers.iter().cloned());
+        }
+        for t in &cx.index.tenancy {
+            for (name, table) in &t.schema.tables {
+                n.schema
+                    .entry(name.clone())
+                    .or_insert_with(|| table.columns.clone());
+            }
+        }
+        for v in cx.queries {
+            n.queried.extend(v.tables.iter().map(|t| bare_table(t)));
+        }
+        for (_, c) in cx.caches {
+            n.cache_families.insert(c.family.clone());
+        }
+        n.scope_enum_found =
+            crate::frameworks::scopes::Scopes::load(cx.index).is_some_and(|s| s.enum_found);
+        n.layers.sort();
+        n.layers.dedup();
+        n
+    }
+
+    /// Every column of the schema, once.
+    fn columns(&self) -> impl Iterator<Item = &str> {
+        let all: BTreeSet<&str> = self.schema.values().flatten().map(String::as_str).collect();
+        all.into_iter()
+    }
+}
