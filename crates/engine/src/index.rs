@@ -508,7 +508,7 @@ fn join(a: &[String], b: &[String]) -> Vec<String> {
 
 /// The SQL dialect of a package: configured, else from its dependencies.
 pub fn dialect_for(config: &Config, pkg: &crate::workspace::Package) -> Dialect {
-    if let Some(d) = config.dialect.as_deref().and_then(Dialect::from_name) {
+    if let Some(d) = config.dialect {
         return d;
     }
     if pkg.plain {

@@ -9,8 +9,15 @@ use syn::visit::Visit;
 /// Layers, lowest first. A module may use only modules of lower layers; modules of one layer
 /// do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["ast", "diagnostic", "error", "strings", "test_support"],
-    &["sql", "workspace", "config"],
+    &[
+        "ast",
+        "diagnostic",
+        "error",
+        "strings",
+        "test_support",
+        "sql",
+    ],
+    &["workspace", "config"],
     &["extract"],
     &["index"],
     &["frameworks", "db", "cache"],

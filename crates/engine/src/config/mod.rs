@@ -226,7 +226,7 @@ pub struct Config {
     pub source: Option<ConfigSource>,
     pub tenant: TenantConfig,
     /// `None` = auto (per package).
-    pub dialect: Option<String>,
+    pub dialect: Option<crate::sql::Dialect>,
     pub handlers: HandlersConfig,
     pub scopes: ScopesConfig,
     pub cache: CacheConfig,
@@ -560,10 +560,10 @@ fn validate(
     let dialect = match user.sql.and_then(|s| s.dialect) {
         Some(d) => {
             let name = d.get_ref().to_ascii_lowercase();
-            match name.as_str() {
-                "auto" => None,
-                "postgres" | "postgresql" | "mysql" | "sqlite" | "generic" => Some(name),
-                _ => {
+            match crate::sql::Dialect::from_name(&name) {
+                _ if name == "auto" => None,
+                Some(dialect) => Some(dialect),
+                None => {
                     p.error(
                         format!(
                             "unknown SQL dialect `{}`: expected auto, postgres, mysql, sqlite or generic",
