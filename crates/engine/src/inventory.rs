@@ -2,7 +2,8 @@
 
 use crate::bypass::Usage;
 use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
-use crate::frameworks::protection::{fn_evidence, layer_evidence};
+use crate::callgraph::CallGraph;
+use crate::frameworks::protection::{handler_evidence, layer_evidence};
 use crate::index::Index;
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct Route {
     pub protection: Option<String>,
 }
 
-pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
+pub fn build(index: &Index<'_>, graph: &CallGraph, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
     let handlers = by_handler(eps);
     let mut out: Vec<Route> = eps
         .iter()
@@ -33,7 +34,7 @@ pub fn build(index: &Index<'_>, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
                         f.item.clone(),
                         index.rel(id.file).to_string(),
                         f.span.start.line,
-                        fn_evidence(index.config, f),
+                        handler_evidence(index, graph, *id),
                         Some(f.extent),
                     )
                 }

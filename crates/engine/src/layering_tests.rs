@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["workspace", "config"],
     &["extract"],
     &["index"],
+    &["callgraph"],
     &["frameworks", "db", "cache"],
     &["registry", "bypass"],
     &["rules", "inventory", "phase1"],

@@ -11,6 +11,7 @@ pub mod ast;
 pub mod baseline;
 pub mod bypass;
 pub mod cache;
+pub mod callgraph;
 pub mod config;
 pub mod db;
 pub mod diagnostic;
@@ -312,6 +313,7 @@ pub fn judge(
     only: &[PathBuf],
 ) -> Report {
     let index = index::Index::build(ws, &config, files);
+    let graph = callgraph::CallGraph::build(&index);
     // The three cross-file joins are independent: run them side by side.
     let (endpoints, queries, caches) = std::thread::scope(|scope| {
         let queries = scope.spawn(|| db::judge::judge_all(&index));
@@ -327,6 +329,7 @@ pub fn judge(
     });
     let mut cx = rules::RuleCx {
         index: &index,
+        graph: &graph,
         endpoints: &endpoints,
         queries: &queries,
         caches: &caches,
@@ -390,7 +393,7 @@ pub fn judge(
             Severity::Note => summary.notes += 1,
         }
     }
-    let routes = inventory::build(&index, &endpoints, &usage);
+    let routes = inventory::build(&index, &graph, &endpoints, &usage);
     Report {
         root: ws.root.clone(),
         diagnostics,

@@ -100,7 +100,7 @@ impl Collector for Cached {
                     match syn::parse_str::<syn::Expr>(&text) {
                         Ok(expr) => ArgFact {
                             text,
-                            scoped: key::is_scoped(w, &expr),
+                            scoped: crate::extract::tenant::carries_tenant(w, &expr),
                             elems: Vec::new(),
                             param: None,
                         },

@@ -335,12 +335,7 @@ fn type_args(p: &syn::Path) -> Vec<&syn::Type> {
     type_args_of_segment(p, p.segments.len().saturating_sub(1))
 }
 
-/// Does a type (as text) name a tenant type as a whole identifier?
-pub fn has_tenant_type(text: &str, config: &Config) -> bool {
-    let types = config.tenant_types();
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| !w.is_empty() && types.iter().any(|t| t == w))
-}
+pub use crate::extract::tenant::has_tenant_type;
 
 /// The struct a type names, wrappers and references looked through (`State<AppState>` ->
 /// `AppState`).

@@ -56,6 +56,8 @@ pub struct HandlersConfig {
     pub guards: Vec<String>,
     pub checks: Vec<String>,
     pub layers: Vec<String>,
+    /// How many calls deep a check or guard value still protects a handler.
+    pub check_depth: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -610,6 +612,10 @@ fn validate(
         guards: plain(pick(uh.guards, dh.guards)),
         checks: plain(pick(uh.checks, dh.checks)),
         layers: plain(pick(uh.layers, dh.layers)),
+        check_depth: uh
+            .check_depth
+            .or(dh.check_depth)
+            .map_or(3, |d| d.into_inner()),
     };
 
     let us = user.scopes.unwrap_or_default();

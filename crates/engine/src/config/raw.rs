@@ -112,6 +112,10 @@ pub struct RawHandlers {
     /// Middleware names: a route layer or wrap whose expression names one covers its routes.
     #[schemars(with = "Option<Vec<String>>")]
     pub layers: List,
+    /// How many calls deep a configured check (or a guard value handed to a call) still
+    /// protects a handler: 0 = the handler's own body only. Default: 3.
+    #[schemars(rename = "check-depth", with = "Option<u8>", range(max = 16))]
+    pub check_depth: Option<Spanned<usize>>,
 }
 
 /// `[scopes]`: the valid permission scopes, from an enum, a list or both.
@@ -314,18 +318,33 @@ fn tenant(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawTenant {
 }
 
 fn handlers(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawHandlers {
-    let [frameworks, guards, checks, layers] = list_section(
-        p,
-        t,
-        "handlers",
-        ["frameworks", "guards", "checks", "layers"],
-    );
-    RawHandlers {
-        frameworks,
-        guards,
-        checks,
-        layers,
+    const KEYS: [&str; 5] = ["frameworks", "guards", "checks", "layers", "check-depth"];
+    let mut r = RawHandlers::default();
+    for (k, v) in t.iter() {
+        match k.get_ref().as_ref() {
+            "frameworks" => r.frameworks = list(p, v),
+            "guards" => r.guards = list(p, v),
+            "checks" => r.checks = list(p, v),
+            "layers" => r.layers = list(p, v),
+            "check-depth" => match v.get_ref() {
+                DeValue::Integer(i) => match i.as_str().parse::<i64>() {
+                    Ok(n) if (0..=16).contains(&n) => {
+                        r.check_depth = Some(Spanned::new(v.span(), n as usize))
+                    }
+                    _ => p.error(
+                        "`check-depth` must be a whole number from 0 to 16".to_string(),
+                        v.span(),
+                    ),
+                },
+                other => p.error(
+                    format!("expected a whole number, found {}", other.type_str()),
+                    v.span(),
+                ),
+            },
+            _ => unknown(p, "handlers", k, &KEYS),
+        }
     }
+    r
 }
 
 fn cache(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawCache {

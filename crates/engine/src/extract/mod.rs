@@ -5,6 +5,7 @@
 mod cx;
 pub mod facts;
 mod items;
+pub mod tenant;
 mod text;
 pub mod values;
 mod walk;

@@ -125,12 +125,18 @@ pub struct Walker<'ast, 'a> {
     pub facts: FileFacts,
     pub module: Vec<String>,
     impl_ty: Vec<Option<String>>,
+    /// For each entry of `impl_ty`: the impl block's index in `facts.impls`, or None in a trait.
+    impl_index: Vec<Option<u32>>,
     pub fns: Vec<FnScope<'ast>>,
     arena: &'ast typed_arena::Arena<syn::Expr>,
     /// Expressions a collector has already handled as part of a larger one: (collector, address).
     consumed: HashSet<(usize, usize)>,
     /// The collector being called.
     current: usize,
+    /// Closures recorded as fns of their own (handlers registered as closures): address ->
+    /// index in `facts.fns`; while one is walked, its calls are its own too.
+    adopted: std::collections::HashMap<usize, usize>,
+    adopted_stack: Vec<usize>,
     depth: usize,
     too_deep: bool,
     /// The conditional regions (`if` branches, `match` arms, loop bodies) enclosing the current
@@ -151,10 +157,13 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             module: facts.module.clone(),
             facts,
             impl_ty: Vec::new(),
+            impl_index: Vec::new(),
             fns: Vec::new(),
             arena,
             consumed: HashSet::new(),
             current: 0,
+            adopted: std::collections::HashMap::new(),
+            adopted_stack: Vec::new(),
             depth: 0,
             too_deep: false,
             cond_regions: Vec::new(),
@@ -196,6 +205,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         f.statics.shrink_to_fit();
         f.aliases.shrink_to_fit();
         f.mods.shrink_to_fit();
+        f.calls.shrink_to_fit();
+        f.impls.shrink_to_fit();
         self.facts
     }
 
@@ -366,6 +377,230 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 calls.push(name.to_string());
             }
         }
+    }
+
+    /// Records a call for the call graph: a path call not obviously the standard library's, or
+    /// a method call on a receiver whose type the fn shows; with its arguments when one is of
+    /// interest (a parameter passed on, a tenant value, string text, a typed local).
+    fn record_call_fact(&mut self, e: &'ast syn::Expr) {
+        let Some(caller) = self.fns.last().map(|f| f.fn_index as u32) else {
+            return;
+        };
+        let (callee, args) = match e {
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else { return };
+                let segs = crate::ast::segments(&p.path);
+                if segs.is_empty() || !maybe_workspace_path(&segs) {
+                    return;
+                }
+                (Callee::Path(segs), &c.args)
+            }
+            syn::Expr::MethodCall(m) => {
+                let Some(recv) = self.recv_ty(&m.receiver, 0) else {
+                    return;
+                };
+                (
+                    Callee::Method {
+                        name: m.method.to_string(),
+                        recv,
+                    },
+                    &m.args,
+                )
+            }
+            _ => return,
+        };
+        let mut infos: Vec<ArgInfo> = args.iter().map(|a| self.arg_info(a)).collect();
+        if infos.iter().all(ArgInfo::is_empty) {
+            infos.clear();
+        }
+        infos.shrink_to_fit();
+        let line = e.span().start().line as u32;
+        if let Some(&closure) = self.adopted_stack.last() {
+            self.facts.calls.push(CallFact {
+                caller: closure as u32,
+                callee: callee.clone(),
+                line,
+                args: infos.clone(),
+            });
+        }
+        self.facts.calls.push(CallFact {
+            caller,
+            callee,
+            line,
+            args: infos,
+        });
+    }
+
+    /// A configured guard type written as a value (struct literal, unit struct, tuple
+    /// constructor), and a parameter's `None` turned into an error (`p.ok_or(..)?`).
+    fn record_guard_value(&mut self, e: &'ast syn::Expr) {
+        let guards = &self.cx.config.handlers.guards;
+        let named = |p: &syn::Path| -> Option<String> {
+            let last = p.segments.last()?.ident.to_string();
+            guards
+                .iter()
+                .any(|g| g.rsplit("::").next() == Some(last.as_str()))
+                .then_some(last)
+        };
+        let found = match e {
+            syn::Expr::Struct(s) if !guards.is_empty() => named(&s.path),
+            syn::Expr::Path(p) if !guards.is_empty() && p.path.get_ident().is_none_or(|id| self.local(&id.to_string()).is_none()) => named(&p.path),
+            syn::Expr::Call(c) if !guards.is_empty() => match &*c.func {
+                syn::Expr::Path(p) => named(&p.path),
+                _ => None,
+            },
+            syn::Expr::Try(t) => {
+                // `auth.ok_or(StatusCode::UNAUTHORIZED)?`
+                if let syn::Expr::MethodCall(m) = &*t.expr {
+                    if matches!(
+                        m.method.to_string().as_str(),
+                        "ok_or" | "ok_or_else" | "context" | "with_context"
+                    ) {
+                        self.reject_none(&m.receiver);
+                    }
+                }
+                None
+            }
+            _ => None,
+        };
+        if let (Some(g), Some(f)) = (found, self.fns.last()) {
+            // A handler closure holds its guard values too.
+            let owners = [Some(f.fn_index), self.adopted_stack.last().copied()];
+            for i in owners.into_iter().flatten() {
+                let list = &mut self.facts.fns[i].guard_values;
+                if !list.contains(&g) {
+                    list.push(g.clone());
+                }
+            }
+        }
+    }
+
+    /// Records that the parameter an expression is rooted in (`auth`, `auth.0`,
+    /// `auth.as_ref()`) has its `None` rejected.
+    fn reject_none(&mut self, e: &syn::Expr) {
+        let mut cur = crate::ast::peel(e);
+        loop {
+            match cur {
+                syn::Expr::Field(f) => cur = crate::ast::peel(&f.base),
+                syn::Expr::MethodCall(m)
+                    if m.args.is_empty()
+                        && matches!(
+                            m.method.to_string().as_str(),
+                            "as_ref" | "as_deref" | "clone" | "take" | "as_mut"
+                        ) =>
+                {
+                    cur = crate::ast::peel(&m.receiver)
+                }
+                _ => break,
+            }
+        }
+        let syn::Expr::Path(p) = cur else { return };
+        let Some(id) = p.path.get_ident() else { return };
+        let name = id.to_string();
+        if self.local(&name).is_some_and(|l| l.param.is_some()) {
+            if let Some(f) = self.fns.last() {
+                let list = &mut self.facts.fns[f.fn_index].rejects_none;
+                if !list.contains(&name) {
+                    list.push(name);
+                }
+            }
+        }
+    }
+
+    /// Records that a closure is the fn `fn_index` of the facts (a handler registered as a
+    /// closure): the calls in its body are its own too, for the call graph.
+    pub fn adopt_closure(&mut self, c: &syn::ExprClosure, fn_index: usize) {
+        self.adopted
+            .insert(c as *const syn::ExprClosure as usize, fn_index);
+    }
+
+    /// The receiver's type, as far as the fn shows it: `self`, a typed local or parameter, a
+    /// local made by a constructor (`Svc::new(..)`), fields of those.
+    fn recv_ty(&self, e: &'ast syn::Expr, depth: usize) -> Option<RecvTy> {
+        if depth > 8 {
+            return None;
+        }
+        match crate::ast::peel(e) {
+            syn::Expr::Path(p) if p.path.is_ident("self") => Some(RecvTy::SelfValue),
+            syn::Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                let l = self.local(&name)?;
+                if let Some(t) = l.ty {
+                    return Some(RecvTy::Type(t.to_token_stream().to_string()));
+                }
+                let (init, _) = self.origin(&l)?;
+                self.recv_ty(init, depth + 1)
+            }
+            syn::Expr::Field(f) => {
+                let syn::Member::Named(field) = &f.member else {
+                    return None;
+                };
+                match self.recv_ty(&f.base, depth + 1)? {
+                    RecvTy::Field(root, mut fields) => {
+                        fields.push(field.to_string());
+                        Some(RecvTy::Field(root, fields))
+                    }
+                    other => Some(RecvTy::Field(Box::new(other), vec![field.to_string()])),
+                }
+            }
+            syn::Expr::Call(c) => {
+                // `Svc::new(..)`, `Repo::from(..)`: the constructor's type.
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let segs = crate::ast::segments(&p.path);
+                let n = segs.len();
+                (n >= 2 && segs[n - 2].starts_with(|c: char| c.is_ascii_uppercase()))
+                    .then(|| RecvTy::Type(segs[..n - 1].join("::")))
+            }
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "clone" | "as_ref" | "as_mut" | "borrow" | "deref" | "to_owned"
+                    ) =>
+            {
+                self.recv_ty(&m.receiver, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// What phase 2 may need of an argument (see [`ArgInfo`]).
+    fn arg_info(&self, a: &'ast syn::Expr) -> ArgInfo {
+        let mut info = ArgInfo::default();
+        let inner = pass_through(a);
+        if let syn::Expr::Path(p) = inner {
+            if let Some(id) = p.path.get_ident() {
+                if let Some(l) = self.local(&id.to_string()) {
+                    info.param = l.param.map(|i| i as u16);
+                    info.ty = l.ty.map(|t| t.to_token_stream().to_string());
+                }
+            }
+        }
+        // Closures, blocks and control flow are never a key or SQL text handed on; scanning
+        // them would cost a tenth of the walk.
+        let simple = !matches!(
+            inner,
+            syn::Expr::Closure(_)
+                | syn::Expr::Async(_)
+                | syn::Expr::Block(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Match(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+        );
+        if simple && info.param.is_none() {
+            info.scoped = super::tenant::carries_tenant(self, a);
+        }
+        if info.param.is_none() && string_like(inner) {
+            let src = self.str_source(inner);
+            if !matches!(src, crate::strings::StrSource::Dynamic(_)) {
+                info.text = Some(src);
+            }
+        }
+        info
     }
 
     // ----- the value model ----------------------------------------------------------------------
@@ -558,6 +793,9 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             item: self.item_path(&name),
             module: self.module.clone(),
             self_ty: self.self_ty().map(String::from),
+            impl_index: self.impl_index.last().copied().flatten(),
+            in_trait: self.impl_ty.last().is_some_and(|t| t.is_some())
+                && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
             extent,
             ..FnFact::default()
@@ -836,6 +1074,16 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             _ => None,
         };
         self.impl_ty.push(ty);
+        if let syn::Type::Path(p) = &*i.self_ty {
+            self.facts.impls.push(ImplFact {
+                self_ty: crate::ast::segments(&p.path),
+                trait_: i.trait_.as_ref().map(|(_, t, _)| crate::ast::segments(t)),
+                module: self.module.clone(),
+            });
+            self.impl_index.push(Some((self.facts.impls.len() - 1) as u32));
+        } else {
+            self.impl_index.push(None);
+        }
         let first = i
             .defaultness
             .map(|d| d.span)
@@ -846,10 +1094,12 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.each(|c, w| c.item_impl(w, i));
         visit::visit_item_impl(self, i);
         self.impl_ty.pop();
+        self.impl_index.pop();
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
         self.impl_ty.push(Some(t.ident.to_string()));
+        self.impl_index.push(None);
         let first = vis_span(&t.vis)
             .or(t.unsafety.map(|u| u.span))
             .or(t.auto_token.map(|a| a.span))
@@ -858,6 +1108,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.bypass_attrs(&t.attrs, extent, self.item_path(""));
         visit::visit_item_trait(self, t);
         self.impl_ty.pop();
+        self.impl_index.pop();
     }
 
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
@@ -984,6 +1235,10 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         }
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
+            if init.diverge.is_some() && binds_some(&l.pat) {
+                // `let Some(u) = auth.0 else { return Err(..) };`
+                self.reject_none(&init.expr);
+            }
             if let Some((_, diverge)) = &init.diverge {
                 // `let Some(x) = e else { return .. }`: the else always leaves.
                 let fork = self.env();
@@ -1012,8 +1267,12 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                 if let Some(name) = last_segment_ident(&c.func) {
                     self.record_call_ident(name);
                 }
+                self.record_call_fact(e);
             }
-            syn::Expr::MethodCall(m) => self.record_call_ident(&m.method),
+            syn::Expr::MethodCall(m) => {
+                self.record_call_ident(&m.method);
+                self.record_call_fact(e);
+            }
             syn::Expr::Return(r) => {
                 if let (Some(x), Some(f)) = (&r.expr, self.fns.last()) {
                     if f.nested == 0 {
@@ -1028,6 +1287,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         }
         visit::visit_expr(self, e);
         self.record_effect(e);
+        self.record_guard_value(e);
         self.leave();
     }
 
@@ -1040,6 +1300,11 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         for a in &i.attrs {
             self.visit_attribute(a);
+        }
+        if let syn::Expr::MethodCall(mc) = &*i.cond {
+            if mc.method == "is_none" && block_diverges(&i.then_branch) {
+                self.reject_none(&mc.receiver);
+            }
         }
         let fork = self.env();
         // `if cond { .. } else { return .. }`: the then-branch is the only way on, not optional.
@@ -1079,6 +1344,13 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             self.visit_attribute(a);
         }
         self.visit_expr(&m.expr);
+        if m
+            .arms
+            .iter()
+            .any(|a| is_none_pat(&a.pat) && diverges(&a.body))
+        {
+            self.reject_none(&m.expr);
+        }
         let fork = self.env();
         // `match x { Some(o) => .., None => return .. }`: the one arm that goes on is not optional.
         let live = m.arms.iter().filter(|a| !diverges(&a.body)).count();
@@ -1158,6 +1430,13 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         // outer locals may not happen (the closure may never run).
         let fork = self.env();
         self.open_scope();
+        let adopted = self
+            .adopted
+            .get(&(c as *const syn::ExprClosure as usize))
+            .copied();
+        if let Some(i) = adopted {
+            self.adopted_stack.push(i);
+        }
         if let Some(f) = self.fns.last_mut() {
             f.nested += 1;
             for input in &c.inputs {
@@ -1179,6 +1458,9 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             }
         }
         visit::visit_expr_closure(self, c);
+        if adopted.is_some() {
+            self.adopted_stack.pop();
+        }
         if let Some(f) = self.fns.last_mut() {
             f.nested -= 1;
         }
@@ -1320,5 +1602,74 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &[String], m: &syn::Macro) {
                 ty,
             });
         }
+    }
+}
+
+/// A path call that may be a fn of the workspace: not `Some(..)`, `Ok(..)`, `Box::new(..)`,
+/// `String::from(..)` or another of the standard library's.
+fn maybe_workspace_path(segs: &[String]) -> bool {
+    const STD_ROOTS: &[&str] = &[
+        "std", "core", "alloc", "Some", "Ok", "Err", "Box", "Arc", "Rc", "String", "Vec",
+        "Option", "Result", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Mutex", "RwLock",
+        "Cow", "PathBuf", "Path", "Duration", "Instant", "format", "Default", "From", "Into",
+        "Iterator", "drop",
+    ];
+    !STD_ROOTS.contains(&segs[0].as_str())
+}
+
+/// The expression without `&`, `*`, parentheses and value-keeping calls (`.clone()`,
+/// `.as_str()`, `.to_string()`, `.as_ref()`).
+fn pass_through(e: &syn::Expr) -> &syn::Expr {
+    match crate::ast::peel(e) {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "clone" | "as_str" | "as_ref" | "to_string" | "to_owned" | "as_mut"
+                ) =>
+        {
+            pass_through(&m.receiver)
+        }
+        other => other,
+    }
+}
+
+/// Text that may be SQL or a key: a literal, `format!`/`concat!`/`include_str!`, a local, a
+/// const (SCREAMING_CASE path), `a + b`.
+fn string_like(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Str(_)),
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "format" | "concat" | "include_str")),
+        syn::Expr::Binary(b) => matches!(b.op, syn::BinOp::Add(_)),
+        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            p.path.segments.len() == 1
+                || (n.chars().any(|c| c.is_ascii_uppercase()) && !n.chars().any(|c| c.is_ascii_lowercase()))
+        }),
+        _ => false,
+    }
+}
+
+/// `Some(x)` (through `Option::Some`, `ref`s and type ascriptions).
+fn binds_some(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Some"),
+        syn::Pat::Type(t) => binds_some(&t.pat),
+        syn::Pat::Paren(pp) => binds_some(&pp.pat),
+        _ => false,
+    }
+}
+
+/// `None` (or `Option::None`).
+fn is_none_pat(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Ident(i) => i.ident == "None" && i.subpat.is_none(),
+        syn::Pat::Path(pp) => pp.path.segments.last().is_some_and(|s| s.ident == "None"),
+        _ => false,
     }
 }

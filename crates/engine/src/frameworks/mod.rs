@@ -133,7 +133,7 @@ pub fn handler_ref<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option
                 name: "{closure}".into(),
                 item,
                 module: w.module.clone(),
-                self_ty: None,
+                self_ty: w.self_ty().map(String::from),
                 span: Span {
                     start: span.start,
                     end: span.start,
@@ -144,9 +144,9 @@ pub fn handler_ref<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option
                 calls: calls.0,
                 ..FnFact::default()
             });
-            Some(HandlerRef::Closure {
-                fn_index: w.facts.fns.len() - 1,
-            })
+            let fn_index = w.facts.fns.len() - 1;
+            w.adopt_closure(c, fn_index);
+            Some(HandlerRef::Closure { fn_index })
         }
         _ => None,
     }

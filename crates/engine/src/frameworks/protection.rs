@@ -1,15 +1,26 @@
 //! Evidence that a handler declares a permission (DESIGN.md §4 "Handlers").
 
 use super::endpoints::Endpoint;
+use crate::callgraph::CallGraph;
 use crate::config::Config;
 use crate::extract::FnFact;
+use crate::index::{FnId, Index};
 
 /// What protects a handler, for messages and the `routes` inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
     Requires(Vec<String>),
     Guard(String),
+    /// An `Option<Guard>` parameter whose `None` is rejected first.
+    GuardRequired(String),
+    /// A configured guard type written as a value (handed to a wrapper: seed 004's shape).
+    GuardValue(String),
     Check(String),
+    /// Evidence in a fn the handler calls, and the fns on the way (the last holds it).
+    Deep {
+        what: Box<Evidence>,
+        via: Vec<String>,
+    },
     Layer(String),
 }
 
@@ -18,13 +29,17 @@ impl Evidence {
         match self {
             Evidence::Requires(s) => format!("requires {}", s.join(", ")),
             Evidence::Guard(t) => format!("guard {t}"),
+            Evidence::GuardRequired(t) => format!("guard {t} (None rejected)"),
+            Evidence::GuardValue(t) => format!("guard {t} (value)"),
             Evidence::Check(c) => format!("check {c}()"),
+            Evidence::Deep { what, via } => format!("{} via {}", what.describe(), via.join(" → ")),
             Evidence::Layer(l) => format!("layer {l}"),
         }
     }
 }
 
-/// Evidence on the fn itself: `#[requires]`, a guard parameter, a check call.
+/// Evidence on the fn itself: `#[requires]`, a guard parameter (or an optional one whose
+/// `None` is rejected), a check call, a guard value.
 pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
     if let Some(r) = &f.requires {
         return Some(Evidence::Requires(
@@ -35,13 +50,77 @@ pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
         if let Some(g) = guard_type(&config.handlers.guards, &p.ty) {
             return Some(Evidence::Guard(g));
         }
+        let rejected = p.name.as_ref().is_some_and(|n| f.rejects_none.contains(n));
+        if rejected {
+            if let Some(g) = optional_guard(&config.handlers.guards, &p.ty) {
+                return Some(Evidence::GuardRequired(g));
+            }
+        }
     }
+    body_evidence(config, f)
+}
+
+/// What a fn's body does that protects: a call to a configured check, a guard value.
+fn body_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
     for c in &f.calls {
         if config.handlers.checks.iter().any(|k| last(k) == c) {
             return Some(Evidence::Check(c.clone()));
         }
     }
-    None
+    f.guard_values
+        .first()
+        .map(|g| Evidence::GuardValue(g.clone()))
+}
+
+/// Everything that protects a handler fn besides layers: its own evidence, else a check or a
+/// guard value in a fn it calls, at most `[handlers] check-depth` calls deep.
+pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Option<Evidence> {
+    let config = index.config;
+    if let Some(e) = fn_evidence(config, index.func(id)) {
+        return Some(e);
+    }
+    let depth = config.handlers.check_depth;
+    let (chain, what) = graph.search(id, depth, |f| body_evidence(config, index.func(f)))?;
+    Some(Evidence::Deep {
+        what: Box::new(what),
+        via: chain.iter().map(|f| short_item(index.func(*f))).collect(),
+    })
+}
+
+/// The fns a handler's search went through (at most `[handlers] check-depth` calls deep):
+/// for the message when nothing protects it. (names, how many in all)
+pub fn searched(index: &Index<'_>, graph: &CallGraph, id: FnId) -> (Vec<String>, usize) {
+    let mut all: Vec<FnId> = Vec::new();
+    let depth = index.config.handlers.check_depth;
+    let _ = graph.search(id, depth, |f| {
+        all.push(f);
+        None::<()>
+    });
+    let names = all
+        .iter()
+        .take(4)
+        .map(|f| short_item(index.func(*f)))
+        .collect();
+    (names, all.len())
+}
+
+/// `service::upsert`: a fn's item path without its crate-level modules beyond the last two.
+fn short_item(f: &FnFact) -> String {
+    let parts: Vec<&str> = f.item.split("::").collect();
+    let n = parts.len();
+    parts[n.saturating_sub(2)..].join("::")
+}
+
+/// `Option<AuthUser>` (through `&`, extractor wrappers) -> `AuthUser` when it is a guard.
+fn optional_guard(guards: &[String], ty: &str) -> Option<String> {
+    let t = ty.trim().trim_start_matches('&');
+    let (head, inner) = t.split_once('<')?;
+    let inner = inner.strip_suffix('>')?;
+    match last(head) {
+        "Option" => guard_type(guards, inner),
+        "Extension" | "ReqData" | "Data" | "Arc" | "Box" => optional_guard(guards, inner),
+        _ => None,
+    }
 }
 
 /// A configured layer covering the endpoint.

@@ -64,6 +64,7 @@ pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
 /// What rules see and where they report.
 pub struct RuleCx<'i, 'a> {
     pub index: &'i Index<'a>,
+    pub graph: &'i crate::callgraph::CallGraph,
     pub endpoints: &'i [Endpoint],
     pub queries: &'i [Verdict],
     /// Every cache call, receivers decided: (file index, fact).

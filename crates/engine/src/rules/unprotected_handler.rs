@@ -1,7 +1,7 @@
 use super::{Finding, Rule, RuleCx, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
-use crate::frameworks::protection::{fn_evidence, layer_evidence};
+use crate::frameworks::protection::{handler_evidence, layer_evidence, searched};
 
 pub struct UnprotectedHandler;
 
@@ -62,15 +62,30 @@ impl Rule for UnprotectedHandler {
             match handler {
                 Handler::Fn(id) => {
                     let f = cx.index.func(id);
-                    if fn_evidence(config, f).is_some() {
+                    if handler_evidence(cx.index, cx.graph, id).is_some() {
                         continue;
                     }
                     let name = if f.is_closure { "closure".to_string() } else { format!("`{}`", f.name) };
+                    let depth = config.handlers.check_depth;
+                    let (names, total) = searched(cx.index, cx.graph, id);
+                    let searched = match total {
+                        0 => String::new(),
+                        _ => format!(
+                            " (searched {depth} call{} deep: {}{})",
+                            if depth == 1 { "" } else { "s" },
+                            names.join(", "),
+                            if total > names.len() {
+                                format!(" and {} more", total - names.len())
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    };
                     findings.push((
                         id.file,
                         Finding {
                             span: f.span,
-                            message: format!("handler {name} ({routes}) declares no permission"),
+                            message: format!("handler {name} ({routes}) declares no permission{searched}"),
                             item: f.item.clone(),
                             snippet: format!("{} {}", f.item, routes),
                             label: Some("no #[requires], guard, check or auth layer".into()),

@@ -1,10 +1,12 @@
 //! What phase 1 records about one file. Plain data: no syntax tree survives the walk.
 
 mod caches;
+mod calls;
 mod queries;
 mod routes;
 
 pub use caches::*;
+pub use calls::*;
 pub use queries::*;
 pub use routes::*;
 
@@ -41,6 +43,20 @@ pub struct FileFacts {
     pub entities: Vec<EntityFact>,
     /// `mod x;` declarations (not `#[cfg(test)]`): the module tree's edges to other files.
     pub mods: Vec<ModDecl>,
+    /// Calls to fns and methods the workspace may define, for the call graph.
+    pub calls: Vec<CallFact>,
+    /// `impl` blocks: the self type and the trait, for method resolution.
+    pub impls: Vec<ImplFact>,
+}
+
+/// An `impl [Trait for] Type` block.
+#[derive(Debug, Clone)]
+pub struct ImplFact {
+    /// The self type's path as written (`UserService`, `repo::PgRepo`).
+    pub self_ty: Vec<String>,
+    /// The trait's path as written, for a trait impl.
+    pub trait_: Option<Vec<String>>,
+    pub module: Vec<String>,
 }
 
 /// `mod x;` (out of line), read to follow the module tree to `x.rs` / `x/mod.rs`.
@@ -68,8 +84,13 @@ pub struct FnFact {
     /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`).
     pub item: String,
     pub module: Vec<String>,
-    /// The `impl` self type (last segment) for methods.
+    /// The `impl` self type (last segment) for methods; the trait's name for a trait's own
+    /// methods.
     pub self_ty: Option<String>,
+    /// Index into `FileFacts::impls` of the impl block a method is in.
+    pub impl_index: Option<u32>,
+    /// A method declared in a trait (with or without a default body).
+    pub in_trait: bool,
     /// The name (the finding's place).
     pub span: Span,
     /// The whole item, attributes included.
@@ -84,6 +105,13 @@ pub struct FnFact {
     pub calls: Vec<String>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
     pub routes: Vec<RouteAttr>,
+    /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
+    /// `auth::AdminApiAuth`, `HeaderAuth(key)`): a permission handed to a wrapper.
+    pub guard_values: Vec<String>,
+    /// Parameters whose `None` is rejected before anything else happens
+    /// (`let Some(u) = auth.0 else { return Err(..) }`, `auth.ok_or(..)?`, a `None` arm that
+    /// returns an error).
+    pub rejects_none: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

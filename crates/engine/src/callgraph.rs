@@ -1,0 +1,413 @@
+//! Phase 2: the workspace's call graph, built once from the call facts of every file (no syntax
+//! tree is kept). A call is an edge when it resolves: a path through `use`, `crate::`,
+//! re-exports and other workspace crates (`Index::resolve_fn`); `Self::f` to the caller's impl;
+//! a method on a receiver whose type the walk saw (a typed local or parameter, `self`, fields of
+//! those, through type aliases and wrappers such as `Arc`, `&`, `State`) to that type's method,
+//! and on a `dyn Trait` / `impl Trait` receiver, or a trait's own method, to every impl of it.
+//! Anything else is an edge to nothing, not a guess. Closures are part of their fn; a closure
+//! registered as a handler also has its calls as its own.
+
+use crate::extract::{CallFact, Callee, FnFact, RecvTy};
+use crate::index::{FnId, Index, ItemKind};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+/// A call fact, by file and position in that file's `calls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallRef {
+    pub file: usize,
+    pub index: usize,
+}
+
+/// One resolved call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edge {
+    pub caller: FnId,
+    pub callee: FnId,
+    pub call: CallRef,
+}
+
+pub struct CallGraph {
+    out: HashMap<FnId, Vec<Edge>>,
+    into: HashMap<FnId, Vec<Edge>>,
+    /// Calls made, resolved or not (for the summary).
+    pub calls: usize,
+    /// Calls resolved to a fn of the workspace.
+    pub resolved: usize,
+}
+
+/// Wrappers a receiver type is looked through to the type whose methods are called.
+const WRAPPERS: &[&str] = &[
+    "Arc", "Rc", "Box", "State", "Data", "Extension", "Mutex", "RwLock", "Option", "Cow", "Pin",
+    "Ref", "RefMut", "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard",
+];
+
+impl CallGraph {
+    pub fn build(index: &Index<'_>) -> CallGraph {
+        let methods = Methods::build(index);
+        let mut out: HashMap<FnId, Vec<Edge>> = HashMap::new();
+        let mut into: HashMap<FnId, Vec<Edge>> = HashMap::new();
+        let (mut calls, mut resolved) = (0, 0);
+        for (fi, f) in index.files.iter().enumerate() {
+            for (ci, c) in f.calls.iter().enumerate() {
+                calls += 1;
+                let caller = FnId {
+                    file: fi,
+                    index: c.caller as usize,
+                };
+                let Some(cf) = f.fns.get(c.caller as usize) else {
+                    continue;
+                };
+                let targets = resolve(index, &methods, fi, cf, c);
+                if !targets.is_empty() {
+                    resolved += 1;
+                }
+                for callee in targets {
+                    if callee == caller {
+                        continue;
+                    }
+                    let e = Edge {
+                        caller,
+                        callee,
+                        call: CallRef {
+                            file: fi,
+                            index: ci,
+                        },
+                    };
+                    out.entry(caller).or_default().push(e);
+                    into.entry(callee).or_default().push(e);
+                }
+            }
+        }
+        for v in out.values_mut().chain(into.values_mut()) {
+            v.sort();
+            v.dedup();
+        }
+        CallGraph {
+            out,
+            into,
+            calls,
+            resolved,
+        }
+    }
+
+    /// The resolved calls a fn makes, in source order.
+    pub fn callees(&self, f: FnId) -> &[Edge] {
+        self.out.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// The resolved calls to a fn.
+    pub fn callers(&self, f: FnId) -> &[Edge] {
+        self.into.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// The call fact of an edge.
+    pub fn call<'i>(&self, index: &'i Index<'_>, r: CallRef) -> &'i CallFact {
+        &index.files[r.file].calls[r.index]
+    }
+
+    /// Breadth first from `from`, at most `depth` calls deep: the first fn (nearest, then in
+    /// source order) for which `found` gives something, with the chain of fns that leads to it
+    /// (`from` excluded, the found fn last). Cycles are walked once.
+    pub fn search<T>(
+        &self,
+        from: FnId,
+        depth: usize,
+        mut found: impl FnMut(FnId) -> Option<T>,
+    ) -> Option<(Vec<FnId>, T)> {
+        let mut seen: BTreeSet<FnId> = BTreeSet::new();
+        seen.insert(from);
+        let mut queue: VecDeque<(FnId, Vec<FnId>)> = VecDeque::new();
+        queue.push_back((from, Vec::new()));
+        while let Some((f, chain)) = queue.pop_front() {
+            if chain.len() >= depth {
+                continue;
+            }
+            for e in self.callees(f) {
+                if !seen.insert(e.callee) {
+                    continue;
+                }
+                let mut next = chain.clone();
+                next.push(e.callee);
+                if let Some(t) = found(e.callee) {
+                    return Some((next, t));
+                }
+                queue.push_back((e.callee, next));
+            }
+        }
+        None
+    }
+
+    /// For every fn some root reaches (at any depth, the root included), the roots that reach
+    /// it, by position in `roots`, sorted.
+    pub fn reach(&self, roots: &[FnId]) -> HashMap<FnId, Vec<u32>> {
+        let mut out: HashMap<FnId, Vec<u32>> = HashMap::new();
+        for (ri, root) in roots.iter().enumerate() {
+            let mut seen: BTreeSet<FnId> = BTreeSet::new();
+            let mut stack = vec![*root];
+            while let Some(f) = stack.pop() {
+                if !seen.insert(f) {
+                    continue;
+                }
+                let list = out.entry(f).or_default();
+                if list.last() != Some(&(ri as u32)) {
+                    list.push(ri as u32);
+                }
+                for e in self.callees(f) {
+                    stack.push(e.callee);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Methods by (type name, method name) and trait methods by (trait name, method name).
+struct Methods {
+    by_type: HashMap<(String, String), Vec<FnId>>,
+    by_trait: HashMap<(String, String), Vec<FnId>>,
+    traits: BTreeSet<String>,
+}
+
+impl Methods {
+    fn build(index: &Index<'_>) -> Methods {
+        let mut by_type: HashMap<(String, String), Vec<FnId>> = HashMap::new();
+        let mut by_trait: HashMap<(String, String), Vec<FnId>> = HashMap::new();
+        let mut traits = BTreeSet::new();
+        for (fi, f) in index.files.iter().enumerate() {
+            for (i, func) in f.fns.iter().enumerate() {
+                if func.is_closure {
+                    continue;
+                }
+                let id = FnId { file: fi, index: i };
+                let Some(ty) = &func.self_ty else { continue };
+                if func.in_trait {
+                    traits.insert(ty.clone());
+                    by_trait
+                        .entry((ty.clone(), func.name.clone()))
+                        .or_default()
+                        .push(id);
+                    continue;
+                }
+                by_type
+                    .entry((ty.clone(), func.name.clone()))
+                    .or_default()
+                    .push(id);
+                let trait_ = func
+                    .impl_index
+                    .and_then(|k| f.impls.get(k as usize))
+                    .and_then(|imp| imp.trait_.as_ref())
+                    .and_then(|t| t.last());
+                if let Some(t) = trait_ {
+                    by_trait
+                        .entry((t.clone(), func.name.clone()))
+                        .or_default()
+                        .push(id);
+                }
+            }
+        }
+        Methods {
+            by_type,
+            by_trait,
+            traits,
+        }
+    }
+
+    /// The methods `name` of a type or trait called `ty`.
+    fn of(&self, ty: &Named, name: &str) -> Vec<FnId> {
+        let key = (ty.name.clone(), name.to_string());
+        if ty.is_trait || self.traits.contains(&ty.name) {
+            if let Some(v) = self.by_trait.get(&key) {
+                return v.clone();
+            }
+        }
+        self.by_type.get(&key).cloned().unwrap_or_default()
+    }
+}
+
+/// A type or trait a receiver stands for, by its last path segment.
+struct Named {
+    name: String,
+    is_trait: bool,
+}
+
+fn resolve(
+    index: &Index<'_>,
+    methods: &Methods,
+    file: usize,
+    caller: &FnFact,
+    c: &CallFact,
+) -> Vec<FnId> {
+    match &c.callee {
+        Callee::Path(segs) => {
+            let segs: Vec<String> = match (segs.first().map(String::as_str), &caller.self_ty) {
+                (Some("Self"), Some(ty)) => std::iter::once(ty.clone())
+                    .chain(segs[1..].iter().cloned())
+                    .collect(),
+                _ => segs.clone(),
+            };
+            if let Some(id) = index.resolve_fn(file, &caller.module, &segs) {
+                return vec![id];
+            }
+            // `Trait::method(x)`: every impl.
+            if segs.len() >= 2 {
+                let named = Named {
+                    name: segs[segs.len() - 2].clone(),
+                    is_trait: false,
+                };
+                let last = &segs[segs.len() - 1];
+                if methods.traits.contains(&named.name) {
+                    return methods.of(&named, last);
+                }
+            }
+            Vec::new()
+        }
+        Callee::Method { name, recv } => {
+            let mut out = Vec::new();
+            for ty in recv_types(index, file, caller, recv, 0) {
+                out.extend(methods.of(&ty, name));
+            }
+            out.sort();
+            out.dedup();
+            out
+        }
+    }
+}
+
+/// What a receiver's type stands for.
+fn recv_types(
+    index: &Index<'_>,
+    file: usize,
+    caller: &FnFact,
+    recv: &RecvTy,
+    depth: usize,
+) -> Vec<Named> {
+    if depth > 6 {
+        return Vec::new();
+    }
+    match recv {
+        RecvTy::SelfValue => caller
+            .self_ty
+            .iter()
+            .map(|t| Named {
+                name: t.clone(),
+                is_trait: caller.in_trait,
+            })
+            .collect(),
+        RecvTy::Type(text) => named_of(index, file, &caller.module, text, 0),
+        RecvTy::Field(root, fields) => {
+            // The root's type, then each field's type from the struct that declares it.
+            let roots = recv_types(index, file, caller, root, depth + 1);
+            let mut cur: Vec<(String, usize, Vec<String>)> = roots
+                .into_iter()
+                .map(|n| (n.name, file, caller.module.clone()))
+                .collect();
+            for field in fields {
+                let mut next = Vec::new();
+                for (ty, tfile, tmodule) in &cur {
+                    let hits = {
+                        let found = index.resolve_item(
+                            *tfile,
+                            tmodule,
+                            std::slice::from_ref(ty),
+                            &[ItemKind::Struct],
+                        );
+                        if found.is_empty() {
+                            index.items_named(index.package_of(*tfile), ty, &[ItemKind::Struct])
+                        } else {
+                            found
+                        }
+                    };
+                    for r in hits {
+                        let s = &index.files[r.file].structs[r.index];
+                        if let Some(i) = s.fields.iter().position(|(n, _)| n == field) {
+                            let fty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
+                            for n in named_of(index, r.file, &s.module, fty, 0) {
+                                next.push((n.name, r.file, s.module.clone()));
+                            }
+                        }
+                    }
+                }
+                cur = next;
+            }
+            cur.into_iter()
+                .map(|(name, _, _)| Named {
+                    name,
+                    is_trait: false,
+                })
+                .collect()
+        }
+    }
+}
+
+/// The type or traits a type written in `module` of `file` stands for: wrappers, references
+/// and workspace type aliases looked through; `dyn Trait` / `impl Trait` to their traits.
+fn named_of(index: &Index<'_>, file: usize, module: &[String], text: &str, depth: usize) -> Vec<Named> {
+    if depth > 4 {
+        return Vec::new();
+    }
+    let Ok(ty) = syn::parse_str::<syn::Type>(text) else {
+        return Vec::new();
+    };
+    named_of_type(index, file, module, &ty, depth)
+}
+
+fn named_of_type(
+    index: &Index<'_>,
+    file: usize,
+    module: &[String],
+    ty: &syn::Type,
+    depth: usize,
+) -> Vec<Named> {
+    match ty {
+        syn::Type::Reference(r) => named_of_type(index, file, module, &r.elem, depth),
+        syn::Type::Paren(p) => named_of_type(index, file, module, &p.elem, depth),
+        syn::Type::Group(g) => named_of_type(index, file, module, &g.elem, depth),
+        syn::Type::TraitObject(t) => traits_of(&t.bounds),
+        syn::Type::ImplTrait(t) => traits_of(&t.bounds),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return Vec::new();
+            };
+            let name = last.ident.to_string();
+            if WRAPPERS.contains(&name.as_str()) {
+                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+                    for g in &a.args {
+                        if let syn::GenericArgument::Type(inner) = g {
+                            return named_of_type(index, file, module, inner, depth);
+                        }
+                    }
+                }
+                return Vec::new();
+            }
+            let segs = crate::ast::segments(&p.path);
+            // A type alias of the workspace stands for what it names.
+            if let Some(r) = index
+                .resolve_item(file, module, &segs, &[ItemKind::Alias])
+                .first()
+            {
+                let a = &index.files[r.file].aliases[r.index];
+                return named_of(index, r.file, &a.module, &a.ty, depth + 1);
+            }
+            vec![Named {
+                name,
+                is_trait: false,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn traits_of(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Vec<Named> {
+    bounds
+        .iter()
+        .filter_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| Named {
+                name: s.ident.to_string(),
+                is_trait: true,
+            }),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,297 @@
+//! Does an expression carry the tenant? The one scan cache keys, helper arguments and guard
+//! values use: after following local values (each to the point it was bound), `format!` /
+//! `concat!` arguments and inline captures, `+` and method chains, an expression carries the
+//! tenant when it contains a tenant identifier or field as a whole path segment (`org_id`,
+//! `ctx.org_id`, `self.org.id` when `org` is configured; a dotted identifier such as `ctx.org`
+//! matches that run of segments; `_org_id`, with an unused-variable silencer, names `org_id`
+//! too), a local or parameter whose declared type contains a tenant type (`org: OrgId`), a
+//! tenant type's constructor (`OrgId::from(..)`), or a call to a configured key builder.
+
+use super::{type_text, Env, Walker};
+use crate::config::Config;
+use syn::visit::{self, Visit};
+
+/// Does a type (as text) name a tenant type as a whole identifier?
+pub fn has_tenant_type(text: &str, config: &Config) -> bool {
+    let types = config.tenant_types();
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| !w.is_empty() && types.iter().any(|t| t == w))
+}
+
+/// What `name` holds at `at`.
+fn lookup<'ast>(w: &Walker<'ast, '_>, name: &str, at: Env) -> Option<super::Local<'ast>> {
+    w.local_at(name, at)
+}
+
+/// Does the key expression carry the tenant?
+pub fn carries_tenant(w: &Walker<'_, '_>, e: &syn::Expr) -> bool {
+    let mut s = Scan::new(w, w.env(), 0);
+    s.visit_expr(e);
+    s.found
+}
+
+/// Tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
+fn identifiers(config: &Config) -> Vec<Vec<String>> {
+    config
+        .tenant_identifiers()
+        .iter()
+        .map(|i| i.split('.').map(|s| s.trim().to_string()).collect())
+        .collect()
+}
+
+/// Does a path of segments contain one of the identifiers as a whole run of segments?
+/// A segment's leading `_` (an unused-variable silencer: `_org_id`) does not change what it names.
+pub fn chain_matches(chain: &[String], ids: &[Vec<String>]) -> bool {
+    ids.iter().any(|id| {
+        !id.is_empty()
+            && chain.len() >= id.len()
+            && chain.windows(id.len()).any(|w| {
+                w.iter()
+                    .zip(id)
+                    .all(|(a, b)| a.trim_start_matches('_') == b.as_str())
+            })
+    })
+}
+
+struct Scan<'w, 'ast, 'a> {
+    w: &'w Walker<'ast, 'a>,
+    config: &'w Config,
+    ids: Vec<Vec<String>>,
+    /// Where names are looked up.
+    at: Env,
+    depth: usize,
+    found: bool,
+}
+
+impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
+    fn new(w: &'w Walker<'ast, 'a>, at: Env, depth: usize) -> Self {
+        Scan {
+            w,
+            config: w.cx.config,
+            ids: identifiers(w.cx.config),
+            at,
+            depth,
+            found: false,
+        }
+    }
+
+    fn is_builder(&self, name: &str) -> bool {
+        self.config
+            .cache
+            .key_builders
+            .iter()
+            .any(|b| b == name || b.rsplit("::").next() == Some(name))
+    }
+
+    /// A plain name or path: an identifier, a tenant-typed local, or a local whose value does.
+    fn name(&mut self, segs: &[String]) {
+        if chain_matches(segs, &self.ids) {
+            self.found = true;
+            return;
+        }
+        if segs.len() != 1 {
+            return;
+        }
+        let Some(local) = lookup(self.w, &segs[0], self.at) else {
+            return;
+        };
+        if local
+            .ty
+            .is_some_and(|t| has_tenant_type(&type_text(t), self.config))
+        {
+            self.found = true;
+            return;
+        }
+        if let (false, Some(init)) = (local.is_param, local.init) {
+            if self.depth < 8 {
+                let mut inner = Scan::new(self.w, local.env, self.depth + 1);
+                inner.visit_expr(init);
+                self.found |= inner.found;
+            }
+        }
+    }
+
+    fn mac(&mut self, mac: &syn::Macro) {
+        let parsed = mac.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        );
+        match parsed {
+            Ok(list) => {
+                for e in list.iter() {
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = e
+                    {
+                        for cap in captures(&s.value()) {
+                            self.name(&[cap]);
+                        }
+                    } else {
+                        self.visit_expr(e);
+                    }
+                    if self.found {
+                        return;
+                    }
+                }
+            }
+            Err(_) => {
+                // Unknown macro grammar: every identifier in it is a name.
+                for t in mac.tokens.clone() {
+                    if let proc_macro2::TokenTree::Ident(i) = t {
+                        self.name(&[i.to_string()]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Field chain of `a.b.c` / `a.b().c`: the names it goes through, base first.
+fn field_chain(e: &syn::Expr, out: &mut Vec<String>) {
+    match e {
+        syn::Expr::Field(f) => {
+            field_chain(&f.base, out);
+            if let syn::Member::Named(i) = &f.member {
+                out.push(i.to_string());
+            }
+        }
+        syn::Expr::MethodCall(m) => {
+            field_chain(&m.receiver, out);
+            out.push(m.method.to_string());
+        }
+        syn::Expr::Path(p) => out.extend(p.path.segments.iter().map(|s| s.ident.to_string())),
+        syn::Expr::Paren(p) => field_chain(&p.expr, out),
+        syn::Expr::Reference(r) => field_chain(&r.expr, out),
+        syn::Expr::Try(t) => field_chain(&t.expr, out),
+        syn::Expr::Await(a) => field_chain(&a.base, out),
+        _ => {}
+    }
+}
+
+impl<'x> Visit<'x> for Scan<'_, '_, '_> {
+    fn visit_expr(&mut self, e: &'x syn::Expr) {
+        if self.found {
+            return;
+        }
+        match e {
+            syn::Expr::Path(p) => {
+                let segs: Vec<String> = crate::extract::segments(&p.path);
+                self.name(&segs);
+                return;
+            }
+            syn::Expr::Field(_) | syn::Expr::MethodCall(_) => {
+                let mut chain = Vec::new();
+                field_chain(e, &mut chain);
+                if chain_matches(&chain, &self.ids) {
+                    self.found = true;
+                    return;
+                }
+                if let syn::Expr::MethodCall(m) = e {
+                    if self.is_builder(&m.method.to_string()) {
+                        self.found = true;
+                        return;
+                    }
+                }
+            }
+            syn::Expr::Call(c) => {
+                if let syn::Expr::Path(p) = &*c.func {
+                    let segs: Vec<String> = crate::extract::segments(&p.path);
+                    if segs.last().is_some_and(|l| self.is_builder(l))
+                        || (segs.len() >= 2 && has_tenant_type(&segs[segs.len() - 2], self.config))
+                    {
+                        self.found = true;
+                        return;
+                    }
+                }
+                for a in &c.args {
+                    self.visit_expr(a);
+                }
+                return;
+            }
+            syn::Expr::Struct(s) => {
+                let ty = s
+                    .path
+                    .segments
+                    .iter()
+                    .map(|x| x.ident.to_string())
+                    .collect::<Vec<_>>()
+                    .join("::");
+                if has_tenant_type(&ty, self.config)
+                    || s.fields.iter().any(|f| match &f.member {
+                        syn::Member::Named(i) => chain_matches(&[i.to_string()], &self.ids),
+                        _ => false,
+                    })
+                {
+                    self.found = true;
+                    return;
+                }
+            }
+            syn::Expr::Macro(m) => {
+                self.mac(&m.mac);
+                return;
+            }
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+
+    fn visit_macro(&mut self, m: &'x syn::Macro) {
+        self.mac(m);
+    }
+}
+
+/// Inline captures of a format string: `"org:{org_id}:{id:?}"` -> `org_id`, `id`.
+pub fn captures(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '{' {
+            if chars.get(i + 1) == Some(&'{') {
+                i += 2;
+                continue;
+            }
+            let mut j = i + 1;
+            let mut name = String::new();
+            while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+                name.push(chars[j]);
+                j += 1;
+            }
+            if name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            {
+                out.push(name);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_skip_positional_and_escaped() {
+        assert_eq!(
+            captures("org:{org_id}:{}:{0}:{{lit}}:{id:?}"),
+            vec!["org_id", "id"]
+        );
+    }
+
+    #[test]
+    fn chains_match_whole_segments() {
+        let ids = vec![vec!["org_id".to_string()], vec!["ctx".into(), "org".into()]];
+        let c = |s: &str| s.split('.').map(String::from).collect::<Vec<_>>();
+        assert!(chain_matches(&c("claims.org_id"), &ids));
+        assert!(chain_matches(&c("req.ctx.org.id"), &ids));
+        assert!(!chain_matches(&c("org_ids"), &ids));
+        assert!(chain_matches(&c("_org_id"), &ids));
+        assert!(!chain_matches(&c("ctx.organisation"), &ids));
+    }
+}
