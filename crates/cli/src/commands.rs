@@ -487,10 +487,11 @@ fn routes(a: ListArgs) -> Result<i32> {
         );
         return Ok(EXIT_OK);
     }
-    let rows: Vec<[String; 4]> = report
+    let rows: Vec<[String; 5]> = report
         .routes
         .iter()
         .map(|r| {
+            let flagged = r.reaches.iter().filter(|s| s.flagged).count();
             [
                 if r.methods.is_empty() {
                     "ANY".into()
@@ -500,31 +501,38 @@ fn routes(a: ListArgs) -> Result<i32> {
                 r.path.clone().unwrap_or_else(|| "?".into()),
                 format!("{} ({}:{})", r.handler, r.file, r.line),
                 r.protection.clone().unwrap_or_else(|| "UNPROTECTED".into()),
+                match (r.reaches.len(), flagged) {
+                    (0, _) => "-".into(),
+                    (n, 0) => n.to_string(),
+                    (n, f) => format!("{n} ({f} flagged)"),
+                },
             ]
         })
         .collect();
-    let headers = ["METHOD", "PATH", "HANDLER", "PROTECTION"];
+    let headers = ["METHOD", "PATH", "HANDLER", "PROTECTION", "REACHES"];
     let mut widths = headers.map(str::len);
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    let line = |cells: [&str; 4]| {
+    let line = |cells: [&str; 5]| {
         format!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
             cells[0],
             cells[1],
             cells[2],
             cells[3],
+            cells[4],
             w0 = widths[0],
             w1 = widths[1],
-            w2 = widths[2]
+            w2 = widths[2],
+            w3 = widths[3]
         )
     };
     println!("{}", line(headers));
     for r in &rows {
-        println!("{}", line([&r[0], &r[1], &r[2], &r[3]]));
+        println!("{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
     }
     let open = report
         .routes

@@ -133,6 +133,7 @@ mod tests {
             fingerprint: fingerprint(code, file, item, snippet),
             snippet: snippet.into(),
             suppressed: None,
+            reached_from: None,
         }
     }
 

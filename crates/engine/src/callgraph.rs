@@ -37,8 +37,22 @@ pub struct CallGraph {
 
 /// Wrappers a receiver type is looked through to the type whose methods are called.
 const WRAPPERS: &[&str] = &[
-    "Arc", "Rc", "Box", "State", "Data", "Extension", "Mutex", "RwLock", "Option", "Cow", "Pin",
-    "Ref", "RefMut", "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard",
+    "Arc",
+    "Rc",
+    "Box",
+    "State",
+    "Data",
+    "Extension",
+    "Mutex",
+    "RwLock",
+    "Option",
+    "Cow",
+    "Pin",
+    "Ref",
+    "RefMut",
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
 ];
 
 impl CallGraph {
@@ -341,7 +355,13 @@ fn recv_types(
 
 /// The type or traits a type written in `module` of `file` stands for: wrappers, references
 /// and workspace type aliases looked through; `dyn Trait` / `impl Trait` to their traits.
-fn named_of(index: &Index<'_>, file: usize, module: &[String], text: &str, depth: usize) -> Vec<Named> {
+fn named_of(
+    index: &Index<'_>,
+    file: usize,
+    module: &[String],
+    text: &str,
+    depth: usize,
+) -> Vec<Named> {
     if depth > 4 {
         return Vec::new();
     }

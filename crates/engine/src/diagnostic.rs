@@ -87,6 +87,36 @@ pub struct Suppression {
     pub at: String,
 }
 
+/// A route, as a finding names what reaches it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RouteRef {
+    pub method: String,
+    pub path: String,
+    /// The handler's item path.
+    pub handler: String,
+    /// Where the handler is (SARIF's related location).
+    #[serde(skip)]
+    pub file: String,
+    #[serde(skip)]
+    pub line: u32,
+}
+
+impl RouteRef {
+    /// `GET /x (api::x::handler)`
+    pub fn describe(&self) -> String {
+        format!("{} {} ({})", self.method, self.path, self.handler)
+    }
+}
+
+/// The routes that reach a finding's code through the call graph.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Reached {
+    /// The first few, in path order.
+    pub routes: Vec<RouteRef>,
+    /// All of them.
+    pub count: usize,
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -110,6 +140,9 @@ pub struct Diagnostic {
     #[serde(skip)]
     pub snippet: String,
     pub suppressed: Option<Suppression>,
+    /// For a query or cache finding: the routes that reach it (empty: no route does).
+    #[serde(skip)]
+    pub reached_from: Option<Reached>,
 }
 
 impl Diagnostic {
@@ -178,6 +211,7 @@ mod tests {
             fingerprint: fingerprint("TA201", "src/a.rs", "a::f", snippet),
             snippet: snippet.into(),
             suppressed: None,
+            reached_from: None,
         }
     }
 

@@ -1,11 +1,15 @@
 //! The endpoint inventory behind `cargo tenant-audit routes`.
 
 use crate::bypass::Usage;
-use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
+use crate::cache::CacheFact;
 use crate::callgraph::CallGraph;
+use crate::db::judge::Verdict;
+use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
 use crate::frameworks::protection::{handler_evidence, layer_evidence};
-use crate::index::Index;
+use crate::index::{FnId, Index};
+use crate::reach::Reach;
 use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 
 /// One row of the inventory.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -20,10 +24,108 @@ pub struct Route {
     /// What protects it: `requires ..`, `guard ..`, `check ..()`, `layer ..`, `bypass: ..`;
     /// None = unprotected.
     pub protection: Option<String>,
+    /// The query and cache sites the handler reaches through the call graph.
+    pub reaches: Vec<Site>,
+    /// The tenant-owned tables those queries touch.
+    pub tenant_tables: Vec<String>,
 }
 
-pub fn build(index: &Index<'_>, graph: &CallGraph, eps: &[Endpoint], usage: &Usage) -> Vec<Route> {
+/// A query or cache call a route reaches.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Site {
+    /// `query` or `cache`.
+    pub kind: &'static str,
+    pub file: String,
+    pub line: u32,
+    /// The driver (`sqlx`) or cache family (`redis`).
+    pub via: String,
+    /// The tenant-owned tables a query touches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<String>,
+    /// The site has a finding (TA201, TA202, TA301) of its own.
+    pub flagged: bool,
+}
+
+/// What the inventory reads besides the endpoints.
+pub struct Sites<'i> {
+    pub reach: &'i Reach,
+    pub queries: &'i [Verdict],
+    pub caches: &'i [(usize, CacheFact)],
+}
+
+/// The query and cache sites of every fn, with the tenant-owned tables each query touches.
+fn sites_by_fn(index: &Index<'_>, sites: &Sites<'_>) -> HashMap<FnId, Vec<(Site, Vec<String>)>> {
+    let mut out: HashMap<FnId, Vec<(Site, Vec<String>)>> = HashMap::new();
+    for v in sites.queries {
+        let q = &index.files[v.file].queries[v.query];
+        let Some(fi) = q.fn_index else { continue };
+        let tenancy = &index.tenancy[index.package_of(v.file)];
+        let mut tables: Vec<String> = v
+            .tables
+            .iter()
+            .filter(|t| tenancy.tenant_columns(t).is_some())
+            .cloned()
+            .collect();
+        tables.sort();
+        tables.dedup();
+        let site = Site {
+            kind: "query",
+            file: index.rel(v.file).to_string(),
+            line: q.span.start.line,
+            via: q.driver.to_string(),
+            tables: tables.clone(),
+            flagged: !v.unscoped.is_empty() || v.dynamic.is_some() || v.parse_error.is_some(),
+        };
+        out.entry(FnId {
+            file: v.file,
+            index: fi as usize,
+        })
+        .or_default()
+        .push((site, tables));
+    }
+    for (file, c) in sites.caches {
+        let Some(fi) = c.fn_index else { continue };
+        let site = Site {
+            kind: "cache",
+            file: index.rel(*file).to_string(),
+            line: c.span.start.line,
+            via: c.family.clone(),
+            tables: Vec::new(),
+            flagged: !c.scoped,
+        };
+        out.entry(FnId {
+            file: *file,
+            index: fi as usize,
+        })
+        .or_default()
+        .push((site, Vec::new()));
+    }
+    out
+}
+
+pub fn build(
+    index: &Index<'_>,
+    graph: &CallGraph,
+    eps: &[Endpoint],
+    usage: &Usage,
+    sites: &Sites<'_>,
+) -> Vec<Route> {
     let handlers = by_handler(eps);
+    let by_fn = sites_by_fn(index, sites);
+    let reached = |h: &Handler| -> (Vec<Site>, Vec<String>) {
+        let Handler::Fn(id) = h else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut list = BTreeSet::new();
+        let mut tables = BTreeSet::new();
+        for f in sites.reach.reached_by(*id) {
+            for (site, t) in by_fn.get(&f).into_iter().flatten() {
+                list.insert(site.clone());
+                tables.extend(t.iter().cloned());
+            }
+        }
+        (list.into_iter().collect(), tables.into_iter().collect())
+    };
     let mut out: Vec<Route> = eps
         .iter()
         .map(|e| {
@@ -78,6 +180,7 @@ pub fn build(index: &Index<'_>, graph: &CallGraph, eps: &[Endpoint], usage: &Usa
                         })
                         .map(|cb| format!("bypass: {}", cb.reason.clone().unwrap_or_default()))
                 });
+            let (reaches, tenant_tables) = reached(&e.handler);
             Route {
                 framework: e.framework,
                 methods: e.methods.clone(),
@@ -86,6 +189,8 @@ pub fn build(index: &Index<'_>, graph: &CallGraph, eps: &[Endpoint], usage: &Usa
                 file,
                 line,
                 protection,
+                reaches,
+                tenant_tables,
             }
         })
         .collect();

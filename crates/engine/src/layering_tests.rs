@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["index"],
     &["callgraph"],
     &["frameworks", "db", "cache"],
-    &["registry", "bypass"],
+    &["registry", "bypass", "reach"],
     &["rules", "inventory", "phase1"],
     // lib.rs itself: the pipeline and its types (`Options`, `Report`, `Summary`, `audit`).
     &[PIPELINE],

@@ -22,6 +22,7 @@ pub mod index;
 pub mod init;
 pub mod inventory;
 pub mod phase1;
+pub mod reach;
 pub mod registry;
 pub mod render;
 pub mod rules;
@@ -373,6 +374,22 @@ pub fn judge(
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
     diagnostic::number_repeats(&mut diagnostics);
+    // Query and cache findings say which routes reach them.
+    let reach = reach::Reach::build(&index, &graph, &endpoints);
+    let file_of: std::collections::HashMap<&str, usize> = ws
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
+    for d in diagnostics.iter_mut() {
+        if matches!(d.code, "TA201" | "TA202" | "TA301") {
+            let f = file_of
+                .get(d.file.as_str())
+                .and_then(|fi| reach::fn_at(&index, *fi, d.span));
+            d.reached_from = Some(reach.of(f));
+        }
+    }
 
     let mut summary = Summary {
         files: files.len(),
@@ -393,7 +410,17 @@ pub fn judge(
             Severity::Note => summary.notes += 1,
         }
     }
-    let routes = inventory::build(&index, &graph, &endpoints, &usage);
+    let routes = inventory::build(
+        &index,
+        &graph,
+        &endpoints,
+        &usage,
+        &inventory::Sites {
+            reach: &reach,
+            queries: &queries,
+            caches: &caches,
+        },
+    );
     Report {
         root: ws.root.clone(),
         diagnostics,

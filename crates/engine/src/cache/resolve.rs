@@ -25,6 +25,7 @@ pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
                         let param = j.param.zip(p.fn_name.clone()).map(|(i, n)| (n, i));
                         let mut fact = ct.fact(j, c.span, c.item.clone());
                         fact.key_param = param;
+                        fact.fn_index = c.fn_index;
                         out.push((fi, fact));
                     }
                 }

@@ -166,6 +166,7 @@ impl CacheType {
             note: None,
             key_param: None,
             pending: None,
+            fn_index: None,
         }
     }
 }

@@ -39,6 +39,7 @@ pub fn push_sql(
         kind: QueryKind::Sql(src),
         tentative,
         unless_local: None,
+        fn_index: None,
     });
 }
 
@@ -77,5 +78,6 @@ pub fn push_dsl(
         kind: QueryKind::Dsl(q),
         tentative: false,
         unless_local: None,
+        fn_index: None,
     });
 }

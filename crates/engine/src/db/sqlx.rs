@@ -212,6 +212,7 @@ impl Collector for Sqlx {
                 kind: super::QueryKind::Sql(src),
                 tentative: false,
                 unless_local: qb.unless_local,
+                fn_index: None,
             });
         }
     }

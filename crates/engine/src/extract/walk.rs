@@ -118,6 +118,9 @@ pub struct FnScope<'ast> {
     states: Vec<((usize, TypeId), Box<dyn Any>)>,
     /// Closures and async blocks being walked inside the fn (a `return` there is not the fn's).
     nested: usize,
+    /// How many query sites and cache calls the file had when the fn started: the ones after
+    /// are the fn's (unless a nested fn claimed them first).
+    sites_from: (usize, usize),
 }
 
 pub struct Walker<'ast, 'a> {
@@ -444,7 +447,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         };
         let found = match e {
             syn::Expr::Struct(s) if !guards.is_empty() => named(&s.path),
-            syn::Expr::Path(p) if !guards.is_empty() && p.path.get_ident().is_none_or(|id| self.local(&id.to_string()).is_none()) => named(&p.path),
+            syn::Expr::Path(p)
+                if !guards.is_empty()
+                    && p.path
+                        .get_ident()
+                        .is_none_or(|id| self.local(&id.to_string()).is_none()) =>
+            {
+                named(&p.path)
+            }
             syn::Expr::Call(c) if !guards.is_empty() => match &*c.func {
                 syn::Expr::Path(p) => named(&p.path),
                 _ => None,
@@ -846,13 +856,23 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             returns: Vec::new(),
             states: Vec::new(),
             nested: 0,
+            sites_from: (self.facts.queries.len(), self.facts.caches.len()),
         });
         self.each(|c, w| c.fn_item(w, attrs, sig));
     }
 
     fn exit_fn(&mut self) {
         self.each(|c, w| c.fn_end(w));
-        self.fns.pop();
+        if let Some(f) = self.fns.pop() {
+            // The sites recorded since the fn started, that a nested fn did not claim, are its.
+            let i = f.fn_index as u32;
+            for q in &mut self.facts.queries[f.sites_from.0..] {
+                q.fn_index.get_or_insert(i);
+            }
+            for c in &mut self.facts.caches[f.sites_from.1..] {
+                c.fn_index.get_or_insert(i);
+            }
+        }
     }
 
     /// Records `#[tenant_bypass(..)]` attributes of an item covering `extent`.
@@ -1080,7 +1100,8 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                 trait_: i.trait_.as_ref().map(|(_, t, _)| crate::ast::segments(t)),
                 module: self.module.clone(),
             });
-            self.impl_index.push(Some((self.facts.impls.len() - 1) as u32));
+            self.impl_index
+                .push(Some((self.facts.impls.len() - 1) as u32));
         } else {
             self.impl_index.push(None);
         }
@@ -1344,8 +1365,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             self.visit_attribute(a);
         }
         self.visit_expr(&m.expr);
-        if m
-            .arms
+        if m.arms
             .iter()
             .any(|a| is_none_pat(&a.pat) && diverges(&a.body))
         {
@@ -1609,10 +1629,10 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &[String], m: &syn::Macro) {
 /// `String::from(..)` or another of the standard library's.
 fn maybe_workspace_path(segs: &[String]) -> bool {
     const STD_ROOTS: &[&str] = &[
-        "std", "core", "alloc", "Some", "Ok", "Err", "Box", "Arc", "Rc", "String", "Vec",
-        "Option", "Result", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Mutex", "RwLock",
-        "Cow", "PathBuf", "Path", "Duration", "Instant", "format", "Default", "From", "Into",
-        "Iterator", "drop",
+        "std", "core", "alloc", "Some", "Ok", "Err", "Box", "Arc", "Rc", "String", "Vec", "Option",
+        "Result", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Mutex", "RwLock", "Cow",
+        "PathBuf", "Path", "Duration", "Instant", "format", "Default", "From", "Into", "Iterator",
+        "drop",
     ];
     !STD_ROOTS.contains(&segs[0].as_str())
 }
@@ -1639,17 +1659,18 @@ fn pass_through(e: &syn::Expr) -> &syn::Expr {
 fn string_like(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Str(_)),
-        syn::Expr::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "format" | "concat" | "include_str")),
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "format" | "concat" | "include_str"
+            )
+        }),
         syn::Expr::Binary(b) => matches!(b.op, syn::BinOp::Add(_)),
         syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let n = s.ident.to_string();
             p.path.segments.len() == 1
-                || (n.chars().any(|c| c.is_ascii_uppercase()) && !n.chars().any(|c| c.is_ascii_lowercase()))
+                || (n.chars().any(|c| c.is_ascii_uppercase())
+                    && !n.chars().any(|c| c.is_ascii_lowercase()))
         }),
         _ => false,
     }

@@ -387,6 +387,7 @@ mod tests {
             fingerprint: String::new(),
             snippet: String::new(),
             suppressed: None,
+            reached_from: None,
         }
     }
 

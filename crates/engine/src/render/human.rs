@@ -36,6 +36,10 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                 d.file, d.span.start.line, d.span.start.column, d.message
             );
         }
+        if let Some(line) = reached_line(d) {
+            buf.push_str(&line);
+            buf.push('\n');
+        }
         writeln!(out, "{buf}")?;
     }
     summary(report, opts, out)
@@ -72,6 +76,22 @@ fn to_miette(d: &Diagnostic, text: Option<&str>) -> MietteDiagnostic {
         m = m.with_help(h.clone());
     }
     m
+}
+
+/// `  reached from GET /x (api::x::handler) and 2 more routes`, or that no route reaches it.
+pub fn reached_line(d: &Diagnostic) -> Option<String> {
+    let r = d.reached_from.as_ref()?;
+    Some(match r.routes.first() {
+        Some(first) => {
+            let more = match r.count - 1 {
+                0 => String::new(),
+                1 => " and 1 more route".into(),
+                n => format!(" and {n} more routes"),
+            };
+            format!("  reached from {}{more}", first.describe())
+        }
+        None => "  reached from no route (a job, a CLI or a test helper: bypass it with a reason, or fix a background leak)".into(),
+    })
 }
 
 fn summary(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {

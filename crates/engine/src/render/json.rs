@@ -9,7 +9,7 @@ pub fn to_value(report: &Report) -> Value {
         .diagnostics
         .iter()
         .map(|d| {
-            json!({
+            let mut v = json!({
                 "code": d.code,
                 "name": d.name,
                 "severity": d.severity.as_str(),
@@ -22,7 +22,12 @@ pub fn to_value(report: &Report) -> Value {
                 "item": d.item,
                 "fingerprint": d.fingerprint,
                 "bypassed": d.bypassed(),
-            })
+            });
+            if let Some(r) = &d.reached_from {
+                v["reached_from"] = json!(r.routes);
+                v["reached_from_count"] = json!(r.count);
+            }
+            v
         })
         .collect();
     let s = &report.summary;

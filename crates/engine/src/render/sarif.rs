@@ -109,6 +109,28 @@ fn result(d: &Diagnostic, rule_index: Option<usize>, prefix: &str) -> Value {
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
     }
+    // The routes that reach it: the handlers, as related locations.
+    if let Some(reached) = &d.reached_from {
+        let related: Vec<Value> = reached
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, route)| {
+                json!({
+                    "id": i + 1,
+                    "message": {"text": format!("reached from {}", route.describe())},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": format!("{prefix}{}", route.file)},
+                        "region": {"startLine": route.line.max(1)},
+                    },
+                })
+            })
+            .collect();
+        if !related.is_empty() {
+            r["relatedLocations"] = json!(related);
+        }
+        r["properties"] = json!({"reachedFromCount": reached.count});
+    }
     if let Some(s) = &d.suppressed {
         r["suppressions"] = json!([{
             "kind": "inSource",

@@ -138,6 +138,7 @@ impl RuleCx<'_, '_> {
             item: f.item,
             snippet: f.snippet,
             suppressed: None,
+            reached_from: None,
         });
     }
 }

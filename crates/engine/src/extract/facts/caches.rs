@@ -25,6 +25,8 @@ pub struct CacheFact {
     /// The call, from the start of its receiver (`#[cached]`: the attribute).
     pub span: Span,
     pub item: String,
+    /// Index in `FileFacts::fns` of the fn the call is in (None outside any fn).
+    pub fn_index: Option<u32>,
     /// The key expression as written.
     pub key: String,
     /// True when the key carries the tenant (decided during the walk).

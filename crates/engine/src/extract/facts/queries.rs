@@ -11,6 +11,8 @@ pub struct QueryFact {
     /// Where the finding sits: the macro, the `query(..)` call, the start of the DSL chain.
     pub span: Span,
     pub item: String,
+    /// Index in `FileFacts::fns` of the fn the site is in (None outside any fn).
+    pub fn_index: Option<u32>,
     /// The code the fingerprint is computed from.
     pub snippet: String,
     pub kind: QueryKind,
