@@ -4,6 +4,10 @@
 //!
 //! Self-contained: depends only on std, `sqlparser` (feature `visitor`), `syn`, `proc-macro2`
 //! and `quote`.
+//!
+//! `analyze/`: `parse` (dialect retry), `statement` (the walk), `from` (FROM/JOIN bindings),
+//! `predicates` (conjuncts and the judgement), `visitors`, `reason`.
+//! `schema/`: `migrations` (SQL), `orm` (diesel `table!`, sea-orm entities), `tenancy`.
 
 pub mod analyze;
 pub mod schema;

@@ -1,0 +1,256 @@
+//! Schemas written in Rust: diesel `table!` macros and sea-orm entities. (Readers of Rust
+//! sources; they belong with the drivers in `db/` and will move there.)
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
+use super::Schema;
+
+impl Schema {
+    /// Reads a diesel `table!` invocation: the tokens inside `table! { ... }`. Handles several
+    /// tables per invocation, `use ..;` lines, `#[sql_name = ".."]` on tables and columns,
+    /// `schema.table`, an optional primary-key list, doc comments and `r#` identifiers.
+    pub fn add_diesel_table_macro(&mut self, tokens: &TokenStream) {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let mut i = 0;
+        let mut sql_name: Option<String> = None;
+        let mut name: Option<String> = None;
+        while i < trees.len() {
+            match &trees[i] {
+                TokenTree::Ident(id) if id == "use" && name.is_none() => {
+                    while i < trees.len()
+                        && !matches!(&trees[i], TokenTree::Punct(p) if p.as_char() == ';')
+                    {
+                        i += 1;
+                    }
+                }
+                TokenTree::Punct(p) if p.as_char() == '#' => {
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 1) {
+                        if let Some(n) = sql_name_attr(&g.stream()) {
+                            sql_name = Some(n);
+                        }
+                        i += 1;
+                    }
+                }
+                TokenTree::Ident(id) => {
+                    // `schema.table`: keep the last identifier.
+                    name = Some(id.to_string());
+                }
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    if let Some(n) = sql_name.take().or(name.take()) {
+                        let columns = diesel_columns(&g.stream());
+                        self.create_table(&n, &columns, false);
+                    }
+                    name = None;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// Reads a sea-orm entity: a struct deriving `DeriveEntityModel` with
+    /// `#[sea_orm(table_name = "..")]`. Columns are the field names, or their
+    /// `#[sea_orm(column_name = "..")]`; fields marked `#[sea_orm(ignore)]` are skipped.
+    /// Anything else is ignored.
+    pub fn add_sea_orm_model(&mut self, item: &syn::ItemStruct) {
+        let derives_model = item.attrs.iter().any(|a| {
+            a.path().is_ident("derive")
+                && a.meta
+                    .require_list()
+                    .map(|l| {
+                        l.tokens
+                            .clone()
+                            .into_iter()
+                            .any(|t| matches!(&t, TokenTree::Ident(i) if i == "DeriveEntityModel"))
+                    })
+                    .unwrap_or(false)
+        });
+        if !derives_model {
+            return;
+        }
+        let Some(table) = item
+            .attrs
+            .iter()
+            .filter_map(|a| sea_orm_attr(a, "table_name"))
+            .next()
+        else {
+            return;
+        };
+        let mut columns = Vec::new();
+        for field in &item.fields {
+            let Some(ident) = &field.ident else { continue };
+            let ignored = field.attrs.iter().any(|a| {
+                a.path().is_ident("sea_orm")
+                    && a.meta.require_list().is_ok_and(|l| {
+                        l.tokens
+                            .clone()
+                            .into_iter()
+                            .any(|t| matches!(&t, TokenTree::Ident(i) if i == "ignore"))
+                    })
+            });
+            if ignored {
+                continue;
+            }
+            let column = field
+                .attrs
+                .iter()
+                .filter_map(|a| sea_orm_attr(a, "column_name"))
+                .next()
+                .unwrap_or_else(|| ident.to_string());
+            columns.push(column);
+        }
+        self.create_table(&table, &columns, false);
+    }
+}
+
+/// `#[sea_orm(key = "value", ..)]` -> value.
+fn sea_orm_attr(attr: &syn::Attribute, key: &str) -> Option<String> {
+    if !attr.path().is_ident("sea_orm") {
+        return None;
+    }
+    let list = attr.meta.require_list().ok()?;
+    key_string_value(&list.tokens, key)
+}
+
+/// In a token list `a = "x", b, c = "y"`, the string value of `key`.
+fn key_string_value(tokens: &TokenStream, key: &str) -> Option<String> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for w in trees.windows(3) {
+        if let (TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(lit)) =
+            (&w[0], &w[1], &w[2])
+        {
+            if k == key && eq.as_char() == '=' {
+                if let Ok(syn::Lit::Str(s)) =
+                    syn::parse2::<syn::Lit>(TokenStream::from(TokenTree::Literal(lit.clone())))
+                {
+                    return Some(s.value());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The inside of an attribute `[sql_name = "x"]` -> `x`.
+fn sql_name_attr(tokens: &TokenStream) -> Option<String> {
+    key_string_value(tokens, "sql_name")
+}
+
+/// Columns of a diesel table body: `#[..] name -> Type<..>, ...`.
+fn diesel_columns(tokens: &TokenStream) -> Vec<String> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut columns = Vec::new();
+    let mut sql_name: Option<String> = None;
+    let mut last_ident: Option<String> = None;
+    let mut in_type = false;
+    let mut angle = 0usize;
+    let mut i = 0;
+    while i < trees.len() {
+        match &trees[i] {
+            TokenTree::Punct(p) if p.as_char() == '#' && !in_type => {
+                if let Some(TokenTree::Group(g)) = trees.get(i + 1) {
+                    if let Some(n) = sql_name_attr(&g.stream()) {
+                        sql_name = Some(n);
+                    }
+                    i += 1;
+                }
+            }
+            TokenTree::Punct(p)
+                if p.as_char() == '-'
+                    && !in_type
+                    && matches!(trees.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '>') =>
+            {
+                if let Some(name) = sql_name.take().or(last_ident.take()) {
+                    columns.push(name);
+                }
+                in_type = true;
+                angle = 0;
+                i += 1;
+            }
+            TokenTree::Punct(p) if in_type && p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if in_type && p.as_char() == '>' => angle = angle.saturating_sub(1),
+            TokenTree::Punct(p) if p.as_char() == ',' && angle == 0 => {
+                in_type = false;
+                last_ident = None;
+                sql_name = None;
+            }
+            TokenTree::Ident(id) if !in_type => last_ident = Some(id.to_string()),
+            _ => {}
+        }
+        i += 1;
+    }
+    columns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::schema::test_columns as cols;
+
+    #[test]
+    fn diesel_table_macro() {
+        let tokens: TokenStream = quote::quote! {
+            use diesel::sql_types::*;
+            use crate::schema::sql_types::Mood;
+
+            /// Projects of an organisation.
+            projects (id) {
+                id -> Int4,
+                org_id -> Uuid,
+                #[sql_name = "type"]
+                kind -> Nullable<Text>,
+                r#ref -> Array<Nullable<Int4>>,
+                mood -> Mood,
+            }
+
+            #[sql_name = "Members"]
+            app.members (org_id, user_id) {
+                org_id -> Uuid,
+                user_id -> Uuid,
+            }
+
+            countries {
+                code -> Text,
+            }
+        };
+        let mut s = Schema::default();
+        s.add_diesel_table_macro(&tokens);
+        assert_eq!(
+            cols(&s, "projects"),
+            ["id", "org_id", "type", "ref", "mood"]
+        );
+        assert_eq!(cols(&s, "members"), ["org_id", "user_id"]);
+        assert_eq!(cols(&s, "countries"), ["code"]);
+        assert_eq!(s.tables.len(), 3);
+    }
+
+    #[test]
+    fn sea_orm_model() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+            #[sea_orm(table_name = "projects", schema_name = "app")]
+            pub struct Model {
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub id: Uuid,
+                #[sea_orm(column_name = "OrgId", indexed)]
+                pub organisation: Uuid,
+                #[sea_orm(column_type = "Decimal(Some((10, 2)))", nullable)]
+                pub price: Option<Decimal>,
+                #[sea_orm(ignore)]
+                pub cache: String,
+                pub r#type: String,
+            }
+        };
+        let mut s = Schema::default();
+        s.add_sea_orm_model(&item);
+        assert_eq!(cols(&s, "projects"), ["id", "orgid", "price", "type"]);
+
+        let not_entity: syn::ItemStruct = syn::parse_quote! {
+            #[derive(Debug)]
+            #[sea_orm(table_name = "nope")]
+            pub struct Model { pub id: i32 }
+        };
+        s.add_sea_orm_model(&not_entity);
+        assert!(s.table("nope").is_none());
+    }
+}
