@@ -1,7 +1,7 @@
 //! Predicates: top-level AND-conjuncts of WHERE and ON, the tenant predicate tests, OR voiding,
 //! and the judgement of a scope.
 
-use sqlparser::ast::{BinaryOperator, Expr};
+use sqlparser::ast::{BinaryOperator, Expr, InTarget};
 
 use super::reason::Reason;
 use super::visitors::{column_exprs, contains_or};
@@ -106,21 +106,21 @@ impl Analyzer<'_> {
             Expr::IsNotDistinctFrom(a, b) => {
                 self.equality(scope, a, b, pins, edges, ambiguous, can)
             }
-            Expr::InList {
+            Expr::In {
                 expr,
-                list,
-                negated: false,
-            } if !list.is_empty() => self.pin_columns(scope, expr, pins, ambiguous),
-            Expr::InSubquery {
-                expr,
+                target,
                 negated: false,
                 ..
-            }
-            | Expr::InUnnest {
-                expr,
-                negated: false,
-                ..
-            } => self.pin_columns(scope, expr, pins, ambiguous),
+            } => match target {
+                InTarget::List(list) if !list.is_empty() => {
+                    self.pin_columns(scope, expr, pins, ambiguous)
+                }
+                InTarget::Subquery(_) | InTarget::Unnest(_) => {
+                    self.pin_columns(scope, expr, pins, ambiguous)
+                }
+                // `IN (empty list)` matches nothing; SQLite `IN table` is not read as a filter.
+                _ => {}
+            },
             Expr::AnyOp {
                 left,
                 compare_op: BinaryOperator::Eq,

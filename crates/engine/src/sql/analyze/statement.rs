@@ -27,7 +27,7 @@ impl Analyzer<'_> {
                 self.statement(statement)
             }
             Statement::Copy { source, to, .. } => self.copy(source, *to),
-            Statement::Declare { stmts } => {
+            Statement::Declare { stmts, .. } => {
                 for d in stmts {
                     if let Some(q) = &d.for_query {
                         self.query(q);
@@ -117,8 +117,8 @@ impl Analyzer<'_> {
                     let mut scope = Scope::default();
                     if let Some(name) = &t.table_name {
                         let full = match &t.schema_name {
-                            Some(s) => format!("{s}.{name}"),
-                            None => name.clone(),
+                            Some(s) => format!("{}.{}", s.value, name.value),
+                            None => name.value.clone(),
                         };
                         self.push_table(&mut scope, &full, None);
                     }
