@@ -36,8 +36,9 @@ pub struct TenantConfig {
     pub global_tables: Vec<String>,
     pub schema: Vec<String>,
     pub scoped_fns: Vec<GlobMatcher>,
-    /// `[tenant.tables.X] column = ".."`: table -> the column that scopes it.
-    pub tables: BTreeMap<String, String>,
+    /// `[tenant.tables.X] column = ".."` / `columns = [..]`: table -> the columns any one of
+    /// which scopes it.
+    pub tables: BTreeMap<String, Vec<String>>,
 }
 
 impl TenantConfig {
@@ -299,12 +300,7 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
             .collect(),
         schema: plain(pick(ut.schema, dt.schema)),
         scoped_fns,
-        tables: ut
-            .tables
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.column.to_ascii_lowercase()))
-            .collect(),
+        tables: table_scopes(&cx, ut.tables.unwrap_or_default())?,
     };
     if tenant.columns.is_empty() {
         return Err(Error::new(
@@ -451,6 +447,53 @@ fn validate(user: RawConfig, defaults: RawConfig, source: Option<ConfigSource>) 
     })
 }
 
+/// `[tenant.tables.X]` entries: each gives `column` or `columns`, not both, not neither.
+fn table_scopes(
+    cx: &Ctx<'_>,
+    tables: BTreeMap<String, Spanned<raw::RawTable>>,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out = BTreeMap::new();
+    for (name, t) in tables {
+        let span = t.span();
+        let t = t.into_inner();
+        let columns = match (t.column, t.columns) {
+            (Some(_), Some(list)) => {
+                let range = list.first().map(|c| c.span()).unwrap_or(span);
+                return Err(cx.err(
+                    format!("`[tenant.tables.{name}]` sets both `column` and `columns`: keep one (`columns` takes a list of one too)"),
+                    range,
+                ));
+            }
+            (Some(c), None) => vec![c],
+            (None, Some(list)) => list,
+            (None, None) => {
+                return Err(cx.err(
+                    format!("`[tenant.tables.{name}]` needs `column = \"..\"` or `columns = [..]`: the column(s) that scope the table"),
+                    span,
+                ))
+            }
+        };
+        if columns.is_empty() {
+            return Err(cx.err(
+                format!("`[tenant.tables.{name}] columns` is empty: name at least one column"),
+                span,
+            ));
+        }
+        let mut names = Vec::new();
+        for c in columns {
+            if c.get_ref().trim().is_empty() {
+                return Err(cx.err(
+                    format!("`[tenant.tables.{name}]` names an empty column"),
+                    c.span(),
+                ));
+            }
+            names.push(c.into_inner().to_ascii_lowercase());
+        }
+        out.insert(name.to_ascii_lowercase(), names);
+    }
+    Ok(out)
+}
+
 /// The place of the i-th `[[bypass]]` header in the config text.
 fn header_span(cx: &Ctx<'_>, index: usize) -> Option<Span> {
     let source = cx.source?;
@@ -544,6 +587,39 @@ mod tests {
             .global_tables
             .contains(&"_sqlx_migrations".to_string()));
         assert_eq!(c.tenant_types(), vec!["AccountId"]);
+    }
+
+    #[test]
+    fn table_scope_column_or_columns() {
+        let c = Config::from_str(
+            "[tenant.tables.Memberships]\ncolumns = [\"collection_uuid\", \"User_uuid\"]\n[tenant.tables.orgs]\ncolumn = \"id\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.tenant.tables.get("memberships"),
+            Some(&vec![
+                "collection_uuid".to_string(),
+                "user_uuid".to_string()
+            ])
+        );
+        assert_eq!(c.tenant.tables.get("orgs"), Some(&vec!["id".to_string()]));
+        let e = Config::from_str(
+            "[tenant.tables.orgs]\ncolumn = \"id\"\ncolumns = [\"id\"]\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("both"), "{}", e.message);
+        assert_eq!(e.line_col(), Some((3, 12)));
+        let e = Config::from_str("[tenant]\n[tenant.tables.orgs]\n", "t.toml").unwrap_err();
+        assert!(e.message.contains("needs `column"), "{}", e.message);
+        assert_eq!(e.line_col().map(|p| p.0), Some(2));
+        let e = Config::from_str("[tenant.tables.orgs]\ncolumns = []\n", "t.toml").unwrap_err();
+        assert!(e.message.contains("empty"), "{}", e.message);
+        let e = Config::from_str("[tenant.tables.orgs]\ncolumn = \" \"\n", "t.toml").unwrap_err();
+        assert_eq!(e.line_col(), Some((2, 10)));
+        let e = Config::from_str("[tenant.tables.orgs]\ncolum = \"id\"\n", "t.toml").unwrap_err();
+        assert_eq!(e.line_col(), Some((2, 1)));
     }
 
     #[test]

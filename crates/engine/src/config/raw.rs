@@ -27,13 +27,15 @@ pub struct RawTenant {
     pub global_tables: List,
     pub schema: List,
     pub scoped_fns: List,
-    pub tables: Option<BTreeMap<String, RawTable>>,
+    pub tables: Option<BTreeMap<String, Spanned<RawTable>>>,
 }
 
+/// `[tenant.tables.X]`: `column = ".."` or `columns = [..]` (exactly one of them).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
-    pub column: String,
+    pub column: Option<Spanned<String>>,
+    pub columns: List,
 }
 
 #[derive(Debug, Default, Deserialize)]

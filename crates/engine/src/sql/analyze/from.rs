@@ -246,6 +246,7 @@ impl Analyzer<'_> {
                 .tenancy
                 .overrides
                 .values()
+                .flatten()
                 .any(|c| norm_ident(c) == col)
     }
 

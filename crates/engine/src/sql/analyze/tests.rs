@@ -28,7 +28,8 @@ fn tenancy() -> Tenancy {
 fn with_schema(migration: &str) -> Tenancy {
     let mut t = tenancy();
     t.schema.apply_migration(migration, Dialect::Postgres);
-    t.overrides.insert("organisations".into(), "id".into());
+    t.overrides
+        .insert("organisations".into(), vec!["id".into()]);
     t
 }
 

@@ -2,13 +2,14 @@
 //! a lenient token scan for what the parser rejects.
 
 use sqlparser::ast::{
-    AlterTableOperation, CreateTableLikeKind, ObjectType, RenameTableNameKind, Statement,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTableLikeKind, Expr,
+    IndexColumn, ObjectType, RenameTableNameKind, Statement, TableConstraint,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::{bare_table_name, object_name, Schema, Table, MAX_STATEMENT_TOKENS};
-use crate::sql::{norm_ident, Dialect};
+use crate::sql::Dialect;
 
 impl Schema {
     /// Applies one SQL migration file: `CREATE TABLE` (quoted names, `IF NOT EXISTS`,
@@ -58,61 +59,54 @@ impl Schema {
     fn apply_statement(&mut self, stmt: &Statement) {
         match stmt {
             Statement::CreateTable(ct) => {
-                let name = object_name(&ct.name);
-                let mut columns: Vec<String> =
-                    ct.columns.iter().map(|c| c.name.value.clone()).collect();
-                if columns.is_empty() {
+                let mut t = Table::named(&object_name(&ct.name));
+                for c in &ct.columns {
+                    t.add_column(&c.name.value);
+                    for o in &c.options {
+                        column_option(&mut t, &c.name.value, &o.option);
+                    }
+                }
+                for k in &ct.constraints {
+                    table_constraint(&mut t, k);
+                }
+                if ct.columns.is_empty() {
                     let like = match &ct.like {
                         Some(CreateTableLikeKind::Parenthesized(l)) => Some(&l.name),
                         Some(CreateTableLikeKind::Plain(l)) => Some(&l.name),
                         None => None,
                     };
                     if let Some(src) = like.or(ct.clone.as_ref()) {
-                        if let Some(t) = self.table(&object_name(src)) {
-                            columns = t.columns.clone();
+                        if let Some(src) = self.table(&object_name(src)) {
+                            t.columns = src.columns.clone();
                         }
                     } else if let Some(q) = &ct.query {
-                        columns = crate::sql::analyze::query_output_columns(q).unwrap_or_default();
+                        t.columns =
+                            crate::sql::analyze::query_output_columns(q).unwrap_or_default();
                     }
                 }
-                self.create_table(&name, &columns, ct.if_not_exists);
+                if let Some(parent) = &ct.partition_of {
+                    self.inherit_from(&mut t, &object_name(parent), true);
+                }
+                for parent in ct.inherits.iter().flatten() {
+                    self.inherit_from(&mut t, &object_name(parent), false);
+                }
+                self.insert_table(t, ct.if_not_exists);
+            }
+            Statement::CreateIndex(ix) if ix.unique && ix.predicate.is_none() => {
+                let columns: Option<Vec<String>> = ix
+                    .columns
+                    .iter()
+                    .map(|c| expr_column(&c.column.expr))
+                    .collect();
+                if let Some(columns) = columns {
+                    self.table_mut(&object_name(&ix.table_name))
+                        .add_unique(columns);
+                }
             }
             Statement::AlterTable(at) => {
                 let mut name = object_name(&at.name);
                 for op in &at.operations {
-                    match op {
-                        AlterTableOperation::AddColumn { column_def, .. } => {
-                            self.table_mut(&name).add_column(&column_def.name.value);
-                        }
-                        AlterTableOperation::DropColumn { column_names, .. } => {
-                            let t = self.table_mut(&name);
-                            for c in column_names {
-                                let c = norm_ident(&c.value);
-                                t.columns.retain(|x| *x != c);
-                            }
-                        }
-                        AlterTableOperation::RenameColumn {
-                            old_column_name,
-                            new_column_name,
-                        } => rename_column(
-                            self.table_mut(&name),
-                            &old_column_name.value,
-                            &new_column_name.value,
-                        ),
-                        AlterTableOperation::ChangeColumn {
-                            old_name, new_name, ..
-                        } => rename_column(self.table_mut(&name), &old_name.value, &new_name.value),
-                        AlterTableOperation::RenameTable { table_name } => {
-                            let new = match table_name {
-                                RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => {
-                                    object_name(n)
-                                }
-                            };
-                            self.rename_table(&name, &new);
-                            name = new;
-                        }
-                        _ => {}
-                    }
+                    self.alter(&mut name, op);
                 }
             }
             Statement::RenameTable(renames) => {
@@ -133,159 +127,152 @@ impl Schema {
         }
     }
 
-    /// Token scan for `CREATE [..] TABLE [IF NOT EXISTS] name ( col .., CONSTRAINT .. )` and
-    /// `ALTER TABLE [IF EXISTS] [ONLY] name ADD [COLUMN] [IF NOT EXISTS] col [, ADD ..]`.
-    fn lenient(&mut self, tokens: &[Token]) {
-        let toks: Vec<&Token> = tokens.iter().filter(|t| !is_trivia(t)).collect();
-        let word = |i: usize| -> Option<String> {
-            match toks.get(i) {
-                Some(Token::Word(w)) if w.quote_style.is_none() => {
-                    Some(w.value.to_ascii_uppercase())
-                }
-                _ => None,
-            }
-        };
-        let first = word(0);
-        if first.as_deref() == Some("CREATE") {
-            let Some(mut i) = (1..toks.len().min(8)).find(|&i| word(i).as_deref() == Some("TABLE"))
-            else {
-                return;
-            };
-            i += 1;
-            let mut if_not_exists = false;
-            if word(i).as_deref() == Some("IF") {
-                if_not_exists = true;
-                i += 3;
-            }
-            let Some((name, next)) = scan_name(&toks, i) else {
-                return;
-            };
-            if !matches!(toks.get(next), Some(Token::LParen)) {
-                return;
-            }
-            let mut columns = Vec::new();
-            let mut depth = 0usize;
-            let mut at_item_start = true;
-            for (k, t) in toks.iter().enumerate().skip(next) {
-                match t {
-                    Token::LParen => {
-                        depth += 1;
-                        continue;
-                    }
-                    Token::RParen => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                        continue;
-                    }
-                    Token::Comma if depth == 1 => {
-                        at_item_start = true;
-                        continue;
-                    }
-                    _ => {}
-                }
-                if depth == 1 && at_item_start {
-                    at_item_start = false;
-                    if let Token::Word(w) = t {
-                        let like = w.quote_style.is_none() && w.value.eq_ignore_ascii_case("LIKE");
-                        if !like && !starts_constraint(w) {
-                            columns.push(w.value.clone());
-                        } else if like {
-                            // `(LIKE other INCLUDING ALL)`: copy the other table's columns.
-                            if let Some((src, _)) = scan_name(&toks, k + 1) {
-                                if let Some(src) = self.table(&src) {
-                                    columns.extend(src.columns.iter().cloned());
-                                }
-                            }
-                        }
+    /// One `ALTER TABLE name` operation. Column changes reach the tables that inherit from
+    /// `name` too (Postgres propagates them to partitions and `INHERITS` children).
+    fn alter(&mut self, name: &mut String, op: &AlterTableOperation) {
+        match op {
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                for n in self.family(name) {
+                    let t = self.table_mut(&n);
+                    t.add_column(&column_def.name.value);
+                    for o in &column_def.options {
+                        column_option(t, &column_def.name.value, &o.option);
                     }
                 }
             }
-            self.create_table(&name, &columns, if_not_exists);
-        } else if first.as_deref() == Some("ALTER") && word(1).as_deref() == Some("TABLE") {
-            let mut i = 2;
-            if word(i).as_deref() == Some("IF") {
-                i += 2;
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                table_constraint(self.table_mut(name), constraint);
             }
-            if word(i).as_deref() == Some("ONLY") {
-                i += 1;
-            }
-            let Some((name, mut i)) = scan_name(&toks, i) else {
-                return;
-            };
-            loop {
-                if word(i).as_deref() != Some("ADD") {
-                    break;
-                }
-                i += 1;
-                if word(i).as_deref() == Some("COLUMN") {
-                    i += 1;
-                }
-                if word(i).as_deref() == Some("IF") {
-                    i += 3;
-                }
-                match toks.get(i) {
-                    Some(Token::Word(w)) => {
-                        if !starts_constraint(w) {
-                            self.table_mut(&name).add_column(&w.value);
-                        }
+            AlterTableOperation::DropColumn { column_names, .. } => {
+                for n in self.family(name) {
+                    let t = self.table_mut(&n);
+                    for c in column_names {
+                        t.drop_column(&c.value);
                     }
-                    _ => break,
                 }
-                // Skip to the next top-level comma.
-                let mut depth = 0usize;
-                while let Some(t) = toks.get(i) {
-                    match t {
-                        Token::LParen => depth += 1,
-                        Token::RParen => depth = depth.saturating_sub(1),
-                        Token::Comma if depth == 0 => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                i += 1;
             }
+            AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                for n in self.family(name) {
+                    self.table_mut(&n)
+                        .rename_column(&old_column_name.value, &new_column_name.value);
+                }
+            }
+            AlterTableOperation::ChangeColumn {
+                old_name,
+                new_name,
+                options,
+                ..
+            } => {
+                let t = self.table_mut(name);
+                t.rename_column(&old_name.value, &new_name.value);
+                for o in options {
+                    column_option(t, &new_name.value, o);
+                }
+            }
+            AlterTableOperation::ModifyColumn {
+                col_name, options, ..
+            } => {
+                let t = self.table_mut(name);
+                for o in options {
+                    column_option(t, &col_name.value, o);
+                }
+            }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let not_null = match op {
+                    AlterColumnOperation::SetNotNull => true,
+                    AlterColumnOperation::DropNotNull => false,
+                    _ => return,
+                };
+                for n in self.family(name) {
+                    self.table_mut(&n)
+                        .set_not_null(&column_name.value, not_null);
+                }
+            }
+            AlterTableOperation::DropPrimaryKey { .. } => self.table_mut(name).key.clear(),
+            AlterTableOperation::AttachPartitionOf { partition, .. } => {
+                let parent = bare_table_name(name);
+                let child = bare_table_name(&object_name(partition));
+                if let Some(mut t) = self.tables.remove(&child) {
+                    self.inherit_from(&mut t, &parent, true);
+                    self.tables.insert(child, t);
+                }
+            }
+            AlterTableOperation::RenameTable { table_name } => {
+                let new = match table_name {
+                    RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => object_name(n),
+                };
+                self.rename_table(name, &new);
+                *name = new;
+            }
+            _ => {}
         }
     }
 }
 
-/// Words that open a table constraint or index rather than a column definition, in a `CREATE
-/// TABLE` list or after `ALTER TABLE .. ADD` (every dialect's, unquoted).
-const CONSTRAINT_KEYWORDS: &[&str] = &[
-    "CONSTRAINT",
-    "PRIMARY",
-    "FOREIGN",
-    "UNIQUE",
-    "CHECK",
-    "KEY",
-    "INDEX",
-    "EXCLUDE",
-    "FULLTEXT",
-    "SPATIAL",
-    "PERIOD",
-];
-
-/// Whether a table element starting with `w` is a constraint (or index), not a column.
-fn starts_constraint(w: &sqlparser::tokenizer::Word) -> bool {
-    w.quote_style.is_none()
-        && CONSTRAINT_KEYWORDS
-            .iter()
-            .any(|k| w.value.eq_ignore_ascii_case(k))
+/// A column option: NOT NULL / NULL, PRIMARY KEY, UNIQUE, REFERENCES.
+fn column_option(t: &mut Table, column: &str, o: &ColumnOption) {
+    match o {
+        ColumnOption::NotNull => t.set_not_null(column, true),
+        ColumnOption::Null => t.set_not_null(column, false),
+        ColumnOption::PrimaryKey(_) => t.set_primary_key(vec![column.to_string()]),
+        ColumnOption::Unique(_) => t.add_unique(vec![column.to_string()]),
+        ColumnOption::ForeignKey(fk) => {
+            let referenced: Vec<String> = fk
+                .referred_columns
+                .iter()
+                .map(|c| c.value.clone())
+                .collect();
+            t.add_foreign_key(
+                &[column.to_string()],
+                &object_name(&fk.foreign_table),
+                &referenced,
+            );
+        }
+        _ => {}
+    }
 }
 
-fn rename_column(t: &mut Table, old: &str, new: &str) {
-    let (old, new) = (norm_ident(old), norm_ident(new));
-    if let Some(c) = t.columns.iter_mut().find(|c| **c == old) {
-        *c = new;
-        let mut seen = Vec::new();
-        t.columns.retain(|c| {
-            let fresh = !seen.contains(c);
-            seen.push(c.clone());
-            fresh
-        });
-    } else {
-        t.add_column(&new);
+/// A table constraint: PRIMARY KEY (..), UNIQUE (..), FOREIGN KEY (..) REFERENCES t (..).
+fn table_constraint(t: &mut Table, c: &TableConstraint) {
+    match c {
+        TableConstraint::PrimaryKey(pk) => {
+            if let Some(cols) = index_columns(&pk.columns) {
+                t.set_primary_key(cols);
+            }
+        }
+        TableConstraint::Unique(u) => {
+            if let Some(cols) = index_columns(&u.columns) {
+                t.add_unique(cols);
+            }
+        }
+        TableConstraint::ForeignKey(fk) => {
+            let columns: Vec<String> = fk.columns.iter().map(|c| c.value.clone()).collect();
+            let referenced: Vec<String> = fk
+                .referred_columns
+                .iter()
+                .map(|c| c.value.clone())
+                .collect();
+            t.add_foreign_key(&columns, &object_name(&fk.foreign_table), &referenced);
+        }
+        _ => {}
+    }
+}
+
+/// The column names of an index, `None` when one of them is an expression.
+fn index_columns(columns: &[IndexColumn]) -> Option<Vec<String>> {
+    columns
+        .iter()
+        .map(|c| expr_column(&c.column.expr))
+        .collect()
+}
+
+fn expr_column(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        _ => None,
     }
 }
 
@@ -325,29 +312,204 @@ fn parse_tokens(tokens: &[Token], dialect: Dialect) -> Option<Vec<Statement>> {
         .ok()
 }
 
-/// A possibly dotted, possibly quoted name starting at `i`; returns it and the next index.
-fn scan_name(toks: &[&Token], mut i: usize) -> Option<(String, usize)> {
-    let mut parts = Vec::new();
-    loop {
-        match toks.get(i) {
-            Some(Token::Word(w)) => parts.push(w.value.clone()),
-            _ => return None,
-        }
-        i += 1;
-        if matches!(toks.get(i), Some(Token::Period)) {
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    Some((parts.join("."), i))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sql::schema::test_columns as cols;
     use crate::sql::Dialect;
+
+    fn fk(s: &Schema, t: &str, c: &str) -> Option<(String, Option<String>)> {
+        s.table(t)?
+            .foreign_key(c)
+            .map(|f| (f.table.clone(), f.referenced.clone()))
+    }
+
+    #[test]
+    fn keys_not_null_and_foreign_keys() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            r#"CREATE TABLE workspace (workspace_id UUID PRIMARY KEY, name TEXT);
+            CREATE TABLE app (
+                id BIGSERIAL,
+                workspace_id UUID NOT NULL REFERENCES workspace,
+                slug TEXT NOT NULL UNIQUE,
+                CONSTRAINT app_pk PRIMARY KEY (id)
+            );
+            CREATE TABLE app_version (
+                app_id BIGINT NOT NULL REFERENCES app (id) ON DELETE CASCADE,
+                version INT NOT NULL,
+                note_id BIGINT,
+                PRIMARY KEY (app_id, version),
+                FOREIGN KEY (note_id) REFERENCES public.notes (id)
+            );
+            CREATE UNIQUE INDEX app_version_note ON app_version (note_id);
+            CREATE UNIQUE INDEX app_live ON app (workspace_id, slug) WHERE live;
+            CREATE INDEX app_ws ON app (workspace_id);"#,
+            Dialect::Postgres,
+        );
+        let ws = s.table("workspace").unwrap();
+        assert_eq!(ws.primary_key(), ["workspace_id"]);
+        assert!(ws.is_not_null("workspace_id"));
+        assert!(!ws.is_not_null("name"));
+        let app = s.table("app").unwrap();
+        assert_eq!(app.primary_key(), ["id"]);
+        assert_eq!(app.unique_keys(), [vec!["slug".to_string()]]);
+        assert!(app.is_not_null("id") && app.is_not_null("workspace_id"));
+        assert_eq!(
+            fk(&s, "app", "workspace_id"),
+            Some(("workspace".into(), None))
+        );
+        let v = s.table("app_version").unwrap();
+        assert_eq!(v.primary_key(), ["app_id", "version"]);
+        assert_eq!(v.unique_keys(), [vec!["note_id".to_string()]]);
+        assert_eq!(
+            fk(&s, "app_version", "app_id"),
+            Some(("app".into(), Some("id".into())))
+        );
+        assert_eq!(
+            fk(&s, "app_version", "note_id"),
+            Some(("notes".into(), Some("id".into())))
+        );
+        assert!(v.is_not_null("app_id") && !v.is_not_null("note_id"));
+        assert_eq!(v.keys().count(), 2);
+    }
+
+    #[test]
+    fn alter_table_keys_and_constraints() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE app (id BIGINT, workspace_id UUID);
+             CREATE TABLE app_version (id BIGINT, app_id BIGINT);
+             ALTER TABLE app ADD PRIMARY KEY (id);
+             ALTER TABLE app ALTER COLUMN workspace_id SET NOT NULL;
+             ALTER TABLE app_version ADD CONSTRAINT fk_app FOREIGN KEY (app_id) REFERENCES app (id);
+             ALTER TABLE app_version ADD COLUMN owner_id BIGINT NOT NULL REFERENCES users (id);
+             ALTER TABLE app_version ADD CONSTRAINT v_uniq UNIQUE (app_id, id);
+             ALTER TABLE app_version ALTER COLUMN app_id SET NOT NULL;",
+            Dialect::Postgres,
+        );
+        let app = s.table("app").unwrap();
+        assert_eq!(app.primary_key(), ["id"]);
+        assert!(app.is_not_null("workspace_id"));
+        let v = s.table("app_version").unwrap();
+        assert_eq!(
+            fk(&s, "app_version", "app_id"),
+            Some(("app".into(), Some("id".into())))
+        );
+        assert_eq!(
+            fk(&s, "app_version", "owner_id"),
+            Some(("users".into(), Some("id".into())))
+        );
+        assert!(v.is_not_null("app_id") && v.is_not_null("owner_id"));
+        assert_eq!(
+            v.unique_keys(),
+            [vec!["app_id".to_string(), "id".to_string()]]
+        );
+        s.apply_migration(
+            "ALTER TABLE app_version RENAME COLUMN app_id TO application_id;
+             ALTER TABLE app RENAME TO application;
+             ALTER TABLE app_version DROP COLUMN owner_id;
+             ALTER TABLE app_version ALTER COLUMN application_id DROP NOT NULL;
+             ALTER TABLE application DROP CONSTRAINT IF EXISTS x;",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            fk(&s, "app_version", "application_id"),
+            Some(("application".into(), Some("id".into())))
+        );
+        let v = s.table("app_version").unwrap();
+        assert_eq!(v.foreign_keys().len(), 1);
+        assert!(!v.is_not_null("application_id"));
+        assert_eq!(
+            v.unique_keys(),
+            [vec!["application_id".to_string(), "id".to_string()]]
+        );
+    }
+
+    #[test]
+    fn partitions_and_inherits_take_the_parents_columns() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE af_collab (oid TEXT NOT NULL, workspace_id UUID NOT NULL REFERENCES af_workspace, blob BYTEA, PRIMARY KEY (oid, workspace_id)) PARTITION BY LIST (partition_key);
+             CREATE TABLE af_collab_document PARTITION OF af_collab FOR VALUES IN (0);
+             CREATE TABLE af_collab_folder PARTITION OF af_collab DEFAULT;
+             CREATE TABLE events (id BIGINT, tenant_id UUID NOT NULL);
+             CREATE TABLE audit_events (actor TEXT) INHERITS (events);
+             ALTER TABLE af_collab ADD COLUMN deleted_at TIMESTAMPTZ;
+             CREATE TABLE af_collab_detached (LIKE af_collab);
+             ALTER TABLE af_collab ATTACH PARTITION af_collab_detached FOR VALUES IN (9);",
+            Dialect::Postgres,
+        );
+        for part in ["af_collab_document", "af_collab_folder"] {
+            assert_eq!(
+                cols(&s, part),
+                ["oid", "workspace_id", "blob", "deleted_at"],
+                "{part}"
+            );
+            let t = s.table(part).unwrap();
+            assert_eq!(t.parents(), ["af_collab"]);
+            assert_eq!(t.primary_key(), ["oid", "workspace_id"]);
+            assert!(t.is_not_null("workspace_id"));
+            assert_eq!(
+                fk(&s, part, "workspace_id"),
+                Some(("af_workspace".into(), None))
+            );
+        }
+        assert_eq!(
+            s.table("af_collab_detached").unwrap().parents(),
+            ["af_collab"]
+        );
+        assert_eq!(cols(&s, "audit_events"), ["id", "tenant_id", "actor"]);
+        let a = s.table("audit_events").unwrap();
+        assert_eq!(a.parents(), ["events"]);
+        // INHERITS takes columns and NOT NULL, not keys.
+        assert!(a.is_not_null("tenant_id"));
+        assert!(a.primary_key().is_empty());
+    }
+
+    #[test]
+    fn lenient_scan_reads_keys_and_partitions() {
+        // Each statement has a tail the parsers reject, so only the token scan reads them.
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE app (id BIGINT PRIMARY KEY, workspace_id UUID NOT NULL REFERENCES workspace (workspace_id), slug TEXT UNIQUE) ZZZ;
+             CREATE TABLE app_version (app_id BIGINT NOT NULL, n INT, CONSTRAINT pk PRIMARY KEY (app_id, n), CONSTRAINT fk FOREIGN KEY (app_id) REFERENCES app (id), UNIQUE (n)) ZZZ;
+             CREATE TABLE app_part PARTITION OF app FOR VALUES IN (1) ZZZ;
+             CREATE TABLE app_child (extra INT) INHERITS (app) ZZZ;
+             ALTER TABLE app ADD COLUMN owner BIGINT NOT NULL REFERENCES users, FROBNICATE;
+             ALTER TABLE app_version ADD CONSTRAINT u2 UNIQUE (app_id), FROBNICATE;",
+            Dialect::Postgres,
+        );
+        let app = s.table("app").unwrap();
+        assert_eq!(app.primary_key(), ["id"]);
+        assert_eq!(app.unique_keys(), [vec!["slug".to_string()]]);
+        assert!(app.is_not_null("workspace_id") && app.is_not_null("owner"));
+        assert_eq!(
+            fk(&s, "app", "workspace_id"),
+            Some(("workspace".into(), Some("workspace_id".into())))
+        );
+        assert_eq!(fk(&s, "app", "owner"), Some(("users".into(), None)));
+        let v = s.table("app_version").unwrap();
+        assert_eq!(v.primary_key(), ["app_id", "n"]);
+        assert_eq!(
+            v.unique_keys(),
+            [vec!["n".to_string()], vec!["app_id".to_string()]]
+        );
+        assert_eq!(
+            fk(&s, "app_version", "app_id"),
+            Some(("app".into(), Some("id".into())))
+        );
+        assert_eq!(
+            cols(&s, "app_part"),
+            ["id", "workspace_id", "slug", "owner"]
+        );
+        assert_eq!(s.table("app_part").unwrap().primary_key(), ["id"]);
+        // A column added to the parent later lands after the child's own.
+        assert_eq!(
+            cols(&s, "app_child"),
+            ["id", "workspace_id", "slug", "extra", "owner"]
+        );
+    }
 
     #[test]
     fn migrations_apply_in_order() {

@@ -2,6 +2,7 @@
 //! SQL migrations (`migrations`), diesel `table!` macros and sea-orm entities (`orm`), and
 //! [`Tenancy`] (`tenancy`), which decides which tables are tenant-owned and by which columns.
 
+mod lenient;
 mod migrations;
 mod orm;
 mod tenancy;
@@ -14,17 +15,86 @@ use super::norm_ident;
 
 pub use tenancy::Tenancy;
 
-/// One table: its bare name and its columns, lower-cased and unquoted.
+/// One table: its bare name, its columns and what the schema says about its keys, all
+/// lower-cased and unquoted. Keys, NOT NULL and foreign keys are empty when the schema does not
+/// declare them (a table is never assumed to have a key it was not seen to have).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<String>,
+    /// Primary key columns in key order.
+    pub(crate) key: Vec<String>,
+    /// Unique keys other than the primary key (UNIQUE constraints, unique indexes without a
+    /// predicate).
+    pub(crate) unique: Vec<Vec<String>>,
+    /// Columns that cannot be NULL (NOT NULL or part of the primary key).
+    pub(crate) not_null: Vec<String>,
+    pub(crate) foreign_keys: Vec<ForeignKey>,
+    /// `PARTITION OF parent` / `INHERITS (parent, ..)`: bare names of the tables it inherits
+    /// its columns from.
+    pub(crate) parents: Vec<String>,
+}
+
+/// One column of a foreign key: `column REFERENCES table (referenced)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub column: String,
+    /// Bare name of the referenced table.
+    pub table: String,
+    /// The referenced column; `None` when the reference names no column (then it is the
+    /// referenced table's primary key).
+    pub referenced: Option<String>,
 }
 
 impl Table {
+    /// An empty table named `name` (normalised).
+    pub(crate) fn named(name: &str) -> Table {
+        Table {
+            name: bare_table_name(name),
+            ..Table::default()
+        }
+    }
+
     pub fn has_column(&self, column: &str) -> bool {
         let column = norm_ident(column);
         self.columns.contains(&column)
+    }
+
+    /// The primary key's columns in key order (empty when the schema declares none).
+    pub fn primary_key(&self) -> &[String] {
+        &self.key
+    }
+
+    /// Unique keys besides the primary key.
+    pub fn unique_keys(&self) -> &[Vec<String>] {
+        &self.unique
+    }
+
+    /// Every key: the primary key first, then the unique keys.
+    pub fn keys(&self) -> impl Iterator<Item = &[String]> {
+        std::iter::once(self.key.as_slice())
+            .chain(self.unique.iter().map(Vec::as_slice))
+            .filter(|k| !k.is_empty())
+    }
+
+    pub fn foreign_keys(&self) -> &[ForeignKey] {
+        &self.foreign_keys
+    }
+
+    /// The foreign key on `column`, if the schema declares one.
+    pub fn foreign_key(&self, column: &str) -> Option<&ForeignKey> {
+        let column = norm_ident(column);
+        self.foreign_keys.iter().find(|f| f.column == column)
+    }
+
+    pub fn is_not_null(&self, column: &str) -> bool {
+        let column = norm_ident(column);
+        self.not_null.contains(&column)
+    }
+
+    /// Tables it inherits its columns from (`PARTITION OF`, `INHERITS`).
+    pub fn parents(&self) -> &[String] {
+        &self.parents
     }
 
     pub(crate) fn add_column(&mut self, column: &str) {
@@ -33,6 +103,129 @@ impl Table {
             self.columns.push(column);
         }
     }
+
+    pub(crate) fn set_not_null(&mut self, column: &str, not_null: bool) {
+        let column = norm_ident(column);
+        self.not_null.retain(|c| *c != column);
+        if not_null && !column.is_empty() {
+            self.not_null.push(column);
+        }
+    }
+
+    /// Sets the primary key (its columns become NOT NULL, and it stops being a mere unique key).
+    pub(crate) fn set_primary_key(&mut self, columns: Vec<String>) {
+        let columns: Vec<String> = columns.iter().map(|c| norm_ident(c)).collect();
+        if columns.is_empty() {
+            return;
+        }
+        for c in &columns {
+            self.set_not_null(c, true);
+        }
+        self.unique.retain(|u| *u != columns);
+        self.key = columns;
+    }
+
+    pub(crate) fn add_unique(&mut self, columns: Vec<String>) {
+        let columns: Vec<String> = columns.iter().map(|c| norm_ident(c)).collect();
+        if !columns.is_empty() && columns != self.key && !self.unique.contains(&columns) {
+            self.unique.push(columns);
+        }
+    }
+
+    /// `columns REFERENCES table (referenced)`, column by column.
+    pub(crate) fn add_foreign_key(
+        &mut self,
+        columns: &[String],
+        table: &str,
+        referenced: &[String],
+    ) {
+        let table = bare_table_name(table);
+        for (i, c) in columns.iter().enumerate() {
+            let column = norm_ident(c);
+            if column.is_empty() || table.is_empty() {
+                continue;
+            }
+            self.foreign_keys.retain(|f| f.column != column);
+            self.foreign_keys.push(ForeignKey {
+                column,
+                table: table.clone(),
+                referenced: referenced.get(i).map(|r| norm_ident(r)),
+            });
+        }
+    }
+
+    /// Drops a column and every key, NOT NULL and foreign key that names it.
+    pub(crate) fn drop_column(&mut self, column: &str) {
+        let column = norm_ident(column);
+        self.columns.retain(|c| *c != column);
+        self.not_null.retain(|c| *c != column);
+        self.foreign_keys.retain(|f| f.column != column);
+        if self.key.contains(&column) {
+            self.key.clear();
+        }
+        self.unique.retain(|u| !u.contains(&column));
+    }
+
+    /// Renames a column everywhere it is named (a column it did not have is added).
+    pub(crate) fn rename_column(&mut self, old: &str, new: &str) {
+        let (old, new) = (norm_ident(old), norm_ident(new));
+        if !self.columns.contains(&old) {
+            self.add_column(&new);
+            return;
+        }
+        let rename = |c: &mut String| {
+            if *c == old {
+                *c = new.clone();
+            }
+        };
+        self.columns.iter_mut().for_each(rename);
+        dedup(&mut self.columns);
+        self.not_null.iter_mut().for_each(rename);
+        dedup(&mut self.not_null);
+        self.key.iter_mut().for_each(rename);
+        self.unique.iter_mut().flatten().for_each(rename);
+        for f in &mut self.foreign_keys {
+            rename(&mut f.column);
+        }
+    }
+
+    /// Takes a parent's columns (and, for a partition, its keys and foreign keys), the
+    /// parent's first.
+    pub(crate) fn inherit(&mut self, parent: &Table, partition: bool) {
+        let own = std::mem::take(&mut self.columns);
+        self.columns = parent.columns.clone();
+        for c in own {
+            self.add_column(&c);
+        }
+        for c in &parent.not_null {
+            self.set_not_null(c, true);
+        }
+        if partition {
+            if self.key.is_empty() {
+                self.key = parent.key.clone();
+            }
+            for u in &parent.unique {
+                self.add_unique(u.clone());
+            }
+            for f in &parent.foreign_keys {
+                if self.foreign_key(&f.column).is_none() {
+                    self.foreign_keys.push(f.clone());
+                }
+            }
+        }
+        if !self.parents.contains(&parent.name) {
+            self.parents.push(parent.name.clone());
+        }
+    }
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = Vec::new();
+    v.retain(|c| {
+        let fresh = !seen.contains(c);
+        seen.push(c.clone());
+        fresh
+    });
 }
 
 /// Tables by bare, lower-cased name (schema prefix dropped). Empty means "no schema found".
@@ -77,27 +270,27 @@ impl Schema {
 
     pub(crate) fn table_mut(&mut self, name: &str) -> &mut Table {
         let name = bare_table_name(name);
-        self.tables.entry(name.clone()).or_insert_with(|| Table {
-            name,
-            columns: Vec::new(),
-        })
+        self.tables
+            .entry(name.clone())
+            .or_insert_with(|| Table::named(&name))
     }
 
-    pub(crate) fn create_table(&mut self, name: &str, columns: &[String], if_not_exists: bool) {
-        let key = bare_table_name(name);
-        if key.is_empty() || (if_not_exists && self.tables.contains_key(&key)) {
+    /// Adds a table read from a `CREATE TABLE` or a model (`IF NOT EXISTS` keeps an existing
+    /// one); its name and columns are normalised here.
+    pub(crate) fn insert_table(&mut self, table: Table, if_not_exists: bool) {
+        let mut table = table;
+        table.name = bare_table_name(&table.name);
+        if table.name.is_empty() || (if_not_exists && self.tables.contains_key(&table.name)) {
             return;
         }
-        let mut table = Table {
-            name: key.clone(),
-            columns: Vec::new(),
-        };
-        for c in columns {
+        let columns = std::mem::take(&mut table.columns);
+        for c in &columns {
             table.add_column(c);
         }
-        self.tables.insert(key, table);
+        self.tables.insert(table.name.clone(), table);
     }
 
+    /// Renames a table, and every foreign key and parent link that names it.
     pub(crate) fn rename_table(&mut self, old: &str, new: &str) {
         let (old, new) = (bare_table_name(old), bare_table_name(new));
         if new.is_empty() {
@@ -105,8 +298,49 @@ impl Schema {
         }
         if let Some(mut t) = self.tables.remove(&old) {
             t.name = new.clone();
-            self.tables.insert(new, t);
+            self.tables.insert(new.clone(), t);
+            for t in self.tables.values_mut() {
+                for f in &mut t.foreign_keys {
+                    if f.table == old {
+                        f.table = new.clone();
+                    }
+                }
+                for p in &mut t.parents {
+                    if *p == old {
+                        *p = new.clone();
+                    }
+                }
+            }
         }
+    }
+
+    /// `t` inherits from `parent` (a parent not defined yet is still recorded by name).
+    pub(crate) fn inherit_from(&self, t: &mut Table, parent: &str, partition: bool) {
+        match self.table(parent) {
+            Some(p) => t.inherit(p, partition),
+            None => {
+                let p = bare_table_name(parent);
+                if !p.is_empty() && !t.parents.contains(&p) {
+                    t.parents.push(p);
+                }
+            }
+        }
+    }
+
+    /// `name` and every table that inherits from it, directly or not (a column added to a
+    /// partitioned table or an `INHERITS` parent is added to its children too).
+    pub(crate) fn family(&self, name: &str) -> Vec<String> {
+        let mut out = vec![bare_table_name(name)];
+        let mut i = 0;
+        while i < out.len() {
+            for t in self.tables.values() {
+                if t.parents.contains(&out[i]) && !out.contains(&t.name) {
+                    out.push(t.name.clone());
+                }
+            }
+            i += 1;
+        }
+        out
     }
 }
 

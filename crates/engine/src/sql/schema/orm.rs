@@ -3,7 +3,8 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use super::Schema;
+use super::{Schema, Table};
+use crate::sql::norm_ident;
 
 impl Schema {
     /// Reads a diesel `table!` invocation: the tokens inside `table! { ... }`. Handles several
@@ -14,6 +15,7 @@ impl Schema {
         let mut i = 0;
         let mut sql_name: Option<String> = None;
         let mut name: Option<String> = None;
+        let mut key: Option<Vec<String>> = None;
         while i < trees.len() {
             match &trees[i] {
                 TokenTree::Ident(id) if id == "use" && name.is_none() => {
@@ -34,13 +36,47 @@ impl Schema {
                 TokenTree::Ident(id) => {
                     // `schema.table`: keep the last identifier.
                     name = Some(id.to_string());
+                    key = None;
+                }
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                    // `table (a, b) { .. }`: the primary key, by the columns' Rust names.
+                    key = Some(
+                        g.stream()
+                            .into_iter()
+                            .filter_map(|t| match t {
+                                TokenTree::Ident(i) => Some(i.to_string()),
+                                _ => None,
+                            })
+                            .collect(),
+                    );
                 }
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                     if let Some(n) = sql_name.take().or(name.take()) {
                         let columns = diesel_columns(&g.stream());
-                        self.create_table(&n, &columns, false);
+                        let mut t = Table::named(&n);
+                        for c in &columns {
+                            t.add_column(&c.sql_name);
+                            t.set_not_null(&c.sql_name, !c.nullable);
+                        }
+                        // Without a key list diesel assumes `id`.
+                        let key = key.take().unwrap_or_else(|| vec!["id".to_string()]);
+                        let key: Option<Vec<String>> = key
+                            .iter()
+                            .map(|k| {
+                                let k = norm_ident(k);
+                                columns
+                                    .iter()
+                                    .find(|c| norm_ident(&c.rust_name) == k)
+                                    .map(|c| c.sql_name.clone())
+                            })
+                            .collect();
+                        if let Some(key) = key {
+                            t.set_primary_key(key);
+                        }
+                        self.insert_table(t, false);
                     }
                     name = None;
+                    key = None;
                 }
                 _ => {}
             }
@@ -76,19 +112,11 @@ impl Schema {
         else {
             return;
         };
-        let mut columns = Vec::new();
+        let mut t = Table::named(&table);
+        let mut key = Vec::new();
         for field in &item.fields {
             let Some(ident) = &field.ident else { continue };
-            let ignored = field.attrs.iter().any(|a| {
-                a.path().is_ident("sea_orm")
-                    && a.meta.require_list().is_ok_and(|l| {
-                        l.tokens
-                            .clone()
-                            .into_iter()
-                            .any(|t| matches!(&t, TokenTree::Ident(i) if i == "ignore"))
-                    })
-            });
-            if ignored {
+            if sea_orm_flag(&field.attrs, "ignore") {
                 continue;
             }
             let column = field
@@ -97,10 +125,38 @@ impl Schema {
                 .filter_map(|a| sea_orm_attr(a, "column_name"))
                 .next()
                 .unwrap_or_else(|| ident.to_string());
-            columns.push(column);
+            t.add_column(&column);
+            let optional = matches!(&field.ty, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+            t.set_not_null(
+                &column,
+                !optional && !sea_orm_flag(&field.attrs, "nullable"),
+            );
+            if sea_orm_flag(&field.attrs, "primary_key") {
+                key.push(column.clone());
+            }
+            if sea_orm_flag(&field.attrs, "unique") {
+                t.add_unique(vec![column]);
+            }
         }
-        self.create_table(&table, &columns, false);
+        t.set_primary_key(key);
+        self.insert_table(t, false);
     }
+}
+
+/// `#[sea_orm(.., flag, ..)]` on one of `attrs`.
+fn sea_orm_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("sea_orm")
+            && a.meta.require_list().is_ok_and(|l| {
+                let trees: Vec<TokenTree> = l.tokens.clone().into_iter().collect();
+                // A bare flag: not the key of `flag = ..`.
+                trees.iter().enumerate().any(|(i, t)| {
+                matches!(t, TokenTree::Ident(id) if id == flag)
+                    && !matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=')
+            })
+            })
+    })
 }
 
 /// `#[sea_orm(key = "value", ..)]` -> value.
@@ -136,10 +192,19 @@ fn sql_name_attr(tokens: &TokenStream) -> Option<String> {
     key_string_value(tokens, "sql_name")
 }
 
+/// A column of a diesel `table!` body.
+struct DieselColumn {
+    rust_name: String,
+    /// `#[sql_name = ".."]`, else the Rust name.
+    sql_name: String,
+    /// Its type is `Nullable<..>`.
+    nullable: bool,
+}
+
 /// Columns of a diesel table body: `#[..] name -> Type<..>, ...`.
-fn diesel_columns(tokens: &TokenStream) -> Vec<String> {
+fn diesel_columns(tokens: &TokenStream) -> Vec<DieselColumn> {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    let mut columns = Vec::new();
+    let mut columns: Vec<DieselColumn> = Vec::new();
     let mut sql_name: Option<String> = None;
     let mut last_ident: Option<String> = None;
     let mut in_type = false;
@@ -160,8 +225,12 @@ fn diesel_columns(tokens: &TokenStream) -> Vec<String> {
                     && !in_type
                     && matches!(trees.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '>') =>
             {
-                if let Some(name) = sql_name.take().or(last_ident.take()) {
-                    columns.push(name);
+                if let Some(rust_name) = last_ident.take() {
+                    columns.push(DieselColumn {
+                        sql_name: sql_name.take().unwrap_or_else(|| rust_name.clone()),
+                        rust_name,
+                        nullable: false,
+                    });
                 }
                 in_type = true;
                 angle = 0;
@@ -173,6 +242,11 @@ fn diesel_columns(tokens: &TokenStream) -> Vec<String> {
                 in_type = false;
                 last_ident = None;
                 sql_name = None;
+            }
+            TokenTree::Ident(id) if in_type && angle == 0 && id == "Nullable" => {
+                if let Some(c) = columns.last_mut() {
+                    c.nullable = true;
+                }
             }
             TokenTree::Ident(id) if !in_type => last_ident = Some(id.to_string()),
             _ => {}
@@ -222,6 +296,20 @@ mod tests {
         assert_eq!(cols(&s, "members"), ["org_id", "user_id"]);
         assert_eq!(cols(&s, "countries"), ["code"]);
         assert_eq!(s.tables.len(), 3);
+        let p = s.table("projects").unwrap();
+        assert_eq!(p.primary_key(), ["id"]);
+        assert!(p.is_not_null("org_id"));
+        assert!(!p.is_not_null("type"), "Nullable<Text>");
+        assert!(
+            p.is_not_null("ref"),
+            "Array<Nullable<..>> is itself not null"
+        );
+        assert_eq!(
+            s.table("members").unwrap().primary_key(),
+            ["org_id", "user_id"]
+        );
+        // No key list, no `id` column: no key.
+        assert!(s.table("countries").unwrap().primary_key().is_empty());
     }
 
     #[test]
@@ -244,6 +332,29 @@ mod tests {
         let mut s = Schema::default();
         s.add_sea_orm_model(&item);
         assert_eq!(cols(&s, "projects"), ["id", "orgid", "price", "type"]);
+        let p = s.table("projects").unwrap();
+        assert_eq!(p.primary_key(), ["id"]);
+        assert!(p.is_not_null("orgid"));
+        assert!(!p.is_not_null("price"));
+
+        let composite: syn::ItemStruct = syn::parse_quote! {
+            #[derive(DeriveEntityModel)]
+            #[sea_orm(table_name = "slo_versions")]
+            pub struct Model {
+                #[sea_orm(primary_key)]
+                pub org: Uuid,
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub slo_id: String,
+                #[sea_orm(primary_key)]
+                pub generation: i64,
+                #[sea_orm(unique)]
+                pub slug: String,
+            }
+        };
+        s.add_sea_orm_model(&composite);
+        let v = s.table("slo_versions").unwrap();
+        assert_eq!(v.primary_key(), ["org", "slo_id", "generation"]);
+        assert_eq!(v.unique_keys(), [vec!["slug".to_string()]]);
 
         let not_entity: syn::ItemStruct = syn::parse_quote! {
             #[derive(Debug)]

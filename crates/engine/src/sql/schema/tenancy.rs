@@ -10,8 +10,9 @@ use crate::sql::norm_ident;
 pub struct Tenancy {
     /// Configured tenant columns, e.g. `["tenant_id", "org_id", ...]`.
     pub columns: Vec<String>,
-    /// `[tenant.tables.X] column = "id"`: table -> the column that scopes it.
-    pub overrides: BTreeMap<String, String>,
+    /// `[tenant.tables.X] column(s)`: table -> the columns any one of which scopes it (its own
+    /// key for a tenant root table, the parent's key for a child table).
+    pub overrides: BTreeMap<String, Vec<String>>,
     /// Never tenant-owned (matched by bare table name, case-insensitive).
     pub global_tables: Vec<String>,
     pub schema: Schema,
@@ -21,7 +22,8 @@ impl Tenancy {
     /// `None` = not tenant-owned. `Some(cols)` = the columns any one of which scopes it.
     ///
     /// `table` may be bare or qualified (`orders`, `public.orders`, `pg_catalog.pg_class`).
-    /// Global table or system schema/catalog -> `None`; override -> `Some([col])`; schema
+    /// Global table or system schema/catalog -> `None`; override (`[tenant.tables.X]`, its own
+    /// or, for a partition or `INHERITS` child, its parent's) -> `Some(its columns)`; schema
     /// defines the table -> `Some(configured columns it has)` or `None` if it has none; schema
     /// does not define it, or schema empty -> `Some(all configured columns)` (`None` when no
     /// column is configured).
@@ -37,12 +39,9 @@ impl Tenancy {
         {
             return None;
         }
-        if let Some((_, col)) = self
-            .overrides
-            .iter()
-            .find(|(t, _)| bare_table_name(t) == name)
-        {
-            return Some(vec![norm_ident(col)]);
+        if let Some(cols) = self.override_for(&name) {
+            let cols: Vec<String> = cols.iter().map(|c| norm_ident(c)).collect();
+            return (!cols.is_empty()).then_some(cols);
         }
         let configured: Vec<String> = self.columns.iter().map(|c| norm_ident(c)).collect();
         let cols = match self.schema.tables.get(&name) {
@@ -57,6 +56,50 @@ impl Tenancy {
         } else {
             Some(cols)
         }
+    }
+
+    /// The `[tenant.tables.X]` columns of `name` (bare), else of the nearest table it inherits
+    /// from (a partition is the same table to the application).
+    fn override_for(&self, name: &str) -> Option<&[String]> {
+        let mut seen = vec![name.to_string()];
+        let mut i = 0;
+        while i < seen.len() {
+            if let Some((_, cols)) = self
+                .overrides
+                .iter()
+                .find(|(t, _)| bare_table_name(t) == seen[i])
+            {
+                return Some(cols);
+            }
+            if let Some(t) = self.schema.tables.get(&seen[i]) {
+                for p in &t.parents {
+                    if !seen.contains(p) {
+                        seen.push(p.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Whether binding `bound` columns of `table` to values pins the row to one tenant: some key
+    /// of the table (the primary key, or a unique key) has every column in `bound` and contains
+    /// one of the table's scope columns. `find_by_id(id)` on a table scoped by its own `id` is
+    /// scoped; on a table with a composite key `(org_id, slo_id, generation)` it is when all
+    /// three are bound. A table that is not tenant-owned, or whose keys the schema does not
+    /// know, gives `false`.
+    pub fn scoped_by_key(&self, table: &str, bound: &[String]) -> bool {
+        let Some(scope) = self.tenant_columns(table) else {
+            return false;
+        };
+        let Some(t) = self.schema.table(table) else {
+            return false;
+        };
+        let bound: Vec<String> = bound.iter().map(|c| norm_ident(c)).collect();
+        t.keys().any(|key| {
+            key.iter().all(|k| bound.contains(k)) && key.iter().any(|k| scope.contains(k))
+        })
     }
 
     /// For `cargo tenant-audit init`: (tenant-column candidates, global-table candidates).
@@ -141,7 +184,8 @@ mod tests {
             global_tables: vec!["Plans".into()],
             ..Tenancy::default()
         };
-        t.overrides.insert("organisations".into(), "id".into());
+        t.overrides
+            .insert("organisations".into(), vec!["id".into()]);
         // No schema: every non-global table is tenant-owned by all configured columns.
         assert_eq!(
             t.tenant_columns("orders"),
@@ -166,5 +210,61 @@ mod tests {
         );
         let none = Tenancy::default();
         assert_eq!(none.tenant_columns("orders"), None);
+    }
+
+    #[test]
+    fn several_scope_columns_and_inherited_overrides() {
+        let mut t = Tenancy {
+            columns: vec!["workspace_id".into()],
+            ..Tenancy::default()
+        };
+        t.overrides.insert(
+            "memberships".into(),
+            vec!["collection_uuid".into(), "User_UUID".into()],
+        );
+        t.overrides.insert("app".into(), vec!["id".into()]);
+        t.schema.apply_migration(
+            "CREATE TABLE app (id BIGINT PRIMARY KEY, name TEXT) PARTITION BY HASH (id);
+             CREATE TABLE app_p0 PARTITION OF app FOR VALUES WITH (MODULUS 2, REMAINDER 0);",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            t.tenant_columns("memberships"),
+            Some(vec!["collection_uuid".into(), "user_uuid".into()])
+        );
+        assert_eq!(t.tenant_columns("app_p0"), Some(vec!["id".into()]));
+    }
+
+    #[test]
+    fn scoped_by_key() {
+        let mut t = Tenancy {
+            columns: vec!["org_id".into()],
+            ..Tenancy::default()
+        };
+        t.overrides.insert("orgs".into(), vec!["id".into()]);
+        t.schema.apply_migration(
+            "CREATE TABLE orgs (id UUID PRIMARY KEY, name TEXT);
+             CREATE TABLE slo_versions (org_id UUID, slo_id TEXT, generation BIGINT, PRIMARY KEY (org_id, slo_id, generation));
+             CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id UUID NOT NULL);
+             CREATE TABLE handles (handle TEXT, org_id UUID, UNIQUE (org_id, handle));
+             CREATE TABLE plans (id INT PRIMARY KEY);
+             CREATE TABLE loose (id BIGINT, org_id UUID);",
+            Dialect::Postgres,
+        );
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(t.scoped_by_key("orgs", &s(&["id"])));
+        assert!(t.scoped_by_key("public.ORGS", &s(&["ID"])));
+        assert!(t.scoped_by_key("slo_versions", &s(&["org_id", "slo_id", "generation"])));
+        assert!(!t.scoped_by_key("slo_versions", &s(&["slo_id", "generation"])));
+        assert!(!t.scoped_by_key("slo_versions", &s(&["org_id", "slo_id"])));
+        // The key does not carry the tenant: binding it pins a row of any tenant.
+        assert!(!t.scoped_by_key("invoices", &s(&["id"])));
+        assert!(t.scoped_by_key("handles", &s(&["handle", "org_id"])));
+        assert!(!t.scoped_by_key("plans", &s(&["id"])));
+        assert!(
+            !t.scoped_by_key("loose", &s(&["id", "org_id"])),
+            "no key known"
+        );
+        assert!(!t.scoped_by_key("nowhere", &s(&["id"])));
     }
 }
