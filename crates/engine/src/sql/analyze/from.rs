@@ -5,7 +5,7 @@ use sqlparser::ast::{
     Expr, Ident, JoinConstraint, JoinOperator, Query, TableAlias, TableFactor, TableWithJoins,
 };
 
-use super::{Analyzer, Binding, Kind, Pred, Res, Scope, Skip};
+use super::{Analyzer, Binding, ColEq, Kind, Pred, Res, Scope, Skip};
 use crate::sql::norm_ident;
 use crate::sql::schema::{bare_table_name, object_name};
 
@@ -16,20 +16,24 @@ impl Analyzer<'_> {
         full: &str,
         alias: Option<&TableAlias>,
     ) {
+        self.note_table(&bare_table_name(full));
+        let b = self.table_binding(full, alias.map(|a| &a.name));
+        scope.bindings.push(b);
+    }
+
+    /// The binding of base table `full` (bare or qualified) under `alias`.
+    pub(super) fn table_binding(&self, full: &str, alias: Option<&Ident>) -> Binding {
         let bare = bare_table_name(full);
-        self.note_table(&bare);
-        let tenant = self.tenancy.tenant_columns(full);
-        let columns = self.tenancy.schema.table(&bare).map(|t| t.columns.clone());
-        scope.bindings.push(Binding {
+        Binding {
             name: alias
-                .map(|a| norm_ident(&a.name.value))
+                .map(|a| norm_ident(&a.value))
                 .unwrap_or_else(|| bare.clone()),
             kind: Kind::Table,
+            tenant: self.tenancy.tenant_columns(full),
+            columns: self.tenancy.schema.table(&bare).map(|t| t.columns.clone()),
             table: bare,
-            tenant,
-            columns,
             pre_scoped: false,
-        });
+        }
     }
 
     pub(super) fn table_with_joins<'q>(
@@ -108,15 +112,24 @@ impl Analyzer<'_> {
         let can = |i: usize| filterable.as_ref().is_none_or(|f| f.contains(&i));
         for &r in rights {
             for &l in lefts {
-                if self.tenant_col(&scope.bindings[l], col)
-                    && self.tenant_col(&scope.bindings[r], col)
-                {
+                let (bl, br) = (&scope.bindings[l], &scope.bindings[r]);
+                if self.tenant_col(bl, col) && self.tenant_col(br, col) {
                     if can(r) {
                         scope.edges.push((l, r));
                     }
                     if can(l) {
                         scope.edges.push((r, l));
                     }
+                }
+                if self.could_have(bl, col) && self.could_have(br, col) {
+                    scope.col_eqs.push(ColEq {
+                        a: l,
+                        a_col: col.to_string(),
+                        b: r,
+                        b_col: col.to_string(),
+                        filters_a: can(l),
+                        filters_b: can(r),
+                    });
                 }
             }
         }

@@ -13,7 +13,17 @@
 //!   of the same scope (a placeholder, literal, function, subquery or outer column);
 //! * or through a join equality `a.col = b.col` (ON or WHERE), `USING (col)` or `NATURAL JOIN`,
 //!   on tenant columns of both tables, to a table of the same scope that is scoped (transitively);
-//!   a derived table or CTE whose own body is fully scoped counts as a scoped partner.
+//!   a derived table or CTE whose own body is fully scoped counts as a scoped partner;
+//! * or through a *key join*: every column of one of its keys (the primary key or a unique key,
+//!   as the schema declares them) is equated (ON, WHERE or `USING`) to a column of one scoped
+//!   partner. The table then has at most one row per partner row, the row the partner points at
+//!   (`FROM job_queue q JOIN job j USING (id) WHERE j.workspace_id = $1`). Limits: the whole key,
+//!   to one partner; no key known, no key join; it trusts the partner's column to name a row of
+//!   the same tenant (what a foreign key guarantees);
+//! * or, for a table scoped by a column of its own (`[tenant.tables.app_version] column =
+//!   "app_id"`), through a *child join*: that column equated to the column its foreign key
+//!   references in a scoped partner (with no foreign key declared: the partner's single-column
+//!   primary key), `JOIN app a ON a.id = v.app_id WHERE a.workspace_id = $1`.
 //!
 //! A predicate in the ON of an outer join only filters the table(s) on its null-extended side
 //! (LEFT JOIN: the joined table; RIGHT JOIN: the tables before it; FULL JOIN: none).
@@ -35,9 +45,14 @@
 //! that *could* have it: a table the schema defines could have exactly its columns; a table the
 //! schema does not define could have any non-tenant column, and a configured tenant column only
 //! when it is tenant-owned (a global or system table is assumed not to carry the tenant column);
-//! a derived table or CTE could have its projected names (anything when it projects `*`); a
+//! a derived table or CTE could have its projected names (a `*` over tables the schema defines
+//! stands for their columns; anything when that is not known), a CTE over a write its RETURNING
+//! list (nothing without one); a table function only its alias columns. With two or more
+//! candidates the column is ambiguous and scopes nothing (the reason says to qualify it); with
+//! none it is an outer reference.
 
 mod from;
+mod keys;
 mod parse;
 mod predicates;
 mod reason;
@@ -179,6 +194,21 @@ struct Scope<'q> {
     preds: Vec<Pred<'q>>,
     /// Directed: if `.0` is scoped then `.1` is.
     edges: Vec<(usize, usize)>,
+    /// Column equalities between bindings from `USING` (ON and WHERE ones are read in `judge`).
+    col_eqs: Vec<ColEq>,
+}
+
+/// `a.a_col = b.b_col` between two bindings of one scope (from ON, WHERE or USING).
+#[derive(Clone, Debug)]
+struct ColEq {
+    a: usize,
+    a_col: String,
+    b: usize,
+    b_col: String,
+    /// Whether the predicate filters `a` / `b` (an outer join's ON does not filter its
+    /// preserved side).
+    filters_a: bool,
+    filters_b: bool,
 }
 
 enum Res {

@@ -5,7 +5,20 @@ use sqlparser::ast::{BinaryOperator, Expr, InTarget};
 
 use super::reason::Reason;
 use super::visitors::{column_exprs, contains_or};
-use super::{Analyzer, Res, Scope};
+use super::{Analyzer, ColEq, Res, Scope};
+
+/// What the conjuncts of a scope say, gathered before the judgement.
+#[derive(Default)]
+struct Evidence {
+    /// Bindings a tenant predicate pins (taken after each conjunct).
+    pins: Vec<usize>,
+    /// Directed tenant-column join edges: if `.0` is scoped then `.1` is.
+    edges: Vec<(usize, usize)>,
+    /// Unqualified tenant columns that more than one binding could have.
+    ambiguous: Vec<String>,
+    /// Every column equality between two bindings.
+    eqs: Vec<ColEq>,
+}
 
 impl Analyzer<'_> {
     /// Decides which tenant-owned tables of `scope` are scoped, flags the others; returns
@@ -13,15 +26,17 @@ impl Analyzer<'_> {
     pub(super) fn judge(&mut self, scope: &Scope<'_>) -> bool {
         let n = scope.bindings.len();
         let mut scoped: Vec<bool> = scope.bindings.iter().map(|b| b.pre_scoped).collect();
-        let mut edges = scope.edges.clone();
+        let mut ev = Evidence {
+            edges: scope.edges.clone(),
+            eqs: scope.col_eqs.clone(),
+            ..Evidence::default()
+        };
         let mut in_or = vec![false; n];
-        let mut ambiguous: Vec<String> = Vec::new();
         for pred in &scope.preds {
             let can = |i: usize| pred.filterable.as_ref().is_none_or(|f| f.contains(&i));
             for c in conjuncts(pred.expr) {
-                let mut pins = Vec::new();
-                self.conjunct(scope, c, &mut pins, &mut edges, &mut ambiguous, &can);
-                for i in pins {
+                self.conjunct(scope, c, &mut ev, &can);
+                for i in std::mem::take(&mut ev.pins) {
                     if can(i) {
                         scoped[i] = true;
                     }
@@ -35,6 +50,12 @@ impl Analyzer<'_> {
                 }
             }
         }
+        let (key_edges, child_edges) = self.key_edges(scope, &ev.eqs);
+        let mut edges = ev.edges;
+        edges.extend(child_edges);
+        // Edges on tenant columns (the reason below names them); key edges come after.
+        let tenant_edges = edges.len();
+        edges.extend(key_edges);
         // Propagate along join equalities.
         let mut changed = true;
         while changed {
@@ -62,12 +83,12 @@ impl Analyzer<'_> {
                 Reason::OnlyInOr {
                     table: b.table.clone(),
                 }
-            } else if let Some(col) = ambiguous.iter().find(|c| cols.contains(c)) {
+            } else if let Some(col) = ev.ambiguous.iter().find(|c| cols.contains(c)) {
                 Reason::Ambiguous {
                     column: col.clone(),
                     qualifier: b.name.clone(),
                 }
-            } else if edges.iter().any(|&(_, to)| to == i) {
+            } else if edges[..tenant_edges].iter().any(|&(_, to)| to == i) {
                 Reason::JoinedToUnscoped {
                     table: b.table.clone(),
                 }
@@ -81,13 +102,11 @@ impl Analyzer<'_> {
     }
 
     /// Evidence from one top-level conjunct.
-    pub(super) fn conjunct(
+    fn conjunct(
         &self,
         scope: &Scope<'_>,
         c: &Expr,
-        pins: &mut Vec<usize>,
-        edges: &mut Vec<(usize, usize)>,
-        ambiguous: &mut Vec<String>,
+        ev: &mut Evidence,
         can: &dyn Fn(usize) -> bool,
     ) {
         match c {
@@ -98,26 +117,20 @@ impl Analyzer<'_> {
             } => match (strip(left), strip(right)) {
                 (Expr::Tuple(l), Expr::Tuple(r)) if l.len() == r.len() => {
                     for (a, b) in l.iter().zip(r) {
-                        self.equality(scope, a, b, pins, edges, ambiguous, can);
+                        self.equality(scope, a, b, ev, can);
                     }
                 }
-                _ => self.equality(scope, left, right, pins, edges, ambiguous, can),
+                _ => self.equality(scope, left, right, ev, can),
             },
-            Expr::IsNotDistinctFrom(a, b) => {
-                self.equality(scope, a, b, pins, edges, ambiguous, can)
-            }
+            Expr::IsNotDistinctFrom(a, b) => self.equality(scope, a, b, ev, can),
             Expr::In {
                 expr,
                 target,
                 negated: false,
                 ..
             } => match target {
-                InTarget::List(list) if !list.is_empty() => {
-                    self.pin_columns(scope, expr, pins, ambiguous)
-                }
-                InTarget::Subquery(_) | InTarget::Unnest(_) => {
-                    self.pin_columns(scope, expr, pins, ambiguous)
-                }
+                InTarget::List(list) if !list.is_empty() => self.pin_columns(scope, expr, ev),
+                InTarget::Subquery(_) | InTarget::Unnest(_) => self.pin_columns(scope, expr, ev),
                 // `IN (empty list)` matches nothing; SQLite `IN table` is not read as a filter.
                 _ => {}
             },
@@ -125,58 +138,61 @@ impl Analyzer<'_> {
                 left,
                 compare_op: BinaryOperator::Eq,
                 ..
-            } => self.pin_columns(scope, left, pins, ambiguous),
+            } => self.pin_columns(scope, left, ev),
             _ => {}
         }
     }
 
-    pub(super) fn pin_columns(
-        &self,
-        scope: &Scope<'_>,
-        e: &Expr,
-        pins: &mut Vec<usize>,
-        ambiguous: &mut Vec<String>,
-    ) {
+    fn pin_columns(&self, scope: &Scope<'_>, e: &Expr, ev: &mut Evidence) {
         let items: Vec<&Expr> = match strip(e) {
             Expr::Tuple(v) => v.iter().collect(),
             other => vec![other],
         };
         for item in items {
             match self.resolve(scope, item) {
-                Res::Local(i, col) if self.tenant_col(&scope.bindings[i], &col) => pins.push(i),
-                Res::Ambiguous(col) if self.is_tenantish(&col) => ambiguous.push(col),
+                Res::Local(i, col) if self.tenant_col(&scope.bindings[i], &col) => ev.pins.push(i),
+                Res::Ambiguous(col) if self.is_tenantish(&col) => ev.ambiguous.push(col),
                 _ => {}
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn equality(
+    fn equality(
         &self,
         scope: &Scope<'_>,
         a: &Expr,
         b: &Expr,
-        pins: &mut Vec<usize>,
-        edges: &mut Vec<(usize, usize)>,
-        ambiguous: &mut Vec<String>,
+        ev: &mut Evidence,
         can: &dyn Fn(usize) -> bool,
     ) {
         let ra = self.resolve(scope, a);
         let rb = self.resolve(scope, b);
+        if let (Res::Local(i, ci), Res::Local(j, cj)) = (&ra, &rb) {
+            if i != j {
+                ev.eqs.push(ColEq {
+                    a: *i,
+                    a_col: ci.clone(),
+                    b: *j,
+                    b_col: cj.clone(),
+                    filters_a: can(*i),
+                    filters_b: can(*j),
+                });
+            }
+        }
         for (x, y) in [(&ra, &rb), (&rb, &ra)] {
             match x {
                 Res::Local(i, col) if self.tenant_col(&scope.bindings[*i], col) => match y {
                     Res::Local(j, col2) => {
                         if j != i && self.tenant_col(&scope.bindings[*j], col2) && can(*i) {
-                            edges.push((*j, *i));
+                            ev.edges.push((*j, *i));
                         }
                     }
                     Res::Ambiguous(_) => {}
-                    Res::Value => pins.push(*i),
+                    Res::Value => ev.pins.push(*i),
                 },
                 Res::Ambiguous(col) if self.is_tenantish(col) => {
                     if matches!(y, Res::Value) {
-                        ambiguous.push(col.clone());
+                        ev.ambiguous.push(col.clone());
                     }
                 }
                 _ => {}

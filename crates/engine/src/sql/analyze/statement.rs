@@ -3,7 +3,8 @@
 
 use sqlparser::ast::{
     AssignmentTarget, CopySource, Delete, Expr, FromTable, Insert, Merge, Query, Select,
-    SelectItem, SetExpr, Statement, TableObject, Update, UpdateTableFromKind, Visit,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableObject, Update,
+    UpdateTableFromKind, Visit,
 };
 
 use super::from::alias_columns;
@@ -11,7 +12,7 @@ use super::from::last_ident;
 use super::predicates::strip;
 use super::reason::{Reason, Write};
 use super::visitors::Finder;
-use super::{Analyzer, CteInfo, Output, Pred, Scope, Skip, MAX_DEPTH};
+use super::{Analyzer, Binding, CteInfo, Output, Pred, Scope, Skip, MAX_DEPTH};
 use crate::sql::norm_ident;
 use crate::sql::schema::{bare_table_name, object_name};
 
@@ -156,17 +157,19 @@ impl Analyzer<'_> {
         self.subqueries(s, &skip);
         Output {
             scoped,
-            columns: projection_columns(&s.projection),
+            columns: list_columns(&s.projection, &scope.bindings),
         }
     }
 
     pub(super) fn insert(&mut self, i: &Insert) -> Output {
         let mut skip = Skip::new();
         let mut ok = false;
+        let mut target = Vec::new();
         if let TableObject::TableName(name) = &i.table {
             let full = object_name(name);
             let bare = bare_table_name(&full);
             self.note_table(&bare);
+            target.push(self.table_binding(&full, i.table_alias.as_ref().map(|a| &a.alias)));
             if let Some(cols) = self.tenancy.tenant_columns(&full) {
                 let mut named: Vec<String> = i.columns.iter().filter_map(last_ident).collect();
                 for a in &i.assignments {
@@ -191,7 +194,7 @@ impl Analyzer<'_> {
         self.subqueries(i, &skip);
         Output {
             scoped: ok && source_scoped,
-            columns: None,
+            columns: returning_columns(i.returning.as_deref(), &target),
         }
     }
 
@@ -267,7 +270,13 @@ impl Analyzer<'_> {
                 self.table_with_joins(twj, &mut scope, &mut skip);
             }
         }
-        self.finish_write(scope, u.selection.as_ref(), u, &skip)
+        self.finish_write(
+            scope,
+            u.selection.as_ref(),
+            u.returning.as_deref(),
+            u,
+            &skip,
+        )
     }
 
     pub(super) fn delete(&mut self, d: &Delete) -> Output {
@@ -280,7 +289,13 @@ impl Analyzer<'_> {
         for twj in d.using.iter().flatten() {
             self.table_with_joins(twj, &mut scope, &mut skip);
         }
-        self.finish_write(scope, d.selection.as_ref(), d, &skip)
+        self.finish_write(
+            scope,
+            d.selection.as_ref(),
+            d.returning.as_deref(),
+            d,
+            &skip,
+        )
     }
 
     /// The end of an UPDATE or DELETE: its WHERE is a predicate of its own scope, the scope is
@@ -289,6 +304,7 @@ impl Analyzer<'_> {
         &mut self,
         mut scope: Scope<'s>,
         selection: Option<&'s Expr>,
+        returning: Option<&[SelectItem]>,
         node: &V,
         skip: &Skip,
     ) -> Output {
@@ -302,7 +318,7 @@ impl Analyzer<'_> {
         self.subqueries(node, skip);
         Output {
             scoped,
-            columns: None,
+            columns: returning_columns(returning, &scope.bindings),
         }
     }
 
@@ -322,6 +338,45 @@ impl Analyzer<'_> {
             columns: None,
         }
     }
+}
+
+/// What a write yields to an enclosing `WITH`: its RETURNING list, or no column at all (a
+/// CTE over a write without RETURNING has no rows to join).
+fn returning_columns(
+    returning: Option<&[SelectItem]>,
+    bindings: &[Binding],
+) -> Option<Vec<String>> {
+    match returning {
+        Some(items) => list_columns(items, bindings),
+        None => Some(Vec::new()),
+    }
+}
+
+/// Names a select or RETURNING list yields over `bindings`: a wildcard stands for the columns
+/// of the bindings it covers, when they are all known (`None` otherwise).
+fn list_columns(items: &[SelectItem], bindings: &[Binding]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for item in items {
+        let covered: Vec<&Binding> = match item {
+            SelectItem::Wildcard(_) => bindings.iter().collect(),
+            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                let q = last_ident(n)?;
+                bindings.iter().filter(|b| b.name == q).collect()
+            }
+            SelectItem::QualifiedWildcard(..) => return None,
+            other => {
+                out.extend(projection_columns(std::slice::from_ref(other))?);
+                continue;
+            }
+        };
+        if covered.is_empty() {
+            return None;
+        }
+        for b in covered {
+            out.extend(b.columns.clone()?);
+        }
+    }
+    Some(out)
 }
 
 /// Names a select list yields (`None` when it has a wildcard).

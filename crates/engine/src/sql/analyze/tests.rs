@@ -799,3 +799,169 @@ fn dialect_names() {
     assert_eq!(Dialect::from_name("auto"), None);
     assert_eq!(Dialect::from_name("oracle"), None);
 }
+
+const KEYS: &str = "
+    CREATE TABLE workspace (workspace_id uuid PRIMARY KEY, name text);
+    CREATE TABLE job (id uuid PRIMARY KEY, workspace_id uuid NOT NULL, parent uuid, kind text);
+    CREATE TABLE job_queue (id uuid PRIMARY KEY REFERENCES job (id), workspace_id uuid NOT NULL, running bool);
+    CREATE TABLE job_logs (job_id uuid NOT NULL REFERENCES job (id), line int, body text, workspace_id uuid NOT NULL, PRIMARY KEY (job_id, line));
+    CREATE TABLE handles (handle text UNIQUE, workspace_id uuid NOT NULL, owner uuid);
+    CREATE TABLE app (id bigint PRIMARY KEY, workspace_id uuid NOT NULL, owner_id bigint);
+    CREATE TABLE app_version (app_id bigint NOT NULL REFERENCES app (id), version int, owner_id bigint, PRIMARY KEY (app_id, version));
+    CREATE TABLE app_tag (app_id bigint NOT NULL, tag text);
+";
+
+fn with_keys() -> Tenancy {
+    let mut t = tenancy();
+    t.columns = vec!["workspace_id".into()];
+    t.schema.apply_migration(KEYS, Dialect::Postgres);
+    t.overrides
+        .insert("workspace".into(), vec!["workspace_id".into()]);
+    t.overrides
+        .insert("app_version".into(), vec!["app_id".into()]);
+    t.overrides.insert("app_tag".into(), vec!["app_id".into()]);
+    t
+}
+
+#[test]
+fn a_table_joined_on_its_whole_key_to_a_scoped_row_is_scoped() {
+    table(
+        Dialect::Postgres,
+        &with_keys(),
+        &[
+            // The shape from a real job queue: the queue row shares the job's primary key.
+            ("SELECT q.running FROM job_queue q JOIN job j USING (id) WHERE j.parent = $1 AND j.workspace_id = $2", &[]),
+            ("SELECT q.running FROM job_queue q JOIN job j ON q.id = j.id WHERE j.workspace_id = $1", &[]),
+            ("SELECT q.running FROM job_queue q, job j WHERE j.id = q.id AND j.workspace_id = $1", &[]),
+            // Either way round: `job` is pinned by its key to the scoped queue row.
+            ("SELECT j.kind FROM job j JOIN job_queue q ON j.id = q.id WHERE q.workspace_id = $1", &[]),
+            // A composite key needs every column.
+            ("SELECT l.body FROM job_logs l JOIN job j ON l.job_id = j.id WHERE j.workspace_id = $1", &["job_logs"]),
+            ("SELECT l.body FROM job_logs l JOIN job_logs m ON l.job_id = m.job_id AND l.line = m.line WHERE m.workspace_id = $1", &[]),
+            // A unique key pins as well.
+            ("SELECT h.owner FROM handles h JOIN job j ON h.handle = j.kind WHERE j.workspace_id = $1", &[]),
+            // The partner must be scoped itself.
+            ("SELECT q.running FROM job_queue q JOIN job j USING (id) WHERE j.parent = $1", &["job_queue", "job"]),
+            // The key bound to a value pins a row of any tenant.
+            ("SELECT * FROM job_queue WHERE id = $1", &["job_queue"]),
+            ("SELECT * FROM job_queue q JOIN job j ON q.id = $1 WHERE j.workspace_id = $2", &["job_queue"]),
+            // A column that is not a key pins nothing.
+            ("SELECT * FROM job j JOIN job_queue q ON q.running = (j.kind = 'x') WHERE j.workspace_id = $1", &["job_queue"]),
+            // A scoped derived table is a partner too.
+            ("SELECT q.running FROM job_queue q JOIN (SELECT id FROM job WHERE workspace_id = $1) j ON j.id = q.id", &[]),
+            // An OR above the key equality voids it.
+            ("SELECT q.running FROM job_queue q JOIN job j ON q.id = j.id OR q.running WHERE j.workspace_id = $1", &["job_queue"]),
+        ],
+    );
+}
+
+#[test]
+fn key_joins_follow_outer_join_semantics() {
+    table(
+        Dialect::Postgres,
+        &with_keys(),
+        &[
+            // The null-extended side is filtered by ON.
+            ("SELECT * FROM job j LEFT JOIN job_queue q ON q.id = j.id WHERE j.workspace_id = $1", &[]),
+            // The preserved side is not: every queue row comes back.
+            ("SELECT * FROM job_queue q LEFT JOIN job j ON q.id = j.id AND j.workspace_id = $1", &["job_queue"]),
+            ("SELECT * FROM job j RIGHT JOIN job_queue q ON q.id = j.id WHERE j.workspace_id = $1", &["job_queue"]),
+            ("SELECT * FROM job_queue q RIGHT JOIN job j ON q.id = j.id WHERE j.workspace_id = $1", &[]),
+            ("SELECT * FROM job j FULL JOIN job_queue q ON q.id = j.id WHERE j.workspace_id = $1", &["job_queue"]),
+            ("SELECT * FROM job j LEFT JOIN job_queue q USING (id) WHERE j.workspace_id = $1", &[]),
+        ],
+    );
+}
+
+#[test]
+fn key_joins_need_keys_the_schema_declares() {
+    // No schema: `job_queue`'s key is unknown, so the join pins nothing.
+    table(
+        Dialect::Postgres,
+        &tenancy(),
+        &[(
+            "SELECT q.running FROM job_queue q JOIN job j USING (id) WHERE j.workspace_id = $1",
+            &["job_queue"],
+        )],
+    );
+}
+
+#[test]
+fn child_tables_are_scoped_through_their_parent() {
+    let t = with_keys();
+    table(
+        Dialect::Postgres,
+        &t,
+        &[
+            ("SELECT v.version FROM app_version v WHERE v.app_id = $1", &[]),
+            ("SELECT v.version FROM app_version v WHERE v.version = $1", &["app_version"]),
+            // The scope column equals the key it references, in a scoped parent.
+            ("SELECT v.version FROM app_version v JOIN app a ON a.id = v.app_id WHERE a.workspace_id = $1", &[]),
+            ("SELECT a.id FROM app a JOIN app_version v ON v.app_id = a.id WHERE v.app_id = $1", &[]),
+            // No foreign key declared: the parent's single-column primary key.
+            ("SELECT g.tag FROM app_tag g JOIN app a ON a.id = g.app_id WHERE a.workspace_id = $1", &[]),
+            // Another column of the child pins nothing.
+            ("SELECT v.version FROM app_version v JOIN app a ON a.id = v.owner_id WHERE a.workspace_id = $1", &["app_version"]),
+            // The parent's non-key column pins nothing.
+            ("SELECT v.version FROM app_version v JOIN app a ON a.owner_id = v.app_id WHERE a.workspace_id = $1", &["app_version"]),
+            // The parent unscoped.
+            ("SELECT v.version FROM app_version v JOIN app a ON a.id = v.app_id WHERE a.owner_id = $1", &["app_version", "app"]),
+            // Writes: the child's scope column.
+            ("INSERT INTO app_version (app_id, version) VALUES ($1, $2)", &[]),
+            ("DELETE FROM app_version WHERE version = $1", &["app_version"]),
+            ("UPDATE app_version v SET owner_id = $1 FROM app a WHERE a.id = v.app_id AND a.workspace_id = $2", &[]),
+        ],
+    );
+    assert_eq!(
+        reason(
+            "SELECT v.version FROM app_version v WHERE v.version = $1",
+            &t,
+            "app_version"
+        ),
+        "no tenant predicate"
+    );
+}
+
+#[test]
+fn a_cte_without_the_column_does_not_make_it_ambiguous() {
+    let t = with_keys();
+    table(
+        Dialect::Postgres,
+        &t,
+        &[
+            // The CTE's RETURNING list has no `workspace_id`: the unqualified one is `job_logs`'.
+            (
+                "WITH ins AS (INSERT INTO job (id, workspace_id) VALUES ($1, $2) RETURNING id) SELECT * FROM job_logs JOIN ins ON ins.id = job_logs.job_id WHERE workspace_id = $2",
+                &[],
+            ),
+            (
+                "WITH u AS (UPDATE job SET kind = $3 WHERE id = $2 AND workspace_id = $1 RETURNING id, parent) SELECT * FROM job_logs l JOIN u ON u.id = l.job_id WHERE workspace_id = $1",
+                &[],
+            ),
+            (
+                "WITH d AS (DELETE FROM job WHERE id = $2 AND workspace_id = $1) SELECT * FROM job_logs, d WHERE workspace_id = $1",
+                &[],
+            ),
+            // A `SELECT *` over a table the schema knows yields that table's columns.
+            (
+                "WITH c AS (SELECT * FROM app_tag WHERE app_id = $1) SELECT * FROM c JOIN job j ON j.kind = c.tag WHERE workspace_id = $2",
+                &[],
+            ),
+            // Still ambiguous when the CTE does carry it.
+            (
+                "WITH r AS (UPDATE job SET kind = $3 WHERE id = $2 AND workspace_id = $1 RETURNING *) SELECT * FROM job_logs l JOIN r ON r.id = l.job_id WHERE workspace_id = $1",
+                &["job_logs"],
+            ),
+            (
+                "WITH c AS (SELECT a.* FROM app a WHERE a.workspace_id = $1) SELECT * FROM c JOIN job j ON j.kind = c.id::text WHERE workspace_id = $1",
+                &["job"],
+            ),
+        ],
+    );
+    assert!(reason(
+        "WITH r AS (UPDATE job SET kind = $3 WHERE id = $2 AND workspace_id = $1 RETURNING *) SELECT * FROM job_logs l JOIN r ON r.id = l.job_id WHERE workspace_id = $1",
+        &t,
+        "job_logs"
+    )
+    .contains("ambiguous"));
+}
