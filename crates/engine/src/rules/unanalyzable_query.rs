@@ -63,12 +63,32 @@ impl Rule for UnanalyzableQuery {
                     item: q.item.clone(),
                     snippet: q.snippet.clone(),
                     label: Some(label),
-                    help: Some("use literal SQL or a const with bound parameters so the tenant filter can be checked; or bypass with a reason".into()),
+                    help: Some(format!(
+                        "use literal SQL or a const with bound parameters so the {} filter can be checked; or bypass with a reason",
+                        tenant_columns(cx, v.file)
+                    )),
                 },
             ));
         }
         for (fi, f) in findings {
             cx.report(&META, fi, f);
         }
+    }
+}
+
+/// The package's configured tenant column(s), as the help names them (`workspace_id`,
+/// `org_id` or `tenant_id`).
+fn tenant_columns(cx: &RuleCx<'_, '_>, file: usize) -> String {
+    let cols = &cx.index.tenancy[cx.index.package_of(file)].columns;
+    match cols.as_slice() {
+        [] => "tenant".to_string(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} or `{last}`",
+            init.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
