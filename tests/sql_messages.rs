@@ -111,3 +111,22 @@ fn ta201_help_for_writes_and_other_placeholders() {
     let ta202 = findings(dir.path(), "TA202");
     assert!(ta202.is_empty(), "{ta202:#?}");
 }
+
+#[test]
+fn ta202_names_the_construct_sqlparser_cannot_parse() {
+    let all = findings(
+        &fixture("unanalyzable-query/statements_without_tables.rs"),
+        "TA202",
+    );
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(
+        all[0].1,
+        "sqlx query SQL cannot be parsed: sqlparser 0.64 cannot parse INSERT .. SELECT .. ON CONFLICT when the SELECT has no FROM (valid SQL the parser does not support yet)"
+    );
+    // The help names the configured tenant columns.
+    assert!(
+        all[0].2.contains("the `org_id` or `tenant_id` filter"),
+        "{}",
+        all[0].2
+    );
+}

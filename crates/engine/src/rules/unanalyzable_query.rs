@@ -11,7 +11,16 @@ static META: RuleMeta = RuleMeta {
     docs: r#"## What it does
 Reports query sites whose SQL text cannot be known without running the code — built with
 `format!`, `push_str`, `QueryBuilder::push(variable)`, taken from a `String` parameter — or whose
-text the SQL parser rejects. The message names what was dynamic, or the parser's complaint.
+text the SQL parser rejects. The message names what was dynamic, or the parser's complaint; for
+valid SQL the parser is known not to support (`INSERT .. SELECT $1, $2 ON CONFLICT DO NOTHING`,
+a SELECT without FROM before ON CONFLICT) it names that construct and the parser's release.
+
+Literal statements that read or write no table row are never reported, even where the parser
+rejects them: `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `RESET`, `BEGIN`, `START TRANSACTION`,
+`COMMIT`, `END`, `ROLLBACK [TO SAVEPOINT x]`, `ABORT`, `SAVEPOINT x`, `RELEASE x`, `SHOW ..`,
+`LISTEN`, `UNLISTEN`, `NOTIFY`, `DISCARD`, `DEALLOCATE`, `CHECKPOINT`, SQLite `ATTACH`/`DETACH`
+(unless they hold a SELECT, FROM, JOIN, INSERT, UPDATE, DELETE or WITH). The other statements of
+the same text are judged as usual.
 
 ## Why is this bad?
 A query the tool cannot read is a query nobody has proven tenant-scoped. Dynamic SQL is also where

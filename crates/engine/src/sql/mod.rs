@@ -12,7 +12,7 @@
 pub mod analyze;
 pub mod schema;
 
-pub use analyze::{analyze, Analysis, SqlParseError, Unscoped};
+pub use analyze::{analyze, is_tableless, Analysis, SqlParseError, Unscoped};
 pub use schema::{Schema, Table, Tenancy};
 
 /// The SQL dialect used to parse query text (`[sql] dialect`).

@@ -69,6 +69,7 @@ use sqlparser::ast::{Expr, Query};
 
 use super::schema::Tenancy;
 
+pub use parse::is_tableless;
 pub(crate) use statement::query_output_columns;
 
 /// A tenant-owned table that a statement does not pin to one tenant.
@@ -116,7 +117,8 @@ pub fn analyze(
     dialect: super::Dialect,
     tenancy: &Tenancy,
 ) -> Result<Analysis, SqlParseError> {
-    let statements = parse::parse_with_retry(sql, dialect)?;
+    let parsed = parse::parse_with_retry(sql, dialect)?;
+    let statements = parsed.statements;
     let mut an = Analyzer {
         tenancy,
         ctes: Vec::new(),
@@ -134,7 +136,7 @@ pub fn analyze(
         });
     }
     Ok(Analysis {
-        statements: statements.len(),
+        statements: statements.len() + parsed.set_aside,
         tables: an.tables,
         unscoped: an.unscoped,
     })

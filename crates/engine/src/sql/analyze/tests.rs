@@ -965,3 +965,113 @@ fn a_cte_without_the_column_does_not_make_it_ambiguous() {
     )
     .contains("ambiguous"));
 }
+
+#[test]
+fn statements_that_touch_no_table_are_never_parse_errors() {
+    let t = tenancy();
+    for (sql, d) in [
+        ("PRAGMA foreign_keys = OFF", Dialect::Sqlite),
+        ("PRAGMA journal_mode=WAL", Dialect::Sqlite),
+        ("PRAGMA foreign_keys = ON", Dialect::Postgres),
+        ("VACUUM INTO ?", Dialect::Sqlite),
+        ("CHECKPOINT", Dialect::Postgres),
+        ("LISTEN jobs", Dialect::Sqlite),
+        ("ROLLBACK TO SAVEPOINT sp_1", Dialect::MySql),
+        (
+            "BEGIN; PRAGMA defer_foreign_keys = ON; COMMIT",
+            Dialect::Sqlite,
+        ),
+    ] {
+        match analyze(sql, d, &t) {
+            Ok(a) => assert!(a.unscoped.is_empty(), "{sql}: {:?}", a.unscoped),
+            Err(e) => panic!("{sql} ({d:?}): {}", e.message),
+        }
+    }
+    // The other statements of the text are still analysed, and counted.
+    let a = analyze(
+        "PRAGMA foreign_keys = OFF; DELETE FROM orders WHERE id = ?1; PRAGMA foreign_keys = ON",
+        Dialect::Sqlite,
+        &t,
+    )
+    .unwrap();
+    assert_eq!(a.statements, 3);
+    assert_eq!(
+        run(
+            "PRAGMA foreign_keys = OFF; DELETE FROM orders WHERE id = ?1",
+            Dialect::Sqlite,
+            &t
+        ),
+        ["orders"]
+    );
+    // A statement that reads rows is not set aside, and junk stays an error.
+    assert!(analyze(
+        "PRAGMA foreign_keys = OFF; SELEC * FROM orders",
+        Dialect::Sqlite,
+        &t
+    )
+    .is_err());
+    assert!(analyze("PRAGMA x = OFF FROM orders", Dialect::Sqlite, &t).is_err());
+    assert!(analyze("REINDEX TABLE orders", Dialect::Postgres, &t).is_err());
+}
+
+#[test]
+fn known_parser_gaps_are_named_by_their_construct() {
+    let t = tenancy();
+    for sql in [
+        "INSERT INTO orders (id, org_id) SELECT $1, $2 ON CONFLICT DO NOTHING",
+        "INSERT INTO usage (org_id, day) SELECT $1, unnest($2::date[]) ON CONFLICT (org_id, day) DO NOTHING",
+    ] {
+        let e = analyze(sql, Dialect::Postgres, &t).unwrap_err();
+        assert_eq!(
+            e.message,
+            "sqlparser 0.64 cannot parse INSERT .. SELECT .. ON CONFLICT when the SELECT has no FROM (valid SQL the parser does not support yet)",
+            "{sql}"
+        );
+    }
+    // With a FROM it parses, and is judged.
+    assert_eq!(
+        run(
+            "INSERT INTO orders (id, org_id) SELECT id, org_id FROM drafts ON CONFLICT DO NOTHING",
+            Dialect::Postgres,
+            &t
+        ),
+        ["drafts"]
+    );
+    // Other failures keep the parser's message.
+    let e = analyze("SELECT * FROM orders WHERE", Dialect::Postgres, &t).unwrap_err();
+    assert!(e.message.starts_with("Expected"), "{}", e.message);
+}
+
+#[test]
+fn is_tableless_says_whether_every_statement_touches_no_table() {
+    assert!(is_tableless("ROLLBACK TO SAVEPOINT {}", Dialect::Postgres));
+    assert!(is_tableless(
+        "SET LOCAL row_level_security.user_id = 1",
+        Dialect::Postgres
+    ));
+    assert!(is_tableless("BEGIN; COMMIT;", Dialect::Sqlite));
+    assert!(!is_tableless("SELECT 1", Dialect::Postgres));
+    assert!(!is_tableless(
+        "BEGIN; DELETE FROM orders",
+        Dialect::Postgres
+    ));
+    assert!(!is_tableless(
+        "SET x = (SELECT org_id FROM orders)",
+        Dialect::MySql
+    ));
+    assert!(!is_tableless("", Dialect::Postgres));
+    assert!(!is_tableless("'unterminated", Dialect::Postgres));
+}
+
+#[test]
+fn the_named_sqlparser_release_is_the_one_in_cargo_lock() {
+    let lock = include_str!("../../../../../Cargo.lock");
+    let at = lock
+        .find("name = \"sqlparser\"\n")
+        .expect("sqlparser in Cargo.lock");
+    let version = lock[at..].lines().nth(1).unwrap_or_default();
+    assert!(
+        version.starts_with(&format!("version = \"{}.", parse::SQLPARSER_VERSION)),
+        "{version}"
+    );
+}
