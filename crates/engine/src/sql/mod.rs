@@ -13,7 +13,7 @@ pub mod analyze;
 pub mod schema;
 
 pub use analyze::{analyze, is_tableless, Analysis, SqlParseError, Unscoped};
-pub use schema::{Schema, Table, Tenancy};
+pub use schema::{ForeignKey, Schema, Suggestion, SuggestionKind, Table, TableSuggestion, Tenancy};
 
 /// The SQL dialect used to parse query text (`[sql] dialect`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

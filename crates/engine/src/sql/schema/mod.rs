@@ -13,7 +13,7 @@ use sqlparser::ast::ObjectName;
 
 use super::norm_ident;
 
-pub use tenancy::Tenancy;
+pub use tenancy::{Suggestion, SuggestionKind, TableSuggestion, Tenancy};
 
 /// One table: its bare name, its columns and what the schema says about its keys, all
 /// lower-cased and unquoted. Keys, NOT NULL and foreign keys are empty when the schema does not
@@ -39,6 +39,9 @@ pub struct Table {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForeignKey {
     pub column: String,
+    /// Every local column of the constraint this column belongs to (`[column]` for a
+    /// single-column foreign key, `[oid, partition_key]` for `FOREIGN KEY (oid, partition_key)`).
+    pub key: Vec<String>,
     /// Bare name of the referenced table.
     pub table: String,
     /// The referenced column; `None` when the reference names no column (then it is the
@@ -140,14 +143,15 @@ impl Table {
         referenced: &[String],
     ) {
         let table = bare_table_name(table);
-        for (i, c) in columns.iter().enumerate() {
-            let column = norm_ident(c);
+        let key: Vec<String> = columns.iter().map(|c| norm_ident(c)).collect();
+        for (i, column) in key.iter().enumerate() {
             if column.is_empty() || table.is_empty() {
                 continue;
             }
-            self.foreign_keys.retain(|f| f.column != column);
+            self.foreign_keys.retain(|f| f.column != *column);
             self.foreign_keys.push(ForeignKey {
-                column,
+                column: column.clone(),
+                key: key.clone(),
                 table: table.clone(),
                 referenced: referenced.get(i).map(|r| norm_ident(r)),
             });
@@ -159,7 +163,7 @@ impl Table {
         let column = norm_ident(column);
         self.columns.retain(|c| *c != column);
         self.not_null.retain(|c| *c != column);
-        self.foreign_keys.retain(|f| f.column != column);
+        self.foreign_keys.retain(|f| !f.key.contains(&column));
         if self.key.contains(&column) {
             self.key.clear();
         }
@@ -186,6 +190,7 @@ impl Table {
         self.unique.iter_mut().flatten().for_each(rename);
         for f in &mut self.foreign_keys {
             rename(&mut f.column);
+            f.key.iter_mut().for_each(rename);
         }
     }
 
@@ -325,6 +330,23 @@ impl Schema {
                 }
             }
         }
+    }
+
+    /// `name`, then the tables it inherits from (`PARTITION OF`, `INHERITS`), nearest first.
+    pub fn lineage(&self, name: &str) -> Vec<String> {
+        let mut out = vec![bare_table_name(name)];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(t) = self.tables.get(&out[i]) {
+                for p in &t.parents {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
     }
 
     /// `name` and every table that inherits from it, directly or not (a column added to a

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{bare_table_name, is_system_table, Schema};
+use super::{bare_table_name, is_system_table, ForeignKey, Schema, Table};
 use crate::sql::norm_ident;
 
 /// What counts as tenant-owned and by which columns (built by the engine from config + schema).
@@ -32,10 +32,12 @@ impl Tenancy {
             return None;
         }
         let name = bare_table_name(table);
+        // A partition of a global table is global too.
+        let lineage = self.schema.lineage(&name);
         if self
             .global_tables
             .iter()
-            .any(|g| bare_table_name(g) == name)
+            .any(|g| lineage.contains(&bare_table_name(g)))
         {
             return None;
         }
@@ -61,26 +63,12 @@ impl Tenancy {
     /// The `[tenant.tables.X]` columns of `name` (bare), else of the nearest table it inherits
     /// from (a partition is the same table to the application).
     fn override_for(&self, name: &str) -> Option<&[String]> {
-        let mut seen = vec![name.to_string()];
-        let mut i = 0;
-        while i < seen.len() {
-            if let Some((_, cols)) = self
-                .overrides
+        self.schema.lineage(name).iter().find_map(|t| {
+            self.overrides
                 .iter()
-                .find(|(t, _)| bare_table_name(t) == seen[i])
-            {
-                return Some(cols);
-            }
-            if let Some(t) = self.schema.tables.get(&seen[i]) {
-                for p in &t.parents {
-                    if !seen.contains(p) {
-                        seen.push(p.clone());
-                    }
-                }
-            }
-            i += 1;
-        }
-        None
+                .find(|(o, _)| bare_table_name(o) == *t)
+                .map(|(_, cols)| cols.as_slice())
+        })
     }
 
     /// Whether binding `bound` columns of `table` to values pins the row to one tenant: some key
@@ -104,7 +92,7 @@ impl Tenancy {
 
     /// For `cargo tenant-audit init`: (tenant-column candidates, global-table candidates).
     ///
-    /// Candidates are the configured column names found in the schema, then `*_id` columns that
+    /// Candidates are the configured column names found in the schema, then `*_id` (or `*_uuid`) columns that
     /// more than half of the tables share, most common first. Global-table candidates are the
     /// tables that have none of the candidates (empty when there is no candidate).
     pub fn suggest(schema: &Schema, columns: &[String]) -> (Vec<String>, Vec<String>) {
@@ -133,7 +121,11 @@ impl Tenancy {
         let mut candidates = by_count(configured);
         let shared: Vec<String> = counts
             .iter()
-            .filter(|(c, n)| c.ends_with("_id") && **n * 2 > total && !candidates.contains(c))
+            .filter(|(c, n)| {
+                (c.ends_with("_id") || c.ends_with("_uuid"))
+                    && **n * 2 > total
+                    && !candidates.contains(c)
+            })
             .map(|(c, _)| c.clone())
             .collect();
         candidates.extend(by_count(shared));
@@ -149,6 +141,208 @@ impl Tenancy {
         };
         (candidates, globals)
     }
+}
+
+/// What `cargo tenant-audit init` proposes for the tables of a schema.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Tenant column candidates: the configured names the schema has, then `*_id` columns more
+    /// than half of the tables share, most common first.
+    pub columns: Vec<String>,
+    /// `[tenant.tables.X]` entries: tenant roots (scoped by their own key) and child tables
+    /// (scoped by a NOT NULL foreign key to a tenant-owned table), by table name.
+    pub tables: Vec<TableSuggestion>,
+    /// Partitions and `INHERITS` children: they take their parent's columns and entry, so they
+    /// need none of their own (listed for the summary).
+    pub inheriting: Vec<String>,
+    /// Tables whose only NOT NULL references to tenant-owned tables are composite foreign keys:
+    /// no single column pins them, so no entry is proposed (nor are they proposed global).
+    pub composite_children: Vec<(String, Vec<String>, String)>,
+    /// Tables with no tenant column that are neither roots, children nor partitions.
+    pub globals: Vec<String>,
+}
+
+/// One proposed `[tenant.tables.X]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSuggestion {
+    pub table: String,
+    /// The columns any one of which scopes it.
+    pub columns: Vec<String>,
+    pub kind: SuggestionKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuggestionKind {
+    /// The table the tenant column references (or named like it): scoped by its own key.
+    Root,
+    /// No tenant column; its NOT NULL foreign key(s) reference these tenant-owned tables
+    /// (a tenant table, a root, or another child: the rule is applied transitively).
+    Child { parents: Vec<String> },
+}
+
+impl Tenancy {
+    /// For `cargo tenant-audit init`: tenant columns, tenant roots, child tables, partitions and
+    /// the tables left over as global (see [`Suggestion`]). A root is the table a candidate
+    /// column `REFERENCES` when it lacks the column itself, or else a table named after it
+    /// (`workspace_id` -> `workspace`, `workspaces`, `af_workspace`; `org_id` -> `orgs`,
+    /// `organizations`), scoped by its single-column primary key (else `id`). A child is a
+    /// table without a candidate column whose NOT NULL foreign key references a tenant-owned
+    /// table, a root or another child; every such key is listed (any one pins the row). A
+    /// partition or child of `INHERITS` is never proposed global: it is judged as its parent.
+    pub fn suggest_tables(schema: &Schema, columns: &[String]) -> Suggestion {
+        let (columns, _) = Tenancy::suggest(schema, columns);
+        let mut out = Suggestion {
+            columns,
+            ..Suggestion::default()
+        };
+        if out.columns.is_empty() {
+            return out;
+        }
+        let has_tenant = |t: &Table| out.columns.iter().any(|c| t.columns.contains(c));
+        // Roots: referenced by a candidate column, or named after one.
+        let mut roots: Vec<(String, String)> = Vec::new();
+        for t in schema.tables.values().filter(|t| has_tenant(t)) {
+            for f in &t.foreign_keys {
+                if !out.columns.contains(&f.column) {
+                    continue;
+                }
+                let Some(r) = schema.tables.get(&f.table) else {
+                    continue;
+                };
+                if has_tenant(r) || roots.iter().any(|(n, _)| *n == r.name) {
+                    continue;
+                }
+                let key = f.referenced.clone().or_else(|| single_key(r));
+                if let Some(key) = key {
+                    roots.push((r.name.clone(), key));
+                }
+            }
+        }
+        for c in &out.columns {
+            for t in schema.tables.values() {
+                if has_tenant(t) || roots.iter().any(|(n, _)| *n == t.name) {
+                    continue;
+                }
+                if !t.parents.is_empty() || !named_after(&t.name, c) {
+                    continue;
+                }
+                let key = single_key(t).or_else(|| t.has_column("id").then(|| "id".to_string()));
+                if let Some(key) = key {
+                    roots.push((t.name.clone(), key));
+                }
+            }
+        }
+        roots.sort();
+        for (table, key) in &roots {
+            out.tables.push(TableSuggestion {
+                table: table.clone(),
+                columns: vec![key.clone()],
+                kind: SuggestionKind::Root,
+            });
+        }
+        // Children, transitively: a table is owned once it has a tenant column, is a root, or
+        // is a child; a partition is owned when its parent is.
+        let mut owned: Vec<String> = schema
+            .tables
+            .values()
+            .filter(|t| has_tenant(t))
+            .map(|t| t.name.clone())
+            .chain(roots.iter().map(|(n, _)| n.clone()))
+            .collect();
+        loop {
+            let mut found = Vec::new();
+            for t in schema.tables.values() {
+                if owned.contains(&t.name) || !t.parents.is_empty() {
+                    continue;
+                }
+                let fks: Vec<&ForeignKey> = t
+                    .foreign_keys
+                    .iter()
+                    .filter(|f| t.is_not_null(&f.column) && owned.contains(&f.table))
+                    .collect();
+                let single: Vec<&&ForeignKey> = fks.iter().filter(|f| f.key.len() == 1).collect();
+                if single.is_empty() {
+                    if let Some(f) = fks.first() {
+                        let entry = (t.name.clone(), f.key.clone(), f.table.clone());
+                        if !out.composite_children.contains(&entry) {
+                            out.composite_children.push(entry);
+                        }
+                    }
+                    continue;
+                }
+                let mut columns: Vec<String> = Vec::new();
+                let mut parents: Vec<String> = Vec::new();
+                for f in single {
+                    if !columns.contains(&f.column) {
+                        columns.push(f.column.clone());
+                    }
+                    if !parents.contains(&f.table) {
+                        parents.push(f.table.clone());
+                    }
+                }
+                found.push(TableSuggestion {
+                    table: t.name.clone(),
+                    columns,
+                    kind: SuggestionKind::Child { parents },
+                });
+            }
+            if found.is_empty() {
+                break;
+            }
+            owned.extend(found.iter().map(|f| f.table.clone()));
+            out.tables.extend(found);
+        }
+        for t in schema.tables.values() {
+            if t.parents.is_empty() {
+                continue;
+            }
+            out.inheriting.push(t.name.clone());
+        }
+        out.composite_children
+            .retain(|(t, _, _)| !owned.contains(t));
+        out.globals = schema
+            .tables
+            .values()
+            .filter(|t| {
+                !has_tenant(t)
+                    && t.parents.is_empty()
+                    && !owned.contains(&t.name)
+                    && !out.composite_children.iter().any(|(c, _, _)| *c == t.name)
+            })
+            .map(|t| t.name.clone())
+            .collect();
+        out
+    }
+}
+
+/// The single-column primary key of `t`, if it has one.
+fn single_key(t: &Table) -> Option<String> {
+    match t.primary_key() {
+        [k] => Some(k.clone()),
+        _ => None,
+    }
+}
+
+/// Whether table `name` is named after tenant column `column` (`workspace_id` -> `workspace`,
+/// `workspaces`, `af_workspace`; `org_id` -> `orgs`, `organizations`, `organisations`).
+fn named_after(name: &str, column: &str) -> bool {
+    let Some(stem) = column
+        .strip_suffix("_id")
+        .or_else(|| column.strip_suffix("_uuid"))
+    else {
+        return false;
+    };
+    let mut stems = vec![stem.to_string()];
+    match stem {
+        "org" => stems.extend(["organization".to_string(), "organisation".to_string()]),
+        "organization" | "organisation" => stems.push("org".to_string()),
+        _ => {}
+    }
+    stems.iter().any(|s| {
+        [s.clone(), format!("{s}s"), format!("{s}es")]
+            .iter()
+            .any(|f| name == f || name.ends_with(&format!("_{f}")))
+    })
 }
 
 #[cfg(test)]
@@ -266,5 +460,120 @@ mod tests {
             "no key known"
         );
         assert!(!t.scoped_by_key("nowhere", &s(&["id"])));
+    }
+
+    fn suggested(s: &Suggestion) -> Vec<(String, Vec<String>, String)> {
+        s.tables
+            .iter()
+            .map(|t| {
+                let kind = match &t.kind {
+                    SuggestionKind::Root => "root".to_string(),
+                    SuggestionKind::Child { parents } => format!("child of {}", parents.join("+")),
+                };
+                (t.table.clone(), t.columns.clone(), kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn suggest_tables_roots_children_partitions_and_globals() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE workspace (id UUID PRIMARY KEY, name TEXT);
+             CREATE TABLE app (id BIGINT PRIMARY KEY, workspace_id UUID NOT NULL REFERENCES workspace (id));
+             CREATE TABLE app_version (id BIGINT PRIMARY KEY, app_id BIGINT NOT NULL REFERENCES app (id));
+             CREATE TABLE app_version_asset (version_id BIGINT NOT NULL REFERENCES app_version, blob BYTEA);
+             CREATE TABLE app_comment (app_id BIGINT REFERENCES app (id), body TEXT);
+             CREATE TABLE share (app_id BIGINT NOT NULL REFERENCES app (id), folder_id BIGINT NOT NULL REFERENCES folder (id), plan TEXT NOT NULL REFERENCES plans (code));
+             CREATE TABLE folder (id BIGINT PRIMARY KEY, workspace_id UUID NOT NULL);
+             CREATE TABLE plans (code TEXT PRIMARY KEY);
+             CREATE TABLE events (id BIGINT, workspace_id UUID NOT NULL) PARTITION BY RANGE (id);
+             CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM (0) TO (100);
+             CREATE TABLE app_version_2026 PARTITION OF app_version FOR VALUES FROM (0) TO (100);",
+            Dialect::Postgres,
+        );
+        let g = Tenancy::suggest_tables(&s, &["workspace_id".to_string()]);
+        assert_eq!(g.columns, ["workspace_id"]);
+        assert_eq!(
+            suggested(&g),
+            [
+                (
+                    "workspace".to_string(),
+                    vec!["id".to_string()],
+                    "root".to_string()
+                ),
+                (
+                    "app_version".into(),
+                    vec!["app_id".into()],
+                    "child of app".into()
+                ),
+                (
+                    "share".into(),
+                    vec!["app_id".into(), "folder_id".into()],
+                    "child of app+folder".into()
+                ),
+                // Transitively: a child of a child.
+                (
+                    "app_version_asset".into(),
+                    vec!["version_id".into()],
+                    "child of app_version".into()
+                ),
+            ]
+        );
+        assert_eq!(g.inheriting, ["app_version_2026", "events_2026"]);
+        // A nullable foreign key does not pin the row: `app_comment` stays global, like `plans`.
+        assert_eq!(g.globals, ["app_comment", "plans"]);
+    }
+
+    #[test]
+    fn suggest_tables_finds_a_root_by_its_name() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE organizations (id UUID PRIMARY KEY, name TEXT);
+             CREATE TABLE af_workspace (workspace_id UUID PRIMARY KEY, owner UUID);
+             CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id UUID NOT NULL);
+             CREATE TABLE docs (id BIGINT PRIMARY KEY, workspace_id UUID NOT NULL);
+             CREATE TABLE countries (code TEXT PRIMARY KEY);",
+            Dialect::Postgres,
+        );
+        let g = Tenancy::suggest_tables(&s, &["org_id".to_string(), "workspace_id".to_string()]);
+        // `af_workspace` carries `workspace_id` itself: tenant-owned, no entry needed.
+        assert_eq!(
+            suggested(&g),
+            [(
+                "organizations".to_string(),
+                vec!["id".to_string()],
+                "root".to_string()
+            )]
+        );
+        assert_eq!(g.globals, ["countries"]);
+        assert!(named_after("orgs", "org_id"));
+        assert!(named_after("tenants", "tenant_id"));
+        assert!(named_after("af_workspace", "workspace_id"));
+        assert!(
+            named_after("organisation", "organization_id")
+                || named_after("organisations", "org_id")
+        );
+        assert!(!named_after("workspace_member", "workspace_id"));
+        assert!(!named_after("orgs", "org"));
+        assert_eq!(
+            Tenancy::suggest_tables(&Schema::default(), &["org_id".to_string()]),
+            Suggestion::default()
+        );
+    }
+
+    #[test]
+    fn a_partition_of_a_global_table_is_global() {
+        let mut t = Tenancy {
+            columns: vec!["org_id".into()],
+            global_tables: vec!["audit".into()],
+            ..Tenancy::default()
+        };
+        t.schema.apply_migration(
+            "CREATE TABLE audit (id BIGINT, org_id UUID) PARTITION BY RANGE (id);
+             CREATE TABLE audit_1 PARTITION OF audit FOR VALUES FROM (0) TO (9);",
+            Dialect::Postgres,
+        );
+        assert_eq!(t.tenant_columns("audit_1"), None);
     }
 }
