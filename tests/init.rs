@@ -108,10 +108,14 @@ fn init_proposes_roots_children_and_partitions_never_global() {
 #[test]
 fn init_reads_diesel_and_sea_orm_schemas() {
     let p = project(&[
-        ("src/lib.rs", "pub mod schema;\npub mod entity;\n"),
+        ("src/lib.rs", "pub mod schema;\npub mod entity;\npub mod note;\n"),
+        (
+            "src/note.rs",
+            "#[derive(Clone, Debug, DeriveEntityModel)]\n#[sea_orm(table_name = \"notes\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i64,\n    pub folder_id: i64,\n}\n\n#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\npub enum Relation {\n    #[sea_orm(belongs_to = \"super::entity::Entity\", from = \"Column::FolderId\", to = \"super::entity::Column::Id\")]\n    Folder,\n}\n",
+        ),
         (
             "src/schema.rs",
-            "diesel::table! {\n    orgs (uuid) {\n        uuid -> Text,\n        name -> Text,\n    }\n}\n\ndiesel::table! {\n    ciphers (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n",
+            "diesel::table! {\n    orgs (uuid) {\n        uuid -> Text,\n        name -> Text,\n    }\n}\n\ndiesel::table! {\n    ciphers (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n\ndiesel::table! {\n    collections (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n",
         ),
         (
             "src/entity.rs",
@@ -121,7 +125,12 @@ fn init_reads_diesel_and_sea_orm_schemas() {
     let o = run(&["init"], p.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("0 file(s), 3 table(s)"), "{out}");
+    assert!(out.contains("0 file(s), 5 table(s)"), "{out}");
     assert!(out.contains("tenant column candidates: org_uuid"), "{out}");
     assert!(out.contains("tenant root tables: orgs (by uuid)"), "{out}");
+    // The entity's `belongs_to` relation is its foreign key: a child, not a global table.
+    assert!(
+        out.contains("child tables (scoped by their parent's key): notes (folder_id -> folders)"),
+        "{out}"
+    );
 }

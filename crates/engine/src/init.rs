@@ -209,6 +209,8 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
         }
     }
     let migrations = seen.len();
+    // (the file's module name, its syntax) for the files that declare a schema.
+    let mut files = Vec::new();
     for f in &ws.files {
         let Ok(text) = std::fs::read_to_string(&f.abs) else {
             continue;
@@ -217,8 +219,19 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
             continue;
         }
         if let Ok(file) = syn::parse_file(&text) {
-            rust_schema(&file.items, &mut schema);
+            files.push((f.module.last().cloned().unwrap_or_default(), file));
         }
+    }
+    // Entity module -> its table, for the relations that name it.
+    let mut entities = std::collections::BTreeMap::new();
+    for (module, file) in &files {
+        rust_schema(&file.items, &mut schema);
+        if let Some(t) = sea_orm_table(&file.items) {
+            entities.insert(module.clone(), t);
+        }
+    }
+    for (_, file) in &files {
+        relations(&file.items, &mut schema, &entities);
     }
     (schema, migrations)
 }
@@ -245,6 +258,42 @@ fn rust_schema(items: &[syn::Item], schema: &mut Schema) {
             _ => {}
         }
     }
+}
+
+/// The `enum Relation` next to a sea-orm model, read as the model's foreign keys.
+fn relations(
+    items: &[syn::Item],
+    schema: &mut Schema,
+    entities: &std::collections::BTreeMap<String, String>,
+) {
+    if let Some(table) = sea_orm_table(items) {
+        for item in items {
+            if let syn::Item::Enum(e) = item {
+                if e.ident == "Relation" {
+                    schema.add_sea_orm_relations(&table, e, |m| entities.get(m).cloned());
+                }
+            }
+        }
+    }
+    for item in items {
+        if let syn::Item::Mod(m) = item {
+            if let Some((_, inner)) = &m.content {
+                relations(inner, schema, entities);
+            }
+        }
+    }
+}
+
+/// The table of the sea-orm model among `items` (`#[sea_orm(table_name = "..")]`).
+fn sea_orm_table(items: &[syn::Item]) -> Option<String> {
+    items.iter().find_map(|i| match i {
+        syn::Item::Struct(s) => {
+            let mut probe = Schema::default();
+            probe.add_sea_orm_model(s);
+            probe.tables.into_keys().next()
+        }
+        _ => None,
+    })
 }
 
 /// The `[tenant.tables.X]` sections for the roots and child tables `init` found.

@@ -18,8 +18,9 @@ a SELECT without FROM before ON CONFLICT) it names that construct and the parser
 Literal statements that read or write no table row are never reported, even where the parser
 rejects them: `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `RESET`, `BEGIN`, `START TRANSACTION`,
 `COMMIT`, `END`, `ROLLBACK [TO SAVEPOINT x]`, `ABORT`, `SAVEPOINT x`, `RELEASE x`, `SHOW ..`,
-`LISTEN`, `UNLISTEN`, `NOTIFY`, `DISCARD`, `DEALLOCATE`, `CHECKPOINT`, SQLite `ATTACH`/`DETACH`
-(unless they hold a SELECT, FROM, JOIN, INSERT, UPDATE, DELETE or WITH). The other statements of
+`LISTEN`, `UNLISTEN`, `NOTIFY`, `DISCARD`, `DEALLOCATE`, `CHECKPOINT`, SQLite `ATTACH`/`DETACH`,
+and DDL (`ALTER`, `CREATE`, `DROP`, `COMMENT`, `GRANT`, `REVOKE`, `REINDEX`, `ANALYZE`,
+`CLUSTER`, `REFRESH`), unless they hold a SELECT, FROM, JOIN, INSERT, UPDATE, DELETE or WITH. The other statements of
 the same text are judged as usual.
 
 ## Why is this bad?

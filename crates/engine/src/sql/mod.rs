@@ -63,3 +63,19 @@ impl Dialect {
 pub(crate) fn norm_ident(s: &str) -> String {
     s.strip_prefix("r#").unwrap_or(s).to_lowercase()
 }
+
+/// `OrgId` -> `org_id` (sea-orm `Column` variants to column names).
+pub fn snake_case(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

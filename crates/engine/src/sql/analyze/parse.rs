@@ -160,7 +160,8 @@ fn keywords(tokens: &[TokenWithSpan]) -> Vec<String> {
         .collect()
 }
 
-/// Statements that read or write no table row, by their first keyword(s).
+/// Statements that read or write no table row, by their first keyword(s): session and
+/// transaction control, and DDL (which, parsed, has no table to flag either).
 const NO_TABLE: &[&[&str]] = &[
     &["PRAGMA"],
     &["VACUUM"],
@@ -183,6 +184,16 @@ const NO_TABLE: &[&[&str]] = &[
     &["CHECKPOINT"],
     &["ATTACH"],
     &["DETACH"],
+    &["ALTER"],
+    &["CREATE"],
+    &["DROP"],
+    &["COMMENT"],
+    &["GRANT"],
+    &["REVOKE"],
+    &["REINDEX"],
+    &["ANALYZE"],
+    &["CLUSTER"],
+    &["REFRESH"],
 ];
 
 /// Words that bring a table's rows into a statement (`SET x = (SELECT ..)`): such a statement is
@@ -193,7 +204,8 @@ const READS_ROWS: &[&str] = &[
 
 /// Whether one statement (its tokens) is a literal statement that touches no table row:
 /// `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `BEGIN`, `COMMIT`, `ROLLBACK [TO SAVEPOINT x]`,
-/// `SAVEPOINT x`, `RELEASE x`, `SHOW ..`, `LISTEN`/`NOTIFY`, `DISCARD`, `RESET` and the like.
+/// `SAVEPOINT x`, `RELEASE x`, `SHOW ..`, `LISTEN`/`NOTIFY`, `DISCARD`, `RESET`, DDL
+/// (`ALTER INDEX IF EXISTS .. RENAME`, `ALTER TABLE .. ATTACH PARTITION`) and the like.
 fn touches_no_table(tokens: &[TokenWithSpan]) -> bool {
     let kw = keywords(tokens);
     if kw.is_empty() {

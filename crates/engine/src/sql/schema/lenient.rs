@@ -250,14 +250,14 @@ fn lenient_column_options(toks: &Toks<'_>, r: std::ops::Range<usize>, column: &s
             t.set_not_null(column, true);
             i += 1;
         } else if toks.is(i, "PRIMARY") && toks.is(i + 1, "KEY") {
-            t.set_primary_key(vec![column.to_string()]);
+            t.set_primary_key(vec![column.to_string()], None);
             i += 1;
         } else if toks.is(i, "UNIQUE") {
             t.add_unique(vec![column.to_string()]);
         } else if toks.is(i, "REFERENCES") {
             if let Some((table, next)) = toks.name(i + 1) {
                 let referenced = toks.names(next).map(|(n, _)| n).unwrap_or_default();
-                t.add_foreign_key(&[column.to_string()], &table, &referenced);
+                t.add_foreign_key(None, &[column.to_string()], &table, &referenced);
             }
         }
         i += 1;
@@ -268,7 +268,11 @@ fn lenient_column_options(toks: &Toks<'_>, r: std::ops::Range<usize>, column: &s
 /// REFERENCES t [(..)]`; other constraints (CHECK, EXCLUDE, indexes) say nothing about keys.
 fn lenient_constraint(toks: &Toks<'_>, r: std::ops::Range<usize>, t: &mut Table) {
     let mut i = r.start;
+    let mut name = None;
     if toks.is(i, "CONSTRAINT") {
+        if let Some(Token::Word(w)) = toks.0.get(i + 1) {
+            name = Some(w.value.as_str());
+        }
         i += 2;
     }
     let open = (i..r.end).find(|&k| matches!(toks.0.get(k), Some(Token::LParen)));
@@ -276,13 +280,13 @@ fn lenient_constraint(toks: &Toks<'_>, r: std::ops::Range<usize>, t: &mut Table)
         return;
     };
     if toks.is(i, "PRIMARY") {
-        t.set_primary_key(columns);
+        t.set_primary_key(columns, name);
     } else if toks.is(i, "UNIQUE") {
         t.add_unique(columns);
     } else if toks.is(i, "FOREIGN") && toks.is(after, "REFERENCES") {
         if let Some((table, next)) = toks.name(after + 1) {
             let referenced = toks.names(next).map(|(n, _)| n).unwrap_or_default();
-            t.add_foreign_key(&columns, &table, &referenced);
+            t.add_foreign_key(name, &columns, &table, &referenced);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! a lenient token scan for what the parser rejects.
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTableLikeKind, Expr,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTableLikeKind, Expr, Ident,
     IndexColumn, ObjectType, RenameTableNameKind, Statement, TableConstraint,
 };
 use sqlparser::parser::Parser;
@@ -63,7 +63,7 @@ impl Schema {
                 for c in &ct.columns {
                     t.add_column(&c.name.value);
                     for o in &c.options {
-                        column_option(&mut t, &c.name.value, &o.option);
+                        column_option(&mut t, &c.name.value, o.name.as_ref(), &o.option);
                     }
                 }
                 for k in &ct.constraints {
@@ -117,10 +117,11 @@ impl Schema {
             Statement::Drop {
                 object_type: ObjectType::Table,
                 names,
+                cascade,
                 ..
             } => {
                 for n in names {
-                    self.tables.remove(&bare_table_name(&object_name(n)));
+                    self.drop_table(&object_name(n), *cascade);
                 }
             }
             _ => {}
@@ -136,7 +137,7 @@ impl Schema {
                     let t = self.table_mut(&n);
                     t.add_column(&column_def.name.value);
                     for o in &column_def.options {
-                        column_option(t, &column_def.name.value, &o.option);
+                        column_option(t, &column_def.name.value, o.name.as_ref(), &o.option);
                     }
                 }
             }
@@ -169,7 +170,7 @@ impl Schema {
                 let t = self.table_mut(name);
                 t.rename_column(&old_name.value, &new_name.value);
                 for o in options {
-                    column_option(t, &new_name.value, o);
+                    column_option(t, &new_name.value, None, o);
                 }
             }
             AlterTableOperation::ModifyColumn {
@@ -177,7 +178,7 @@ impl Schema {
             } => {
                 let t = self.table_mut(name);
                 for o in options {
-                    column_option(t, &col_name.value, o);
+                    column_option(t, &col_name.value, None, o);
                 }
             }
             AlterTableOperation::AlterColumn { column_name, op } => {
@@ -192,6 +193,10 @@ impl Schema {
                 }
             }
             AlterTableOperation::DropPrimaryKey { .. } => self.table_mut(name).key.clear(),
+            AlterTableOperation::DropConstraint { name: c, .. }
+            | AlterTableOperation::DropForeignKey { name: c, .. } => {
+                self.table_mut(name).drop_constraint(&c.value)
+            }
             AlterTableOperation::AttachPartitionOf { partition, .. } => {
                 let parent = bare_table_name(name);
                 let child = bare_table_name(&object_name(partition));
@@ -212,12 +217,17 @@ impl Schema {
     }
 }
 
-/// A column option: NOT NULL / NULL, PRIMARY KEY, UNIQUE, REFERENCES.
-fn column_option(t: &mut Table, column: &str, o: &ColumnOption) {
+/// A column option: NOT NULL / NULL, PRIMARY KEY, UNIQUE, REFERENCES (`name`: its
+/// `CONSTRAINT name`, if any).
+fn column_option(t: &mut Table, column: &str, name: Option<&Ident>, o: &ColumnOption) {
+    let name = name.map(|n| n.value.as_str());
     match o {
         ColumnOption::NotNull => t.set_not_null(column, true),
         ColumnOption::Null => t.set_not_null(column, false),
-        ColumnOption::PrimaryKey(_) => t.set_primary_key(vec![column.to_string()]),
+        ColumnOption::PrimaryKey(pk) => {
+            let name = pk.name.as_ref().map(|n| n.value.as_str()).or(name);
+            t.set_primary_key(vec![column.to_string()], name)
+        }
         ColumnOption::Unique(_) => t.add_unique(vec![column.to_string()]),
         ColumnOption::ForeignKey(fk) => {
             let referenced: Vec<String> = fk
@@ -225,7 +235,9 @@ fn column_option(t: &mut Table, column: &str, o: &ColumnOption) {
                 .iter()
                 .map(|c| c.value.clone())
                 .collect();
+            let name = fk.name.as_ref().map(|n| n.value.as_str()).or(name);
             t.add_foreign_key(
+                name,
                 &[column.to_string()],
                 &object_name(&fk.foreign_table),
                 &referenced,
@@ -240,7 +252,7 @@ fn table_constraint(t: &mut Table, c: &TableConstraint) {
     match c {
         TableConstraint::PrimaryKey(pk) => {
             if let Some(cols) = index_columns(&pk.columns) {
-                t.set_primary_key(cols);
+                t.set_primary_key(cols, pk.name.as_ref().map(|n| n.value.as_str()));
             }
         }
         TableConstraint::Unique(u) => {
@@ -255,7 +267,12 @@ fn table_constraint(t: &mut Table, c: &TableConstraint) {
                 .iter()
                 .map(|c| c.value.clone())
                 .collect();
-            t.add_foreign_key(&columns, &object_name(&fk.foreign_table), &referenced);
+            t.add_foreign_key(
+                fk.name.as_ref().map(|n| n.value.as_str()),
+                &columns,
+                &object_name(&fk.foreign_table),
+                &referenced,
+            );
         }
         _ => {}
     }
@@ -427,6 +444,38 @@ mod tests {
     }
 
     #[test]
+    fn dropped_constraints_are_gone() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE a (id INT PRIMARY KEY);
+             CREATE TABLE e (oid TEXT NOT NULL REFERENCES a (id), k INT, CONSTRAINT e_pk PRIMARY KEY (oid));
+             CREATE TABLE m (msg_id TEXT NOT NULL, dest_id TEXT NOT NULL);
+             ALTER TABLE m ADD CONSTRAINT fk_m_dest FOREIGN KEY (dest_id) REFERENCES a (id);
+             ALTER TABLE m ADD CONSTRAINT fk_m_msg FOREIGN KEY (msg_id) REFERENCES a (id);
+             ALTER TABLE e DROP CONSTRAINT e_oid_fkey;
+             ALTER TABLE e DROP CONSTRAINT e_pk;
+             ALTER TABLE m DROP CONSTRAINT fk_m_dest;
+             ALTER TABLE a DROP CONSTRAINT a_pkey;",
+            Dialect::Postgres,
+        );
+        assert!(s.table("e").unwrap().foreign_keys().is_empty());
+        assert!(s.table("e").unwrap().primary_key().is_empty());
+        assert!(s.table("a").unwrap().primary_key().is_empty());
+        let m = s.table("m").unwrap();
+        assert_eq!(m.foreign_keys().len(), 1);
+        assert_eq!(m.foreign_keys()[0].column, "msg_id");
+        s.apply_migration(
+            "CREATE TABLE x (a INT, CONSTRAINT x_a FOREIGN KEY (a) REFERENCES a (id)) ZZZ;
+             ALTER TABLE x DROP CONSTRAINT x_a;",
+            Dialect::Postgres,
+        );
+        assert!(
+            s.table("x").unwrap().foreign_keys().is_empty(),
+            "lenient names too"
+        );
+    }
+
+    #[test]
     fn partitions_and_inherits_take_the_parents_columns() {
         let mut s = Schema::default();
         s.apply_migration(
@@ -460,11 +509,33 @@ mod tests {
             ["af_collab"]
         );
         assert_eq!(cols(&s, "audit_events"), ["id", "tenant_id", "actor"]);
+        assert!(s.table("af_collab_document").unwrap().partition);
+        assert!(!s.table("audit_events").unwrap().partition);
         let a = s.table("audit_events").unwrap();
         assert_eq!(a.parents(), ["events"]);
         // INHERITS takes columns and NOT NULL, not keys.
         assert!(a.is_not_null("tenant_id"));
         assert!(a.primary_key().is_empty());
+    }
+
+    #[test]
+    fn dropping_a_partitioned_table_drops_its_partitions() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE c (oid TEXT, workspace_id UUID) PARTITION BY LIST (k);
+             CREATE TABLE c_doc PARTITION OF c FOR VALUES IN (0);
+             CREATE TABLE c_log (x INT) INHERITS (c);
+             DROP TABLE c;
+             CREATE TABLE c_new (oid UUID PRIMARY KEY, workspace_id UUID NOT NULL);
+             ALTER TABLE c_new RENAME TO c;",
+            Dialect::Postgres,
+        );
+        assert!(s.table("c_doc").is_none());
+        // INHERITS children survive a plain DROP (Postgres refuses it; the schema keeps them).
+        assert!(s.table("c_log").is_some());
+        assert_eq!(s.table("c").unwrap().primary_key(), ["oid"]);
+        s.apply_migration("DROP TABLE c CASCADE;", Dialect::Postgres);
+        assert!(s.table("c_log").is_none());
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Table {
     pub columns: Vec<String>,
     /// Primary key columns in key order.
     pub(crate) key: Vec<String>,
+    /// The primary key's constraint name (given, or Postgres' default `<table>_pkey`).
+    pub(crate) key_name: String,
     /// Unique keys other than the primary key (UNIQUE constraints, unique indexes without a
     /// predicate).
     pub(crate) unique: Vec<Vec<String>>,
@@ -33,6 +35,8 @@ pub struct Table {
     /// `PARTITION OF parent` / `INHERITS (parent, ..)`: bare names of the tables it inherits
     /// its columns from.
     pub(crate) parents: Vec<String>,
+    /// Its first parent is a `PARTITION OF` one (dropped with it), not an `INHERITS` one.
+    pub(crate) partition: bool,
 }
 
 /// One column of a foreign key: `column REFERENCES table (referenced)`.
@@ -47,6 +51,9 @@ pub struct ForeignKey {
     /// The referenced column; `None` when the reference names no column (then it is the
     /// referenced table's primary key).
     pub referenced: Option<String>,
+    /// The constraint's name (given, or Postgres' default `<table>_<columns>_fkey`), for
+    /// `DROP CONSTRAINT`.
+    pub constraint: String,
 }
 
 impl Table {
@@ -115,12 +122,16 @@ impl Table {
         }
     }
 
-    /// Sets the primary key (its columns become NOT NULL, and it stops being a mere unique key).
-    pub(crate) fn set_primary_key(&mut self, columns: Vec<String>) {
+    /// Sets the primary key (its columns become NOT NULL, and it stops being a mere unique key);
+    /// `name` is its constraint's name when given.
+    pub(crate) fn set_primary_key(&mut self, columns: Vec<String>, name: Option<&str>) {
         let columns: Vec<String> = columns.iter().map(|c| norm_ident(c)).collect();
         if columns.is_empty() {
             return;
         }
+        self.key_name = name
+            .map(norm_ident)
+            .unwrap_or_else(|| format!("{}_pkey", self.name));
         for c in &columns {
             self.set_not_null(c, true);
         }
@@ -135,15 +146,19 @@ impl Table {
         }
     }
 
-    /// `columns REFERENCES table (referenced)`, column by column.
+    /// `[CONSTRAINT name] FOREIGN KEY (columns) REFERENCES table (referenced)`, column by column.
     pub(crate) fn add_foreign_key(
         &mut self,
+        name: Option<&str>,
         columns: &[String],
         table: &str,
         referenced: &[String],
     ) {
         let table = bare_table_name(table);
         let key: Vec<String> = columns.iter().map(|c| norm_ident(c)).collect();
+        let constraint = name
+            .map(norm_ident)
+            .unwrap_or_else(|| format!("{}_{}_fkey", self.name, key.join("_")));
         for (i, column) in key.iter().enumerate() {
             if column.is_empty() || table.is_empty() {
                 continue;
@@ -154,7 +169,17 @@ impl Table {
                 key: key.clone(),
                 table: table.clone(),
                 referenced: referenced.get(i).map(|r| norm_ident(r)),
+                constraint: constraint.clone(),
             });
+        }
+    }
+
+    /// `ALTER TABLE .. DROP CONSTRAINT name`: a foreign key or the primary key of that name.
+    pub(crate) fn drop_constraint(&mut self, name: &str) {
+        let name = norm_ident(name);
+        self.foreign_keys.retain(|f| f.constraint != name);
+        if !self.key.is_empty() && self.key_name == name {
+            self.key.clear();
         }
     }
 
@@ -208,6 +233,7 @@ impl Table {
         if partition {
             if self.key.is_empty() {
                 self.key = parent.key.clone();
+                self.key_name = format!("{}_pkey", self.name);
             }
             for u in &parent.unique {
                 self.add_unique(u.clone());
@@ -220,6 +246,9 @@ impl Table {
         }
         if !self.parents.contains(&parent.name) {
             self.parents.push(parent.name.clone());
+        }
+        if partition {
+            self.partition = true;
         }
     }
 }
@@ -295,6 +324,42 @@ impl Schema {
         self.tables.insert(table.name.clone(), table);
     }
 
+    /// Adds what `table` says to the table of that name, or adds it: columns, NOT NULL, keys
+    /// (the primary key when none is known yet) and foreign keys. For a schema read from several
+    /// sources, a diesel `table!` or sea-orm entity on top of the migrations that also define
+    /// the table: the migrations' foreign keys are kept.
+    pub fn merge_table(&mut self, table: Table) {
+        let name = bare_table_name(&table.name);
+        let Some(t) = self.tables.get_mut(&name) else {
+            self.insert_table(table, false);
+            return;
+        };
+        for c in &table.columns {
+            t.add_column(c);
+        }
+        for c in &table.not_null {
+            t.set_not_null(c, true);
+        }
+        if t.key.is_empty() {
+            let name = (!table.key_name.is_empty()).then_some(table.key_name.as_str());
+            t.set_primary_key(table.key.clone(), name);
+        }
+        for u in table.unique {
+            t.add_unique(u);
+        }
+        for f in table.foreign_keys {
+            if t.foreign_key(&f.column).is_none() {
+                t.foreign_keys.push(f);
+            }
+        }
+        for p in table.parents {
+            if !t.parents.contains(&p) {
+                t.parents.push(p);
+            }
+        }
+        t.partition |= table.partition;
+    }
+
     /// Renames a table, and every foreign key and parent link that names it.
     pub(crate) fn rename_table(&mut self, old: &str, new: &str) {
         let (old, new) = (bare_table_name(old), bare_table_name(new));
@@ -327,8 +392,30 @@ impl Schema {
                 let p = bare_table_name(parent);
                 if !p.is_empty() && !t.parents.contains(&p) {
                     t.parents.push(p);
+                    t.partition |= partition;
                 }
             }
+        }
+    }
+
+    /// `DROP TABLE name [CASCADE]`: the table, its partitions (Postgres drops them with it) and,
+    /// with CASCADE, its `INHERITS` children.
+    pub(crate) fn drop_table(&mut self, name: &str, cascade: bool) {
+        let mut gone = vec![bare_table_name(name)];
+        let mut i = 0;
+        while i < gone.len() {
+            for t in self.tables.values() {
+                if t.parents.contains(&gone[i])
+                    && (cascade || t.partition)
+                    && !gone.contains(&t.name)
+                {
+                    gone.push(t.name.clone());
+                }
+            }
+            i += 1;
+        }
+        for g in gone {
+            self.tables.remove(&g);
         }
     }
 

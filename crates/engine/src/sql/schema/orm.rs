@@ -4,10 +4,11 @@
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use super::{Schema, Table};
-use crate::sql::norm_ident;
+use crate::sql::{norm_ident, snake_case};
 
 impl Schema {
-    /// Reads a diesel `table!` invocation: the tokens inside `table! { ... }`. Handles several
+    /// Reads a diesel `table!` invocation: the tokens inside `table! { ... }` (merged into a
+    /// table of the same name already in the schema, see [`Schema::merge_table`]). Handles several
     /// tables per invocation, `use ..;` lines, `#[sql_name = ".."]` on tables and columns,
     /// `schema.table`, an optional primary-key list, doc comments and `r#` identifiers.
     pub fn add_diesel_table_macro(&mut self, tokens: &TokenStream) {
@@ -71,9 +72,9 @@ impl Schema {
                             })
                             .collect();
                         if let Some(key) = key {
-                            t.set_primary_key(key);
+                            t.set_primary_key(key, None);
                         }
-                        self.insert_table(t, false);
+                        self.merge_table(t);
                     }
                     name = None;
                     key = None;
@@ -139,9 +140,59 @@ impl Schema {
                 t.add_unique(vec![column]);
             }
         }
-        t.set_primary_key(key);
-        self.insert_table(t, false);
+        t.set_primary_key(key, None);
+        self.merge_table(t);
     }
+}
+
+impl Schema {
+    /// Reads the `belongs_to` relations of a sea-orm entity's `enum Relation` as foreign keys of
+    /// `table`: `#[sea_orm(belongs_to = "super::app::Entity", from = "Column::AppId", to =
+    /// "super::app::Column::Id")]` is `app_id REFERENCES app (id)`. `entity_table` names the
+    /// table of an entity module (`app` in the example; its last path segment is used when it
+    /// returns `None`). Relations without `belongs_to` (`has_many`) say nothing about `table`.
+    pub fn add_sea_orm_relations(
+        &mut self,
+        table: &str,
+        item: &syn::ItemEnum,
+        entity_table: impl Fn(&str) -> Option<String>,
+    ) {
+        for v in &item.variants {
+            for a in &v.attrs {
+                let (Some(target), Some(from)) =
+                    (sea_orm_attr(a, "belongs_to"), sea_orm_attr(a, "from"))
+                else {
+                    continue;
+                };
+                let module = target.strip_suffix("::Entity").unwrap_or(&target);
+                let last = module.rsplit("::").next().unwrap_or(module);
+                let referenced_table = entity_table(last).unwrap_or_else(|| last.to_string());
+                let columns = relation_columns(&from);
+                let referenced = sea_orm_attr(a, "to")
+                    .map(|t| relation_columns(&t))
+                    .unwrap_or_default();
+                if columns.is_empty() {
+                    continue;
+                }
+                self.table_mut(table).add_foreign_key(
+                    None,
+                    &columns,
+                    &referenced_table,
+                    &referenced,
+                );
+            }
+        }
+    }
+}
+
+/// `Column::AppId` -> `[app_id]`; `(Column::A, Column::B)` -> `[a, b]`.
+fn relation_columns(spec: &str) -> Vec<String> {
+    spec.trim_matches(|c| c == '(' || c == ')')
+        .split(',')
+        .filter_map(|p| p.trim().rsplit("::").next())
+        .filter(|p| !p.is_empty())
+        .map(snake_case)
+        .collect()
 }
 
 /// `#[sea_orm(.., flag, ..)]` on one of `attrs`.
@@ -363,5 +414,63 @@ mod tests {
         };
         s.add_sea_orm_model(&not_entity);
         assert!(s.table("nope").is_none());
+    }
+
+    #[test]
+    fn a_model_merges_into_the_table_the_migrations_define() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE endpoint (id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES application (id), url TEXT);",
+            crate::sql::Dialect::Postgres,
+        );
+        let model: syn::ItemStruct = syn::parse_quote! {
+            #[derive(DeriveEntityModel)]
+            #[sea_orm(table_name = "endpoint")]
+            pub struct Model {
+                #[sea_orm(primary_key)]
+                pub id: String,
+                pub app_id: String,
+                pub channels: Option<Json>,
+            }
+        };
+        s.add_sea_orm_model(&model);
+        let t = s.table("endpoint").unwrap();
+        assert_eq!(t.columns, ["id", "app_id", "url", "channels"]);
+        assert_eq!(t.primary_key(), ["id"]);
+        assert_eq!(
+            t.foreign_key("app_id").map(|f| f.table.as_str()),
+            Some("application")
+        );
+    }
+
+    #[test]
+    fn sea_orm_relations_are_foreign_keys() {
+        let rel: syn::ItemEnum = syn::parse_quote! {
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {
+                #[sea_orm(
+                    belongs_to = "super::kube_environment::Entity",
+                    from = "Column::EnvironmentId",
+                    to = "super::kube_environment::Column::Id",
+                    on_update = "NoAction",
+                    on_delete = "NoAction"
+                )]
+                KubeEnvironment,
+                #[sea_orm(has_many = "super::label::Entity")]
+                Label,
+                #[sea_orm(belongs_to = "Entity", from = "(Column::OrgId, Column::Slug)", to = "(Column::OrgId, Column::Slug)")]
+                SelfRef,
+            }
+        };
+        let mut s = Schema::default();
+        s.add_sea_orm_relations("kube_environment_workload", &rel, |m| {
+            (m == "kube_environment").then(|| "kube_environments".to_string())
+        });
+        let t = s.table("kube_environment_workload").unwrap();
+        let fk = t.foreign_key("environment_id").unwrap();
+        assert_eq!(fk.table, "kube_environments");
+        assert_eq!(fk.referenced.as_deref(), Some("id"));
+        assert_eq!(t.foreign_key("slug").unwrap().key, ["org_id", "slug"]);
+        assert_eq!(t.foreign_keys().len(), 3);
     }
 }

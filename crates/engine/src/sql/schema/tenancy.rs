@@ -292,6 +292,25 @@ impl Tenancy {
             owned.extend(found.iter().map(|f| f.table.clone()));
             out.tables.extend(found);
         }
+        // Every single-column NOT NULL key to an owned table pins a child, also one to a child
+        // found in a later round.
+        for s in &mut out.tables {
+            let (SuggestionKind::Child { parents }, Some(t)) =
+                (&mut s.kind, schema.tables.get(&s.table))
+            else {
+                continue;
+            };
+            for f in &t.foreign_keys {
+                if f.key.len() == 1 && t.is_not_null(&f.column) && owned.contains(&f.table) {
+                    if !s.columns.contains(&f.column) {
+                        s.columns.push(f.column.clone());
+                    }
+                    if !parents.contains(&f.table) {
+                        parents.push(f.table.clone());
+                    }
+                }
+            }
+        }
         for t in schema.tables.values() {
             if t.parents.is_empty() {
                 continue;
@@ -485,6 +504,7 @@ mod tests {
              CREATE TABLE app_version_asset (version_id BIGINT NOT NULL REFERENCES app_version, blob BYTEA);
              CREATE TABLE app_comment (app_id BIGINT REFERENCES app (id), body TEXT);
              CREATE TABLE share (app_id BIGINT NOT NULL REFERENCES app (id), folder_id BIGINT NOT NULL REFERENCES folder (id), plan TEXT NOT NULL REFERENCES plans (code));
+             CREATE TABLE asset_tag (version_id BIGINT NOT NULL REFERENCES app_version, app_id BIGINT NOT NULL REFERENCES app_version_asset (version_id));
              CREATE TABLE folder (id BIGINT PRIMARY KEY, workspace_id UUID NOT NULL);
              CREATE TABLE plans (code TEXT PRIMARY KEY);
              CREATE TABLE events (id BIGINT, workspace_id UUID NOT NULL) PARTITION BY RANGE (id);
@@ -517,6 +537,12 @@ mod tests {
                     "app_version_asset".into(),
                     vec!["version_id".into()],
                     "child of app_version".into()
+                ),
+                // Both keys, though the second points at a child found in the same round.
+                (
+                    "asset_tag".into(),
+                    vec!["version_id".into(), "app_id".into()],
+                    "child of app_version+app_version_asset".into()
                 ),
             ]
         );
@@ -575,5 +601,31 @@ mod tests {
             Dialect::Postgres,
         );
         assert_eq!(t.tenant_columns("audit_1"), None);
+    }
+
+    #[test]
+    fn suggest_tables_with_keys_added_by_later_migrations() {
+        // Keys and foreign keys added by ALTER TABLE, in a later file.
+        let mut s = Schema::default();
+        s.apply_migration(
+            r#"CREATE TABLE application (id character varying NOT NULL COLLATE pg_catalog."C", org_id character varying NOT NULL);
+            ALTER TABLE ONLY application ADD CONSTRAINT pk_application PRIMARY KEY (id);
+            CREATE TABLE endpoint (id character varying NOT NULL, app_id character varying NOT NULL COLLATE pg_catalog."C");
+            ALTER TABLE ONLY endpoint ADD CONSTRAINT pk_endpoint PRIMARY KEY (id);"#,
+            Dialect::Postgres,
+        );
+        s.apply_migration(
+            "ALTER TABLE endpoint ADD CONSTRAINT fk_endpoint_app_id_application FOREIGN KEY(app_id) REFERENCES application (id) ON DELETE CASCADE;",
+            Dialect::Postgres,
+        );
+        let g = Tenancy::suggest_tables(&s, &["org_id".to_string()]);
+        assert_eq!(
+            suggested(&g),
+            [(
+                "endpoint".to_string(),
+                vec!["app_id".to_string()],
+                "child of application".to_string()
+            )]
+        );
     }
 }
