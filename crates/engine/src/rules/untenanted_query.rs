@@ -16,7 +16,11 @@ checks that every tenant-owned table the statement touches — in FROM, JOIN, su
 UNION branches, UPDATE and DELETE targets — is pinned to one tenant: a top-level AND-conjunct
 `[alias.]workspace_id = <expr>` on one of the table's scope columns (or `IN (..)`, `= ANY(..)`),
 or a JOIN equality on the scope column to a table that has one. An OR above the predicate voids
-it. INSERT must name the scope column. For DSLs: a `.filter(..)` on the scope column before the
+it. INSERT must name the scope column, except where that column is the table's own
+single-column primary key and the INSERT leaves it to the database: the row is a new tenant (or a
+new root row), `INSERT INTO workspace (name) VALUES ($1) RETURNING workspace_id`; an upsert (`ON
+CONFLICT .. DO UPDATE`, `ON DUPLICATE KEY UPDATE`, `REPLACE`) can land on another tenant's row
+and gets no such pass. For DSLs: a `.filter(..)` on the scope column before the
 terminal call. SQL assembled with `QueryBuilder` is judged for every way it can be built: a push
 under an `if`, a `match` arm or a loop is judged both with and without it, so a tenant filter
 pushed only when a value is present (and the query still runs when it is not) is reported.

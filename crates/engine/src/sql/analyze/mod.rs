@@ -33,7 +33,8 @@
 //! table; table-valued functions, `UNNEST` and `VALUES` are not tables.
 //!
 //! INSERT into a tenant-owned table must name one of its tenant columns in its column list (or
-//! MySQL `SET` list); `INSERT .. SELECT` also needs its SELECT scoped; `ON CONFLICT .. DO UPDATE`
+//! MySQL `SET` list), unless that column is the table's single-column primary key it leaves to
+//! the database (a new tenant row) and it is no upsert; `INSERT .. SELECT` also needs its SELECT scoped; `ON CONFLICT .. DO UPDATE`
 //! adds nothing to check. Non-DML statements have no tables to flag (`EXPLAIN` and `PREPARE`
 //! are looked through, `DECLARE .. CURSOR FOR` and `COPY (query)` are analysed; `COPY t TO`
 //! reads every row of `t`; `COPY t FROM` must list a tenant column, like INSERT).

@@ -2,9 +2,9 @@
 //! (see `from`), judged by `predicates`; INSERT and COPY are checked for the tenant column.
 
 use sqlparser::ast::{
-    AssignmentTarget, CopySource, Delete, Expr, FromTable, Insert, Merge, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableObject, Update,
-    UpdateTableFromKind, Visit,
+    AssignmentTarget, CopySource, Delete, Expr, FromTable, Insert, Merge, OnConflict,
+    OnConflictAction, OnInsert, Query, Select, SelectItem, SelectItemQualifiedWildcardKind,
+    SetExpr, SqliteOnConflict, Statement, TableObject, Update, UpdateTableFromKind, Visit,
 };
 
 use super::from::alias_columns;
@@ -180,7 +180,22 @@ impl Analyzer<'_> {
                         }
                     }
                 }
-                ok = self.check_columns(&bare, &cols, &named, Write::Insert);
+                let upsert = i.replace_into
+                    || matches!(i.or, Some(SqliteOnConflict::Replace))
+                    || matches!(
+                        &i.on,
+                        Some(OnInsert::DuplicateKeyUpdate(_))
+                            | Some(OnInsert::OnConflict(OnConflict {
+                                action: OnConflictAction::DoUpdate(_),
+                                ..
+                            }))
+                    );
+                // A new row whose scope column is its primary key, left to the database: it
+                // creates a tenant (or a root row); it cannot write another tenant's.
+                ok = (!named.is_empty()
+                    && !upsert
+                    && self.tenancy.insert_generates_scope_key(&full, &named))
+                    || self.check_columns(&bare, &cols, &named, Write::Insert);
             }
         }
         let mut source_scoped = true;

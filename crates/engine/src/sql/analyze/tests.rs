@@ -671,8 +671,10 @@ fn schema_driven_tenancy() {
             ),
             ("UPDATE organisations SET name = $2 WHERE id = $1", &[]),
             ("INSERT INTO organisations (id, name) VALUES ($1, $2)", &[]),
+            // Its key is its scope column: left to the database, the row is a new tenant.
+            ("INSERT INTO organisations (name) VALUES ($1)", &[]),
             (
-                "INSERT INTO organisations (name) VALUES ($1)",
+                "INSERT INTO organisations (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name",
                 &["organisations"],
             ),
         ],
@@ -1078,5 +1080,58 @@ fn the_named_sqlparser_release_is_the_one_in_cargo_lock() {
     assert!(
         version.starts_with(&format!("version = \"{}.", parse::SQLPARSER_VERSION)),
         "{version}"
+    );
+}
+
+#[test]
+fn an_insert_that_creates_the_tenant_row_is_scoped() {
+    let mut t = tenancy();
+    t.columns = vec!["workspace_id".into()];
+    t.schema.apply_migration(
+        "CREATE TABLE af_workspace (workspace_id UUID NOT NULL PRIMARY KEY DEFAULT gen_random_uuid(), owner_uid BIGINT NOT NULL, name TEXT);
+         CREATE TABLE doc (id BIGSERIAL PRIMARY KEY, workspace_id UUID NOT NULL, body TEXT);
+         CREATE TABLE slot (workspace_id UUID NOT NULL, n INT NOT NULL, PRIMARY KEY (workspace_id, n));
+         CREATE TABLE af_user (uid BIGINT PRIMARY KEY, uuid UUID NOT NULL);",
+        Dialect::Postgres,
+    );
+    table(
+        Dialect::Postgres,
+        &t,
+        &[
+            ("INSERT INTO af_workspace (owner_uid, name) VALUES ($1, $2) RETURNING workspace_id", &[]),
+            (
+                "WITH w AS (INSERT INTO public.af_workspace (owner_uid) SELECT uid FROM af_user WHERE uuid = $1 RETURNING workspace_id) SELECT workspace_id FROM w",
+                &[],
+            ),
+            ("INSERT INTO af_workspace (owner_uid) VALUES ($1) ON CONFLICT DO NOTHING", &[]),
+            // An upsert can land on another tenant's row.
+            (
+                "INSERT INTO af_workspace (owner_uid, name) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET owner_uid = EXCLUDED.owner_uid",
+                &["af_workspace"],
+            ),
+            // Naming the key is a write to that tenant: it must be the caller's own.
+            ("INSERT INTO af_workspace (workspace_id, owner_uid) VALUES ($1, $2)", &[]),
+            // The scope column is not the key: it must be set.
+            ("INSERT INTO doc (body) VALUES ($1)", &["doc"]),
+            // Part of a composite key: not generated.
+            ("INSERT INTO slot (n) VALUES ($1)", &["slot"]),
+            ("INSERT INTO af_workspace VALUES ($1, $2, $3)", &["af_workspace"]),
+        ],
+    );
+    table(
+        Dialect::MySql,
+        &t,
+        &[
+            ("INSERT INTO af_workspace (owner_uid) VALUES (?) ON DUPLICATE KEY UPDATE name = 'x'", &["af_workspace"]),
+            ("REPLACE INTO af_workspace (owner_uid) VALUES (?)", &["af_workspace"]),
+        ],
+    );
+    table(
+        Dialect::Sqlite,
+        &t,
+        &[(
+            "INSERT OR REPLACE INTO af_workspace (owner_uid) VALUES (?1)",
+            &["af_workspace"],
+        )],
     );
 }

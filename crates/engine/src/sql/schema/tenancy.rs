@@ -90,6 +90,22 @@ impl Tenancy {
         })
     }
 
+    /// Whether an INSERT into `table` that names `named` columns leaves the table's scope column
+    /// to the database because it is the table's whole (single-column) primary key: the row is a
+    /// new tenant, or a new root row (`INSERT INTO workspace (owner, name) ..` with a generated
+    /// `workspace_id`). Not for upserts, which can land on another tenant's row: the caller
+    /// checks that.
+    pub fn insert_generates_scope_key(&self, table: &str, named: &[String]) -> bool {
+        let (Some(scope), Some(t)) = (self.tenant_columns(table), self.schema.table(table)) else {
+            return false;
+        };
+        let named: Vec<String> = named.iter().map(|c| norm_ident(c)).collect();
+        match t.primary_key() {
+            [k] => scope.contains(k) && !named.contains(k),
+            _ => false,
+        }
+    }
+
     /// For `cargo tenant-audit init`: (tenant-column candidates, global-table candidates).
     ///
     /// Candidates are the configured column names found in the schema, then `*_id` (or `*_uuid`) columns that
