@@ -19,8 +19,11 @@ impl Schema {
     /// The file is split into statements at top-level `;` and each is parsed on its own (with
     /// `dialect`, then the generic dialect); a statement neither parses is scanned leniently for
     /// `CREATE TABLE name (col ...)` and `ALTER TABLE name ADD [COLUMN] col`. Statements it does
-    /// not understand (functions, triggers, `DO` blocks, seeds...) are skipped. Never fails.
+    /// not understand (functions, triggers, `DO` blocks, seeds...) are skipped. A file that
+    /// holds both directions (dbmate `-- migrate:down`, goose `-- +goose Down`, sql-migrate
+    /// `-- +migrate Down`) is read up to its down section. Never fails.
     pub fn apply_migration(&mut self, sql: &str, dialect: Dialect) {
+        let sql = up_section(sql);
         let tokens = match tokenize(sql, dialect) {
             Some(t) => t,
             None => {
@@ -215,6 +218,23 @@ impl Schema {
             _ => {}
         }
     }
+}
+
+/// The text before a down section, for files that hold both directions.
+fn up_section(sql: &str) -> &str {
+    let mut offset = 0;
+    for line in sql.split_inclusive('\n') {
+        let t = line.trim().to_ascii_lowercase();
+        let marker = t.strip_prefix("--").map(str::trim);
+        if matches!(
+            marker,
+            Some("migrate:down" | "+goose down" | "+migrate down")
+        ) {
+            return &sql[..offset];
+        }
+        offset += line.len();
+    }
+    sql
 }
 
 /// A column option: NOT NULL / NULL, PRIMARY KEY, UNIQUE, REFERENCES (`name`: its
@@ -441,6 +461,22 @@ mod tests {
             v.unique_keys(),
             [vec!["application_id".to_string(), "id".to_string()]]
         );
+    }
+
+    #[test]
+    fn down_sections_are_not_applied() {
+        for (marker, up) in [
+            ("-- migrate:down", "-- migrate:up"),
+            ("-- +goose Down", "-- +goose Up"),
+            ("-- +migrate Down", "-- +migrate Up"),
+        ] {
+            let mut s = Schema::default();
+            s.apply_migration(
+                &format!("{up}\nCREATE TABLE chunks (id INT, team_id INT);\n\n{marker}\nDROP TABLE chunks;\n"),
+                Dialect::Postgres,
+            );
+            assert_eq!(cols(&s, "chunks"), ["id", "team_id"], "{marker}");
+        }
     }
 
     #[test]
