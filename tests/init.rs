@@ -115,7 +115,7 @@ fn init_reads_diesel_and_sea_orm_schemas() {
         ),
         (
             "src/schema.rs",
-            "diesel::table! {\n    orgs (uuid) {\n        uuid -> Text,\n        name -> Text,\n    }\n}\n\ndiesel::table! {\n    ciphers (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n\ndiesel::table! {\n    collections (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n",
+            "diesel::table! {\n    orgs (uuid) {\n        uuid -> Text,\n        name -> Text,\n    }\n}\n\ndiesel::table! {\n    ciphers (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n\ndiesel::table! {\n    collections (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n\ndiesel::table! {\n    members (uuid) {\n        uuid -> Text,\n        org_uuid -> Text,\n    }\n}\n\ndiesel::table! {\n    attachments (id) {\n        id -> Text,\n        cipher_uuid -> Text,\n    }\n}\n\ndiesel::joinable!(attachments -> ciphers (cipher_uuid));\n",
         ),
         (
             "src/entity.rs",
@@ -125,12 +125,13 @@ fn init_reads_diesel_and_sea_orm_schemas() {
     let o = run(&["init"], p.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("0 file(s), 5 table(s)"), "{out}");
+    assert!(out.contains("0 file(s), 7 table(s)"), "{out}");
     assert!(out.contains("tenant column candidates: org_uuid"), "{out}");
     assert!(out.contains("tenant root tables: orgs (by uuid)"), "{out}");
-    // The entity's `belongs_to` relation is its foreign key: a child, not a global table.
+    // diesel's `joinable!` and the entity's `belongs_to` relation are foreign keys: children,
+    // not global tables.
     assert!(
-        out.contains("child tables (scoped by their parent's key): notes (folder_id -> folders)"),
+        out.contains("child tables (scoped by their parent's key): attachments (cipher_uuid -> ciphers), notes (folder_id -> folders)"),
         "{out}"
     );
 }

@@ -215,7 +215,10 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
         let Ok(text) = std::fs::read_to_string(&f.abs) else {
             continue;
         };
-        if !text.contains("table!") && !text.contains("DeriveEntityModel") {
+        if !["table!", "joinable!", "DeriveEntityModel"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
             continue;
         }
         if let Ok(file) = syn::parse_file(&text) {
@@ -224,8 +227,9 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
     }
     // Entity module -> its table, for the relations that name it.
     let mut entities = std::collections::BTreeMap::new();
+    let mut joinables = Vec::new();
     for (module, file) in &files {
-        rust_schema(&file.items, &mut schema);
+        rust_schema(&file.items, &mut schema, &mut joinables);
         if let Some(t) = sea_orm_table(&file.items) {
             entities.insert(module.clone(), t);
         }
@@ -233,26 +237,30 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
     for (_, file) in &files {
         relations(&file.items, &mut schema, &entities);
     }
+    for j in &joinables {
+        schema.add_diesel_joinable(j);
+    }
     (schema, migrations)
 }
 
-/// diesel `table!` invocations and sea-orm models among `items` (inline modules included).
-fn rust_schema(items: &[syn::Item], schema: &mut Schema) {
+/// diesel `table!` invocations and sea-orm models among `items` (inline modules included);
+/// `joinable!` invocations are kept for when every table is known.
+fn rust_schema(
+    items: &[syn::Item],
+    schema: &mut Schema,
+    joinables: &mut Vec<proc_macro2::TokenStream>,
+) {
     for item in items {
         match item {
-            syn::Item::Macro(m)
-                if m.mac
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "table") =>
-            {
-                schema.add_diesel_table_macro(&m.mac.tokens);
-            }
+            syn::Item::Macro(m) => match m.mac.path.segments.last() {
+                Some(s) if s.ident == "table" => schema.add_diesel_table_macro(&m.mac.tokens),
+                Some(s) if s.ident == "joinable" => joinables.push(m.mac.tokens.clone()),
+                _ => {}
+            },
             syn::Item::Struct(s) => schema.add_sea_orm_model(s),
             syn::Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    rust_schema(inner, schema);
+                    rust_schema(inner, schema, joinables);
                 }
             }
             _ => {}

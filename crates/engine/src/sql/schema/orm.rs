@@ -185,6 +185,39 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// Reads a diesel `joinable!(child -> parent (fk))` invocation (the tokens inside it) as
+    /// `fk REFERENCES parent`, the parent's primary key. Anything else is ignored.
+    pub fn add_diesel_joinable(&mut self, tokens: &TokenStream) {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let ident = |i: usize| match trees.get(i) {
+            Some(TokenTree::Ident(id)) => Some(id.to_string()),
+            _ => None,
+        };
+        let punct = |i: usize, c: char| matches!(trees.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+        let (Some(child), true, true, Some(parent)) =
+            (ident(0), punct(1, '-'), punct(2, '>'), ident(3))
+        else {
+            return;
+        };
+        let Some(TokenTree::Group(g)) = trees.get(4) else {
+            return;
+        };
+        let fk: Vec<String> = g
+            .stream()
+            .into_iter()
+            .filter_map(|t| match t {
+                TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            })
+            .collect();
+        if fk.len() == 1 {
+            self.table_mut(&child)
+                .add_foreign_key(None, &fk, &parent, &[]);
+        }
+    }
+}
+
 /// `Column::AppId` -> `[app_id]`; `(Column::A, Column::B)` -> `[a, b]`.
 fn relation_columns(spec: &str) -> Vec<String> {
     spec.trim_matches(|c| c == '(' || c == ')')
@@ -472,5 +505,24 @@ mod tests {
         assert_eq!(fk.referenced.as_deref(), Some("id"));
         assert_eq!(t.foreign_key("slug").unwrap().key, ["org_id", "slug"]);
         assert_eq!(t.foreign_keys().len(), 3);
+    }
+
+    #[test]
+    fn diesel_joinable_is_a_foreign_key() {
+        let mut s = Schema::default();
+        s.add_diesel_table_macro(&quote::quote! {
+            ciphers (uuid) { uuid -> Text, organization_uuid -> Nullable<Text>, user_uuid -> Text, }
+        });
+        s.add_diesel_joinable(&quote::quote! { ciphers -> users (user_uuid) });
+        s.add_diesel_joinable(&quote::quote! { ciphers -> organizations (organization_uuid) });
+        s.add_diesel_joinable(&quote::quote! { nonsense });
+        let t = s.table("ciphers").unwrap();
+        let fk = t.foreign_key("user_uuid").unwrap();
+        assert_eq!(
+            (fk.table.as_str(), fk.referenced.as_deref()),
+            ("users", None)
+        );
+        assert!(t.is_not_null("user_uuid") && !t.is_not_null("organization_uuid"));
+        assert_eq!(t.foreign_keys().len(), 2);
     }
 }
