@@ -46,6 +46,9 @@ impl Schema {
                 self.lenient(&stmt);
                 continue;
             }
+            if self.do_block(&stmt, dialect) {
+                continue;
+            }
             let parsed =
                 parse_tokens(&stmt, dialect).or_else(|| parse_tokens(&stmt, Dialect::Generic));
             match parsed {
@@ -57,6 +60,46 @@ impl Schema {
                 None => self.lenient(&stmt),
             }
         }
+    }
+
+    /// A Postgres `DO $$ .. $$` block: the `CREATE TABLE` and `ALTER TABLE` statements in its
+    /// body (under `IF .. THEN`, `BEGIN .. EXCEPTION`) are applied; the rest of the procedural
+    /// code is skipped. Returns whether `stmt` was one.
+    fn do_block(&mut self, stmt: &[Token], dialect: Dialect) -> bool {
+        let mut toks = stmt.iter().filter(|t| !is_trivia(t));
+        if !matches!(toks.next(), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("DO"))
+        {
+            return false;
+        }
+        for t in toks {
+            let Token::DollarQuotedString(body) = t else {
+                continue;
+            };
+            let Some(tokens) = tokenize(&body.value, dialect) else {
+                continue;
+            };
+            for part in split_statements(tokens) {
+                // The statement starts at its first CREATE or ALTER (after BEGIN, THEN, ..).
+                let start = part.iter().position(|t| {
+                    matches!(t, Token::Word(w) if w.quote_style.is_none()
+                        && (w.value.eq_ignore_ascii_case("CREATE") || w.value.eq_ignore_ascii_case("ALTER")))
+                });
+                if let Some(start) = start {
+                    let part = &part[start..];
+                    match parse_tokens(part, dialect)
+                        .or_else(|| parse_tokens(part, Dialect::Generic))
+                    {
+                        Some(statements) => {
+                            for s in &statements {
+                                self.apply_statement(s);
+                            }
+                        }
+                        None => self.lenient(part),
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn apply_statement(&mut self, stmt: &Statement) {
@@ -461,6 +504,45 @@ mod tests {
             v.unique_keys(),
             [vec!["application_id".to_string(), "id".to_string()]]
         );
+    }
+
+    #[test]
+    fn tables_and_columns_created_in_do_blocks() {
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE af_user (uid BIGINT PRIMARY KEY);
+            DO $$
+            BEGIN
+                -- create table to store collab embeddings
+                CREATE TABLE IF NOT EXISTS af_collab_embeddings (
+                    fragment_id TEXT NOT NULL PRIMARY KEY,
+                    oid TEXT NOT NULL REFERENCES af_collab (oid),
+                    content TEXT
+                );
+                IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'workspace_id') THEN
+                    ALTER TABLE af_user ADD COLUMN workspace_id UUID NOT NULL;
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 't') THEN
+                    CREATE TYPE t AS (a TEXT);
+                END IF;
+            EXCEPTION WHEN others THEN
+                RAISE NOTICE 'ignored';
+            END $$;
+            DO $body$ BEGIN ALTER TABLE af_user ADD COLUMN name TEXT; END $body$ LANGUAGE plpgsql;",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            cols(&s, "af_collab_embeddings"),
+            ["fragment_id", "oid", "content"]
+        );
+        let e = s.table("af_collab_embeddings").unwrap();
+        assert_eq!(e.primary_key(), ["fragment_id"]);
+        assert_eq!(
+            e.foreign_key("oid").map(|f| f.table.as_str()),
+            Some("af_collab")
+        );
+        assert_eq!(cols(&s, "af_user"), ["uid", "workspace_id", "name"]);
+        assert!(s.table("af_user").unwrap().is_not_null("workspace_id"));
     }
 
     #[test]
