@@ -145,6 +145,22 @@ impl Tenancy {
             .map(|(c, _)| c.clone())
             .collect();
         candidates.extend(by_count(shared));
+        if candidates.is_empty() {
+            // Nothing by name or by share: the columns that reference a table named like a
+            // tenant (`org_uuid REFERENCES organizations`).
+            let mut referencing: Vec<String> = Vec::new();
+            for t in schema.tables.values() {
+                for f in &t.foreign_keys {
+                    let tenantish = TENANT_STEMS.iter().any(|stem| named_like(&f.table, stem));
+                    let own_key = matches!(f.column.as_str(), "id" | "uuid");
+                    if tenantish && !own_key && f.key.len() == 1 && !referencing.contains(&f.column)
+                    {
+                        referencing.push(f.column.clone());
+                    }
+                }
+            }
+            candidates.extend(by_count(referencing));
+        }
         let globals = if candidates.is_empty() {
             Vec::new()
         } else {
@@ -350,6 +366,18 @@ impl Tenancy {
     }
 }
 
+/// Names of tables that hold tenants.
+const TENANT_STEMS: &[&str] = &[
+    "org",
+    "organization",
+    "organisation",
+    "tenant",
+    "workspace",
+    "team",
+    "account",
+    "company",
+];
+
 /// The single-column primary key of `t`, if it has one.
 fn single_key(t: &Table) -> Option<String> {
     match t.primary_key() {
@@ -373,11 +401,20 @@ fn named_after(name: &str, column: &str) -> bool {
         "organization" | "organisation" => stems.push("org".to_string()),
         _ => {}
     }
-    stems.iter().any(|s| {
-        [s.clone(), format!("{s}s"), format!("{s}es")]
-            .iter()
-            .any(|f| name == f || name.ends_with(&format!("_{f}")))
-    })
+    stems.iter().any(|s| named_like(name, s))
+}
+
+/// Whether table `name` is `stem` (singular or plural), or that with a short prefix of its own
+/// (`af_workspace`), not a link table that ends in it (`users_organizations`).
+fn named_like(name: &str, stem: &str) -> bool {
+    [stem.to_string(), format!("{stem}s"), format!("{stem}es")]
+        .iter()
+        .any(|f| {
+            name == f
+                || name.strip_suffix(f.as_str()).is_some_and(|p| {
+                    p.ends_with('_') && p.len() <= 4 && !p[..p.len() - 1].contains('_')
+                })
+        })
 }
 
 #[cfg(test)]
@@ -404,6 +441,28 @@ mod tests {
         let (cands, _) = Tenancy::suggest(&s, &["tenant_id".to_string(), "org_id".to_string()]);
         assert_eq!(cands, ["org_id", "account_id"]);
         assert_eq!(Tenancy::suggest(&Schema::default(), &[]), (vec![], vec![]));
+
+        // No name matches and nothing shared by half the tables: the columns referencing a
+        // table named like a tenant.
+        let mut s = Schema::default();
+        s.apply_migration(
+            "CREATE TABLE organizations (uuid TEXT PRIMARY KEY);
+             CREATE TABLE users (uuid TEXT PRIMARY KEY);
+             CREATE TABLE ciphers (uuid TEXT PRIMARY KEY, organization_uuid TEXT REFERENCES organizations (uuid), user_uuid TEXT REFERENCES users (uuid));
+             CREATE TABLE collections (uuid TEXT PRIMARY KEY, org_uuid TEXT NOT NULL REFERENCES organizations (uuid));
+             CREATE TABLE groups (uuid TEXT PRIMARY KEY, organizations_uuid TEXT NOT NULL REFERENCES organizations (uuid));
+             CREATE TABLE devices (uuid TEXT PRIMARY KEY, user_uuid TEXT NOT NULL REFERENCES users (uuid));
+             CREATE TABLE users_organizations (uuid TEXT PRIMARY KEY, org_uuid TEXT NOT NULL REFERENCES organizations (uuid));
+             CREATE TABLE invites (membership_uuid TEXT NOT NULL REFERENCES users_organizations (uuid));
+             CREATE TABLE org_keys (uuid TEXT PRIMARY KEY REFERENCES organizations (uuid));
+             CREATE TABLE a (x INT); CREATE TABLE b (x INT); CREATE TABLE c (x INT);",
+            Dialect::Postgres,
+        );
+        let (cands, _) = Tenancy::suggest(&s, &["org_id".to_string()]);
+        assert_eq!(
+            cands,
+            ["org_uuid", "organization_uuid", "organizations_uuid"]
+        );
     }
 
     #[test]
@@ -597,6 +656,7 @@ mod tests {
                 || named_after("organisations", "org_id")
         );
         assert!(!named_after("workspace_member", "workspace_id"));
+        assert!(!named_after("users_organizations", "org_id"));
         assert!(!named_after("orgs", "org"));
         assert_eq!(
             Tenancy::suggest_tables(&Schema::default(), &["org_id".to_string()]),
