@@ -97,7 +97,6 @@ fn demo_findings_read_by_cargo_metadata() {
             "TA201 error src/api/invoices.rs:151:19",
             "TA201 error src/api/projects.rs:33:21",
             "TA201 error src/api/projects.rs:47:19",
-            "TA201 error src/api/projects.rs:64:20",
             "TA101 error src/api/users.rs:73:14",
             "TA103 note src/auth.rs:26:5",
             "TA301 error src/cache.rs:52:31",

@@ -204,7 +204,7 @@ fn every_fixture_whole_and_truncated() {
 fn tenancy() -> tenant_audit_engine::sql::Tenancy {
     tenant_audit_engine::sql::Tenancy {
         columns: vec!["org_id".into(), "tenant_id".into()],
-        overrides: [("orgs".to_string(), "id".to_string())]
+        overrides: [("orgs".to_string(), vec!["id".to_string()])]
             .into_iter()
             .collect(),
         global_tables: vec!["plans".into()],

@@ -140,6 +140,8 @@ fn schema_and_tool_agree_on_good_and_bad_configs() {
         "[[bypass]]\nitem = \"api::public::*\"\nreason = \"public pages\"\n",
         "[[bypass]]\nroute = \"/auth/**\"\nmethods = [\"POST\"]\nrules = [\"TA101\"]\nreason = \"login\"\n",
         "[tenant.tables.orgs]\ncolumn = \"id\"\n",
+        "[tenant.tables.memberships]\ncolumns = [\"collection_uuid\", \"user_uuid\"]\n",
+        "[handlers]\ncheck-depth = 2\n",
         "[scopes]\nenum = \"Scope\"\nknown = [\"a:read\"]\n",
     ];
     let bad = [
@@ -152,6 +154,8 @@ fn schema_and_tool_agree_on_good_and_bad_configs() {
         "[[bypass]]\nreason = \"no path\"\n",
         "[[bypass]]\npath = \"src/**\"\nitem = \"api::*\"\nreason = \"two targets\"\n",
         "[tenant.tables.orgs]\ncolumn = 1\n",
+        "[tenant.tables.orgs]\ncolumn = \"id\"\ncolumns = [\"id\"]\n",
+        "[handlers]\ncheck-depth = \"3\"\n",
         "[extra]\nkey = 1\n",
     ];
     let p = project(&[("src/lib.rs", "pub fn nothing() {}\n")]);

@@ -75,7 +75,7 @@ fn run(text: &str) {
 fn tenancy() -> Tenancy {
     Tenancy {
         columns: vec!["org_id".into(), "tenant_id".into()],
-        overrides: [("orgs".to_string(), "id".to_string())]
+        overrides: [("orgs".to_string(), vec!["id".to_string()])]
             .into_iter()
             .collect(),
         global_tables: vec!["plans".into()],

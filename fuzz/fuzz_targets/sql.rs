@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let tenancy = Tenancy {
         columns: vec!["org_id".into(), "tenant_id".into()],
-        overrides: [("orgs".to_string(), "id".to_string())]
+        overrides: [("orgs".to_string(), vec!["id".to_string()])]
             .into_iter()
             .collect(),
         global_tables: vec!["plans".into()],

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::error::Result;
 use crate::index::dialect_for;
-use crate::sql::{Schema, Tenancy};
+use crate::sql::{Schema, Suggestion, SuggestionKind, TableSuggestion, Tenancy};
 use crate::workspace::Workspace;
 use crate::Options;
 use std::path::PathBuf;
@@ -42,25 +42,64 @@ pub fn detect(opts: &Options) -> Result<Detected> {
         }
     ));
 
-    let mut schema = Schema::default();
-    let mut migrations = 0;
-    for (i, p) in ws.packages.iter().enumerate() {
-        let dialect = dialect_for(&defaults, p);
-        for m in ws.migrations(i, &[]) {
-            if let Ok(text) = std::fs::read_to_string(&m) {
-                schema.apply_migration(&text, dialect);
-                migrations += 1;
-            }
-        }
-    }
-    let (columns, globals) = Tenancy::suggest(&schema, &defaults.tenant.columns);
+    let (schema, migrations) = load_schema(&ws, &defaults);
+    let suggestion = Tenancy::suggest_tables(&schema, &defaults.tenant.columns);
     summary.push(format!(
         "migrations: {migrations} file(s), {} table(s)",
         schema.tables.len()
     ));
-    if !columns.is_empty() {
-        summary.push(format!("tenant column candidates: {}", columns.join(", ")));
+    if !suggestion.columns.is_empty() {
+        summary.push(format!(
+            "tenant column candidates: {}",
+            suggestion.columns.join(", ")
+        ));
     }
+    let roots: Vec<String> = suggestion
+        .tables
+        .iter()
+        .filter(|t| t.kind == SuggestionKind::Root)
+        .map(|t| format!("{} (by {})", t.table, t.columns.join(", ")))
+        .collect();
+    if !roots.is_empty() {
+        summary.push(format!("tenant root tables: {}", roots.join(", ")));
+    }
+    let children: Vec<String> = suggestion
+        .tables
+        .iter()
+        .filter_map(|t| match &t.kind {
+            SuggestionKind::Child { parents } => Some(format!(
+                "{} ({} -> {})",
+                t.table,
+                t.columns.join(", "),
+                parents.join(", ")
+            )),
+            SuggestionKind::Root => None,
+        })
+        .collect();
+    if !children.is_empty() {
+        summary.push(format!(
+            "child tables (scoped by their parent's key): {}",
+            children.join(", ")
+        ));
+    }
+    if !suggestion.composite_children.is_empty() {
+        let list: Vec<String> = suggestion
+            .composite_children
+            .iter()
+            .map(|(t, key, parent)| format!("{t} (({}) -> {parent})", key.join(", ")))
+            .collect();
+        summary.push(format!(
+            "child tables with a composite foreign key (no single column pins them; add an entry by hand): {}",
+            list.join(", ")
+        ));
+    }
+    if !suggestion.inheriting.is_empty() {
+        summary.push(format!(
+            "partitions and INHERITS children (judged as their parent): {}",
+            suggestion.inheriting.join(", ")
+        ));
+    }
+    let globals = suggestion.globals.clone();
     if !globals.is_empty() {
         summary.push(format!(
             "tables without a tenant column (proposed global): {}",
@@ -74,11 +113,12 @@ pub fn detect(opts: &Options) -> Result<Detected> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let cols: Vec<String> = if columns.is_empty() {
+    let cols: Vec<String> = if suggestion.columns.is_empty() {
         defaults.tenant.columns.clone()
     } else {
-        columns
+        suggestion.columns.clone()
     };
+    let tables = tables_toml(&suggestion);
     let mut global_tables = defaults.tenant.global_tables.clone();
     global_tables.extend(globals);
     let fw: Vec<String> = frameworks.iter().map(|s| s.to_string()).collect();
@@ -118,7 +158,7 @@ identifiers = []
 # Functions that are tenant-scoped by construction (globs), e.g. ["secure_find*"].
 scoped-fns = []
 
-[handlers]
+{tables}[handlers]
 frameworks = [{fw}]
 # Parameter types that prove a permission check, e.g. ["AdminUser"].{guards_hint}
 guards = []
@@ -141,12 +181,194 @@ layers = []
         cols = list(&cols),
         globals = list(&global_tables),
         fw = list(&fw),
+        tables = tables,
     );
     Ok(Detected {
         root: ws.root,
         toml,
         summary,
     })
+}
+
+/// The schema `init` reads: every migration file once (packages usually share one folder),
+/// with the dialect of the first package that lists it, then diesel `table!` and sea-orm
+/// entities from the Rust files that mention them. Returns it with the number of migrations.
+fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
+    let mut schema = Schema::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, p) in ws.packages.iter().enumerate() {
+        let dialect = dialect_for(config, p);
+        for m in ws.migrations(i, &[]) {
+            let key = m.canonicalize().unwrap_or_else(|_| m.clone());
+            if !seen.insert(key) {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(&m) {
+                schema.apply_migration(&text, dialect);
+            }
+        }
+    }
+    let migrations = seen.len();
+    // (the file's module name, its syntax) for the files that declare a schema.
+    let mut files = Vec::new();
+    for f in &ws.files {
+        let Ok(text) = std::fs::read_to_string(&f.abs) else {
+            continue;
+        };
+        if !["table!", "joinable!", "DeriveEntityModel"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
+            continue;
+        }
+        if let Ok(file) = syn::parse_file(&text) {
+            files.push((f.module.last().cloned().unwrap_or_default(), file));
+        }
+    }
+    // Entity module -> its table, for the relations that name it.
+    let mut entities = std::collections::BTreeMap::new();
+    let mut joinables = Vec::new();
+    for (module, file) in &files {
+        rust_schema(&file.items, &mut schema, &mut joinables);
+        if let Some(t) = sea_orm_table(&file.items) {
+            entities.insert(module.clone(), t);
+        }
+    }
+    for (_, file) in &files {
+        relations(&file.items, &mut schema, &entities);
+    }
+    for j in &joinables {
+        schema.add_diesel_joinable(j);
+    }
+    (schema, migrations)
+}
+
+/// diesel `table!` invocations and sea-orm models among `items` (inline modules included);
+/// `joinable!` invocations are kept for when every table is known.
+fn rust_schema(
+    items: &[syn::Item],
+    schema: &mut Schema,
+    joinables: &mut Vec<proc_macro2::TokenStream>,
+) {
+    for item in items {
+        match item {
+            syn::Item::Macro(m) => match m.mac.path.segments.last() {
+                Some(s) if s.ident == "table" => schema.add_diesel_table_macro(&m.mac.tokens),
+                Some(s) if s.ident == "joinable" => joinables.push(m.mac.tokens.clone()),
+                _ => {}
+            },
+            syn::Item::Struct(s) => schema.add_sea_orm_model(s),
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    rust_schema(inner, schema, joinables);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `enum Relation` next to a sea-orm model, read as the model's foreign keys.
+fn relations(
+    items: &[syn::Item],
+    schema: &mut Schema,
+    entities: &std::collections::BTreeMap<String, String>,
+) {
+    if let Some(table) = sea_orm_table(items) {
+        for item in items {
+            if let syn::Item::Enum(e) = item {
+                if e.ident == "Relation" {
+                    schema.add_sea_orm_relations(&table, e, |m| entities.get(m).cloned());
+                }
+            }
+        }
+    }
+    for item in items {
+        if let syn::Item::Mod(m) = item {
+            if let Some((_, inner)) = &m.content {
+                relations(inner, schema, entities);
+            }
+        }
+    }
+}
+
+/// The table of the sea-orm model among `items` (`#[sea_orm(table_name = "..")]`).
+fn sea_orm_table(items: &[syn::Item]) -> Option<String> {
+    items.iter().find_map(|i| match i {
+        syn::Item::Struct(s) => {
+            let mut probe = Schema::default();
+            probe.add_sea_orm_model(s);
+            probe.tables.into_keys().next()
+        }
+        _ => None,
+    })
+}
+
+/// The `[tenant.tables.X]` sections for the roots and child tables `init` found.
+fn tables_toml(s: &Suggestion) -> String {
+    let mut out = String::new();
+    let entry = |t: &TableSuggestion| {
+        let cols = &t.columns;
+        if cols.len() == 1 {
+            format!("[tenant.tables.{}]\ncolumn = {:?}", key(&t.table), cols[0])
+        } else {
+            let list: Vec<String> = cols.iter().map(|c| format!("{c:?}")).collect();
+            format!(
+                "[tenant.tables.{}]\ncolumns = [{}]",
+                key(&t.table),
+                list.join(", ")
+            )
+        }
+    };
+    let roots: Vec<&TableSuggestion> = s
+        .tables
+        .iter()
+        .filter(|t| t.kind == SuggestionKind::Root)
+        .collect();
+    if !roots.is_empty() {
+        out.push_str("# The tenant root table: a row is its own tenant, scoped by its key.\n");
+        for t in roots {
+            out.push_str(&entry(t));
+            out.push_str("\n\n");
+        }
+    }
+    let children: Vec<&TableSuggestion> = s
+        .tables
+        .iter()
+        .filter(|t| t.kind != SuggestionKind::Root)
+        .collect();
+    if !children.is_empty() {
+        out.push_str("# Child tables: no tenant column, but a NOT NULL foreign key to a tenant-owned table;\n# a query that binds that key (or joins it to a scoped parent) is scoped.\n");
+        for t in children {
+            let SuggestionKind::Child { parents } = &t.kind else {
+                continue;
+            };
+            out.push_str(&entry(t));
+            out.push_str(&format!("  # REFERENCES {}\n\n", parents.join(", ")));
+        }
+    }
+    for (t, cols, parent) in &s.composite_children {
+        out.push_str(&format!(
+            "# `{t}` REFERENCES {parent} ({}): a composite key, no single column of it pins the row.\n# Name the column that does, if one does:\n# [tenant.tables.{}]\n# column = {:?}\n\n",
+            cols.join(", "),
+            key(t),
+            cols.first().cloned().unwrap_or_default(),
+        ));
+    }
+    out
+}
+
+/// A table name as a TOML key: bare when it can be, quoted otherwise.
+fn key(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
 }
 
 /// Types with a `FromRequestParts`/`FromRequest` impl and fns passed to `from_fn*` / `wrap_fn`:

@@ -38,8 +38,9 @@ pub struct TenantConfig {
     pub global_tables: Vec<String>,
     pub schema: Vec<String>,
     pub scoped_fns: Vec<GlobMatcher>,
-    /// `[tenant.tables.X] column = ".."`: table -> the column that scopes it.
-    pub tables: BTreeMap<String, String>,
+    /// `[tenant.tables.X] column = ".."` / `columns = [..]`: table -> the columns any one of
+    /// which scopes it.
+    pub tables: BTreeMap<String, Vec<String>>,
 }
 
 impl TenantConfig {
@@ -534,7 +535,44 @@ fn validate(
             value: table.clone(),
             span: p.span(name.span()),
         });
-        tables.insert(table, t.column.into_inner().to_ascii_lowercase());
+        // `column` or `columns`, not both, not neither; no empty list or name.
+        let columns = match (t.column, t.columns) {
+            (Some(_), Some(list)) => {
+                let at = list.first().map(|c| c.span()).unwrap_or(name.span());
+                p.error(
+                    format!("`[tenant.tables.{}]` sets both `column` and `columns`: keep one (`columns` takes a list of one too)", name.get_ref()),
+                    at,
+                );
+                continue;
+            }
+            (Some(c), None) => vec![c],
+            (None, Some(list)) if list.is_empty() => {
+                p.error(
+                    format!(
+                        "`[tenant.tables.{}] columns` is empty: name at least one column",
+                        name.get_ref()
+                    ),
+                    name.span(),
+                );
+                continue;
+            }
+            (None, Some(list)) => list,
+            (None, None) => continue,
+        };
+        let mut names = Vec::new();
+        for c in columns {
+            if c.get_ref().trim().is_empty() {
+                p.error(
+                    format!("`[tenant.tables.{}]` names an empty column", name.get_ref()),
+                    c.span(),
+                );
+            } else {
+                names.push(c.into_inner().to_ascii_lowercase());
+            }
+        }
+        if !names.is_empty() {
+            tables.insert(table, names);
+        }
     }
     let tenant = TenantConfig {
         columns: plain(pick(ut.columns, dt.columns))
@@ -920,6 +958,39 @@ mod tests {
             .global_tables
             .contains(&"_sqlx_migrations".to_string()));
         assert_eq!(c.tenant_types(), vec!["AccountId"]);
+    }
+
+    #[test]
+    fn table_scope_column_or_columns() {
+        let c = parse(
+            "[tenant.tables.Memberships]\ncolumns = [\"collection_uuid\", \"User_uuid\"]\n[tenant.tables.orgs]\ncolumn = \"id\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.tenant.tables.get("memberships"),
+            Some(&vec![
+                "collection_uuid".to_string(),
+                "user_uuid".to_string()
+            ])
+        );
+        assert_eq!(c.tenant.tables.get("orgs"), Some(&vec!["id".to_string()]));
+        let e = parse("[tenant.tables.orgs]\ncolumn = \"id\"\ncolumns = [\"id\"]\n").unwrap_err();
+        assert!(e.message.contains("both"), "{}", e.message);
+        assert_eq!(e.line_col(), Some((3, 12)));
+        let e = parse("[tenant]\n[tenant.tables.orgs]\n").unwrap_err();
+        assert!(e.message.contains("needs `column"), "{}", e.message);
+        assert_eq!(e.line_col().map(|p| p.0), Some(2));
+        let e = parse("[tenant.tables.orgs]\ncolumns = []\n").unwrap_err();
+        assert!(e.message.contains("empty"), "{}", e.message);
+        let e = parse("[tenant.tables.orgs]\ncolumn = \" \"\n").unwrap_err();
+        assert_eq!(e.line_col(), Some((2, 10)));
+        // A misspelt key is reported where it is written (and the table also lacks its column).
+        let e = parse("[tenant.tables.orgs]\ncolum = \"id\"\n").unwrap_err();
+        let places: Vec<_> = std::iter::once(&e)
+            .chain(e.also.iter())
+            .map(|x| x.line_col())
+            .collect();
+        assert!(places.contains(&Some((2, 1))), "{places:?}");
     }
 
     #[test]

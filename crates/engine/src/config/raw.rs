@@ -74,14 +74,19 @@ pub struct RawTenant {
     pub tables: Option<BTreeMap<Spanned<String>, RawTable>>,
 }
 
-/// A table scoped by another column than the tenant columns.
+/// A table scoped by other columns than the tenant columns: `column` or `columns`, not both.
 #[derive(Debug, JsonSchema)]
 #[schemars(rename = "Table", deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["column"]}, {"required": ["columns"]}]))]
 pub struct RawTable {
     /// The column that scopes this table: `id` for a table scoped by its own primary key (an
-    /// organisations table), a parent key for a child table.
-    #[schemars(with = "String")]
-    pub column: Spanned<String>,
+    /// organisations table), a parent key for a child table (`app_id` of `app_version`).
+    #[schemars(with = "Option<String>")]
+    pub column: Option<Spanned<String>>,
+    /// Several columns, any one of which scopes the table (a link table by
+    /// `collection_uuid` or `user_uuid`; a two-party table by grantor or grantee).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub columns: List,
 }
 
 /// `[sql]`: how SQL text is parsed.
@@ -272,29 +277,32 @@ fn tenant(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawTenant {
                     let Some(tt) = table(p, name, tv) else {
                         continue;
                     };
-                    let mut column = None;
+                    let (mut column, mut columns) = (None, None);
                     for (ck, cv) in tt.iter() {
                         match ck.get_ref().as_ref() {
                             "column" => column = string(p, cv),
-                            _ => unknown(p, "tenant.tables.*", ck, &["column"]),
+                            "columns" => columns = list(p, cv),
+                            _ => unknown(p, "tenant.tables.*", ck, &["column", "columns"]),
                         }
                     }
-                    match column {
-                        Some(column) => {
-                            out.insert(
-                                Spanned::new(name.span(), name.get_ref().to_string()),
-                                RawTable { column },
-                            );
-                        }
-                        None if tt.get("column").is_none() => p.error(
+                    if column.is_none()
+                        && columns.is_none()
+                        && tt.get("column").is_none()
+                        && tt.get("columns").is_none()
+                    {
+                        p.error(
                             format!(
-                                "`[tenant.tables.{}]` needs `column = \"..\"`: the column that scopes this table",
+                                "`[tenant.tables.{}]` needs `column = \"..\"` or `columns = [..]`: the column(s) that scope this table",
                                 name.get_ref()
                             ),
                             tv.span(),
-                        ),
-                        None => {}
+                        );
+                        continue;
                     }
+                    out.insert(
+                        Spanned::new(name.span(), name.get_ref().to_string()),
+                        RawTable { column, columns },
+                    );
                 }
                 r.tables = Some(out);
             }

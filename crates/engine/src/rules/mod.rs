@@ -185,7 +185,7 @@ pub fn configured(code: &str, config: &Config) -> Vec<String> {
                     .tenant
                     .tables
                     .iter()
-                    .map(|(t, c)| format!("{t}.{c}"))
+                    .map(|(t, c)| format!("{t}.{}", c.join("|")))
                     .collect::<Vec<_>>()
             )
         )),

@@ -11,7 +11,17 @@ static META: RuleMeta = RuleMeta {
     docs: r#"## What it does
 Reports query sites whose SQL text cannot be known without running the code — built with
 `format!`, `push_str`, `QueryBuilder::push(variable)`, taken from a `String` parameter — or whose
-text the SQL parser rejects. The message names what was dynamic, or the parser's complaint.
+text the SQL parser rejects. The message names what was dynamic, or the parser's complaint; for
+valid SQL the parser is known not to support (`INSERT .. SELECT $1, $2 ON CONFLICT DO NOTHING`,
+a SELECT without FROM before ON CONFLICT) it names that construct and the parser's release.
+
+Literal statements that read or write no table row are never reported, even where the parser
+rejects them: `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `RESET`, `BEGIN`, `START TRANSACTION`,
+`COMMIT`, `END`, `ROLLBACK [TO SAVEPOINT x]`, `ABORT`, `SAVEPOINT x`, `RELEASE x`, `SHOW ..`,
+`LISTEN`, `UNLISTEN`, `NOTIFY`, `DISCARD`, `DEALLOCATE`, `CHECKPOINT`, SQLite `ATTACH`/`DETACH`,
+and DDL (`ALTER`, `CREATE`, `DROP`, `COMMENT`, `GRANT`, `REVOKE`, `REINDEX`, `ANALYZE`,
+`CLUSTER`, `REFRESH`), unless they hold a SELECT, FROM, JOIN, INSERT, UPDATE, DELETE or WITH. The other statements of
+the same text are judged as usual.
 
 ## Why is this bad?
 A query the tool cannot read is a query nobody has proven tenant-scoped. Dynamic SQL is also where
@@ -63,12 +73,32 @@ impl Rule for UnanalyzableQuery {
                     item: q.item.clone(),
                     snippet: q.snippet.clone(),
                     label: Some(label),
-                    help: Some("use literal SQL or a const with bound parameters so the tenant filter can be checked; or bypass with a reason".into()),
+                    help: Some(format!(
+                        "use literal SQL or a const with bound parameters so the {} filter can be checked; or bypass with a reason",
+                        tenant_columns(cx, v.file)
+                    )),
                 },
             ));
         }
         for (fi, f) in findings {
             cx.report(&META, fi, f);
         }
+    }
+}
+
+/// The package's configured tenant column(s), as the help names them (`workspace_id`,
+/// `org_id` or `tenant_id`).
+fn tenant_columns(cx: &RuleCx<'_, '_>, file: usize) -> String {
+    let cols = &cx.index.tenancy[cx.index.package_of(file)].columns;
+    match cols.as_slice() {
+        [] => "tenant".to_string(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} or `{last}`",
+            init.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

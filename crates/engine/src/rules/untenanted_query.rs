@@ -1,5 +1,6 @@
 use super::{Finding, Rule, RuleCx, RuleMeta};
 use crate::diagnostic::Severity;
+use crate::sql::{Dialect, Unscoped};
 
 pub struct UntenantedQuery;
 
@@ -13,15 +14,47 @@ Parses the SQL of every query site (sqlx, tokio-postgres, deadpool-postgres, rus
 `sql_query`, sea-orm `Statement`) and the method chain of every diesel and sea-orm DSL query, and
 checks that every tenant-owned table the statement touches — in FROM, JOIN, subqueries, CTEs,
 UNION branches, UPDATE and DELETE targets — is pinned to one tenant: a top-level AND-conjunct
-`[alias.]org_id = <expr>` (or `IN (..)`, `= ANY(..)`), or a JOIN equality on the tenant column to
-a table that has one. An OR above the predicate voids it. INSERT must name the tenant column.
-For DSLs: a `.filter(..)` on the tenant column before the terminal call. SQL assembled with
-`QueryBuilder` is judged for every way it can be built: a push under an `if`, a `match` arm or a
-loop is judged both with and without it, so a tenant filter pushed only when a value is present
-(and the query still runs when it is not) is reported.
+`[alias.]workspace_id = <expr>` on one of the table's scope columns (or `IN (..)`, `= ANY(..)`),
+or a JOIN equality on the scope column to a table that has one. An OR above the predicate voids
+it. INSERT must name the scope column, except where that column is the table's own
+single-column primary key and the INSERT leaves it to the database: the row is a new tenant (or a
+new root row), `INSERT INTO workspace (name) VALUES ($1) RETURNING workspace_id`; an upsert (`ON
+CONFLICT .. DO UPDATE`, `ON DUPLICATE KEY UPDATE`, `REPLACE`) can land on another tenant's row
+and gets no such pass. For DSLs: a `.filter(..)` on the scope column before the
+terminal call. SQL assembled with `QueryBuilder` is judged for every way it can be built: a push
+under an `if`, a `match` arm or a loop is judged both with and without it, so a tenant filter
+pushed only when a value is present (and the query still runs when it is not) is reported.
 
 A table is tenant-owned when the schema (migrations, diesel `table!`, sea-orm entities) gives it
-a tenant column; with no schema, every table is, except `[tenant] global-tables`.
+a tenant column (`[tenant] columns`); with no schema, every table is, except
+`[tenant] global-tables`. Its scope columns are the configured tenant columns it has, or what
+`[tenant.tables.X]` says: `column = "id"` for the tenant root table (scoped by its own key),
+`columns = ["collection_uuid", "user_uuid"]` for a table either of two columns pins, `column =
+"app_id"` for a child table that has no tenant column but a foreign key to a tenant-owned parent
+(`cargo tenant-audit init` writes these from the schema's `REFERENCES`). Postgres partitions
+(`PARTITION OF`) and `INHERITS` children have their parent's columns, and its `[tenant.tables]`
+entry when they have none of their own.
+
+### Joins that pin a row
+Besides a tenant-column equality, two joins carry the tenant from a scoped table:
+
+* **Key join.** A table joined on *every* column of one of its keys (its primary key, or a unique
+  key) to columns of one scoped table is scoped: it has at most one row per row of the scoped
+  table, the one that row points at.
+  `FROM job_queue q JOIN job j USING (id) WHERE j.parent = $1 AND j.workspace_id = $2` scopes
+  `job_queue` (`id` is its primary key). Also `ON q.id = j.id` and the same equality in WHERE.
+* **Child join.** A child table's scope column equated to the column its foreign key references
+  in a scoped parent: `FROM app_version v JOIN app a ON a.id = v.app_id WHERE a.workspace_id = $1`
+  with `[tenant.tables.app_version] column = "app_id"`.
+
+Limits, on purpose: the keys are the ones the schema declares (no schema, no key join); half of
+a composite key pins nothing (`job_log (job_id, line)` joined on `job_id` alone is many rows); the
+whole key must be equated to one partner, in predicates that filter the table — the preserved
+side of a LEFT/RIGHT JOIN is not filtered by the ON (`job_queue q LEFT JOIN job j ON j.id = q.id
+AND j.workspace_id = $1` still returns every queue row), a FULL JOIN filters neither side; an OR
+above the equality voids it; a key bound to a value (`WHERE id = $1`) pins a row of *any*
+tenant. A key join trusts the partner's column to name a row of the same tenant, as a foreign key
+does: a column filled from unchecked input elsewhere is that write's bug, not this query's.
 
 ## Why is this bad?
 `SELECT * FROM invoices WHERE id = $1` compiles, passes every single-tenant test, and returns
@@ -36,8 +69,9 @@ sqlx::query_as::<_, Invoice>("SELECT * FROM invoices WHERE id = $1")
 ```
 
 ## How to fix
-Add the tenant predicate: `WHERE id = $1 AND org_id = $2`. For a deliberate cross-tenant query
-(a nightly rollup, an admin export) wrap it in `tenant_bypass!(reason = "..", ..)` or put
+Add the tenant predicate, in the table's own scope column (the help of each finding names it):
+`WHERE id = $1 AND workspace_id = $2`. For a deliberate cross-tenant query (a nightly rollup, an
+admin export) wrap it in `tenant_bypass!(reason = "..", ..)` or put
 `#[tenant_bypass(rules = ["TA201"], reason = "..")]` on the fn.
 "#,
 };
@@ -54,6 +88,7 @@ impl Rule for UntenantedQuery {
                 continue;
             }
             let q = &cx.index.files[v.file].queries[v.query];
+            let dsl = matches!(q.kind, crate::db::QueryKind::Dsl(_));
             let tables: Vec<String> = v
                 .unscoped
                 .iter()
@@ -90,9 +125,7 @@ impl Rule for UntenantedQuery {
                     item: q.item.clone(),
                     snippet: q.snippet.clone(),
                     label: Some(format!("unscoped: {}", tables.join(", "))),
-                    help: Some(
-                        "add `AND <table>.org_id = $n` (your tenant column) to the WHERE clause; for a deliberate cross-tenant query use `tenant_bypass!(reason = \"..\", ..)`".into(),
-                    ),
+                    help: Some(help(cx, v.file, &v.unscoped, dsl)),
                 },
             ));
         }
@@ -100,4 +133,64 @@ impl Rule for UntenantedQuery {
             cx.report(&META, fi, f);
         }
     }
+}
+
+/// What to add, in the words of each table's own scope column (its `[tenant.tables.X]` entry,
+/// else the configured tenant column it has) and the package's placeholder style.
+fn help(cx: &RuleCx<'_, '_>, file: usize, unscoped: &[Unscoped], dsl: bool) -> String {
+    let pkg = cx.index.package_of(file);
+    let tenancy = &cx.index.tenancy[pkg];
+    let placeholder = match cx.index.dialects[pkg] {
+        Dialect::Postgres => "$n",
+        _ => "?",
+    };
+    let mut filters = Vec::new();
+    let mut writes = Vec::new();
+    for u in unscoped {
+        let cols = tenancy
+            .tenant_columns(&u.table)
+            .unwrap_or_else(|| tenancy.columns.clone());
+        let Some(first) = cols.first() else { continue };
+        let others = if cols.len() > 1 {
+            format!(
+                " (or {})",
+                cols[1..]
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        let is_write = ["INSERT", "COPY .. FROM", "the insert"]
+            .iter()
+            .any(|w| u.reason.starts_with(w));
+        if is_write {
+            writes.push(format!(
+                "set `{first}`{others} in the write to `{}`",
+                u.table
+            ));
+        } else if dsl {
+            filters.push(format!("`.filter(..)` on `{}.{first}`{others}", u.table));
+        } else {
+            filters.push(format!("`AND {}.{first} = {placeholder}`{others}", u.table));
+        }
+    }
+    let mut parts = Vec::new();
+    if !filters.is_empty() {
+        parts.push(if dsl {
+            format!("add {} before the query runs", filters.join(" and "))
+        } else {
+            format!(
+                "add {} to the WHERE clause (or join it on the tenant column to a scoped table)",
+                filters.join(", ")
+            )
+        });
+    }
+    parts.extend(writes);
+    parts.push(
+        "for a deliberate cross-tenant query use `tenant_bypass!(reason = \"..\", ..)`".to_string(),
+    );
+    parts.join("; ")
 }

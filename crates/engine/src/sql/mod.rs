@@ -4,12 +4,16 @@
 //!
 //! Self-contained: depends only on std, `sqlparser` (feature `visitor`), `syn`, `proc-macro2`
 //! and `quote`.
+//!
+//! `analyze/`: `parse` (dialect retry), `statement` (the walk), `from` (FROM/JOIN bindings),
+//! `predicates` (conjuncts and the judgement), `visitors`, `reason`.
+//! `schema/`: `migrations` (SQL), `orm` (diesel `table!`, sea-orm entities), `tenancy`.
 
 pub mod analyze;
 pub mod schema;
 
-pub use analyze::{analyze, Analysis, SqlParseError, Unscoped};
-pub use schema::{Schema, Table, Tenancy};
+pub use analyze::{analyze, is_tableless, Analysis, SqlParseError, Unscoped};
+pub use schema::{ForeignKey, Schema, Suggestion, SuggestionKind, Table, TableSuggestion, Tenancy};
 
 /// The SQL dialect used to parse query text (`[sql] dialect`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,4 +62,20 @@ impl Dialect {
 /// without a raw-identifier `r#` prefix.
 pub(crate) fn norm_ident(s: &str) -> String {
     s.strip_prefix("r#").unwrap_or(s).to_lowercase()
+}
+
+/// `OrgId` -> `org_id` (sea-orm `Column` variants to column names).
+pub fn snake_case(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

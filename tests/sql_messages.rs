@@ -1,0 +1,132 @@
+//! What TA201 and TA202 say: the configured scope column of each table, never a hard-coded
+//! `org_id`; a parser failure named by the construct.
+
+use std::path::{Path, PathBuf};
+use tenant_audit_engine::{audit, Options};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules")
+        .join(name)
+}
+
+/// (file:line, message, help) of every active finding with `code`.
+fn findings(path: &Path, code: &str) -> Vec<(String, String, String)> {
+    let report = audit(&Options {
+        path: path.to_path_buf(),
+        ..Options::default()
+    })
+    .expect("audit runs");
+    report
+        .active()
+        .filter(|d| d.code == code)
+        .map(|d| {
+            (
+                format!("{}:{}", d.file, d.span.start.line),
+                d.message.clone(),
+                d.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn help_at(all: &[(String, String, String)], at: &str) -> String {
+    all.iter()
+        .find(|f| f.0 == at)
+        .unwrap_or_else(|| panic!("no finding at {at}: {all:#?}"))
+        .2
+        .clone()
+}
+
+#[test]
+fn ta201_help_names_each_tables_scope_column() {
+    let all = findings(&fixture("untenanted-query/sqlx-jobs"), "TA201");
+    // The configured tenant column, not `org_id`.
+    let h = help_at(&all, "src/collab.rs:15");
+    assert!(
+        h.starts_with("add `AND collab_folder.workspace_id = $n` to the WHERE clause"),
+        "{h}"
+    );
+    assert!(!h.contains("org_id"), "{h}");
+    // A child table: its own `[tenant.tables.X] column`.
+    let h = help_at(&all, "src/apps.rs:40");
+    assert!(h.contains("`AND app_version.app_id = $n`"), "{h}");
+    // Two tables, each with its own column.
+    let h = help_at(&all, "src/apps.rs:45");
+    assert!(
+        h.contains("`AND app_version.app_id = $n`, `AND app.workspace_id = $n`"),
+        "{h}"
+    );
+    // Either of two columns.
+    let h = help_at(&all, "src/apps.rs:63");
+    assert!(
+        h.contains("`AND folder_share.folder_id = $n` (or `grantee_id`)"),
+        "{h}"
+    );
+    assert!(
+        h.ends_with("use `tenant_bypass!(reason = \"..\", ..)`"),
+        "{h}"
+    );
+}
+
+#[test]
+fn ta201_help_for_writes_and_other_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"notes\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nrusqlite = \"0.31\"\n",
+        ),
+        ("tenant-audit.toml", "[tenant]\ncolumns = [\"team_id\"]\n"),
+        (
+            "migrations/001_init.sql",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL, body TEXT);\n",
+        ),
+        (
+            "src/main.rs",
+            "fn main() {\n    let c = rusqlite::Connection::open_in_memory().unwrap();\n    c.execute(\"INSERT INTO notes (body) VALUES (?1)\", [\"x\"]).unwrap();\n    c.execute(\"DELETE FROM notes WHERE id = ?1\", [1]).unwrap();\n}\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let all = findings(dir.path(), "TA201");
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(
+        all[0]
+            .2
+            .starts_with("set `team_id` in the write to `notes`"),
+        "{}",
+        all[0].2
+    );
+    assert!(
+        all[1]
+            .2
+            .starts_with("add `AND notes.team_id = ?` to the WHERE clause"),
+        "{}",
+        all[1].2
+    );
+    let ta202 = findings(dir.path(), "TA202");
+    assert!(ta202.is_empty(), "{ta202:#?}");
+}
+
+#[test]
+fn ta202_names_the_construct_sqlparser_cannot_parse() {
+    let all = findings(
+        &fixture("unanalyzable-query/statements_without_tables.rs"),
+        "TA202",
+    );
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(
+        all[0].1,
+        "sqlx query SQL cannot be parsed: sqlparser 0.64 cannot parse INSERT .. SELECT .. ON CONFLICT when the SELECT has no FROM (valid SQL the parser does not support yet)"
+    );
+    // The help names the configured tenant columns.
+    assert!(
+        all[0].2.contains("the `org_id` or `tenant_id` filter"),
+        "{}",
+        all[0].2
+    );
+}
