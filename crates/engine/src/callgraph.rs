@@ -175,6 +175,112 @@ impl CallGraph {
     }
 }
 
+/// Judges one caller's argument: (the calling fn, the call, its argument in that place).
+pub type Judge<'j, T> =
+    dyn FnMut(FnId, &CallFact, Option<&crate::extract::ArgInfo>) -> Passed<T> + 'j;
+
+/// What a caller passes for a parameter, as the judge of a value sees it.
+pub enum Passed<T> {
+    /// The value is fine as passed (a tenant-carrying key, scoped SQL).
+    Fine,
+    /// The value is wrong as passed, and why (for the message).
+    Wrong(T),
+    /// The caller passes its own parameter: its callers decide.
+    Param(usize),
+}
+
+/// A value judged through the callers of the fn it is a parameter of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThroughCallers<T> {
+    /// No fn of the workspace calls it (or none resolvably): judge the value alone.
+    NoCallers,
+    /// Every caller (through parameters handed on, up to the depth) passes a fine value.
+    Fine,
+    /// The first caller, in file and line order, that passes a wrong value (or hands on a
+    /// parameter deeper than the depth allows): where, and what the judge said.
+    Wrong {
+        file: usize,
+        line: u32,
+        why: Option<T>,
+    },
+}
+
+impl CallGraph {
+    /// Judges parameter `param` of fn `f` through every caller (DESIGN.md §8.2): each call's
+    /// argument in that place is given to `judge`; a caller that passes its own parameter is
+    /// followed to its callers, at most `depth` calls up. Fine when every path is fine.
+    pub fn through_callers<T>(
+        &self,
+        index: &Index<'_>,
+        f: FnId,
+        param: usize,
+        depth: usize,
+        judge: &mut Judge<'_, T>,
+    ) -> ThroughCallers<T> {
+        let mut seen = BTreeSet::new();
+        self.through(index, f, param, depth, judge, &mut seen, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn through<T>(
+        &self,
+        index: &Index<'_>,
+        f: FnId,
+        param: usize,
+        depth: usize,
+        judge: &mut Judge<'_, T>,
+        seen: &mut BTreeSet<(FnId, usize)>,
+        top: bool,
+    ) -> ThroughCallers<T> {
+        if !seen.insert((f, param)) {
+            // Recursion: this path adds nothing new.
+            return ThroughCallers::Fine;
+        }
+        let mut callers: Vec<Edge> = self.callers(f).to_vec();
+        callers.sort_by_key(|e| (index.rel(e.call.file), self.call(index, e.call).line));
+        if callers.is_empty() {
+            return if top {
+                ThroughCallers::NoCallers
+            } else {
+                // A fn that hands the value on but that nothing calls: judged where it is.
+                ThroughCallers::Wrong {
+                    file: f.file,
+                    line: index.func(f).span.start.line,
+                    why: None,
+                }
+            };
+        }
+        for e in callers {
+            let call = self.call(index, e.call);
+            let arg = call.args.get(param);
+            match judge(e.caller, call, arg) {
+                Passed::Fine => {}
+                Passed::Wrong(why) => {
+                    return ThroughCallers::Wrong {
+                        file: e.call.file,
+                        line: call.line,
+                        why: Some(why),
+                    }
+                }
+                Passed::Param(p) => {
+                    if depth == 0 {
+                        return ThroughCallers::Wrong {
+                            file: e.call.file,
+                            line: call.line,
+                            why: None,
+                        };
+                    }
+                    match self.through(index, e.caller, p, depth - 1, judge, seen, false) {
+                        ThroughCallers::Fine | ThroughCallers::NoCallers => {}
+                        wrong => return wrong,
+                    }
+                }
+            }
+        }
+        ThroughCallers::Fine
+    }
+}
+
 /// Methods by (type name, method name) and trait methods by (trait name, method name).
 struct Methods {
     by_type: HashMap<(String, String), Vec<FnId>>,
