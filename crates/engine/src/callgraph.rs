@@ -57,7 +57,16 @@ const WRAPPERS: &[&str] = &[
 
 impl CallGraph {
     pub fn build(index: &Index<'_>) -> CallGraph {
+        let graph = Self::build_edges(index);
+        // The receiver types parsed here registered their text with proc-macro2's span table
+        // of this thread; nothing parsed outlives the build.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        graph
+    }
+
+    fn build_edges(index: &Index<'_>) -> CallGraph {
         let methods = Methods::build(index);
+        let mut types = TypeMemo::default();
         let mut out: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let mut into: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let (mut calls, mut resolved) = (0, 0);
@@ -71,7 +80,7 @@ impl CallGraph {
                 let Some(cf) = f.fns.get(c.caller as usize) else {
                     continue;
                 };
-                let targets = resolve(index, &methods, fi, cf, c);
+                let targets = resolve(index, &methods, &mut types, fi, cf, c);
                 if !targets.is_empty() {
                     resolved += 1;
                 }
@@ -350,9 +359,63 @@ struct Named {
     is_trait: bool,
 }
 
+/// Type texts parsed once each: the type or traits they name, wrappers looked through.
+#[derive(Default)]
+struct TypeMemo(HashMap<String, std::rc::Rc<Digest>>);
+
+/// What a type text names, before aliases: a path (its segments) or the traits of a
+/// `dyn`/`impl` type.
+enum Digest {
+    Path(Vec<String>),
+    Traits(Vec<String>),
+    Other,
+}
+
+impl TypeMemo {
+    fn digest(&mut self, text: &str) -> std::rc::Rc<Digest> {
+        if let Some(d) = self.0.get(text) {
+            return d.clone();
+        }
+        let d = std::rc::Rc::new(match syn::parse_str::<syn::Type>(text) {
+            Ok(ty) => digest(&ty),
+            Err(_) => Digest::Other,
+        });
+        self.0.insert(text.to_string(), d.clone());
+        d
+    }
+}
+
+fn digest(ty: &syn::Type) -> Digest {
+    match ty {
+        syn::Type::Reference(r) => digest(&r.elem),
+        syn::Type::Paren(p) => digest(&p.elem),
+        syn::Type::Group(g) => digest(&g.elem),
+        syn::Type::TraitObject(t) => Digest::Traits(traits_of(&t.bounds)),
+        syn::Type::ImplTrait(t) => Digest::Traits(traits_of(&t.bounds)),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return Digest::Other;
+            };
+            if WRAPPERS.contains(&last.ident.to_string().as_str()) {
+                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+                    for g in &a.args {
+                        if let syn::GenericArgument::Type(inner) = g {
+                            return digest(inner);
+                        }
+                    }
+                }
+                return Digest::Other;
+            }
+            Digest::Path(crate::ast::segments(&p.path))
+        }
+        _ => Digest::Other,
+    }
+}
+
 fn resolve(
     index: &Index<'_>,
     methods: &Methods,
+    types: &mut TypeMemo,
     file: usize,
     caller: &FnFact,
     c: &CallFact,
@@ -383,7 +446,7 @@ fn resolve(
         }
         Callee::Method { name, recv } => {
             let mut out = Vec::new();
-            for ty in recv_types(index, file, caller, recv, 0) {
+            for ty in recv_types(index, types, file, caller, recv, 0) {
                 out.extend(methods.of(&ty, name));
             }
             out.sort();
@@ -396,6 +459,7 @@ fn resolve(
 /// What a receiver's type stands for.
 fn recv_types(
     index: &Index<'_>,
+    types: &mut TypeMemo,
     file: usize,
     caller: &FnFact,
     recv: &RecvTy,
@@ -413,10 +477,10 @@ fn recv_types(
                 is_trait: caller.in_trait,
             })
             .collect(),
-        RecvTy::Type(text) => named_of(index, file, &caller.module, text, 0),
+        RecvTy::Type(text) => named_of(index, types, file, &caller.module, text, 0),
         RecvTy::Field(root, fields) => {
             // The root's type, then each field's type from the struct that declares it.
-            let roots = recv_types(index, file, caller, root, depth + 1);
+            let roots = recv_types(index, types, file, caller, root, depth + 1);
             let mut cur: Vec<(String, usize, Vec<String>)> = roots
                 .into_iter()
                 .map(|n| (n.name, file, caller.module.clone()))
@@ -441,7 +505,7 @@ fn recv_types(
                         let s = &index.files[r.file].structs[r.index];
                         if let Some(i) = s.fields.iter().position(|(n, _)| n == field) {
                             let fty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                            for n in named_of(index, r.file, &s.module, fty, 0) {
+                            for n in named_of(index, types, r.file, &s.module, fty, 0) {
                                 next.push((n.name, r.file, s.module.clone()));
                             }
                         }
@@ -463,6 +527,7 @@ fn recv_types(
 /// and workspace type aliases looked through; `dyn Trait` / `impl Trait` to their traits.
 fn named_of(
     index: &Index<'_>,
+    types: &mut TypeMemo,
     file: usize,
     module: &[String],
     text: &str,
@@ -471,68 +536,42 @@ fn named_of(
     if depth > 4 {
         return Vec::new();
     }
-    let Ok(ty) = syn::parse_str::<syn::Type>(text) else {
-        return Vec::new();
-    };
-    named_of_type(index, file, module, &ty, depth)
-}
-
-fn named_of_type(
-    index: &Index<'_>,
-    file: usize,
-    module: &[String],
-    ty: &syn::Type,
-    depth: usize,
-) -> Vec<Named> {
-    match ty {
-        syn::Type::Reference(r) => named_of_type(index, file, module, &r.elem, depth),
-        syn::Type::Paren(p) => named_of_type(index, file, module, &p.elem, depth),
-        syn::Type::Group(g) => named_of_type(index, file, module, &g.elem, depth),
-        syn::Type::TraitObject(t) => traits_of(&t.bounds),
-        syn::Type::ImplTrait(t) => traits_of(&t.bounds),
-        syn::Type::Path(p) if p.qself.is_none() => {
-            let Some(last) = p.path.segments.last() else {
-                return Vec::new();
-            };
-            let name = last.ident.to_string();
-            if WRAPPERS.contains(&name.as_str()) {
-                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
-                    for g in &a.args {
-                        if let syn::GenericArgument::Type(inner) = g {
-                            return named_of_type(index, file, module, inner, depth);
-                        }
-                    }
-                }
-                return Vec::new();
-            }
-            let segs = crate::ast::segments(&p.path);
+    match &*types.digest(text) {
+        Digest::Traits(t) => t
+            .iter()
+            .map(|name| Named {
+                name: name.clone(),
+                is_trait: true,
+            })
+            .collect(),
+        Digest::Path(segs) => {
             // A type alias of the workspace stands for what it names.
             if let Some(r) = index
-                .resolve_item(file, module, &segs, &[ItemKind::Alias])
+                .resolve_item(file, module, segs, &[ItemKind::Alias])
                 .first()
             {
                 let a = &index.files[r.file].aliases[r.index];
-                return named_of(index, r.file, &a.module, &a.ty, depth + 1);
+                return named_of(index, types, r.file, &a.module, &a.ty, depth + 1);
             }
-            vec![Named {
-                name,
-                is_trait: false,
-            }]
+            segs.last()
+                .map(|name| Named {
+                    name: name.clone(),
+                    is_trait: false,
+                })
+                .into_iter()
+                .collect()
         }
-        _ => Vec::new(),
+        Digest::Other => Vec::new(),
     }
 }
 
 fn traits_of(
     bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-) -> Vec<Named> {
+) -> Vec<String> {
     bounds
         .iter()
         .filter_map(|b| match b {
-            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| Named {
-                name: s.ident.to_string(),
-                is_trait: true,
-            }),
+            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         })
         .collect()

@@ -313,8 +313,26 @@ pub fn judge(
     overrides: &[(String, Option<Severity>)],
     only: &[PathBuf],
 ) -> Report {
+    let started = std::time::Instant::now();
     let index = index::Index::build(ws, &config, files);
+    let timings = std::env::var_os("TENANT_AUDIT_TIMINGS").is_some();
+    let t0 = std::time::Instant::now();
     let graph = callgraph::CallGraph::build(&index);
+    if timings {
+        let args: usize = files
+            .iter()
+            .flat_map(|f| f.calls.iter())
+            .map(|c| c.args.len())
+            .sum();
+        eprintln!(
+            "tenant-audit timings: index {:?}, call graph {:?} ({} calls, {} resolved, {} args kept)",
+            t0.duration_since(started),
+            t0.elapsed(),
+            graph.calls,
+            graph.resolved,
+            args
+        );
+    }
     // The three cross-file joins are independent: run them side by side.
     let (endpoints, queries, caches) = std::thread::scope(|scope| {
         let queries = scope.spawn(|| db::judge::judge_all(&index));

@@ -33,6 +33,9 @@ pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
         }
     }
     scoped_by_callers(index, &mut out);
+    // The types parsed here registered their text with proc-macro2's span table of this
+    // thread; nothing parsed outlives the resolution.
+    proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
 
