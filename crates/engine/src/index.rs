@@ -8,6 +8,9 @@ use crate::strings::{self, Lookup, StrSource};
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap};
 
+/// (file, module, first segment or `*`) -> the paths it may stand for.
+type Memo = HashMap<(usize, Vec<String>, String), std::sync::Arc<Vec<Vec<String>>>>;
+
 /// What kind of item an [`ItemRef`] names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ItemKind {
@@ -55,11 +58,9 @@ pub struct Index<'a> {
     items: Vec<HashMap<String, Vec<ItemRef>>>,
     /// Per package: item name -> the same.
     items_by_name: Vec<HashMap<String, Vec<ItemRef>>>,
-    /// [`Index::candidates`] already computed.
-    #[allow(clippy::type_complexity)]
-    memo: std::sync::Mutex<
-        HashMap<(usize, Vec<String>, Vec<String>), std::sync::Arc<Vec<Vec<String>>>>,
-    >,
+    /// What the first segment of a path (or `*`: the glob imports) stands for, per (file,
+    /// module, name), already computed.
+    memo: std::sync::Mutex<Memo>,
 }
 
 impl<'a> Index<'a> {
@@ -317,7 +318,9 @@ impl<'a> Index<'a> {
     }
 
     /// Candidate absolute item paths for `segments` written in `module` of `file`, most likely
-    /// first, without repeats.
+    /// first, without repeats: the first segment through the module's `use`s (and re-exports
+    /// behind them), the crate's own name, the module itself, the path as is, the module's glob
+    /// imports.
     pub fn candidates(
         &self,
         file: usize,
@@ -325,52 +328,16 @@ impl<'a> Index<'a> {
         segments: &[String],
     ) -> Vec<Vec<String>> {
         let mut guard = Vec::new();
-        self.candidates_memo(file, module, segments, &mut guard)
-            .as_ref()
-            .clone()
+        self.candidates_guarded(file, module, segments, &mut guard)
     }
 
-    /// [`Index::candidates`], remembered per (file, module, path): `use` chains and globs are
-    /// followed once each, and a chain that loops back (`use loco_rs::prelude::*;` then
-    /// `loco_rs::..` through that glob) stops where it started.
-    fn candidates_memo(
+    fn candidates_guarded(
         &self,
         file: usize,
         module: &[String],
         segments: &[String],
-        guard: &mut Vec<(usize, Vec<String>, Vec<String>)>,
-    ) -> std::sync::Arc<Vec<Vec<String>>> {
-        let key = (file, module.to_vec(), segments.to_vec());
-        if let Some(hit) = self
-            .memo
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return hit.clone();
-        }
-        if guard.contains(&key) || guard.len() > 8 {
-            return std::sync::Arc::new(Vec::new());
-        }
-        guard.push(key.clone());
-        let out = std::sync::Arc::new(self.candidates_compute(file, module, segments, guard));
-        guard.pop();
-        self.memo
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, out.clone());
-        out
-    }
-
-    fn candidates_compute(
-        &self,
-        file: usize,
-        module: &[String],
-        segments: &[String],
-        guard: &mut Vec<(usize, Vec<String>, Vec<String>)>,
+        guard: &mut Vec<(usize, Vec<String>, String)>,
     ) -> Vec<Vec<String>> {
-        let pkg = self.package_of(file);
-        let uses = &self.files[file].uses;
         let mut out: Vec<Vec<String>> = Vec::new();
         let add = |p: Vec<String>, out: &mut Vec<Vec<String>>| {
             if !out.contains(&p) {
@@ -393,30 +360,89 @@ impl<'a> Index<'a> {
                 add(join(&m, rest), &mut out);
             }
             _ => {
-                if first == self.crate_names[pkg] {
-                    add(segments[1..].to_vec(), &mut out);
-                }
-                for u in uses_for(uses, module) {
-                    if u.alias == first {
-                        let base = self.candidates_memo(file, &u.module, &u.path, guard);
-                        for b in base.iter() {
-                            add(join(b, &segments[1..]), &mut out);
-                        }
-                    }
+                for b in self.first_bases(file, module, first, guard).iter() {
+                    add(join(b, &segments[1..]), &mut out);
                 }
                 add(join(module, segments), &mut out);
                 add(segments.to_vec(), &mut out);
-                for u in uses_for(uses, module) {
-                    if u.alias == "*" {
-                        let base = self.candidates_memo(file, &u.module, &u.path, guard);
-                        for b in base.iter() {
-                            add(join(b, segments), &mut out);
-                        }
-                    }
+                for g in self.glob_bases(file, module, guard).iter() {
+                    add(join(g, segments), &mut out);
                 }
             }
         }
         out
+    }
+
+    /// What the first segment of a path stands for in `module` of `file`: the crate's root for
+    /// its own name, and every path a `use` of that name may name. Remembered per (file,
+    /// module, name); a `use` chain that loops back stops where it started.
+    fn first_bases(
+        &self,
+        file: usize,
+        module: &[String],
+        first: &str,
+        guard: &mut Vec<(usize, Vec<String>, String)>,
+    ) -> std::sync::Arc<Vec<Vec<String>>> {
+        let key = (file, module.to_vec(), first.to_string());
+        if let Some(hit) = self.lock_first().get(&key) {
+            return hit.clone();
+        }
+        if guard.contains(&key) || guard.len() > 8 {
+            return std::sync::Arc::new(Vec::new());
+        }
+        guard.push(key.clone());
+        let mut out: Vec<Vec<String>> = Vec::new();
+        if first == self.crate_names[self.package_of(file)] {
+            out.push(Vec::new());
+        }
+        for u in uses_for(&self.files[file].uses, module) {
+            if u.alias == first {
+                for b in self.candidates_guarded(file, &u.module, &u.path, guard) {
+                    if !out.contains(&b) {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+        guard.pop();
+        let out = std::sync::Arc::new(out);
+        self.lock_first().insert(key, out.clone());
+        out
+    }
+
+    /// What the glob imports (`use x::*`) of `module` of `file` may name, remembered.
+    fn glob_bases(
+        &self,
+        file: usize,
+        module: &[String],
+        guard: &mut Vec<(usize, Vec<String>, String)>,
+    ) -> std::sync::Arc<Vec<Vec<String>>> {
+        let key = (file, module.to_vec(), "*".to_string());
+        if let Some(hit) = self.lock_first().get(&key) {
+            return hit.clone();
+        }
+        if guard.contains(&key) || guard.len() > 8 {
+            return std::sync::Arc::new(Vec::new());
+        }
+        guard.push(key.clone());
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for u in uses_for(&self.files[file].uses, module) {
+            if u.alias == "*" {
+                for b in self.candidates_guarded(file, &u.module, &u.path, guard) {
+                    if !out.contains(&b) {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+        guard.pop();
+        let out = std::sync::Arc::new(out);
+        self.lock_first().insert(key, out.clone());
+        out
+    }
+
+    fn lock_first(&self) -> std::sync::MutexGuard<'_, Memo> {
+        self.memo.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Resolves a fn path written in `module` of `file`: through `use`, `crate::`, `super::`,
