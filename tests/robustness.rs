@@ -724,6 +724,7 @@ fn multi_package_corpus() -> &'static Path {
                 seed: 11,
                 lines: 6_000,
                 files: 60,
+                crates: 0,
             },
             &dir,
         )

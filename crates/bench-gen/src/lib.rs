@@ -22,6 +22,11 @@ pub struct Config {
     pub lines: usize,
     /// Approximate number of `.rs` files.
     pub files: usize,
+    /// 0: the classic seven-package workspace. N > 0: the scale workspace, N replicas of the
+    /// seven packages (`svc01/api-axum`, ...), a `shared` crate every one of them depends on (SQL
+    /// consts, key statics, query, cache and check fns called across crates) and a `monolith`
+    /// axum crate with 30% of the files.
+    pub crates: usize,
 }
 
 impl Default for Config {
@@ -30,6 +35,7 @@ impl Default for Config {
             seed: 1,
             lines: 600_000,
             files: 1_500,
+            crates: 0,
         }
     }
 }
@@ -167,10 +173,16 @@ pub fn generate(cfg: &Config) -> Vec<(String, String)> {
         .map(|w| ((w / total_w) * cfg.lines as f64).max(4.0) as usize)
         .collect();
 
+    let packages = layout(cfg.crates);
+    let total_share: usize = packages.iter().map(|p| p.share).sum();
+
     // Root manifest, config, migrations.
     let mut members = String::new();
-    for (name, _, _) in PACKAGES {
-        let _ = write!(members, "\"{name}\", ");
+    if cfg.crates > 0 {
+        members.push_str("\"shared\", ");
+    }
+    for p in &packages {
+        let _ = write!(members, "\"{}\", ", p.dir);
     }
     out.push((
         "Cargo.toml".into(),
@@ -203,19 +215,132 @@ pub fn generate(cfg: &Config) -> Vec<(String, String)> {
         ));
     }
 
+    if cfg.crates > 0 {
+        gen_shared(&mut out);
+    }
     // Split the files among the packages.
     let mut next = 0usize;
-    for (pi, (pkg, kind, share)) in PACKAGES.iter().enumerate() {
-        let count = if pi + 1 == PACKAGES.len() {
-            n - next
+    for (pi, p) in packages.iter().enumerate() {
+        let count = if pi + 1 == packages.len() {
+            n.saturating_sub(next).max(3)
         } else {
-            (n * share / 100).max(3)
+            (n * p.share / total_share).max(3)
         };
-        let my_budgets = &budgets[next..next + count];
+        let end = (next + count).min(budgets.len());
+        let start = next.min(end.saturating_sub(3));
         next += count;
-        gen_package(pkg, *kind, my_budgets, &mut rng, &mut out);
+        gen_package(p, &budgets[start..end], &mut rng, &mut out);
     }
     out
+}
+
+/// One package of the workspace.
+struct Package {
+    /// Its folder, relative to the workspace root.
+    dir: String,
+    /// Its package name.
+    name: String,
+    kind: Kind,
+    /// Its share of the files, relative to the sum of all shares.
+    share: usize,
+    /// It depends on the `shared` crate (scale mode) and calls into it.
+    shared: bool,
+}
+
+/// The packages: the classic seven, or (scale mode) the monolith and `crates` replicas of the
+/// seven.
+fn layout(crates: usize) -> Vec<Package> {
+    if crates == 0 {
+        return PACKAGES
+            .iter()
+            .map(|(name, kind, share)| Package {
+                dir: name.to_string(),
+                name: name.to_string(),
+                kind: *kind,
+                share: *share,
+                shared: false,
+            })
+            .collect();
+    }
+    let mut out = vec![Package {
+        dir: "monolith".into(),
+        name: "monolith".into(),
+        kind: Kind::Axum,
+        // 30% of the files: 3/7 of the replicas' 100 each.
+        share: 300 * crates / 7,
+        shared: true,
+    }];
+    for r in 1..=crates {
+        for (name, kind, share) in PACKAGES {
+            out.push(Package {
+                dir: format!("svc{r:02}/{name}"),
+                name: format!("svc{r:02}-{name}"),
+                kind: *kind,
+                share: *share,
+                shared: true,
+            });
+        }
+    }
+    out
+}
+
+/// The crate every package of the scale workspace depends on: SQL consts, key prefixes as
+/// statics, query fns taking the tenant from their caller, a cache helper and the check.
+fn gen_shared(out: &mut Vec<(String, String)>) {
+    out.push((
+        "shared/Cargo.toml".into(),
+        format!(
+            "[package]\nname = \"shared\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{}",
+            Kind::Axum.manifest_deps()
+        ),
+    ));
+    out.push((
+        "shared/src/lib.rs".into(),
+        "//! What every service shares: SQL, cache keys, repositories, the permission check.\n\npub mod auth;\npub mod cache;\npub mod keys;\npub mod repo;\npub mod sql;\n".into(),
+    ));
+    out.push(("shared/src/sql.rs".into(), sql_consts()));
+    let mut keys = String::from("//! Cache key prefixes.\n\n");
+    let mut repo =
+        String::from("//! Repositories: the tenant comes from the caller.\n\nuse sqlx::PgPool;\n");
+    for e in ENTITIES {
+        let up = e.to_uppercase();
+        let _ = writeln!(keys, "pub static {up}_PREFIX: &str = \"{e}\";");
+        let _ = writeln!(
+            repo,
+            "\n/// The {e}s of `org_id` with this id.\npub async fn load_{e}(pool: &PgPool, org_id: i64, id: i64) -> Result<usize, sqlx::Error> {{\n    let rows = sqlx::query(\"SELECT id FROM {e}s WHERE org_id = $1 AND id = $2\")\n        .bind(org_id)\n        .bind(id)\n        .fetch_all(pool)\n        .await?;\n    Ok(rows.len())\n}}\n\n/// Every {e} of `org_id`.\npub async fn list_{e}s(pool: &PgPool, org_id: i64) -> Result<usize, sqlx::Error> {{\n    let rows = sqlx::query(crate::sql::LIST_{up}S)\n        .bind(org_id)\n        .bind(100)\n        .fetch_all(pool)\n        .await?;\n    Ok(rows.len())\n}}"
+        );
+    }
+    out.push(("shared/src/keys.rs".into(), keys));
+    out.push(("shared/src/repo.rs".into(), repo));
+    out.push((
+        "shared/src/cache.rs".into(),
+        "//! The cache helper: callers hand it the key.\n\nuse redis::AsyncCommands;\n\npub async fn remember(redis: &mut redis::aio::ConnectionManager, key: String, value: &str) -> redis::RedisResult<()> {\n    redis.set(key, value).await\n}\n".into(),
+    ));
+    out.push((
+        "shared/src/auth.rs".into(),
+        "//! The permission check.\n\npub fn ensure_scope(scope: &str) -> Result<(), String> {\n    if scope.is_empty() {\n        Err(\"no scope\".into())\n    } else {\n        Ok(())\n    }\n}\n".into(),
+    ));
+}
+
+/// `sql.rs`: consts referenced from other modules.
+fn sql_consts() -> String {
+    let mut sql = String::from("//! SQL text shared by the modules.\n\n");
+    for e in ENTITIES {
+        let up = e.to_uppercase();
+        let _ = writeln!(
+            sql,
+            "pub const LIST_{up}S: &str = \"SELECT id, org_id, created_at FROM {e}s WHERE org_id = $1 ORDER BY created_at DESC LIMIT $2\";"
+        );
+        let _ = writeln!(
+            sql,
+            "pub const COUNT_{up}S_ALL: &str = \"SELECT count(*) FROM {e}s\";"
+        );
+        let _ = writeln!(
+            sql,
+            "pub static DELETE_{up}: &str = concat!(\"DELETE FROM {e}s \", \"WHERE id = $1 AND org_id = $2\");"
+        );
+    }
+    sql
 }
 
 fn migration(e: &str, rng: &mut Rng) -> String {
@@ -232,18 +357,20 @@ fn migration(e: &str, rng: &mut Rng) -> String {
     s
 }
 
-fn gen_package(
-    pkg: &str,
-    kind: Kind,
-    budgets: &[usize],
-    rng: &mut Rng,
-    out: &mut Vec<(String, String)>,
-) {
-    let crate_name = pkg.replace('-', "_");
+fn gen_package(p: &Package, budgets: &[usize], rng: &mut Rng, out: &mut Vec<(String, String)>) {
+    let (pkg, kind) = (p.dir.as_str(), p.kind);
+    let crate_name = p.name.replace('-', "_");
+    let shared_dep = if p.shared {
+        let up = "../".repeat(pkg.matches('/').count() + 1);
+        format!("shared = {{ path = \"{up}shared\" }}\n")
+    } else {
+        String::new()
+    };
     out.push((
         format!("{pkg}/Cargo.toml"),
         format!(
-            "[package]\nname = \"{pkg}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{}tenant-audit = \"0.1\"\n",
+            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{}{shared_dep}tenant-audit = \"0.1\"\n",
+            p.name,
             kind.manifest_deps()
         ),
     ));
@@ -287,24 +414,7 @@ fn gen_package(
     }
     out.push((format!("{pkg}/src/lib.rs"), lib));
 
-    // sql.rs: consts referenced from other modules.
-    let mut sql = String::from("//! SQL text shared by the modules.\n\n");
-    for e in ENTITIES {
-        let up = e.to_uppercase();
-        let _ = writeln!(
-            sql,
-            "pub const LIST_{up}S: &str = \"SELECT id, org_id, created_at FROM {e}s WHERE org_id = $1 ORDER BY created_at DESC LIMIT $2\";"
-        );
-        let _ = writeln!(
-            sql,
-            "pub const COUNT_{up}S_ALL: &str = \"SELECT count(*) FROM {e}s\";"
-        );
-        let _ = writeln!(
-            sql,
-            "pub static DELETE_{up}: &str = concat!(\"DELETE FROM {e}s \", \"WHERE id = $1 AND org_id = $2\");"
-        );
-    }
-    out.push((format!("{pkg}/src/sql.rs"), sql));
+    out.push((format!("{pkg}/src/sql.rs"), sql_consts()));
 
     // scope.rs
     let mut scope = String::from(
@@ -330,7 +440,7 @@ fn gen_package(
 
     for (i, (area, module)) in files.iter().enumerate() {
         let budget = budgets.get(i + 3).copied().unwrap_or(budgets[0]);
-        let text = gen_module(&crate_name, kind, area, budget, rng);
+        let text = gen_module(&crate_name, kind, p.shared, area, budget, rng);
         out.push((format!("{pkg}/src/{area}/{module}.rs"), text));
     }
 }
@@ -348,7 +458,14 @@ fn camel(s: &str) -> String {
 }
 
 /// One module of about `budget` lines.
-fn gen_module(crate_name: &str, kind: Kind, area: &str, budget: usize, rng: &mut Rng) -> String {
+fn gen_module(
+    crate_name: &str,
+    kind: Kind,
+    shared: bool,
+    area: &str,
+    budget: usize,
+    rng: &mut Rng,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "//! {crate_name}::{area}: generated module.");
     let web = kind.web() && (area == "api" || area == "admin");
@@ -398,8 +515,10 @@ fn gen_module(crate_name: &str, kind: Kind, area: &str, budget: usize, rng: &mut
     while line_count(&s) < budget {
         k += 1;
         let r = rng.below(100);
-        if web && r < 12 {
-            let h = gen_handler(&mut s, kind, k, rng);
+        if shared && kind.has_queries() && rng.chance(8) {
+            gen_shared_use(&mut s, kind, k, rng);
+        } else if web && r < 12 {
+            let h = gen_handler(&mut s, kind, shared, k, rng);
             handlers.push(h);
         } else if kind.has_queries() && r < 24 {
             gen_query_fn(&mut s, kind, k, rng);
@@ -577,7 +696,38 @@ fn gen_cache_fn(s: &mut String, kind: Kind, k: usize, rng: &mut Rng) {
     }
 }
 
-fn gen_handler(s: &mut String, kind: Kind, k: usize, rng: &mut Rng) -> (String, &'static str) {
+/// A fn of a scale-mode package using the `shared` crate: its repository (tenant passed on or
+/// not), its SQL consts, a key prefix static and the cache helper, and its check.
+fn gen_shared_use(s: &mut String, kind: Kind, k: usize, rng: &mut Rng) {
+    let e = rng.pick(ENTITIES);
+    let up = e.to_uppercase();
+    let tenant = if rng.chance(80) { "org_id" } else { "id" };
+    let checked = if rng.chance(70) {
+        format!("    shared::auth::ensure_scope(\"{e}\")?;\n")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        s,
+        "\n/// {e}s through the shared repository.\npub async fn shared_{e}_{k}(pool: &sqlx::PgPool, redis: &mut redis::aio::ConnectionManager, org_id: i64, id: i64) -> Result<usize, String> {{\n{checked}    let n = shared::repo::load_{e}(pool, {tenant}, id).await.map_err(|e| e.to_string())?;\n    let m = shared::repo::list_{e}s(pool, org_id).await.map_err(|e| e.to_string())?;\n    let key = format!(\"{{}}:{{}}:{{}}\", shared::keys::{up}_PREFIX, {tenant}, id);\n    shared::cache::remember(redis, key, \"1\").await.map_err(|e| e.to_string())?;"
+    );
+    if matches!(kind, Kind::Axum | Kind::Worker) {
+        let _ = writeln!(
+            s,
+            "    let rows = sqlx::query(shared::sql::LIST_{up}S).bind(org_id).bind(20).fetch_all(pool).await.map_err(|e| e.to_string())?;\n    Ok(n + m + rows.len())\n}}"
+        );
+    } else {
+        let _ = writeln!(s, "    Ok(n + m)\n}}");
+    }
+}
+
+fn gen_handler(
+    s: &mut String,
+    kind: Kind,
+    shared: bool,
+    k: usize,
+    rng: &mut Rng,
+) -> (String, &'static str) {
     let e = rng.pick(ENTITIES);
     let c = camel(e);
     let name = format!(
@@ -599,9 +749,15 @@ fn gen_handler(s: &mut String, kind: Kind, k: usize, rng: &mut Rng) -> (String, 
         Kind::Axum => {
             let q = query_expr(kind, e, scoped, rng)
                 .replace("fetch_all(pool)", "fetch_all(&state.pool)");
+            // Scale mode: the handler also reaches a query in another crate.
+            let via = if shared {
+                format!("    let _n = shared::repo::load_{e}(pool, org_id, id).await;\n")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "\n{req}pub async fn {name}(\n    State(state): State<crate::AppState>,\n    Path((org_id, id)): Path<(i64, i64)>,\n) -> Result<Json<usize>, String> {{\n    let pool = &state.pool;\n    let rows = {q}\n        .map_err(|e| e.to_string())?;\n    Ok(Json(rows.len()))\n}}"
+                "\n{req}pub async fn {name}(\n    State(state): State<crate::AppState>,\n    Path((org_id, id)): Path<(i64, i64)>,\n) -> Result<Json<usize>, String> {{\n    let pool = &state.pool;\n{via}    let rows = {q}\n        .map_err(|e| e.to_string())?;\n    Ok(Json(rows.len()))\n}}"
             );
         }
         Kind::Actix => {

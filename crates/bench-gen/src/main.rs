@@ -1,4 +1,5 @@
-//! `bench-gen --out DIR [--lines N] [--files N] [--seed S]`: writes the benchmark corpus.
+//! `bench-gen --out DIR [--lines N] [--files N] [--seed S] [--crates N]`: writes the benchmark
+//! corpus (`--crates N`: the scale workspace, see [`bench_gen::Config::crates`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,13 +27,18 @@ fn main() -> ExitCode {
                         .parse()
                         .map_err(|e| format!("--files: {e}"))?
                 }
+                "--crates" => {
+                    cfg.crates = value("--crates")?
+                        .parse()
+                        .map_err(|e| format!("--crates: {e}"))?
+                }
                 "--seed" => {
                     cfg.seed = value("--seed")?
                         .parse()
                         .map_err(|e| format!("--seed: {e}"))?
                 }
                 "-h" | "--help" => {
-                    println!("bench-gen --out DIR [--lines N (600000)] [--files N (1500)] [--seed S (1)]");
+                    println!("bench-gen --out DIR [--lines N (600000)] [--files N (1500)] [--seed S (1)] [--crates N (0: the classic seven packages; N: the scale workspace, N replicas of them + shared + monolith)]");
                     std::process::exit(0);
                 }
                 other => return Err(format!("unknown argument `{other}`")),

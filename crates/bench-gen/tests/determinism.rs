@@ -7,6 +7,7 @@ fn small(seed: u64) -> Config {
         seed,
         lines: 30_000,
         files: 120,
+        crates: 0,
     }
 }
 
@@ -71,5 +72,81 @@ fn roughly_the_requested_size_and_all_parses() {
         "CREATE TABLE",
     ] {
         assert!(all.contains(needle), "no `{needle}` in the corpus");
+    }
+}
+
+/// FNV-1a over every path and text, in order.
+fn fnv(files: &[(String, String)]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (p, t) in files {
+        for b in p.bytes().chain([0]).chain(t.bytes()).chain([0]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[test]
+fn classic_corpus_unchanged() {
+    // The figures of docs/performance.md are comparable across versions only while the classic
+    // corpus (`crates: 0`) keeps its bytes.
+    assert_eq!(fnv(&generate(&small(1))), 0x171f_5cdb_e8c7_1bee);
+    assert_eq!(fnv(&generate(&Config::default())), 0xabce_468d_b228_65aa);
+}
+
+#[test]
+fn scale_workspace_has_crates_cross_crate_uses_and_a_big_crate() {
+    let cfg = Config {
+        seed: 5,
+        lines: 60_000,
+        files: 400,
+        crates: 2,
+    };
+    let files = generate(&cfg);
+    assert_eq!(files, generate(&cfg), "same config, same bytes");
+    let manifests: Vec<&str> = files
+        .iter()
+        .filter(|(p, _)| p.ends_with("Cargo.toml") && p.contains('/'))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    // shared + monolith + 2 x 7 replicas.
+    assert_eq!(manifests.len(), 16, "{manifests:?}");
+    assert!(manifests.contains(&"svc02/api-axum/Cargo.toml"));
+    let in_dir = |d: &str| {
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with(d) && p.ends_with(".rs"))
+            .count()
+    };
+    let rs = files.iter().filter(|(p, _)| p.ends_with(".rs")).count();
+    assert!(
+        in_dir("monolith/") * 100 / cfg.files >= 28,
+        "{} of {rs}",
+        in_dir("monolith/")
+    );
+    let manifest = &files
+        .iter()
+        .find(|(p, _)| p == "svc01/worker/Cargo.toml")
+        .unwrap()
+        .1;
+    assert!(
+        manifest.contains("shared = { path = \"../../shared\" }"),
+        "{manifest}"
+    );
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for needle in [
+        "shared::repo::load_",
+        "shared::keys::",
+        "shared::sql::LIST_",
+        "shared::auth::ensure_scope",
+        "shared::cache::remember",
+    ] {
+        assert!(all.contains(needle), "no `{needle}` in the scale corpus");
+    }
+    for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        if let Err(e) = syn::parse_file(text) {
+            panic!("{path} does not parse: {e}");
+        }
     }
 }

@@ -295,6 +295,9 @@ struct Methods {
     by_type: HashMap<(String, String), Vec<FnId>>,
     by_trait: HashMap<(String, String), Vec<FnId>>,
     traits: BTreeSet<String>,
+    /// Every method name some type or trait of the workspace defines: a call of any other
+    /// method (`.bind`, `.map_err`: most calls) resolves to nothing, its receiver unread.
+    names: std::collections::HashSet<String>,
 }
 
 impl Methods {
@@ -334,10 +337,16 @@ impl Methods {
                 }
             }
         }
+        let names = by_type
+            .keys()
+            .chain(by_trait.keys())
+            .map(|(_, m)| m.clone())
+            .collect();
         Methods {
             by_type,
             by_trait,
             traits,
+            names,
         }
     }
 
@@ -445,6 +454,9 @@ fn resolve(
             Vec::new()
         }
         Callee::Method { name, recv } => {
+            if !methods.names.contains(name) {
+                return Vec::new();
+            }
             let mut out = Vec::new();
             for ty in recv_types(index, types, file, caller, recv, 0) {
                 out.extend(methods.of(&ty, name));

@@ -162,7 +162,9 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             edit_distance(&word, &lc)
         };
         let allowed = (lc.chars().count().max(word.chars().count()) / 3).max(1);
-        if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
+        // Ties go to the first name in byte order: the same help whatever order the names
+        // come in.
+        if d <= allowed && best.is_none_or(|(bd, bc)| d < bd || d == bd && c < bc) {
             best = Some((d, c));
         }
     }

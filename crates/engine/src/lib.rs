@@ -313,24 +313,20 @@ pub fn judge(
     overrides: &[(String, Option<Severity>)],
     only: &[PathBuf],
 ) -> Report {
-    let started = std::time::Instant::now();
+    let mut laps = Laps::new();
     let index = index::Index::build(ws, &config, files);
-    let timings = std::env::var_os("TENANT_AUDIT_TIMINGS").is_some();
-    let t0 = std::time::Instant::now();
+    laps.lap("index");
     let graph = callgraph::CallGraph::build(&index);
-    if timings {
+    laps.lap("call graph");
+    if laps.on {
         let args: usize = files
             .iter()
             .flat_map(|f| f.calls.iter())
             .map(|c| c.args.len())
             .sum();
         eprintln!(
-            "tenant-audit timings: index {:?}, call graph {:?} ({} calls, {} resolved, {} args kept)",
-            t0.duration_since(started),
-            t0.elapsed(),
-            graph.calls,
-            graph.resolved,
-            args
+            "tenant-audit timings: call graph: {} calls, {} resolved, {} args kept",
+            graph.calls, graph.resolved, args
         );
     }
     // The three cross-file joins are independent: run them side by side.
@@ -346,6 +342,7 @@ pub fn judge(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (endpoints, queries, caches)
     });
+    laps.lap("endpoints + query verdicts + cache resolution");
     let mut cx = rules::RuleCx {
         index: &index,
         graph: &graph,
@@ -364,6 +361,7 @@ pub fn judge(
         rule.check_bypasses(&mut cx, &usage);
     }
     let mut diagnostics = cx.out;
+    laps.lap("rules + bypasses");
 
     // Report only what the user asked about: selected packages, given paths.
     let selected_files: std::collections::HashSet<&str> = ws
@@ -392,6 +390,7 @@ pub fn judge(
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
     diagnostic::number_repeats(&mut diagnostics);
+    laps.lap("filter + sort");
     // Query and cache findings say which routes reach them.
     let reach = reach::Reach::build(&index, &graph, &endpoints);
     let file_of: std::collections::HashMap<&str, usize> = ws
@@ -408,6 +407,8 @@ pub fn judge(
             d.reached_from = Some(reach.of(f));
         }
     }
+
+    laps.lap("reach");
 
     let mut summary = Summary {
         files: files.len(),
@@ -439,6 +440,8 @@ pub fn judge(
             caches: &caches,
         },
     );
+    laps.lap("inventory");
+    laps.print();
     Report {
         root: ws.root.clone(),
         diagnostics,
@@ -448,5 +451,41 @@ pub fn judge(
         config,
         unreached: Vec::new(),
         packages: ws.packages.clone(),
+    }
+}
+
+/// Phase 2's steps timed when `TENANT_AUDIT_TIMINGS` is set (printed to stderr, one line).
+struct Laps {
+    on: bool,
+    last: std::time::Instant,
+    steps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Laps {
+    fn new() -> Self {
+        Laps {
+            on: std::env::var_os("TENANT_AUDIT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+            steps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, step: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.steps.push((step, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn print(&self) {
+        if self.on {
+            let steps: Vec<String> = self
+                .steps
+                .iter()
+                .map(|(s, d)| format!("{s} {d:?}"))
+                .collect();
+            eprintln!("tenant-audit timings: judge: {}", steps.join(", "));
+        }
     }
 }

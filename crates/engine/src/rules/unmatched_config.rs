@@ -154,7 +154,7 @@ fn unmatched(
             }
             Some((
                 "no fn or method of the workspace has a matching name".into(),
-                closest(&e.value, named.fns.iter().map(String::as_str)),
+                closest(&e.value, named.fns.iter().copied()),
             ))
         }
         Setting::Checks
@@ -169,10 +169,7 @@ fn unmatched(
             } else {
                 "no fn or method of the workspace has this name, and nothing calls it"
             };
-            Some((
-                why.into(),
-                closest(last, named.fns.iter().map(String::as_str)),
-            ))
+            Some((why.into(), closest(last, named.fns.iter().copied())))
         }
         Setting::Guards | Setting::Types | Setting::Interfaces => {
             if named.types.contains(last)
@@ -183,7 +180,7 @@ fn unmatched(
             }
             Some((
                 "no code of the workspace names this type".into(),
-                closest(last, named.types.iter().map(String::as_str)),
+                closest(last, named.types.iter().copied()),
             ))
         }
         Setting::Layers => {
@@ -198,7 +195,7 @@ fn unmatched(
             }
             Some((
                 "no layer, wrap or fn of the workspace names it".into(),
-                closest(last, named.fns.iter().map(String::as_str)),
+                closest(last, named.fns.iter().copied()),
             ))
         }
         Setting::ScopeEnum => {
@@ -228,12 +225,13 @@ fn bare_table(name: &str) -> String {
 
 /// What the workspace names, read from the facts here and nowhere else in this rule: the fact
 /// types are being reshaped, and this is the one place that has to follow.
-struct Named {
+/// Names are borrowed from the facts: collecting them allocates nothing per name.
+struct Named<'i> {
     /// Names of fns and methods defined, last segments of every call, attribute names.
-    fns: HashSet<String>,
+    fns: HashSet<&'i str>,
     /// Identifiers written in types (parameters, fields, statics, impl self types), and the
     /// names of structs, enums and `use` imports.
-    types: HashSet<String>,
+    types: HashSet<&'i str>,
     enums: BTreeSet<String>,
     /// Layer and wrap expressions, as written.
     layers: Vec<String>,
@@ -246,8 +244,8 @@ struct Named {
     scope_enum_found: bool,
 }
 
-impl Named {
-    fn collect(cx: &RuleCx<'_, '_>) -> Named {
+impl<'i> Named<'i> {
+    fn collect(cx: &RuleCx<'i, '_>) -> Named<'i> {
         let mut n = Named {
             fns: HashSet::new(),
             types: HashSet::new(),
@@ -258,46 +256,46 @@ impl Named {
             cache_families: HashSet::new(),
             scope_enum_found: false,
         };
-        let words = |text: &str, into: &mut HashSet<String>| {
+        let words = |text: &'i str, into: &mut HashSet<&'i str>| {
             for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                if !w.is_empty() && !into.contains(w) {
-                    into.insert(w.to_string());
+                if !w.is_empty() {
+                    into.insert(w);
                 }
             }
         };
         for f in cx.index.files {
             for func in &f.fns {
                 if !func.is_closure {
-                    n.fns.insert(func.name.clone());
+                    n.fns.insert(&func.name);
                 }
-                n.fns.extend(func.calls.iter().cloned());
-                n.fns.extend(func.attrs.iter().map(|a| a.name.clone()));
+                n.fns.extend(func.calls.iter().map(String::as_str));
+                n.fns.extend(func.attrs.iter().map(|a| a.name.as_str()));
                 for p in &func.params {
                     words(&p.ty, &mut n.types);
                 }
                 if let Some(t) = &func.self_ty {
-                    n.types.insert(t.clone());
+                    n.types.insert(t);
                 }
                 for r in &func.routes {
                     n.layers.extend(r.wraps.iter().cloned());
                 }
             }
             for s in &f.structs {
-                n.types.insert(s.name.clone());
+                n.types.insert(&s.name);
                 for (_, ty) in &s.fields {
                     words(ty, &mut n.types);
                 }
             }
             for e in &f.enums {
-                n.types.insert(e.name.clone());
+                n.types.insert(&e.name);
                 n.enums.insert(e.name.clone());
             }
             for s in &f.statics {
                 words(&s.ty, &mut n.types);
             }
             for u in &f.uses {
-                n.types.insert(u.alias.clone());
-                n.types.extend(u.path.iter().cloned());
+                n.types.insert(&u.alias);
+                n.types.extend(u.path.iter().map(String::as_str));
             }
             for r in &f.routers {
                 for op in &r.ops {
