@@ -56,23 +56,23 @@ fn roughly_the_requested_size_and_all_parses() {
         }
     }
     // Every framework, driver and cache shows up.
-    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
-    for needle in [
-        "Router::new()",
-        "#[get(",
-        "routes![",
-        "#[handler]",
-        "sqlx::query",
-        "client\n        .query(",
-        "conn.execute(",
-        "diesel::table!",
-        "Entity::find",
-        "redis::cmd(",
-        "cache.get(",
-        "CREATE TABLE",
-    ] {
-        assert!(all.contains(needle), "no `{needle}` in the corpus");
-    }
+    assert_all_in(
+        &files,
+        &[
+            "Router::new()",
+            "#[get(",
+            "routes![",
+            "#[handler]",
+            "sqlx::query",
+            "client\n        .query(",
+            "conn.execute(",
+            "diesel::table!",
+            "Entity::find",
+            "redis::cmd(",
+            "cache.get(",
+            "CREATE TABLE",
+        ],
+    );
 }
 
 /// FNV-1a over every path and text, in order.
@@ -134,19 +134,26 @@ fn scale_workspace_has_crates_cross_crate_uses_and_a_big_crate() {
         manifest.contains("shared = { path = \"../../shared\" }"),
         "{manifest}"
     );
-    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
-    for needle in [
-        "shared::repo::load_",
-        "shared::keys::",
-        "shared::sql::LIST_",
-        "shared::auth::ensure_scope",
-        "shared::cache::remember",
-    ] {
-        assert!(all.contains(needle), "no `{needle}` in the scale corpus");
-    }
+    assert_all_in(
+        &files,
+        &[
+            "shared::repo::load_",
+            "shared::keys::",
+            "shared::sql::LIST_",
+            "shared::auth::ensure_scope",
+            "shared::cache::remember",
+        ],
+    );
     for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
         if let Err(e) = syn::parse_file(text) {
             panic!("{path} does not parse: {e}");
         }
+    }
+}
+
+fn assert_all_in(files: &[(String, String)], needles: &[&str]) {
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for needle in needles {
+        assert!(all.contains(needle), "no `{needle}` in the corpus");
     }
 }
