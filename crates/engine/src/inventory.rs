@@ -119,7 +119,7 @@ pub fn build(
         let mut list = BTreeSet::new();
         let mut tables = BTreeSet::new();
         for f in sites.reach.reached_by(*id) {
-            for (site, t) in by_fn.get(&f).into_iter().flatten() {
+            for (site, t) in by_fn.get(f).into_iter().flatten() {
                 list.insert(site.clone());
                 tables.extend(t.iter().cloned());
             }

@@ -16,8 +16,8 @@ pub struct Reach {
     by_fn: HashMap<FnId, Vec<u32>>,
     /// Per handler: its routes, sorted.
     routes: Vec<Vec<RouteRef>>,
-    /// Per handler: its fn.
-    handlers: Vec<FnId>,
+    /// Per handler fn: the fns it reaches, sorted (`by_fn` turned around).
+    reached: HashMap<FnId, Vec<FnId>>,
 }
 
 impl Reach {
@@ -52,10 +52,19 @@ impl Reach {
             routes.push(list);
         }
         let by_fn = graph.reach(&handlers);
+        let mut reached: HashMap<FnId, Vec<FnId>> = HashMap::new();
+        for (f, hs) in &by_fn {
+            for h in hs {
+                reached.entry(handlers[*h as usize]).or_default().push(*f);
+            }
+        }
+        for v in reached.values_mut() {
+            v.sort();
+        }
         Reach {
             by_fn,
             routes,
-            handlers,
+            reached,
         }
     }
 
@@ -77,18 +86,8 @@ impl Reach {
     }
 
     /// The fns each handler reaches (handler fn, reached fns), for the `routes` inventory.
-    pub fn reached_by(&self, handler: FnId) -> Vec<FnId> {
-        let Some(h) = self.handlers.iter().position(|x| *x == handler) else {
-            return Vec::new();
-        };
-        let mut v: Vec<FnId> = self
-            .by_fn
-            .iter()
-            .filter(|(_, hs)| hs.contains(&(h as u32)))
-            .map(|(f, _)| *f)
-            .collect();
-        v.sort();
-        v
+    pub fn reached_by(&self, handler: FnId) -> &[FnId] {
+        self.reached.get(&handler).map_or(&[], Vec::as_slice)
     }
 }
 
