@@ -101,3 +101,84 @@ fn json_inventory_has_one_object_per_route() {
     // A fn returning `routes![..]`, mounted under /admin.
     assert_eq!(find("/admin/stats", "GET")["framework"], "rocket");
 }
+
+/// `check --format json` on a fixture project: its findings' messages by file and line.
+fn messages(name: &str) -> Vec<(String, u64, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-tenant-audit"))
+        .arg("--manifest-path")
+        .arg(project(name))
+        .args(["--format", "json"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    v["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn permissions_handed_to_a_wrapper_are_guards() {
+    let (code, out) = routes("actix-permission-values", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(row(&out, "GET", "/customers").contains("guard JWTAuth (value)"));
+    assert!(row(&out, "POST", "/customers/{customer_id}").contains("guard ApiKeyAuth (value)"));
+    assert!(row(&out, "POST", "/accounts").contains("guard AdminApiAuth (value)"));
+    assert!(row(&out, "POST", "/refunds/{id}/sync")
+        .contains("guard JWTAuth (value) via refunds::sync_level1 → refunds::wrap_refund"));
+    // `NoAuth` is no guard.
+    assert!(row(&out, "GET", "/customers/{customer_id}/public").contains(" UNPROTECTED "));
+}
+
+#[test]
+fn checks_deeper_in_the_call_graph_protect_and_the_message_says_what_was_searched() {
+    let (code, out) = routes("actix-call-depth", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(row(&out, "POST", "/api/workspace/{workspace_id}/space").contains(
+        "check check_write_workspace_permission() via space::create_space → collab::upsert_collab"
+    ));
+    assert!(row(
+        &out,
+        "PATCH",
+        "/api/workspace/{workspace_id}/space/{view_id}"
+    )
+    .contains("check enforce_action() via PgSpaces::rename"));
+    assert!(
+        row(&out, "GET", "/routing/payouts").contains("check enforce_action() via routing::list")
+    );
+
+    let found = messages("actix-call-depth");
+    let at = |file: &str, line: u64| {
+        found
+            .iter()
+            .find(|(f, l, _)| f == file && *l == line)
+            .map(|(_, _, m)| m.as_str())
+            .unwrap_or_else(|| panic!("no finding at {file}:{line} in {found:?}"))
+    };
+    // Four calls from the handler: past `check-depth = 3`, and the message names the fns searched.
+    assert_eq!(
+        at("src/api/workspace.rs", 25),
+        "handler `import_space_handler` (POST /api/workspace/{workspace_id}/space/import) declares no permission (searched 3 calls deep: collab::import_level1, collab::import_level2)"
+    );
+    assert!(
+        at("src/api/workspace.rs", 39).ends_with(
+            "(searched 3 calls deep: SpaceService::archive, PgSpaces::archive, MemSpaces::archive)"
+        ),
+        "{found:?}"
+    );
+    // Recursion is searched once.
+    assert!(
+        at("src/api/workspace.rs", 47)
+            .ends_with("(searched 3 calls deep: collab::walk_folder, collab::visit_children)"),
+        "{found:?}"
+    );
+}

@@ -73,13 +73,14 @@ fn body_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
 }
 
 /// Everything that protects a handler fn besides layers: its own evidence, else a check or a
-/// guard value in a fn it calls, at most `[handlers] check-depth` calls deep.
+/// guard value in a fn it calls, the check at most `[handlers] check-depth` calls from the
+/// handler (the calls in the handler's own body are one call from it, and always count).
 pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Option<Evidence> {
     let config = index.config;
     if let Some(e) = fn_evidence(config, index.func(id)) {
         return Some(e);
     }
-    let depth = config.handlers.check_depth;
+    let depth = search_depth(config);
     let (chain, what) = graph.search(id, depth, |f| body_evidence(config, index.func(f)))?;
     Some(Evidence::Deep {
         what: Box::new(what),
@@ -87,11 +88,17 @@ pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Optio
     })
 }
 
-/// The fns a handler's search went through (at most `[handlers] check-depth` calls deep):
-/// for the message when nothing protects it. (names, how many in all)
+/// How many calls below the handler the fns whose bodies are searched sit: a check in the
+/// body of a fn `k` calls down is `k + 1` calls from the handler.
+fn search_depth(config: &Config) -> usize {
+    config.handlers.check_depth.saturating_sub(1)
+}
+
+/// The fns a handler's search went through (their checks at most `[handlers] check-depth`
+/// calls from it): for the message when nothing protects it. (names, how many in all)
 pub fn searched(index: &Index<'_>, graph: &CallGraph, id: FnId) -> (Vec<String>, usize) {
     let mut all: Vec<FnId> = Vec::new();
-    let depth = index.config.handlers.check_depth;
+    let depth = search_depth(index.config);
     let _ = graph.search(id, depth, |f| {
         all.push(f);
         None::<()>
