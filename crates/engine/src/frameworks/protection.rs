@@ -4,7 +4,7 @@ use super::endpoints::Endpoint;
 use crate::callgraph::CallGraph;
 use crate::config::Config;
 use crate::extract::FnFact;
-use crate::index::{FnId, Index};
+use crate::index::{FnId, Index, ItemKind};
 
 /// What protects a handler, for messages and the `routes` inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,9 @@ pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Optio
     if let Some(e) = fn_evidence(config, index.func(id)) {
         return Some(e);
     }
+    if let Some(e) = wrapped_optional_guard(index, id) {
+        return Some(e);
+    }
     let depth = search_depth(config);
     let (chain, what) = graph.search(id, depth, |f| body_evidence(config, index.func(f)))?;
     Some(Evidence::Deep {
@@ -116,6 +119,41 @@ fn short_item(f: &FnFact) -> String {
     let parts: Vec<&str> = f.item.split("::").collect();
     let n = parts.len();
     parts[n.saturating_sub(2)..].join("::")
+}
+
+/// A parameter of a newtype around an optional guard (`struct MaybeUser(Option<AuthUser>)`,
+/// `OptionalAuth { user: Option<AuthUser> }`) whose `None` the fn rejects first.
+fn wrapped_optional_guard(index: &Index<'_>, id: FnId) -> Option<Evidence> {
+    let f = index.func(id);
+    let guards = &index.config.handlers.guards;
+    if guards.is_empty() {
+        return None;
+    }
+    for p in &f.params {
+        if !p.name.as_ref().is_some_and(|n| f.rejects_none.contains(n)) {
+            continue;
+        }
+        let Some(t) = unwrap_type(&p.ty) else {
+            continue;
+        };
+        let path = t.split('<').next().unwrap_or(&t);
+        let segs: Vec<String> = path.split("::").map(String::from).collect();
+        let mut found = index.resolve_item(id.file, &f.module, &segs, &[ItemKind::Struct]);
+        if found.is_empty() {
+            found = index.items_named(index.package_of(id.file), last(path), &[ItemKind::Struct]);
+        }
+        for r in found {
+            let s = &index.files[r.file].structs[r.index];
+            if let Some(g) = s
+                .fields
+                .iter()
+                .find_map(|(_, ty)| optional_guard(guards, ty))
+            {
+                return Some(Evidence::GuardRequired(g));
+            }
+        }
+    }
+    None
 }
 
 /// `Option<AuthUser>` (through `&`, extractor wrappers) -> `AuthUser` when it is a guard.
