@@ -127,6 +127,108 @@ fn messages(name: &str) -> Vec<(String, u64, String)> {
 }
 
 #[test]
+fn reassigned_axum_router_keeps_every_path_and_the_layer_of_each() {
+    let (code, out) = routes("axum-reassigned", &[]);
+    assert_eq!(code, 0, "{out}");
+    let layer = "layer middleware::from_fn(auth::auth_middleware)";
+    // `router = router.route(..)`, an `if` block, a `#[cfg]` block, both `match` arms and a
+    // router from another crate: all under the layer of the fn's tail.
+    for (m, p, h) in [
+        ("GET", "/api/{org}/users", "handlers::users::list"),
+        ("GET", "/api/{org}/sso/login", "handlers::sso::login"),
+        ("GET", "/api/{org}/billing", "handlers::billing::show"),
+        ("GET", "/api/{org}/nodes", "handlers::streams::nodes"),
+        ("PUT", "/api/{org}/kv/{key}", "kv::set_value"),
+        // A loop over a literal array: each path with its own handler.
+        ("POST", "/api/{org}/pipelines", "handlers::pipelines::list"),
+        (
+            "POST",
+            "/api/{org}/pipelines/new",
+            "handlers::pipelines::create",
+        ),
+        ("POST", "/api/{org}/alerts", "handlers::pipelines::alerts"),
+        // Layers in the caller, on a router returned through `Router::new().merge(x)`.
+        ("POST", "/internal/flush", "handlers::internal::flush"),
+        ("DELETE", "/admin/purge", "handlers::admin::purge"),
+        // A struct literal's field, nested before the layer.
+        (
+            "POST",
+            "/dashboards/{id}/share",
+            "handlers::dashboards::share",
+        ),
+        // Layered on both branches of an `if`.
+        ("GET", "/late/covered", "handlers::late::covered"),
+    ] {
+        let r = row(&out, m, p);
+        assert!(r.contains(h) && r.contains(layer), "{m} {p}: {r}");
+    }
+    let streams: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("GET") && l.contains(" /api/{org}/streams "))
+        .collect();
+    assert_eq!(streams.len(), 2, "one row per match arm:\n{out}");
+    // A method fallback keeps its path (and is not a router fallback of its own).
+    assert!(row(&out, "ANY", "/api/{org}/users").contains("handlers::users::not_allowed"));
+    assert!(row(&out, "ANY", "/version").contains("version_other_methods"));
+    assert!(!out.contains("{*fallback}"), "{out}");
+    assert!(!out.contains("{path}"), "{out}");
+    // A layer on one path only, or before the route was added, covers nothing.
+    for (m, p) in [
+        ("GET", "/reports"),
+        ("POST", "/reports/{id}/send"),
+        ("GET", "/late/after"),
+        ("GET", "/dashboards/{id}/public"),
+        ("GET", "/status/full"),
+    ] {
+        assert!(row(&out, m, p).contains(" UNPROTECTED "), "{m} {p}:\n{out}");
+    }
+}
+
+#[test]
+fn containers_built_in_steps_keep_their_prefix() {
+    // actix: a scope reassigned and configured in a loop over fn pointers, wrapped later.
+    let (code, out) = routes("actix-steps", &[]);
+    assert_eq!(code, 0, "{out}");
+    for (m, p) in [
+        ("GET", "/orgs/{org_id}/users"),
+        ("PUT", "/orgs/{org_id}/roles/{role}"),
+        ("POST", "/orgs/{org_id}/groups"),
+        ("GET", "/orgs/{org_id}/audit"),
+    ] {
+        assert!(
+            row(&out, m, p).contains("layer auth::RequireOrgMember"),
+            "{m} {p}:\n{out}"
+        );
+    }
+    assert!(
+        row(&out, "GET", "/public/orgs").contains(" UNPROTECTED "),
+        "{out}"
+    );
+
+    // rocket: vectors appended to in steps, mounted under a `[base, "/api"].concat()` prefix.
+    let (code, out) = routes("rocket-mounts", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(row(&out, "GET", "/{base}/api/accounts/profile").contains("guard Headers"));
+    assert!(row(&out, "POST", "/{base}/api/ciphers/<id>/share").contains("guard Headers"));
+    assert!(row(&out, "POST", "/{base}/identity/accounts/prelogin").contains(" UNPROTECTED "));
+    assert!(row(&out, "DELETE", "/{base}/admin/accounts/all").contains("layer auth::AdminGuard"));
+    // Every route vector is mounted: no route without its prefix.
+    assert!(
+        out.lines()
+            .skip(1)
+            .filter(|l| l.contains('/'))
+            .all(|l| l.contains("/{base}/")),
+        "{out}"
+    );
+
+    // poem-openapi: the prefix of the `nest` that takes the `OpenApiService` is joined.
+    let (code, out) = routes("poem-docs", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(row(&out, "GET", "/oapi/v1/:org_id/docs/:id").contains("requires docs:read"));
+    assert!(row(&out, "DELETE", "/admin/oapi/v1/orgs/:org_id").contains("layer auth::RequireAdmin"));
+}
+
+#[test]
 fn permissions_handed_to_a_wrapper_are_guards() {
     let (code, out) = routes("actix-permission-values", &[]);
     assert_eq!(code, 0, "{out}");

@@ -538,6 +538,13 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .insert(c as *const syn::ExprClosure as usize, fn_index);
     }
 
+    /// The fn fact a closure was recorded as by [`Walker::adopt_closure`], if it was.
+    pub fn adopted(&self, c: &syn::ExprClosure) -> Option<usize> {
+        self.adopted
+            .get(&(c as *const syn::ExprClosure as usize))
+            .copied()
+    }
+
     /// The receiver's type, as far as the fn shows it: `self`, a typed local or parameter, a
     /// local made by a constructor (`Svc::new(..)`), fields of those.
     fn recv_ty(&self, e: &'ast syn::Expr, depth: usize) -> Option<RecvTy> {
