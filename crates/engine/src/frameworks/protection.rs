@@ -240,6 +240,14 @@ pub fn guard_type(guards: &[String], ty: &str) -> Option<String> {
         .map(|_| path.to_string())
 }
 
+/// The extractor type a parameter names, by its last segment without generics
+/// (`web::ReqData<auth::AdminUser>` -> `AdminUser`); None for an `Option`.
+pub fn extractor_name(ty: &str) -> Option<String> {
+    let t = unwrap_type(ty)?;
+    let path = t.split('<').next().unwrap_or(&t);
+    Some(last(path).to_string())
+}
+
 /// `&Extension<AuthUser>` -> `AuthUser`; `Option<T>` -> None (an optional guard protects nothing).
 fn unwrap_type(ty: &str) -> Option<String> {
     let mut t = ty
