@@ -275,6 +275,8 @@ impl Named {
                 for p in &func.params {
                     words(&p.ty, &mut n.types);
                 }
+                // A guard written only as a value (`&auth_core::ServiceAuth`) is named too.
+                n.types.extend(func.guard_values.iter().cloned());
                 if let Some(t) = &func.self_ty {
                     n.types.insert(t.clone());
                 }
