@@ -280,7 +280,7 @@ pub fn path_text<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> St
             }
         }
     }
-    format!("{{{}}}", crate::extract::short(e))
+    format!("{{{}}}", crate::extract::short(crate::ast::peel(e)))
 }
 
 /// Names of everything called inside a closure body.

@@ -151,8 +151,48 @@ const PERMISSION: &[&str] = &[
     "edit",
     "delete",
     "manage",
-    "view",
     "auth",
+];
+
+/// Words that make a `check_*` or `authorize*` name something else (`check_limit_admin`,
+/// `authorize_url`, `check_access_code`).
+const NOT_CHECK: &[&str] = &[
+    "limit", "rate", "url", "uri", "link", "redirect", "code", "enabled", "exists", "conflict",
+    "response",
+];
+
+/// Words of middleware that is infrastructure, not access control (`SessionMiddleware`,
+/// `actix_cors_scope`, `AppHeaders`).
+const INFRA: &[&str] = &[
+    "cors",
+    "trace",
+    "tracing",
+    "logger",
+    "log",
+    "compress",
+    "compression",
+    "timeout",
+    "metrics",
+    "normalize",
+    "session",
+    "identity",
+    "headers",
+    "cache",
+    "limit",
+    "rate",
+    "request",
+    "id",
+];
+
+/// Words of an auth type handed to a wrapper as a value (`JWTAuth`, `ApiKeyAuth`).
+const AUTH_VALUE: &[&str] = &[
+    "auth",
+    "jwt",
+    "apikey",
+    "permission",
+    "perm",
+    "role",
+    "guard",
 ];
 
 /// Words that say an auth type lets everyone in (`NoAuth`, `PublicAuth`).
@@ -207,6 +247,9 @@ fn has_word(name: &str, list: &[&str]) -> bool {
 /// `ensure_*` / `can_*` about a permission (`check_write_permission`, not `check_response`)?
 pub fn is_check_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
+    if has_word(&n, NOT_CHECK) {
+        return false;
+    }
     if n.starts_with("enforce_") || n.starts_with("authorize") {
         return true;
     }
@@ -386,7 +429,11 @@ fn middleware_name(text: &str) -> Option<String> {
         }
         other => crate::ast::last_segment(other)?,
     };
-    let keep = (has_word(&name, AUTHZ) || has_word(&name, AUTHN)) && !has_word(&name, OPEN);
+    let w = words(&name);
+    let access = has_word(&name, AUTHZ)
+        || w.iter()
+            .any(|x| matches!(x.as_str(), "auth" | "authz" | "authorize" | "authorization"));
+    let keep = access && !has_word(&name, INFRA) && !has_word(&name, OPEN);
     keep.then_some(name)
 }
 
@@ -419,6 +466,7 @@ fn auth_values(ws: &Workspace, index: &Index<'_>, h: FnId) -> Vec<String> {
         extent: f.extent,
         out: BTreeSet::new(),
         inside: false,
+        wrappers: 0,
     };
     v.visit_file(&file);
     v.out.into_iter().collect()
@@ -429,9 +477,32 @@ struct Values {
     out: BTreeSet<String>,
     /// Walking the handler's body.
     inside: bool,
+    /// Inside the arguments of a call that also takes a closure (a wrapper such as
+    /// `server_wrap(.., |s, u, b| .., &auth::JwtAuth { .. })`): how many such calls.
+    wrappers: usize,
+}
+
+/// Does a call take a closure (the work a wrapper runs once the caller is let in)?
+fn takes_closure(args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
+    args.iter().any(|a| {
+        matches!(
+            crate::ast::peel(a),
+            syn::Expr::Closure(_) | syn::Expr::Async(_)
+        )
+    })
 }
 
 impl Values {
+    /// The arguments of a call in the handler's body, when the call or one around it is a
+    /// wrapper.
+    fn args(&mut self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>, wraps: bool) {
+        if self.inside && (wraps || self.wrappers > 0) {
+            for a in args {
+                self.arg(a);
+            }
+        }
+    }
+
     fn arg(&mut self, a: &syn::Expr) {
         let name = match crate::ast::peel(a) {
             syn::Expr::Struct(s) => s.path.segments.last().map(|s| s.ident.to_string()),
@@ -450,14 +521,7 @@ impl Values {
             _ => None,
         };
         if let Some(n) = name {
-            let w = words(&n);
-            let auth = w.iter().any(|x| {
-                matches!(
-                    x.as_str(),
-                    "auth" | "jwt" | "apikey" | "permission" | "perm" | "role" | "guard" | "admin"
-                )
-            });
-            if auth && !w.iter().any(|x| OPEN.contains(&x.as_str())) {
+            if has_word(&n, AUTH_VALUE) && !has_word(&n, OPEN) {
                 self.out.insert(n);
             }
         }
@@ -486,20 +550,18 @@ impl<'ast> Visit<'ast> for Values {
         self.fn_body(&i.sig, |v| syn::visit::visit_impl_item_fn(v, i));
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if self.inside {
-            for a in &c.args {
-                self.arg(a);
-            }
-        }
+        let wraps = takes_closure(&c.args);
+        self.args(&c.args, wraps);
+        self.wrappers += wraps as usize;
         syn::visit::visit_expr_call(self, c);
+        self.wrappers -= wraps as usize;
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.inside {
-            for a in &m.args {
-                self.arg(a);
-            }
-        }
+        let wraps = takes_closure(&m.args);
+        self.args(&m.args, wraps);
+        self.wrappers += wraps as usize;
         syn::visit::visit_expr_method_call(self, m);
+        self.wrappers -= wraps as usize;
     }
 }
 
@@ -548,6 +610,11 @@ mod tests {
             "require_body",
             "can_retry",
             "check",
+            // Seen on real backends: an OAuth URL builder, a rate limit, a name conflict.
+            "authorize_url",
+            "check_limit_admin",
+            "check_if_view_is_space",
+            "check_view_id_publish_name_conflict",
         ] {
             assert!(!is_check_name(no), "{no}");
         }
@@ -569,5 +636,14 @@ mod tests {
         );
         assert_eq!(middleware_name("TraceLayer::new_for_http()"), None);
         assert_eq!(middleware_name("Logger::default()"), None);
+        // Authentication and infrastructure middleware of real backends: no permission checks.
+        for infra in [
+            "SessionMiddleware::builder(redis_store.clone(), Key::generate()).build()",
+            "IdentityMiddleware::default()",
+            "actix_cors_scope()",
+            "AppHeaders()",
+        ] {
+            assert_eq!(middleware_name(infra), None, "{infra}");
+        }
     }
 }
