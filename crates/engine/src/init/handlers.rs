@@ -253,11 +253,32 @@ pub fn is_check_name(name: &str) -> bool {
     if n.starts_with("enforce_") || n.starts_with("authorize") {
         return true;
     }
+    // `check_if_*` is a predicate: only one about who may act is a check
+    // (`check_if_user_is_allowed_to_delete_comment`, not `check_if_node_value_updated`).
+    if let Some(rest) = n.strip_prefix("check_if_") {
+        return has_word(rest, STRONG);
+    }
     ["check_", "require_", "ensure_", "can_"]
         .iter()
         .find_map(|p| n.strip_prefix(p))
         .is_some_and(|rest| has_word(rest, PERMISSION))
 }
+
+/// Words that say who may act, without the verbs (`delete`, `write`) that name any action.
+const STRONG: &[&str] = &[
+    "permission",
+    "permissions",
+    "perm",
+    "allowed",
+    "access",
+    "role",
+    "owner",
+    "member",
+    "membership",
+    "admin",
+    "authorized",
+    "privilege",
+];
 
 /// Reads the workspace with the default config and collects what its handlers use.
 pub fn candidates(ws: &Workspace, opts: &Options) -> Result<Found> {
@@ -601,6 +622,7 @@ mod tests {
             "require_admin",
             "can_edit",
             "ensure_member",
+            "check_if_user_is_allowed_to_delete_comment",
         ] {
             assert!(is_check_name(yes), "{yes}");
         }
@@ -615,6 +637,7 @@ mod tests {
             "check_limit_admin",
             "check_if_view_is_space",
             "check_view_id_publish_name_conflict",
+            "check_if_compact_delete_node_value_updated",
         ] {
             assert!(!is_check_name(no), "{no}");
         }
