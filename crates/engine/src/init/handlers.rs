@@ -127,24 +127,13 @@ const AUTHN: &[&str] = &[
     "caller",
 ];
 
-/// Words after `check_`, `require_`, `ensure_`, `can_` that make it a permission check.
-const PERMISSION: &[&str] = &[
-    "permission",
-    "permissions",
-    "perm",
-    "access",
-    "role",
-    "owner",
-    "member",
-    "membership",
-    "admin",
+/// Words after `check_`, `require_`, `ensure_`, `can_` that make it a permission check, besides
+/// [`STRONG`]'s: what grants a permission (scope, policy, acl) and the actions it allows.
+const ACTIONS: &[&str] = &[
     "scope",
     "policy",
     "acl",
-    "allowed",
-    "authorized",
     "authorize",
-    "privilege",
     "grant",
     "write",
     "read",
@@ -261,7 +250,7 @@ pub fn is_check_name(name: &str) -> bool {
     ["check_", "require_", "ensure_", "can_"]
         .iter()
         .find_map(|p| n.strip_prefix(p))
-        .is_some_and(|rest| has_word(rest, PERMISSION))
+        .is_some_and(|rest| has_word(rest, STRONG) || has_word(rest, ACTIONS))
 }
 
 /// Words that say who may act, without the verbs (`delete`, `write`) that name any action.
