@@ -77,6 +77,9 @@ impl Collector for Actix {
 struct ActixReader;
 
 impl Reader for ActixReader {
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
     fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
         let (base, _) = method_chain(e);
         base_kind(w, base, env)?;

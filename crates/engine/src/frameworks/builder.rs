@@ -82,12 +82,17 @@ pub struct ReturnsRouter(pub bool);
 
 /// How a framework reads a router expression that none of its chains was read from yet.
 pub trait Reader {
+    /// The framework of the routers it reads.
+    fn framework(&self) -> &'static str;
     /// Reads `e` (a method chain, a root constructor such as `Router::new()`), evaluated at
     /// `env`, into a router; None when it is not one.
     fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize>;
 }
 
 impl Reader for Grammar {
+    fn framework(&self) -> &'static str {
+        self.framework
+    }
     fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
         let (base, _) = method_chain(e);
         if foreign_root(self, base) {
@@ -138,12 +143,27 @@ pub fn on_fn_end<R: Reader>(reader: &R, w: &mut Walker<'_, '_>) {
     }
     let returns: Vec<(&syn::Expr, Env)> = w.returns().to_vec();
     let mut returned = Vec::new();
+    let mut handed_on = Vec::new();
     for (tail, env) in returns {
         for t in resolve(reader, w, tail, env, declared) {
-            if let Target::Chain(i) = t {
-                returned.push(i);
+            match t {
+                Target::Chain(i) => returned.push(i),
+                // `let r = routes(); r`: the fn returns what another fn built.
+                Target::Call { .. } if declared => handed_on.push(t),
+                _ => {}
             }
         }
+    }
+    if !handed_on.is_empty() {
+        w.facts.routers.push(RouterFact {
+            framework: reader.framework(),
+            fn_index: w.fns.last().map(|f| f.fn_index),
+            ops: vec![RouterOp::Extend {
+                alternatives: handed_on,
+            }],
+            ..RouterFact::default()
+        });
+        returned.push(w.facts.routers.len() - 1);
     }
     for i in returned {
         w.facts.routers[i].returned = true;
@@ -222,6 +242,13 @@ fn resolve_into<'ast, R: Reader>(
                 remember(w, inner, i);
                 push(Target::Chain(i), out);
             }
+        }
+        // `Ok(router)`, `Some(router)`: the router inside.
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some")) =>
+        {
+            resolve_into(reader, w, &c.args[0], env, make, out, depth + 1);
         }
         syn::Expr::Call(c) => {
             if make {

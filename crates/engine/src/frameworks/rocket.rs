@@ -142,6 +142,9 @@ impl Collector for Rocket {
 struct RocketReader;
 
 impl Reader for RocketReader {
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
     fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
         let (base, _) = method_chain(e);
         (is_root(base) || is_chain(w, e, env)).then(|| build(w, e, env))
