@@ -299,15 +299,26 @@ fn bypasses_command_lists_reason_and_use() {
 #[test]
 fn init_writes_a_starter_config_once() {
     let auth = "pub struct AdminUser;\nimpl<S: Send + Sync> FromRequestParts<S> for AdminUser {}\npub fn layer(r: Router) -> Router {\n    r.route_layer(middleware::from_fn(require_admin))\n}\n";
-    let p = project(&[("src/lib.rs", CLEAN), ("src/auth.rs", auth), ("migrations/0001_init.sql", "CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);\nCREATE TABLE plans (id BIGINT PRIMARY KEY, name TEXT);\n")]);
+    // The crate must reach the file (`mod auth;`): init reads what the audit reads.
+    let lib = format!("{CLEAN}\nmod auth;\n");
+    let p = project(&[("src/lib.rs", &lib), ("src/auth.rs", auth), ("migrations/0001_init.sql", "CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);\nCREATE TABLE plans (id BIGINT PRIMARY KEY, name TEXT);\n")]);
     let o = run(&["init"], p.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("frameworks: axum"), "{out}");
     assert!(out.contains("tenant column candidates: org_id"), "{out}");
     assert!(out.contains("(proposed global): plans"), "{out}");
-    assert!(out.contains("guard candidates): AdminUser"), "{out}");
-    assert!(out.contains("layer candidates): require_admin"), "{out}");
+    // No registered handler takes them, yet they are the workspace's auth extractor and layer.
+    assert!(
+        out.contains(
+            "guards (extractors that check a permission; handlers using each): AdminUser (0)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("layers (middleware the routers are wrapped in): require_admin (0)"),
+        "{out}"
+    );
     let written = std::fs::read_to_string(p.path().join("tenant-audit.toml")).unwrap();
     assert!(written.contains("frameworks = [\"axum\"]"), "{written}");
     // The starter config is valid: the audit accepts it.

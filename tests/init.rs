@@ -135,3 +135,54 @@ fn init_reads_diesel_and_sea_orm_schemas() {
         "{out}"
     );
 }
+
+#[test]
+fn init_proposes_guards_checks_and_layers_from_what_the_handlers_use() {
+    let p = copy_fixture("init-handlers");
+    let o = run(&["init", "--dry-run"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // The config, printed and not written.
+    assert!(!p.path().join("tenant-audit.toml").exists());
+    // Permission extractors and the auth type handed to a wrapper as a value; the extractor
+    // that only authenticates is listed, not written.
+    assert!(
+        out.contains("\nguards = [\"JwtAuth\", \"OrgAdmin\"]\n"),
+        "{out}"
+    );
+    assert!(out.contains("# \"CurrentUser\"\n"), "{out}");
+    // The check one call below a handler; `check_response` is no permission check.
+    assert!(out.contains("\nchecks = [\"enforce_org_role\"]\n"), "{out}");
+    // The auth middleware, not the trace layer.
+    assert!(out.contains("\nlayers = [\"require_member\"]\n"), "{out}");
+    assert!(
+        out.contains("extractors that may only authenticate (not written): CurrentUser (2)"),
+        "{out}"
+    );
+    assert!(out.contains("findings with no config: TA101 10\n"), "{out}");
+    assert!(
+        out.contains("findings with this config: TA101 3\n"),
+        "{out}"
+    );
+
+    let o = run(&["init"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
+    // What is left is what a person must decide on: a public export, a login-only page, a probe.
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let lines: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split(": error").next().unwrap_or(l).to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "src/projects.rs:44:14",
+            "src/projects.rs:50:14",
+            "src/projects.rs:58:14"
+        ],
+        "{}",
+        stdout(&o)
+    );
+}

@@ -201,6 +201,9 @@ pub struct InitArgs {
     /// Overwrite an existing tenant-audit.toml.
     #[arg(long)]
     pub force: bool,
+    /// Print the config and the finding counts without writing the file.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args, Clone)]

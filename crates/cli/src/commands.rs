@@ -545,19 +545,31 @@ fn routes(a: ListArgs) -> Result<i32> {
 
 fn init(a: InitArgs) -> Result<i32> {
     let opts = options(&a.ws);
-    let found = tenant_audit_engine::init::detect(&opts)?;
-    let target = found.root.join("tenant-audit.toml");
-    if target.exists() && !a.force {
+    let target = tenant_audit_engine::workspace::Workspace::discover(&opts.path, &opts.selection)?
+        .root
+        .join("tenant-audit.toml");
+    if target.exists() && !a.force && !a.dry_run {
         return Err(Error::in_file(
             "already exists; pass --force to overwrite it",
             &target,
         ));
     }
-    std::fs::write(&target, &found.toml)
-        .map_err(|e| Error::in_file(format!("cannot write: {e}"), &target))?;
+    let found = tenant_audit_engine::init::detect(&opts)?;
+    if a.dry_run {
+        print!("{}", found.toml);
+        println!();
+    } else {
+        std::fs::write(&target, &found.toml)
+            .map_err(|e| Error::in_file(format!("cannot write: {e}"), &target))?;
+    }
     for line in &found.summary {
         println!("{line}");
     }
-    println!("wrote {}", target.display());
+    let counts = tenant_audit_engine::init::describe_counts;
+    println!("findings with no config: {}", counts(&found.before));
+    println!("findings with this config: {}", counts(&found.after));
+    if !a.dry_run {
+        println!("wrote {}", target.display());
+    }
     Ok(EXIT_OK)
 }

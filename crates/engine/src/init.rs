@@ -8,12 +8,21 @@ use crate::workspace::Workspace;
 use crate::Options;
 use std::path::PathBuf;
 
+mod handlers;
+
 pub struct Detected {
     pub root: PathBuf,
     pub toml: String,
     /// What was found, for the user.
     pub summary: Vec<String>,
+    /// Findings per code (bypassed ones left out) with no config at all.
+    pub before: Counts,
+    /// The same with the config `toml` holds.
+    pub after: Counts,
 }
+
+/// Findings per rule code, in code order.
+pub type Counts = std::collections::BTreeMap<&'static str, usize>;
 
 pub fn detect(opts: &Options) -> Result<Detected> {
     let ws = Workspace::discover(&opts.path, &opts.selection)?;
@@ -122,28 +131,16 @@ pub fn detect(opts: &Options) -> Result<Detected> {
     let mut global_tables = defaults.tenant.global_tables.clone();
     global_tables.extend(globals);
     let fw: Vec<String> = frameworks.iter().map(|s| s.to_string()).collect();
-    let (extractors, middleware) = auth_candidates(&ws);
-    if !extractors.is_empty() {
-        summary.push(format!(
-            "request extractors (guard candidates): {}",
-            extractors.join(", ")
-        ));
-    }
-    if !middleware.is_empty() {
-        summary.push(format!(
-            "middleware fns (layer candidates): {}",
-            middleware.join(", ")
-        ));
-    }
-    let hint = |found: &[String], what: &str| {
-        if found.is_empty() {
-            String::new()
-        } else {
-            format!("\n# Found in the code ({what}); list those that check a permission, not just a login:\n# {}", list(found))
-        }
+    let found = handlers::candidates(&ws, opts)?;
+    summary.extend(found.summary());
+    let guards_hint = if found.authn.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n# Extractors that may only authenticate (add those that also check a permission):\n# {}",
+            list(&found.authn)
+        )
     };
-    let guards_hint = hint(&extractors, "request extractors");
-    let layers_hint = hint(&middleware, "middleware fns");
     let toml = format!(
         r#"# cargo-tenant-audit configuration (written by `cargo tenant-audit init`).
 # Every key is optional; see README.md "Configuration" for the full reference.
@@ -160,12 +157,13 @@ scoped-fns = []
 
 {tables}[handlers]
 frameworks = [{fw}]
-# Parameter types that prove a permission check, e.g. ["AdminUser"].{guards_hint}
-guards = []
-# Calls in a handler body that check a permission, e.g. ["ensure_scope"].
-checks = []
-# Middleware that checks permissions, e.g. ["require_scope"].{layers_hint}
-layers = []
+# Parameter types that prove a permission check, e.g. ["AdminUser"]; also auth types handed
+# to a wrapper as values (`server_wrap(.., &auth::JwtAuth {{ .. }})`).{guards_hint}
+guards = [{guards}]
+# Calls in a handler (or a fn it calls) that check a permission, e.g. ["ensure_scope"].
+checks = [{checks}]
+# Middleware that checks permissions, e.g. ["require_scope"].
+layers = [{layers}]
 
 # [scopes]
 # enum = "Scope"
@@ -182,12 +180,51 @@ layers = []
         globals = list(&global_tables),
         fw = list(&fw),
         tables = tables,
+        guards = list(&found.guards()),
+        checks = list(&found.checks),
+        layers = list(&found.layers),
     );
+    let before = counts(&ws, Config::defaults(), opts)?;
+    let proposed = Config::from_str(&toml, "tenant-audit.toml", known())?;
+    let after = counts(&ws, proposed, opts)?;
     Ok(Detected {
         root: ws.root,
         toml,
         summary,
+        before,
+        after,
     })
+}
+
+/// The names config validation checks against.
+fn known() -> crate::config::Known<'static> {
+    crate::config::Known {
+        frameworks: crate::registry::framework_names(),
+    }
+}
+
+/// The audit of the workspace with `config`: findings per code, bypassed ones left out.
+fn counts(ws: &Workspace, config: Config, opts: &Options) -> Result<Counts> {
+    let mut ws = ws.clone();
+    let extracted = crate::phase1::extract_all(&ws, &config, opts.threads)?;
+    ws.files = extracted.sources;
+    let report = crate::judge(&ws, config, &extracted.facts, &[], &[]);
+    let mut out = Counts::new();
+    for d in report.active() {
+        *out.entry(d.code).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
+/// `TA101 3, TA201 1`; `none` when empty.
+pub fn describe_counts(c: &Counts) -> String {
+    if c.is_empty() {
+        return "none".into();
+    }
+    c.iter()
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The schema `init` reads: every migration file once (packages usually share one folder),
@@ -369,54 +406,4 @@ fn key(name: &str) -> String {
     } else {
         format!("{name:?}")
     }
-}
-
-/// Types with a `FromRequestParts`/`FromRequest` impl and fns passed to `from_fn*` / `wrap_fn`:
-/// what a team's permission checks are usually built from. A text scan: `init` runs once.
-fn auth_candidates(ws: &Workspace) -> (Vec<String>, Vec<String>) {
-    let mut extractors = std::collections::BTreeSet::new();
-    let mut middleware = std::collections::BTreeSet::new();
-    for f in &ws.files {
-        let Ok(text) = std::fs::read_to_string(&f.abs) else {
-            continue;
-        };
-        for line in text.lines() {
-            let t = line.trim();
-            if t.starts_with("impl")
-                && (t.contains("FromRequestParts") || t.contains("FromRequest"))
-            {
-                if let Some(after) = t.split(" for ").nth(1) {
-                    let name: String = after
-                        .trim()
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                        .collect();
-                    let name = name.rsplit("::").next().unwrap_or("").to_string();
-                    if !name.is_empty() {
-                        extractors.insert(name);
-                    }
-                }
-            }
-            for call in ["from_fn_with_state(", "from_fn(", "wrap_fn("] {
-                let mut rest = t;
-                while let Some(i) = rest.find(call) {
-                    rest = &rest[i + call.len()..];
-                    let args = rest.split(')').next().unwrap_or("");
-                    let last = args
-                        .rsplit(',')
-                        .map(str::trim)
-                        .find(|a| !a.is_empty())
-                        .unwrap_or("");
-                    let name = last.rsplit("::").next().unwrap_or("");
-                    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                        middleware.insert(name.to_string());
-                    }
-                }
-            }
-        }
-    }
-    (
-        extractors.into_iter().collect(),
-        middleware.into_iter().collect(),
-    )
 }

@@ -117,8 +117,8 @@ pub struct RawHandlers {
     /// Middleware names: a route layer or wrap whose expression names one covers its routes.
     #[schemars(with = "Option<Vec<String>>")]
     pub layers: List,
-    /// How many calls deep a configured check (or a guard value handed to a call) still
-    /// protects a handler: 0 = the handler's own body only. Default: 3.
+    /// How many calls from the handler a configured check (or a guard value handed to a call)
+    /// still protects it: a call in the handler's own body is 1 (and always counts). Default: 3.
     #[schemars(rename = "check-depth", with = "Option<u8>", range(max = 16))]
     pub check_depth: Option<Spanned<usize>>,
 }

@@ -121,6 +121,9 @@ pub struct FnScope<'ast> {
     /// How many query sites and cache calls the file had when the fn started: the ones after
     /// are the fn's (unless a nested fn claimed them first).
     sites_from: (usize, usize),
+    /// How many call facts the file had when the fn started (a `None` rejected after the fn
+    /// called something protects nothing).
+    calls_from: usize,
 }
 
 pub struct Walker<'ast, 'a> {
@@ -486,8 +489,19 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     }
 
     /// Records that the parameter an expression is rooted in (`auth`, `auth.0`,
-    /// `auth.as_ref()`) has its `None` rejected.
+    /// `auth.as_ref()`) has its `None` rejected — when that happens before anything else: in
+    /// the fn's own statements (not a branch, loop or closure) and before it calls a fn.
     fn reject_none(&mut self, e: &syn::Expr) {
+        let Some(scope) = self.fns.last() else { return };
+        let fi = scope.fn_index as u32;
+        let first = scope.nested == 0
+            && self.cond_regions.is_empty()
+            && !self.facts.calls[scope.calls_from..]
+                .iter()
+                .any(|c| c.caller == fi && matches!(c.callee, Callee::Path(_)));
+        if !first {
+            return;
+        }
         let mut cur = crate::ast::peel(e);
         loop {
             match cur {
@@ -522,6 +536,13 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     pub fn adopt_closure(&mut self, c: &syn::ExprClosure, fn_index: usize) {
         self.adopted
             .insert(c as *const syn::ExprClosure as usize, fn_index);
+    }
+
+    /// The fn fact a closure was recorded as by [`Walker::adopt_closure`], if it was.
+    pub fn adopted(&self, c: &syn::ExprClosure) -> Option<usize> {
+        self.adopted
+            .get(&(c as *const syn::ExprClosure as usize))
+            .copied()
     }
 
     /// The receiver's type, as far as the fn shows it: `self`, a typed local or parameter, a
@@ -857,6 +878,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             states: Vec::new(),
             nested: 0,
             sites_from: (self.facts.queries.len(), self.facts.caches.len()),
+            calls_from: self.facts.calls.len(),
         });
         self.each(|c, w| c.fn_item(w, attrs, sig));
     }
@@ -1365,9 +1387,16 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             self.visit_attribute(a);
         }
         self.visit_expr(&m.expr);
+        // `match auth { None => return Err(..), .. }`, or, as the fn's value,
+        // `match auth { None => Err(..), Some(u) => .. }`.
+        let is_tail = self.fns.last().is_some_and(|f| {
+            f.returns
+                .iter()
+                .any(|(r, _)| matches!(r, syn::Expr::Match(x) if std::ptr::eq(x, m)))
+        });
         if m.arms
             .iter()
-            .any(|a| is_none_pat(&a.pat) && diverges(&a.body))
+            .any(|a| is_none_pat(&a.pat) && (diverges(&a.body) || is_tail && is_err_call(&a.body)))
         {
             self.reject_none(&m.expr);
         }
@@ -1682,6 +1711,14 @@ fn binds_some(p: &syn::Pat) -> bool {
         syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Some"),
         syn::Pat::Type(t) => binds_some(&t.pat),
         syn::Pat::Paren(pp) => binds_some(&pp.pat),
+        _ => false,
+    }
+}
+
+/// `Err(..)` (or `Result::Err(..)`).
+fn is_err_call(e: &syn::Expr) -> bool {
+    match crate::ast::peel(e) {
+        syn::Expr::Call(c) => crate::ast::last_segment(&c.func).is_some_and(|n| n == "Err"),
         _ => false,
     }
 }

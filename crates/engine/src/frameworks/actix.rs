@@ -9,13 +9,14 @@
 //! Each chain is one [`RouterFact`]; a scope's or resource's path is its prefix, `.service(..)` of a
 //! chain merges it, `.service(h)` registers an attribute-routed fn, `.configure(f)` follows `f`.
 
-use super::builder::{self, local_router, remember, strip};
+use super::builder::{self, remember, strip, Reader};
 use super::Framework;
 use super::{
-    call_path, handler_ref, lit_str, method_chain, Cover, HandlerRef, RouterFact, RouterOp, Target,
+    call_path, handler_ref_at, lit_str, method_chain, Cover, HandlerRef, RouterFact, RouterOp,
+    Target,
 };
 use crate::diagnostic::Span;
-use crate::extract::{short, Collector, FrameworkSpec, RouteAttr, Walker};
+use crate::extract::{short, Collector, Env, FrameworkSpec, RouteAttr, Walker};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
@@ -60,13 +61,29 @@ impl Collector for Actix {
         if !w.cx.framework(FRAMEWORK) || !matches!(e, syn::Expr::MethodCall(_)) {
             return;
         }
-        if is_chain(w, e) {
-            build(w, e);
+        let env = w.env();
+        if is_chain(w, e, env) {
+            build(w, e, env);
         }
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        builder::on_fn_end(w);
+        builder::on_fn_end(&ActixReader, w);
+    }
+}
+
+/// Reads actix containers for [`builder::resolve`]: `App::new()`, `web::scope(p)`,
+/// `web::resource(p)` and chains on them.
+struct ActixReader;
+
+impl Reader for ActixReader {
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
+    fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
+        let (base, _) = method_chain(e);
+        base_kind(w, base, env)?;
+        build(w, e, env)
     }
 }
 
@@ -128,11 +145,15 @@ enum Base {
     Resource(String),
     /// The `&mut ServiceConfig` of a `configure` fn.
     Config,
-    /// A chain read earlier in this fn and bound by `let`.
-    Local(usize),
+    /// A local holding a container (`let mut scope = web::scope(..); scope = scope.route(..)`).
+    Local,
 }
 
-fn base_kind(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<Base> {
+fn base_kind(w: &Walker<'_, '_>, e: &syn::Expr, env: Env) -> Option<Base> {
+    base_kind_depth(w, e, env, 0)
+}
+
+fn base_kind_depth(w: &Walker<'_, '_>, e: &syn::Expr, env: Env, depth: usize) -> Option<Base> {
     let e = strip(e);
     if let Some(p) = call_path(e) {
         let n = p.len();
@@ -152,27 +173,33 @@ fn base_kind(w: &mut Walker<'_, '_>, e: &syn::Expr) -> Option<Base> {
             _ => None,
         };
     }
-    if let syn::Expr::Path(p) = e {
-        if p.path.segments.len() == 1 {
-            if let Some(i) = local_router(w, e) {
-                return Some(Base::Local(i));
-            }
-            let name = p.path.segments[0].ident.to_string();
-            let inline = w
-                .state_ref::<ConfigParams>()
-                .is_some_and(|v| v.0.contains(&name));
-            if inline {
-                return Some(Base::Config);
-            }
-            let l = w.local(&name)?;
-            if l.ty
-                .is_some_and(|t| crate::extract::type_text(t).contains("ServiceConfig"))
-            {
-                return Some(Base::Config);
-            }
-        }
+    let syn::Expr::Path(p) = e else {
+        return None;
+    };
+    let name = p.path.get_ident()?.to_string();
+    let inline = w
+        .state_ref::<ConfigParams>()
+        .is_some_and(|v| v.0.contains(&name));
+    if inline {
+        return Some(Base::Config);
     }
-    None
+    let l = w.local_at(&name, env)?;
+    if l.ty
+        .is_some_and(|t| crate::extract::type_text(t).contains("ServiceConfig"))
+    {
+        return Some(Base::Config);
+    }
+    if depth > 8 {
+        return None;
+    }
+    let seen = |x: &syn::Expr| builder::was_read(w, x);
+    let local = builder::value_exprs(w, &name, env)
+        .into_iter()
+        .any(|(x, xenv)| {
+            let (xb, _) = method_chain(strip(x));
+            seen(strip(x)) || base_kind_depth(w, xb, xenv, depth + 1).is_some()
+        });
+    local.then_some(Base::Local)
 }
 
 const CHAIN_METHODS: &[&str] = &[
@@ -185,12 +212,13 @@ const CHAIN_METHODS: &[&str] = &[
     "wrap_fn",
 ];
 
-fn is_chain(w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
+fn is_chain(w: &Walker<'_, '_>, e: &syn::Expr, env: Env) -> bool {
     let (base, calls) = method_chain(e);
-    if calls.is_empty() {
+    let named = |m: &str| CHAIN_METHODS.contains(&m) || METHODS.contains(&m);
+    if !calls.iter().any(|c| named(&c.method.to_string())) {
         return false;
     }
-    let Some(kind) = base_kind(w, base) else {
+    let Some(kind) = base_kind(w, base, env) else {
         return false;
     };
     calls.iter().any(|c| {
@@ -201,9 +229,9 @@ fn is_chain(w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
 }
 
 /// Reads one chain into a router fact; returns its index.
-fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
+fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
     let (base, calls) = method_chain(e);
-    let kind = base_kind(w, base)?;
+    let kind = base_kind(w, base, env)?;
     let mut cur = e;
     while let syn::Expr::MethodCall(m) = cur {
         w.consume(cur);
@@ -219,12 +247,9 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
     let here = String::new();
     match &kind {
         Base::Scope(p) | Base::Resource(p) => fact.prefix = Some(p.clone()),
-        Base::Local(i) => {
-            w.facts.routers[*i].nested = true;
-            fact.ops.push(RouterOp::Merge {
-                target: Target::Chain(*i),
-            });
-        }
+        Base::Local => fact
+            .ops
+            .extend(builder::continues(&ActixReader, w, base, env)),
         Base::App | Base::Config => {}
     }
     let resource = matches!(kind, Base::Resource(_));
@@ -232,10 +257,10 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
         let m = call.method.to_string();
         let args: Vec<&'ast syn::Expr> = call.args.iter().collect();
         match (m.as_str(), args.len()) {
-            ("service", 1) => services(w, args[0], &mut fact.ops),
+            ("service", 1) => services(w, args[0], env, &mut fact.ops),
             ("route", 2) => {
-                let path = lit_str(args[0]).unwrap_or_else(|| format!("{{{}}}", short(args[0])));
-                if let Some((methods, handler, layers)) = route_def(w, args[1]) {
+                let path = super::path_text(w, args[0], env);
+                if let Some((methods, handler, layers)) = route_def(w, args[1], env) {
                     fact.ops.push(RouterOp::Route {
                         path: Some(path),
                         methods,
@@ -245,7 +270,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             ("route", 1) => {
-                if let Some((methods, handler, layers)) = route_def(w, args[0]) {
+                if let Some((methods, handler, layers)) = route_def(w, args[0], env) {
                     fact.ops.push(RouterOp::Route {
                         path: Some(here.clone()),
                         methods,
@@ -255,7 +280,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             ("to", 1) if resource => {
-                if let Some(h) = handler_ref(w, args[0]) {
+                if let Some(h) = handler_ref_at(w, args[0], env) {
                     fact.ops.push(RouterOp::Route {
                         path: Some(here.clone()),
                         methods: vec!["ANY".into()],
@@ -265,7 +290,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             (method, 1) if resource && METHODS.contains(&method) => {
-                if let Some(h) = handler_ref(w, args[0]) {
+                if let Some(h) = handler_ref_at(w, args[0], env) {
                     fact.ops.push(RouterOp::Route {
                         path: Some(here.clone()),
                         methods: vec![method.to_ascii_uppercase()],
@@ -275,8 +300,9 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                 }
             }
             ("default_service", 1) => {
-                let reg = route_def(w, args[0]).or_else(|| {
-                    handler_ref(w, strip(args[0])).map(|h| (vec!["ANY".into()], h, Vec::new()))
+                let reg = route_def(w, args[0], env).or_else(|| {
+                    handler_ref_at(w, strip(args[0]), env)
+                        .map(|h| (vec!["ANY".into()], h, Vec::new()))
                 });
                 if let Some((methods, handler, layers)) = reg {
                     fact.ops.push(RouterOp::Route {
@@ -287,27 +313,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
                     });
                 }
             }
-            ("configure", 1) => {
-                if let syn::Expr::Closure(c) = strip(args[0]) {
-                    configure_closure(w, c, &mut fact.ops);
-                } else if let Some(Target::Call { path, module }) = fn_call(w, strip(args[0])) {
-                    // `.configure(auth::configure())`: a fn returning the configuring closure.
-                    fact.ops.push(RouterOp::Merge {
-                        target: Target::Configure { path, module },
-                    });
-                } else if let syn::Expr::Path(p) = strip(args[0]) {
-                    fact.ops.push(RouterOp::Merge {
-                        target: Target::Configure {
-                            path: crate::extract::segments(&p.path),
-                            module: w.module.clone(),
-                        },
-                    });
-                } else {
-                    fact.ops.push(RouterOp::Merge {
-                        target: Target::Unknown(short(args[0])),
-                    });
-                }
-            }
+            ("configure", 1) => configure(w, args[0], env, &mut fact.ops),
             ("wrap" | "wrap_fn", 1) => fact.ops.push(RouterOp::Layer {
                 text: super::layer_text(args[0]),
                 cover: Cover::All,
@@ -319,6 +325,57 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<usize> {
     let idx = w.facts.routers.len() - 1;
     remember(w, e, idx);
     Some(idx)
+}
+
+/// `.configure(f)`: a fn, a closure, a fn returning the configuring closure, or a local
+/// bound to one (`for f in [a::config, b::config] { scope = scope.configure(f) }`: each).
+fn configure<'ast>(
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    ops: &mut Vec<RouterOp>,
+) {
+    configure_depth(w, e, env, ops, 0)
+}
+
+fn configure_depth<'ast>(
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    ops: &mut Vec<RouterOp>,
+    depth: usize,
+) {
+    let inner = strip(e);
+    if let syn::Expr::Closure(c) = inner {
+        configure_closure(w, c, ops);
+    } else if let Some(Target::Call { path, module }) = fn_call(w, inner) {
+        // `.configure(auth::configure())`: a fn returning the configuring closure.
+        ops.push(RouterOp::Merge {
+            target: Target::Configure { path, module },
+        });
+    } else if let syn::Expr::Path(p) = inner {
+        let local = p
+            .path
+            .get_ident()
+            .filter(|_| depth < 8)
+            .map(|id| builder::value_exprs(w, &id.to_string(), env))
+            .unwrap_or_default();
+        if local.is_empty() {
+            ops.push(RouterOp::Merge {
+                target: Target::Configure {
+                    path: crate::extract::segments(&p.path),
+                    module: w.module.clone(),
+                },
+            });
+        }
+        for (x, xenv) in local {
+            configure_depth(w, x, xenv, ops, depth + 1);
+        }
+    } else {
+        ops.push(RouterOp::Merge {
+            target: Target::Unknown(short(e)),
+        });
+    }
 }
 
 /// Closure parameters that are a `ServiceConfig` (`.configure(|cfg| { cfg.service(..); })`).
@@ -352,8 +409,9 @@ fn configure_closure<'ast>(
     };
     params.0.push(param);
     for e in stmts {
-        if matches!(e, syn::Expr::MethodCall(_)) && is_chain(w, e) {
-            if let Some(i) = build(w, e) {
+        let env = w.env();
+        if matches!(e, syn::Expr::MethodCall(_)) && is_chain(w, e, env) {
+            if let Some(i) = build(w, e, env) {
                 w.facts.routers[i].nested = true;
                 ops.push(RouterOp::Merge {
                     target: Target::Chain(i),
@@ -368,17 +426,19 @@ fn configure_closure<'ast>(
 
 /// The argument of `.service(..)`: an attribute-routed fn, a scope or resource chain, a fn
 /// returning one, a tuple of those, or `services![..]`.
-fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<RouterOp>) {
+fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env, ops: &mut Vec<RouterOp>) {
     let inner = strip(e);
-    if let Some(i) = local_router(w, inner) {
-        w.facts.routers[i].nested = true;
-        ops.push(RouterOp::Merge {
-            target: Target::Chain(i),
-        });
+    if matches!(inner, syn::Expr::Path(_)) && base_kind(w, inner, env).is_some() {
+        for t in builder::resolve(&ActixReader, w, inner, env, true) {
+            if let Target::Chain(i) = t {
+                w.facts.routers[i].nested = true;
+            }
+            ops.push(RouterOp::Merge { target: t });
+        }
         return;
     }
     match inner {
-        syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| services(w, x, ops)),
+        syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| services(w, x, env, ops)),
         syn::Expr::Macro(m)
             if m.mac
                 .path
@@ -392,14 +452,14 @@ fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<Ro
             {
                 for x in list {
                     let x = w.alloc(x);
-                    services(w, x, ops);
+                    services(w, x, env, ops);
                 }
             }
         }
         syn::Expr::MethodCall(_) => {
             let (base, _) = method_chain(inner);
-            if base_kind(w, base).is_some() {
-                if let Some(i) = build(w, inner) {
+            if base_kind(w, base, env).is_some() {
+                if let Some(i) = build(w, inner, env) {
                     w.facts.routers[i].nested = true;
                     ops.push(RouterOp::Merge {
                         target: Target::Chain(i),
@@ -435,7 +495,7 @@ fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<Ro
                 });
             }
         }
-        syn::Expr::Call(_) if base_kind(w, inner).is_none() => {
+        syn::Expr::Call(_) if base_kind(w, inner, env).is_none() => {
             if let Some(t) = fn_call(w, inner) {
                 ops.push(RouterOp::Merge { target: t });
             }
@@ -447,7 +507,7 @@ fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, ops: &mut Vec<Ro
             {
                 return;
             }
-            if let Some(h) = handler_ref(w, inner) {
+            if let Some(h) = handler_ref_at(w, inner, env) {
                 ops.push(RouterOp::Route {
                     path: None,
                     methods: Vec::new(),
@@ -480,7 +540,7 @@ type Registration = (Vec<String>, HandlerRef, Vec<String>);
 
 /// `web::get().to(h)`, `web::route().method(Method::POST).to(h)`, `web::to(h)`,
 /// `web::route().guard(guard::Get()).to(h)`.
-fn route_def<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Registration> {
+fn route_def<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<Registration> {
     let (base, calls) = method_chain(strip(e));
     let syn::Expr::Call(c) = base else {
         return None;
@@ -493,13 +553,13 @@ fn route_def<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Regis
         m if METHODS.contains(&m) => methods.push(m.to_ascii_uppercase()),
         "route" => {}
         "method" => methods.extend(c.args.first().map(method_name)),
-        "to" => handler = c.args.first().and_then(|a| handler_ref(w, a)),
+        "to" => handler = c.args.first().and_then(|a| handler_ref_at(w, a, env)),
         _ => return None,
     }
     for call in calls {
         let Some(a) = call.args.first() else { continue };
         match call.method.to_string().as_str() {
-            "to" => handler = handler_ref(w, a),
+            "to" => handler = handler_ref_at(w, a, env),
             "method" => methods.push(method_name(a)),
             "guard" => {
                 let text = short(a).to_ascii_uppercase();

@@ -38,6 +38,17 @@ impl Framework for Axum {
 }
 
 impl Collector for Axum {
+    fn fn_item<'ast>(
+        &self,
+        w: &mut Walker<'ast, '_>,
+        _attrs: &'ast [syn::Attribute],
+        sig: &'ast syn::Signature,
+    ) {
+        if w.cx.framework("axum") {
+            builder::on_fn_item(&GRAMMAR, w, sig);
+        }
+    }
+
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
         if w.cx.framework("axum") {
             builder::on_expr(&GRAMMAR, w, e);
@@ -45,6 +56,6 @@ impl Collector for Axum {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        builder::on_fn_end(w);
+        builder::on_fn_end(&GRAMMAR, w);
     }
 }

@@ -4,7 +4,7 @@
 use super::{join_path, Cover, HandlerRef, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
 use crate::index::{FnId, Index};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One route of the service.
 #[derive(Debug, Clone)]
@@ -29,29 +29,44 @@ pub enum Handler {
     },
 }
 
-/// Every endpoint of the workspace, in a deterministic order.
+/// Every endpoint of the workspace, in a deterministic order. A handler registered on the same
+/// path and methods more than once (by several routers, or along several paths of one fn:
+/// `if`/`else`, `#[cfg]` blocks) is one endpoint, covered by the layers that cover it on every
+/// registration.
 pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
     let mut ev = Eval {
         index,
         stack: HashSet::new(),
+        memo: HashMap::new(),
     };
     // Fns whose returned router is used by another router are not roots.
     let mut referenced: BTreeSet<FnId> = BTreeSet::new();
     // Fns passed to actix `.configure(f)`: every chain in them belongs to the configuring router.
     let mut configures: BTreeSet<FnId> = BTreeSet::new();
+    // poem-openapi API types handed to an `OpenApiService`: their impls are not roots.
+    let mut apis: BTreeSet<(usize, String)> = BTreeSet::new();
     for (fi, f) in index.files.iter().enumerate() {
         for r in &f.routers {
             for op in &r.ops {
-                let t = match op {
-                    RouterOp::Nest { target, .. } | RouterOp::Merge { target } => target,
+                let targets: Vec<&Target> = match op {
+                    RouterOp::Nest { target, .. } | RouterOp::Merge { target } => vec![target],
+                    RouterOp::Extend { alternatives } => alternatives.iter().collect(),
                     _ => continue,
                 };
-                if let Target::Call { path, module } | Target::Configure { path, module } = t {
-                    if let Some(id) = index.resolve_fn(fi, module, path) {
-                        referenced.insert(id);
-                        if matches!(t, Target::Configure { .. }) {
-                            configures.insert(id);
+                for t in targets {
+                    match t {
+                        Target::Call { path, module } | Target::Configure { path, module } => {
+                            if let Some(id) = index.resolve_fn(fi, module, path) {
+                                referenced.insert(id);
+                                if matches!(t, Target::Configure { .. }) {
+                                    configures.insert(id);
+                                }
+                            }
                         }
+                        Target::Api { name } => {
+                            apis.insert((index.package_of(fi), name.clone()));
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -62,6 +77,11 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
         for (ri, r) in f.routers.iter().enumerate() {
             if r.nested {
                 continue;
+            }
+            if let Some(api) = &r.api {
+                if apis.contains(&(index.package_of(fi), api.clone())) {
+                    continue;
+                }
             }
             if let Some(fn_index) = r.fn_index {
                 if configures.contains(&FnId {
@@ -108,25 +128,119 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
             }
         }
     }
-    out.sort_by(|a, b| (&a.handler, &a.path, &a.methods).cmp(&(&b.handler, &b.path, &b.methods)));
-    out.dedup_by(|a, b| a.handler == b.handler && a.path == b.path && a.methods == b.methods);
+    merge_same(&mut out);
     out
+}
+
+/// Sorts endpoints and makes the registrations of one handler on one path and methods one
+/// endpoint, covered by the layers every registration has.
+fn merge_same(eps: &mut Vec<Endpoint>) {
+    eps.sort_by(|a, b| (&a.handler, &a.path, &a.methods).cmp(&(&b.handler, &b.path, &b.methods)));
+    let mut out: Vec<Endpoint> = Vec::with_capacity(eps.len());
+    for e in eps.drain(..) {
+        match out.last_mut() {
+            Some(last)
+                if last.handler == e.handler
+                    && last.path == e.path
+                    && last.methods == e.methods =>
+            {
+                last.layers.retain(|l| e.layers.contains(l));
+            }
+            _ => out.push(e),
+        }
+    }
+    *eps = out;
+}
+
+/// A router evaluated, before its own prefix and whole-container layers are applied (a chain
+/// that continues it takes them over).
+#[derive(Clone, Default)]
+struct Parts {
+    eps: Vec<Endpoint>,
+    /// Layers covering everything in the container (actix `.wrap`, poem `.with`).
+    whole: Vec<String>,
+    prefix: Option<String>,
+}
+
+impl Parts {
+    /// The endpoints with the prefix and whole-container layers applied.
+    fn finish(self) -> Vec<Endpoint> {
+        let Parts {
+            mut eps,
+            whole,
+            prefix,
+        } = self;
+        for e in eps.iter_mut() {
+            e.layers.extend(whole.iter().cloned());
+            if let Some(p) = &prefix {
+                e.path = Some(join_path(p, e.path.as_deref().unwrap_or("/")));
+            }
+        }
+        eps
+    }
+
+    /// The router a chain continues when several definitions may reach it: every path's
+    /// endpoints, each under its own layers; what the chain adds is covered only by the
+    /// whole-container layers of every path.
+    fn alternatives(alts: Vec<Parts>) -> Parts {
+        if alts.len() <= 1 {
+            return alts.into_iter().next().unwrap_or_default();
+        }
+        let same_prefix = alts.iter().all(|a| a.prefix == alts[0].prefix);
+        let prefix = if same_prefix {
+            alts[0].prefix.clone()
+        } else {
+            None
+        };
+        let mut whole: Vec<String> = alts[0].whole.clone();
+        whole.retain(|l| alts.iter().all(|a| a.whole.contains(l)));
+        let mut eps = Vec::new();
+        for a in alts {
+            let Parts {
+                eps: mut a_eps,
+                whole: a_whole,
+                prefix: a_prefix,
+            } = a;
+            let own: Vec<String> = a_whole.into_iter().filter(|l| !whole.contains(l)).collect();
+            for e in a_eps.iter_mut() {
+                e.layers.extend(own.iter().cloned());
+                if !same_prefix {
+                    if let Some(p) = &a_prefix {
+                        e.path = Some(join_path(p, e.path.as_deref().unwrap_or("/")));
+                    }
+                }
+            }
+            eps.extend(a_eps);
+        }
+        merge_same(&mut eps);
+        Parts { eps, whole, prefix }
+    }
 }
 
 struct Eval<'i, 'a> {
     index: &'i Index<'a>,
     /// Routers being evaluated (cycle guard).
     stack: HashSet<(usize, usize)>,
+    /// Routers evaluated: a router reached along several paths is evaluated once.
+    memo: HashMap<(usize, usize), Parts>,
 }
 
 impl Eval<'_, '_> {
     fn router(&mut self, file: usize, ri: usize) -> Vec<Endpoint> {
+        self.parts(file, ri).finish()
+    }
+
+    fn parts(&mut self, file: usize, ri: usize) -> Parts {
+        if let Some(p) = self.memo.get(&(file, ri)) {
+            return p.clone();
+        }
         if !self.stack.insert((file, ri)) {
-            return Vec::new();
+            return Parts::default();
         }
         let r: &RouterFact = &self.index.files[file].routers[ri];
         let mut eps: Vec<Endpoint> = Vec::new();
         let mut whole: Vec<String> = Vec::new();
+        let mut prefix = r.prefix.clone();
         for op in &r.ops {
             match op {
                 RouterOp::Route {
@@ -192,21 +306,37 @@ impl Eval<'_, '_> {
                     let sub = self.target(file, target);
                     eps.extend(sub);
                 }
-            }
-        }
-        for e in eps.iter_mut() {
-            e.layers.extend(whole.iter().cloned());
-            if let Some(p) = &r.prefix {
-                e.path = Some(join_path(p, e.path.as_deref().unwrap_or("/")));
+                RouterOp::Extend { alternatives } => {
+                    let mut alts = Vec::new();
+                    for t in alternatives {
+                        alts.extend(self.target_parts(file, t));
+                    }
+                    let base = Parts::alternatives(alts);
+                    eps.extend(base.eps);
+                    whole.extend(base.whole);
+                    if prefix.is_none() {
+                        prefix = base.prefix;
+                    }
+                }
             }
         }
         self.stack.remove(&(file, ri));
-        eps
+        let p = Parts { eps, whole, prefix };
+        self.memo.insert((file, ri), p.clone());
+        p
     }
 
     fn target(&mut self, file: usize, t: &Target) -> Vec<Endpoint> {
+        self.target_parts(file, t)
+            .into_iter()
+            .flat_map(Parts::finish)
+            .collect()
+    }
+
+    /// The routers a target stands for, each unfinished.
+    fn target_parts(&mut self, file: usize, t: &Target) -> Vec<Parts> {
         match t {
-            Target::Chain(i) => self.router(file, *i),
+            Target::Chain(i) => vec![self.parts(file, *i)],
             Target::Call { path, module } | Target::Configure { path, module } => {
                 let Some(id) = self.index.resolve_fn(file, module, path) else {
                     return Vec::new();
@@ -223,7 +353,28 @@ impl Eval<'_, '_> {
                     .collect();
                 routers
                     .into_iter()
-                    .flat_map(|i| self.router(id.file, i))
+                    .map(|i| self.parts(id.file, i))
+                    .collect()
+            }
+            Target::Api { name } => {
+                let package = self.index.package_of(file);
+                let mut found = Vec::new();
+                for (fi, f) in self.index.files.iter().enumerate() {
+                    if self.index.package_of(fi) != package {
+                        continue;
+                    }
+                    for (ri, r) in f.routers.iter().enumerate() {
+                        if r.api.as_deref() == Some(name.as_str()) {
+                            found.push((fi, ri));
+                        }
+                    }
+                }
+                found
+                    .into_iter()
+                    .map(|(fi, ri)| Parts {
+                        eps: self.router(fi, ri),
+                        ..Parts::default()
+                    })
                     .collect()
             }
             Target::Unknown(_) => Vec::new(),
@@ -270,5 +421,69 @@ impl Endpoint {
             self.methods.join(",")
         };
         format!("{methods} {}", self.path.as_deref().unwrap_or("?"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(path: &str, layers: &[&str]) -> Endpoint {
+        Endpoint {
+            framework: "axum",
+            methods: vec!["GET".into()],
+            path: Some(path.into()),
+            handler: Handler::Unresolved {
+                file: 0,
+                span: Span::default(),
+                name: format!("h{path}"),
+            },
+            layers: layers.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn one_registration_reached_on_two_paths_keeps_the_layers_of_both() {
+        let mut eps = vec![
+            ep("/a", &["auth", "trace"]),
+            ep("/a", &["trace"]),
+            ep("/b", &[]),
+        ];
+        merge_same(&mut eps);
+        assert_eq!(eps.len(), 2);
+        assert_eq!(eps[0].layers, vec!["trace".to_string()]);
+    }
+
+    #[test]
+    fn alternatives_keep_their_own_wraps_and_pass_on_the_common_ones() {
+        let wrapped = Parts {
+            eps: vec![ep("/a", &[])],
+            whole: vec!["auth".into(), "cors".into()],
+            prefix: Some("/api".into()),
+        };
+        let bare = Parts {
+            eps: vec![ep("/a", &[]), ep("/b", &[])],
+            whole: vec!["cors".into()],
+            prefix: Some("/api".into()),
+        };
+        let p = Parts::alternatives(vec![wrapped, bare]);
+        // `auth` wraps only one of the paths: what the chain adds next is not under it.
+        assert_eq!(p.whole, vec!["cors".to_string()]);
+        assert_eq!(p.prefix.as_deref(), Some("/api"));
+        // `/a` is reached wrapped and bare: covered by neither path's own wrap.
+        let a: Vec<&Endpoint> = p
+            .eps
+            .iter()
+            .filter(|e| e.path.as_deref() == Some("/a"))
+            .collect();
+        assert_eq!(a.len(), 1);
+        assert!(a[0].layers.is_empty(), "{:?}", a[0].layers);
+        let finished = p.finish();
+        assert!(finished
+            .iter()
+            .all(|e| e.path.as_deref().is_some_and(|p| p.starts_with("/api/"))));
+        assert!(finished
+            .iter()
+            .all(|e| e.layers == vec!["cors".to_string()]));
     }
 }

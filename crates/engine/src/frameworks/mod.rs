@@ -11,7 +11,8 @@ pub mod rocket;
 pub mod scopes;
 
 use crate::diagnostic::Span;
-use crate::extract::{Collector, FnFact, FrameworkSpec, ParamFact, Walker};
+use crate::extract::values::project;
+use crate::extract::{Collector, Env, FnFact, FrameworkSpec, ParamFact, Value, Walker};
 use syn::visit::Visit;
 
 pub use crate::ast::{call_path, lit_str, method_chain};
@@ -101,16 +102,47 @@ pub fn record_route_attrs(
 
 /// Reads a handler expression: a path (`users::list`, `show::<Pg>`) or a closure.
 pub fn handler_ref<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<HandlerRef> {
+    let env = w.env();
+    handler_ref_at(w, e, env)
+}
+
+/// [`handler_ref`] of an expression evaluated at `env`: a local bound to a fn or a closure is
+/// followed to it, and a loop's element to the one picked for the registration being read
+/// (see [`loop_picks`]).
+pub fn handler_ref_at<'ast>(
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+) -> Option<HandlerRef> {
+    handler_ref_depth(w, e, env, 0)
+}
+
+fn handler_ref_depth<'ast>(
+    w: &mut Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    depth: usize,
+) -> Option<HandlerRef> {
     use syn::spanned::Spanned;
     match e {
-        syn::Expr::Path(p) => Some(HandlerRef::Path {
-            segments: crate::extract::segments(&p.path),
-            module: w.module.clone(),
-            span: Span::from_pm2(p.span()),
-        }),
-        syn::Expr::Reference(r) => handler_ref(w, &r.expr),
-        syn::Expr::Paren(p) => handler_ref(w, &p.expr),
+        syn::Expr::Path(p) => {
+            if let (Some(id), true) = (p.path.get_ident(), depth < 8) {
+                if let Some((x, xenv)) = local_handler(w, &id.to_string(), env) {
+                    return handler_ref_depth(w, x, xenv, depth + 1);
+                }
+            }
+            Some(HandlerRef::Path {
+                segments: crate::extract::segments(&p.path),
+                module: w.module.clone(),
+                span: Span::from_pm2(p.span()),
+            })
+        }
+        syn::Expr::Reference(r) => handler_ref_depth(w, &r.expr, env, depth + 1),
+        syn::Expr::Paren(p) => handler_ref_depth(w, &p.expr, env, depth + 1),
         syn::Expr::Closure(c) => {
+            if let Some(fn_index) = w.adopted(c) {
+                return Some(HandlerRef::Closure { fn_index });
+            }
             let mut calls = CallNames::default();
             calls.visit_expr(&c.body);
             let params = c
@@ -150,6 +182,105 @@ pub fn handler_ref<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option
         }
         _ => None,
     }
+}
+
+/// A local that holds a handler: the loop element picked for the registration being read,
+/// or the one fn path or closure it is bound to (`let h = users::list;`).
+fn local_handler<'ast>(
+    w: &Walker<'ast, '_>,
+    name: &str,
+    env: Env,
+) -> Option<(&'ast syn::Expr, Env)> {
+    let values = w.values()?;
+    let defs = values.lookup(name, env);
+    let pick = w.state_ref::<LoopPick>().and_then(|p| p.0);
+    for d in &defs {
+        if let (Value::Elem(arr, aenv, proj), Some((at, k))) = (d.value, pick) {
+            if *arr as *const syn::Expr as usize == at {
+                let (el, elenv) = *builder::elements(w, arr, *aenv, 0).get(k)?;
+                let x = *project(el, proj).first()?;
+                return Some((x, elenv));
+            }
+        }
+    }
+    match defs.as_slice() {
+        [d] => match d.value {
+            Value::Expr(x, xenv) if matches!(x, syn::Expr::Path(_) | syn::Expr::Closure(_)) => {
+                Some((*x, *xenv))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The element of a loop's array that the registration being read stands for: (address of
+/// the array expression, index).
+#[derive(Default)]
+pub struct LoopPick(Option<(usize, usize)>);
+
+/// Sets (or clears) the loop element the handlers of the registration being read come from.
+pub fn set_pick(w: &mut Walker<'_, '_>, pick: Option<(usize, usize)>) {
+    if let Some(p) = w.state::<LoopPick>() {
+        p.0 = pick;
+    }
+}
+
+/// A path argument bound by a `for` loop over a literal array
+/// (`for (path, h) in [("/a", a), ("/b", b)]`): one (pick, path text) per element, in order.
+/// Empty when the path is no such loop element.
+pub fn loop_picks<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+) -> Vec<((usize, usize), String)> {
+    let syn::Expr::Path(p) = crate::ast::peel(e) else {
+        return Vec::new();
+    };
+    let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+        return Vec::new();
+    };
+    let Some(values) = w.values() else {
+        return Vec::new();
+    };
+    for d in values.lookup(&name, env) {
+        if let Value::Elem(arr, aenv, proj) = d.value {
+            let at = *arr as *const syn::Expr as usize;
+            let mut out = Vec::new();
+            for (k, (el, elenv)) in builder::elements(w, arr, *aenv, 0).into_iter().enumerate() {
+                if let Some(x) = project(el, proj).first() {
+                    out.push(((at, k), path_text(w, x, elenv)));
+                }
+            }
+            return out;
+        }
+    }
+    Vec::new()
+}
+
+/// A route path as written: a literal, a local or `concat!` of literals, else `{expr}`
+/// (`[base, "/api"].concat()` reads `{base}/api`).
+pub fn path_text<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> String {
+    if let Some(s) = lit_str(e) {
+        return s;
+    }
+    if let crate::strings::StrSource::Lit(s) = w.str_source_at(e, env) {
+        return s;
+    }
+    if let syn::Expr::MethodCall(m) = crate::ast::peel(e) {
+        if m.method == "concat" && m.args.is_empty() {
+            if let syn::Expr::Array(a) = crate::ast::peel(&m.receiver) {
+                return a
+                    .elems
+                    .iter()
+                    .map(|x| {
+                        lit_str(x).unwrap_or_else(|| format!("{{{}}}", crate::extract::short(x)))
+                    })
+                    .collect();
+            }
+        }
+    }
+    format!("{{{}}}", crate::extract::short(crate::ast::peel(e)))
 }
 
 /// Names of everything called inside a closure body.

@@ -6,7 +6,7 @@
 use super::actix::{attr_args, named_args};
 use super::builder::{self, Grammar};
 use super::Framework;
-use super::{lit_str, HandlerRef, RouterFact, RouterOp};
+use super::{call_path, lit_str, method_chain, HandlerRef, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
 use crate::extract::{Collector, FrameworkSpec, RouteAttr, Walker};
 use syn::spanned::Spanned;
@@ -53,7 +53,7 @@ impl Framework for Poem {
 
 impl Collector for Poem {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
-        if w.cx.framework(FRAMEWORK) {
+        if w.cx.framework(FRAMEWORK) && !openapi_service(w, e) {
             builder::on_expr(&GRAMMAR, w, e);
         }
     }
@@ -62,11 +62,12 @@ impl Collector for Poem {
         &self,
         w: &mut Walker<'ast, '_>,
         attrs: &'ast [syn::Attribute],
-        _sig: &'ast syn::Signature,
+        sig: &'ast syn::Signature,
     ) {
         if !w.cx.framework(FRAMEWORK) {
             return;
         }
+        builder::on_fn_item(&GRAMMAR, w, sig);
         let Some(f) = w.fns.last().map(|f| f.fn_index) else {
             return;
         };
@@ -116,6 +117,7 @@ impl Collector for Poem {
             fn_index: w.fns.last().map(|f| f.fn_index),
             span: Span::from_pm2(i.span()),
             prefix,
+            api: Some(self_ty.clone()),
             ..RouterFact::default()
         };
         for item in &i.items {
@@ -142,7 +144,89 @@ impl Collector for Poem {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        builder::on_fn_end(w);
+        builder::on_fn_end(&GRAMMAR, w);
+    }
+}
+
+/// `OpenApiService::new(Api, "title", "1.0").server(..)`: a router of the operations of the
+/// API types it is given (`Api`, `Api::new(db)`, `(UserApi, PetApi)`), so that
+/// `Route::new().nest("/api", service)` puts them under `/api`. Returns true when `e` is one.
+fn openapi_service<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
+    let (base, _) = method_chain(e);
+    let is_service = call_path(base).is_some_and(|p| {
+        p.len() >= 2 && p[p.len() - 2] == "OpenApiService" && p[p.len() - 1] == "new"
+    });
+    let syn::Expr::Call(call) = base else {
+        return false;
+    };
+    if !is_service {
+        return false;
+    }
+    let mut cur = e;
+    while let syn::Expr::MethodCall(m) = cur {
+        w.consume(cur);
+        cur = &m.receiver;
+    }
+    w.consume(base);
+    let mut names = Vec::new();
+    if let Some(apis) = call.args.first() {
+        let env = w.env();
+        api_types(w, apis, env, &mut names, 0);
+    }
+    let fact = RouterFact {
+        framework: FRAMEWORK,
+        fn_index: w.fns.last().map(|f| f.fn_index),
+        span: Span::from_pm2(e.span()),
+        ops: names
+            .into_iter()
+            .map(|name| RouterOp::Merge {
+                target: Target::Api { name },
+            })
+            .collect(),
+        ..RouterFact::default()
+    };
+    w.facts.routers.push(fact);
+    let idx = w.facts.routers.len() - 1;
+    builder::remember(w, e, idx);
+    true
+}
+
+/// The API types an `OpenApiService::new` argument names: a type path, a struct literal, a
+/// constructor call, a tuple of those, a local bound to one.
+fn api_types<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: crate::extract::Env,
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 8 {
+        return;
+    }
+    let e = crate::ast::peel(e);
+    match e {
+        syn::Expr::Tuple(t) => {
+            for x in &t.elems {
+                api_types(w, x, env, out, depth + 1);
+            }
+        }
+        syn::Expr::Struct(s) => out.extend(s.path.segments.last().map(|s| s.ident.to_string())),
+        syn::Expr::Call(_) => {
+            if let Some(p) = call_path(e) {
+                if p.len() >= 2 {
+                    out.push(p[p.len() - 2].clone());
+                }
+            }
+        }
+        syn::Expr::Path(p) => match p.path.get_ident() {
+            Some(id) if w.local_at(&id.to_string(), env).is_some() => {
+                for (x, xenv) in builder::value_exprs(w, &id.to_string(), env) {
+                    api_types(w, x, xenv, out, depth + 1);
+                }
+            }
+            _ => out.extend(p.path.segments.last().map(|s| s.ident.to_string())),
+        },
+        _ => {}
     }
 }
 

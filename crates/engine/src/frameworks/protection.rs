@@ -4,7 +4,7 @@ use super::endpoints::Endpoint;
 use crate::callgraph::CallGraph;
 use crate::config::Config;
 use crate::extract::FnFact;
-use crate::index::{FnId, Index};
+use crate::index::{FnId, Index, ItemKind};
 
 /// What protects a handler, for messages and the `routes` inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +73,17 @@ fn body_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
 }
 
 /// Everything that protects a handler fn besides layers: its own evidence, else a check or a
-/// guard value in a fn it calls, at most `[handlers] check-depth` calls deep.
+/// guard value in a fn it calls, the check at most `[handlers] check-depth` calls from the
+/// handler (the calls in the handler's own body are one call from it, and always count).
 pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Option<Evidence> {
     let config = index.config;
     if let Some(e) = fn_evidence(config, index.func(id)) {
         return Some(e);
     }
-    let depth = config.handlers.check_depth;
+    if let Some(e) = wrapped_optional_guard(index, id) {
+        return Some(e);
+    }
+    let depth = search_depth(config);
     let (chain, what) = graph.search(id, depth, |f| body_evidence(config, index.func(f)))?;
     Some(Evidence::Deep {
         what: Box::new(what),
@@ -87,11 +91,17 @@ pub fn handler_evidence(index: &Index<'_>, graph: &CallGraph, id: FnId) -> Optio
     })
 }
 
-/// The fns a handler's search went through (at most `[handlers] check-depth` calls deep):
-/// for the message when nothing protects it. (names, how many in all)
+/// How many calls below the handler the fns whose bodies are searched sit: a check in the
+/// body of a fn `k` calls down is `k + 1` calls from the handler.
+fn search_depth(config: &Config) -> usize {
+    config.handlers.check_depth.saturating_sub(1)
+}
+
+/// The fns a handler's search went through (their checks at most `[handlers] check-depth`
+/// calls from it): for the message when nothing protects it. (names, how many in all)
 pub fn searched(index: &Index<'_>, graph: &CallGraph, id: FnId) -> (Vec<String>, usize) {
     let mut all: Vec<FnId> = Vec::new();
-    let depth = index.config.handlers.check_depth;
+    let depth = search_depth(index.config);
     let _ = graph.search(id, depth, |f| {
         all.push(f);
         None::<()>
@@ -109,6 +119,41 @@ fn short_item(f: &FnFact) -> String {
     let parts: Vec<&str> = f.item.split("::").collect();
     let n = parts.len();
     parts[n.saturating_sub(2)..].join("::")
+}
+
+/// A parameter of a newtype around an optional guard (`struct MaybeUser(Option<AuthUser>)`,
+/// `OptionalAuth { user: Option<AuthUser> }`) whose `None` the fn rejects first.
+fn wrapped_optional_guard(index: &Index<'_>, id: FnId) -> Option<Evidence> {
+    let f = index.func(id);
+    let guards = &index.config.handlers.guards;
+    if guards.is_empty() {
+        return None;
+    }
+    for p in &f.params {
+        if !p.name.as_ref().is_some_and(|n| f.rejects_none.contains(n)) {
+            continue;
+        }
+        let Some(t) = unwrap_type(&p.ty) else {
+            continue;
+        };
+        let path = t.split('<').next().unwrap_or(&t);
+        let segs: Vec<String> = path.split("::").map(String::from).collect();
+        let mut found = index.resolve_item(id.file, &f.module, &segs, &[ItemKind::Struct]);
+        if found.is_empty() {
+            found = index.items_named(index.package_of(id.file), last(path), &[ItemKind::Struct]);
+        }
+        for r in found {
+            let s = &index.files[r.file].structs[r.index];
+            if let Some(g) = s
+                .fields
+                .iter()
+                .find_map(|(_, ty)| optional_guard(guards, ty))
+            {
+                return Some(Evidence::GuardRequired(g));
+            }
+        }
+    }
+    None
 }
 
 /// `Option<AuthUser>` (through `&`, extractor wrappers) -> `AuthUser` when it is a guard.
@@ -193,6 +238,14 @@ pub fn guard_type(guards: &[String], ty: &str) -> Option<String> {
             }
         })
         .map(|_| path.to_string())
+}
+
+/// The extractor type a parameter names, by its last segment without generics
+/// (`web::ReqData<auth::AdminUser>` -> `AdminUser`); None for an `Option`.
+pub fn extractor_name(ty: &str) -> Option<String> {
+    let t = unwrap_type(ty)?;
+    let path = t.split('<').next().unwrap_or(&t);
+    Some(last(path).to_string())
 }
 
 /// `&Extension<AuthUser>` -> `AuthUser`; `Option<T>` -> None (an optional guard protects nothing).

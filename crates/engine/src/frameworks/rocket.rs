@@ -4,11 +4,12 @@
 //! so `mount("/api", api::routes())` follows the fn. `.attach(fairing)` covers every mount.
 
 use super::actix::{attr_args, named_args};
-use super::builder::{self, local_router, remember, strip};
+use super::builder::{self, remember, strip, Reader};
 use super::Framework;
 use super::{handler_ref, lit_str, method_chain, Cover, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
-use crate::extract::{short, Collector, FrameworkSpec, RouteAttr, Walker};
+use crate::extract::values::DefId;
+use crate::extract::{Collector, Env, FrameworkSpec, RouteAttr, Walker};
 use std::collections::HashMap;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -20,6 +21,18 @@ pub const FRAMEWORK: &str = "rocket";
 /// `routes![..]` macros read in this fn: macro address -> router index.
 #[derive(Default)]
 struct MacroSeen(HashMap<usize, usize>);
+
+/// Route vectors grown in steps in this fn (`routes.append(&mut api::routes())`,
+/// `v.extend(routes![..])`): the binding of the vector -> what was added, in order.
+#[derive(Default)]
+struct Grown(HashMap<DefId, Vec<Target>>);
+
+/// The fn being walked returns `Vec<Route>`.
+#[derive(Default)]
+struct ReturnsRoutes(bool);
+
+/// Methods that add routes to a vector.
+const GROW: &[&str] = &["append", "extend", "push"];
 
 static SPEC: FrameworkSpec = FrameworkSpec {
     name: FRAMEWORK,
@@ -49,21 +62,34 @@ impl Collector for Rocket {
         &self,
         w: &mut Walker<'ast, '_>,
         attrs: &'ast [syn::Attribute],
-        _sig: &'ast syn::Signature,
+        sig: &'ast syn::Signature,
     ) {
         super::record_route_attrs(w, attrs, FRAMEWORK, route_attr);
+        if let syn::ReturnType::Type(_, t) = &sig.output {
+            if w.cx.framework(FRAMEWORK)
+                && super::protection::mentions(&crate::extract::type_text(t), "Route")
+            {
+                if let Some(r) = w.state::<ReturnsRoutes>() {
+                    r.0 = true;
+                }
+            }
+        }
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
-        if !w.cx.framework(FRAMEWORK) || !matches!(e, syn::Expr::MethodCall(_)) {
+        if !w.cx.framework(FRAMEWORK) {
             return;
         }
-        let (_, calls) = method_chain(e);
-        if calls
-            .iter()
-            .any(|c| c.method == "mount" && c.args.len() == 2)
-        {
-            build(w, e);
+        let syn::Expr::MethodCall(m) = e else {
+            return;
+        };
+        let env = w.env();
+        if GROW.contains(&m.method.to_string().as_str()) && m.args.len() == 1 {
+            grow(w, m, env);
+            return;
+        }
+        if is_chain(w, e, env) {
+            build(w, e, env);
         }
     }
 
@@ -74,6 +100,22 @@ impl Collector for Rocket {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
+        // `routes` at the end of a fn returning `Vec<Route>`: the vector is what it returns.
+        let returns_routes = w.take_state::<ReturnsRoutes>().is_some_and(|r| r.0);
+        let returns: Vec<(&syn::Expr, Env)> = if returns_routes {
+            w.returns().to_vec()
+        } else {
+            Vec::new()
+        };
+        for (tail, env) in returns {
+            if let syn::Expr::Path(p) = strip(tail) {
+                if p.path.get_ident().is_some() {
+                    if let Some(Target::Chain(i)) = vector(w, tail, env) {
+                        w.facts.routers[i].returned = true;
+                    }
+                }
+            }
+        }
         if let Some(seen) = w.take_state::<MacroSeen>() {
             let tail = w
                 .fns
@@ -91,8 +133,147 @@ impl Collector for Rocket {
                 w.facts.routers[*i].returned = true;
             }
         }
-        builder::on_fn_end(w);
+        w.take_state::<Grown>();
+        builder::on_fn_end(&RocketReader, w);
     }
+}
+
+/// Reads rocket chains for [`builder::resolve`] (`rocket::build()`, a chain on one).
+struct RocketReader;
+
+impl Reader for RocketReader {
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
+    fn make<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<usize> {
+        let (base, _) = method_chain(e);
+        (is_root(base) || is_chain(w, e, env)).then(|| build(w, e, env))
+    }
+}
+
+/// `rocket::build()`, `rocket::custom(..)`, `Rocket::build()`.
+fn is_root(e: &syn::Expr) -> bool {
+    crate::ast::call_path(strip(e)).is_some_and(|p| {
+        p.len() >= 2
+            && matches!(p[p.len() - 2].as_str(), "rocket" | "Rocket")
+            && matches!(p[p.len() - 1].as_str(), "build" | "custom")
+    })
+}
+
+/// A chain that mounts routes or attaches a fairing on a rocket (or a local holding one).
+fn is_chain(w: &Walker<'_, '_>, e: &syn::Expr, env: Env) -> bool {
+    let (base, calls) = method_chain(e);
+    if calls
+        .iter()
+        .any(|c| c.method == "mount" && c.args.len() == 2)
+    {
+        return true;
+    }
+    calls.iter().any(|c| c.method == "attach")
+        && (is_root(base) || is_rocket_local(w, base, env, 0))
+}
+
+fn is_rocket_local(w: &Walker<'_, '_>, e: &syn::Expr, env: Env, depth: usize) -> bool {
+    let syn::Expr::Path(p) = strip(e) else {
+        return false;
+    };
+    let Some(name) = p.path.get_ident() else {
+        return false;
+    };
+    depth < 8
+        && builder::value_exprs(w, &name.to_string(), env)
+            .iter()
+            .any(|(x, xenv)| {
+                let (b, _) = method_chain(strip(x));
+                builder::was_read(w, x) || is_root(b) || is_rocket_local(w, b, *xenv, depth + 1)
+            })
+}
+
+/// The binding a local's definitions at `env` go back to (through reassignments).
+fn binding_of(w: &Walker<'_, '_>, name: &str, env: Env) -> Option<DefId> {
+    let v = w.values()?;
+    let d = v.latest(name, env)?;
+    v.history(d.id).last().map(|d| d.id)
+}
+
+/// `routes.append(&mut api::routes())`, `v.extend(routes![a, b])`, `v.push(..)`: records what
+/// the vector local grew by.
+fn grow<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::ExprMethodCall, env: Env) {
+    let syn::Expr::Path(p) = strip(&m.receiver) else {
+        return;
+    };
+    let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+        return;
+    };
+    let Some(binding) = binding_of(w, &name, env) else {
+        return;
+    };
+    // `v.push(item)` of a local that holds no routes is no route vector growing.
+    if let syn::Expr::Path(arg) = strip(&m.args[0]) {
+        match arg.path.get_ident() {
+            Some(id) if holds_routes(w, &id.to_string(), env) => {}
+            _ => return,
+        }
+    }
+    let Some(t) = mount_target(w, &m.args[0], env) else {
+        return;
+    };
+    if matches!(t, Target::Unknown(_)) {
+        return;
+    }
+    if let Target::Chain(i) = t {
+        w.facts.routers[i].nested = true;
+    }
+    if let Some(g) = w.state::<Grown>() {
+        g.0.entry(binding).or_default().push(t);
+    }
+}
+
+/// Does the local hold routes here: a `routes![..]`, or a vector that grew by some?
+fn holds_routes(w: &Walker<'_, '_>, name: &str, env: Env) -> bool {
+    let grown = binding_of(w, name, env)
+        .is_some_and(|b| w.state_ref::<Grown>().is_some_and(|g| g.0.contains_key(&b)));
+    grown
+        || builder::value_exprs(w, name, env)
+            .iter()
+            .any(|(x, _)| matches!(strip(x), syn::Expr::Macro(m) if is_routes(&m.mac)))
+}
+
+/// A local route vector at `env`: one router of what each reaching definition holds and what
+/// the vector grew by since (`let mut routes = Vec::new(); routes.append(&mut a::routes());`).
+fn vector<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<Target> {
+    let syn::Expr::Path(p) = strip(e) else {
+        return None;
+    };
+    let name = p.path.get_ident()?.to_string();
+    let values = builder::value_exprs(w, &name, env);
+    let binding = binding_of(w, &name, env);
+    let grown: Vec<Target> = binding
+        .and_then(|b| w.state_ref::<Grown>().and_then(|g| g.0.get(&b).cloned()))
+        .unwrap_or_default();
+    let mut ops = Vec::new();
+    for (x, xenv) in values {
+        if let Some(t) = mount_target(w, x, xenv) {
+            if !matches!(t, Target::Unknown(_)) {
+                if let Target::Chain(i) = t {
+                    w.facts.routers[i].nested = true;
+                }
+                ops.push(RouterOp::Merge { target: t });
+            }
+        }
+    }
+    ops.extend(grown.into_iter().map(|t| RouterOp::Merge { target: t }));
+    if ops.is_empty() {
+        return None;
+    }
+    w.facts.routers.push(RouterFact {
+        framework: FRAMEWORK,
+        fn_index: w.fns.last().map(|f| f.fn_index),
+        span: Span::from_pm2(syn::spanned::Spanned::span(e)),
+        ops,
+        ..RouterFact::default()
+    });
+    Some(Target::Chain(w.facts.routers.len() - 1))
 }
 
 /// Does a bare `#[get(..)]`/`#[route(..)]` read as rocket's (used when both frameworks are in use)?
@@ -183,9 +364,10 @@ fn routes_macro<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) -> Option<u
     Some(idx)
 }
 
-/// `rocket::build().attach(..).mount("/api", routes![..]).mount("/", other())`.
-fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usize {
-    let (_, calls) = method_chain(e);
+/// `rocket::build().attach(..).mount("/api", routes![..]).mount("/", other())`, and chains
+/// on a local rocket (`r = r.mount(..)`).
+fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> usize {
+    let (base, calls) = method_chain(e);
     let mut cur = e;
     while let syn::Expr::MethodCall(m) = cur {
         w.consume(cur);
@@ -197,12 +379,15 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usize {
         span: Span::from_pm2(e.span()),
         ..RouterFact::default()
     };
+    if !is_root(base) && matches!(strip(base), syn::Expr::Path(_)) {
+        fact.ops
+            .extend(builder::continues(&RocketReader, w, base, env));
+    }
     for call in calls {
         let args: Vec<&'ast syn::Expr> = call.args.iter().collect();
         if call.method == "mount" && args.len() == 2 {
-            let prefix =
-                Some(lit_str(args[0]).unwrap_or_else(|| format!("{{{}}}", short(args[0]))));
-            if let Some(target) = mount_target(w, args[1]) {
+            let prefix = Some(super::path_text(w, args[0], env));
+            if let Some(target) = mount_target(w, args[1], env) {
                 fact.ops.push(RouterOp::Nest { prefix, target });
             }
         } else if call.method == "attach" && args.len() == 1 {
@@ -218,13 +403,10 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> usize {
     idx
 }
 
-/// The routes given to `mount`: `routes![..]`, a `let` bound to one, or a fn returning one.
-fn mount_target<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Target> {
+/// The routes given to `mount` (or added to a route vector): `routes![..]`, a local route
+/// vector (see [`vector`]), or a fn returning one.
+fn mount_target<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option<Target> {
     let inner = strip(e);
-    if let Some(i) = local_router(w, inner) {
-        w.facts.routers[i].nested = true;
-        return Some(Target::Chain(i));
-    }
     match inner {
         syn::Expr::Macro(m) if is_routes(&m.mac) => {
             let i = routes_macro(w, &m.mac)?;
@@ -233,21 +415,25 @@ fn mount_target<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<Ta
         }
         syn::Expr::Path(p) if p.path.segments.len() == 1 => {
             let name = p.path.segments[0].ident.to_string();
-            let init = w.local(&name).and_then(|l| l.init);
-            match init.map(strip) {
-                Some(syn::Expr::Macro(m)) if is_routes(&m.mac) => {
-                    let i = routes_macro(w, &m.mac)?;
+            match vector(w, inner, env) {
+                Some(Target::Chain(i)) => {
                     w.facts.routers[i].nested = true;
                     Some(Target::Chain(i))
                 }
-                _ => Some(Target::Unknown(name)),
+                other => other.or(Some(Target::Unknown(name))),
             }
         }
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => Some(Target::Call {
-                path: crate::extract::segments(&p.path),
-                module: w.module.clone(),
-            }),
+            syn::Expr::Path(p) => {
+                let path = crate::extract::segments(&p.path);
+                // `api::routes()`, not `Vec::new()` or `Route::new(..)`.
+                let n = path.len();
+                let ctor = n >= 2 && path[n - 2].starts_with(|c: char| c.is_ascii_uppercase());
+                (!ctor).then(|| Target::Call {
+                    path,
+                    module: w.module.clone(),
+                })
+            }
             _ => None,
         },
         _ => None,

@@ -273,6 +273,8 @@ impl<'i> Named<'i> {
                 for p in &func.params {
                     words(&p.ty, &mut n.types);
                 }
+                // A guard written only as a value (`&auth_core::ServiceAuth`) is named too.
+                n.types.extend(func.guard_values.iter().map(String::as_str));
                 if let Some(t) = &func.self_ty {
                     n.types.insert(t);
                 }

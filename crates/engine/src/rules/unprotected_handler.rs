@@ -18,11 +18,16 @@ or a fn or closure registered on a router (`Router::route`, `web::resource(..).r
 Evidence that protects a handler:
 - `#[requires(scope, ...)]` on the fn (even with an unknown scope: that is TA102 alone);
 - a parameter whose type is listed in `[handlers] guards` (bare, `&T`, `Extension<T>`,
-  `web::ReqData<T>`, `Data<&T>`; an `Option<T>` protects nothing);
-- a call in the body to a fn or method listed in `[handlers] checks`;
-- a layer or wrap that names an entry of `[handlers] layers` and covers the route (axum
-  `.layer`/`.route_layer` cover only routes added before them; actix `.wrap` and poem `.with`
-  cover their whole container).
+  `web::ReqData<T>`, `Data<&T>`); an `Option<T>` (or a newtype around one) only when its `None`
+  is rejected before anything else happens (`let Some(u) = auth else { return Err(..) }`, a
+  `None` arm that returns an error, `.ok_or(..)?`, `if auth.is_none() { return .. }`);
+- a value of a guard type handed to a call (`server_wrap(.., &auth::JwtAuth { .. })`, a unit
+  struct, a tuple constructor, inside `Box::new(..)`);
+- a call to a fn or method listed in `[handlers] checks`, in the body or in a fn the handler
+  calls, at most `[handlers] check-depth` calls from it (default 3); a guard value likewise;
+- a layer or wrap that names an entry of `[handlers] layers` and covers the route on every path
+  the router is built along (axum `.layer`/`.route_layer` cover only routes added before them;
+  actix `.wrap` and poem `.with` cover their whole container).
 
 ## Why is this bad?
 A handler without a permission check serves whoever can reach it. In a multi-tenant service that

@@ -16,6 +16,9 @@ pub struct RouterFact {
     pub nested: bool,
     /// Prefix applied to every route of the chain (loco `.prefix`, rocket `mount`, poem-openapi).
     pub prefix: Option<String>,
+    /// For a poem-openapi `#[OpenApi]` impl: its self type's last segment (what
+    /// `OpenApiService::new(Api, ..)` names).
+    pub api: Option<String>,
     pub ops: Vec<RouterOp>,
 }
 
@@ -49,6 +52,13 @@ pub enum RouterOp {
     Merge {
         target: Target,
     },
+    /// The chain continues a router value (`r = r.route(..)`, `scope.wrap(..)`,
+    /// `service_routes().layer(..)`): one target per definition that may reach it. The chain
+    /// is the same container, so it keeps the value's prefix and its whole-container layers,
+    /// and a layer seen on only one of the alternatives covers only that path.
+    Extend {
+        alternatives: Vec<Target>,
+    },
 }
 
 /// A router referred to by another.
@@ -65,6 +75,11 @@ pub enum Target {
     Configure {
         path: Vec<String>,
         module: Vec<String>,
+    },
+    /// A poem-openapi API type handed to `OpenApiService::new(..)`: the operations of its
+    /// `#[OpenApi]` impl (by the type's last path segment, in the package).
+    Api {
+        name: String,
     },
     Unknown(String),
 }
