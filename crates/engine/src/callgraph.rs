@@ -66,6 +66,18 @@ impl CallGraph {
 
     fn build_edges(index: &Index<'_>) -> CallGraph {
         let methods = Methods::build(index);
+        // A path call resolves only to a fn of that name or through a `use` of that alias:
+        // any other (`Ok(..)`, `Vec::new()`, `String::from(..)`) is skipped unread.
+        let mut callable: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for f in index.files {
+            callable.extend(
+                f.fns
+                    .iter()
+                    .filter(|f| !f.is_closure)
+                    .map(|f| f.name.as_str()),
+            );
+            callable.extend(f.uses.iter().map(|u| u.alias.as_str()));
+        }
         let mut types = TypeMemo::default();
         let mut out: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let mut into: HashMap<FnId, Vec<Edge>> = HashMap::new();
@@ -80,6 +92,11 @@ impl CallGraph {
                 let Some(cf) = f.fns.get(c.caller as usize) else {
                     continue;
                 };
+                if let Callee::Path(segs) = &c.callee {
+                    if !segs.last().is_some_and(|l| callable.contains(l.as_str())) {
+                        continue;
+                    }
+                }
                 let targets = resolve(index, &methods, &mut types, fi, cf, c);
                 if !targets.is_empty() {
                     resolved += 1;
