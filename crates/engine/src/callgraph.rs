@@ -471,7 +471,7 @@ fn resolve(
             Vec::new()
         }
         Callee::Method { name, recv } => {
-            if !methods.names.contains(name) {
+            if !methods.names.contains(name.as_str()) {
                 return Vec::new();
             }
             let mut out = Vec::new();
@@ -510,7 +510,7 @@ fn recv_types(
         RecvTy::Field(root, fields) => {
             // The root's type, then each field's type from the struct that declares it.
             let roots = recv_types(index, types, file, caller, root, depth + 1);
-            let mut cur: Vec<(String, usize, Vec<String>)> = roots
+            let mut cur: Vec<(String, usize, crate::intern::Module)> = roots
                 .into_iter()
                 .map(|n| (n.name, file, caller.module.clone()))
                 .collect();

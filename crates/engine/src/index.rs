@@ -188,7 +188,7 @@ impl<'a> Index<'a> {
                     continue;
                 }
                 let mut key = u.module.clone();
-                key.push(u.alias.clone());
+                key.push(u.alias.to_string());
                 let targets = match u.path[0].as_str() {
                     "crate" => vec![u.path[1..].to_vec()],
                     "self" => vec![join(&u.module, &u.path[1..])],
@@ -201,7 +201,7 @@ impl<'a> Index<'a> {
                         }
                         vec![join(&m, rest)]
                     }
-                    _ => vec![join(&u.module, &u.path), u.path.clone()],
+                    _ => vec![join(&u.module, &u.path), u.path.to_vec()],
                 };
                 reexports[f.package]
                     .entry(key.join("::"))

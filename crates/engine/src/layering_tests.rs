@@ -9,6 +9,7 @@ use syn::visit::Visit;
 /// Layers, lowest first. A module may use only modules of lower layers; modules of one layer
 /// do not use each other.
 const LAYERS: &[&[&str]] = &[
+    &["intern"],
     &[
         "ast",
         "diagnostic",

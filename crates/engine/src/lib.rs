@@ -20,6 +20,7 @@ pub mod extract;
 pub mod frameworks;
 pub mod index;
 pub mod init;
+pub mod intern;
 pub mod inventory;
 pub mod phase1;
 pub mod reach;

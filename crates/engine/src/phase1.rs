@@ -72,7 +72,7 @@ pub(crate) fn extract_one(
     let failed = |message: String, internal: bool| FileFacts {
         file: i,
         package: file.package,
-        module: file.module.clone(),
+        module: file.module.clone().into(),
         parse_error: Some(ParseError {
             span: Span::point(1, 1),
             message,

@@ -11,7 +11,7 @@ pub enum StrSource {
     /// One of several values (`if`/`match` branches).
     Alt(Vec<StrSource>),
     /// A path to a const or static: (path as written, module of the use site).
-    Const(Vec<String>, Vec<String>),
+    Const(Vec<String>, crate::intern::Module),
     /// `include_str!` / `query_file!` path, relative to the file (`include_str!`) or package root.
     File {
         path: String,

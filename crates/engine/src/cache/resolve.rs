@@ -108,8 +108,8 @@ impl<'i, 'a> Phase2<'i, 'a> {
         &self,
         ty: String,
         file: usize,
-        module: Vec<String>,
-    ) -> (String, usize, Vec<String>) {
+        module: crate::intern::Module,
+    ) -> (String, usize, crate::intern::Module) {
         let (mut ty, mut file, mut module) = (ty, file, module);
         for _ in 0..4 {
             let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {

@@ -208,7 +208,7 @@ impl TypeEnv<'_> {
             .uses_here()
             .find(|u| u.alias == *first && u.alias != "*")
         {
-            let mut p = u.path.clone();
+            let mut p = u.path.to_vec();
             p.extend(segs[1..].iter().cloned());
             return p;
         }

@@ -262,7 +262,7 @@ fn sqlx_builder(w: &Walker<'_, '_>, ty: &[String]) -> Option<Option<Box<LocalCla
     match identity(w, ty, "sqlx") {
         Identity::Library => Some(None),
         Identity::Other => None,
-        Identity::Unresolved => Some(Some(Box::new((ty.to_vec(), w.module.clone())))),
+        Identity::Unresolved => Some(Some(Box::new((ty.to_vec(), w.module.to_vec())))),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::facts::*;
 use crate::diagnostic::Span;
+use crate::intern::Module;
 
 pub(super) fn bypass_fact(
     kind: BypassKind,
@@ -146,7 +147,7 @@ pub(super) fn is_diverging_macro(m: &syn::Macro) -> bool {
 pub(super) fn flatten_use(
     tree: &syn::UseTree,
     prefix: &mut Vec<String>,
-    module: &[String],
+    module: &Module,
     out: &mut Vec<UseFact>,
 ) {
     match tree {
@@ -167,9 +168,9 @@ pub(super) fn flatten_use(
                 name
             };
             out.push(UseFact {
-                module: module.to_vec(),
-                alias,
-                path,
+                module: module.clone(),
+                alias: alias.into(),
+                path: Module::interned(&path),
             });
         }
         syn::UseTree::Rename(r) => {
@@ -178,15 +179,15 @@ pub(super) fn flatten_use(
                 path.push(r.ident.to_string());
             }
             out.push(UseFact {
-                module: module.to_vec(),
-                alias: r.rename.to_string(),
-                path,
+                module: module.clone(),
+                alias: crate::intern::Name::new(&r.rename.to_string()),
+                path: Module::interned(&path),
             });
         }
         syn::UseTree::Glob(_) => out.push(UseFact {
-            module: module.to_vec(),
+            module: module.clone(),
             alias: "*".into(),
-            path: prefix.clone(),
+            path: Module::interned(prefix),
         }),
         syn::UseTree::Group(g) => {
             for t in &g.items {

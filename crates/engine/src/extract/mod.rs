@@ -60,7 +60,7 @@ pub fn extract_file(
         file: index,
         package: file.package,
         lines: text.lines().count(),
-        module: file.module.clone(),
+        module: file.module.clone().into(),
         ..FileFacts::default()
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

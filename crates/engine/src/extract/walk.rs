@@ -129,7 +129,7 @@ pub struct FnScope<'ast> {
 pub struct Walker<'ast, 'a> {
     pub cx: &'a FileCx<'a>,
     pub facts: FileFacts,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     impl_ty: Vec<Option<String>>,
     /// For each entry of `impl_ty`: the impl block's index in `facts.impls`, or None in a trait.
     impl_index: Vec<Option<u32>>,
@@ -368,8 +368,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if let Some(f) = self.fns.last() {
             let idx = f.fn_index;
             let calls = &mut self.facts.fns[idx].calls;
-            if !calls.contains(&name) {
-                calls.push(name);
+            if !calls.iter().any(|c| *c == name) {
+                calls.push(name.into());
             }
         }
     }
@@ -380,7 +380,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             let idx = f.fn_index;
             let calls = &mut self.facts.fns[idx].calls;
             if !calls.iter().any(|c| name == c) {
-                calls.push(name.to_string());
+                calls.push(crate::intern::Name::new(&name.to_string()));
             }
         }
     }
@@ -407,7 +407,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 };
                 (
                     Callee::Method {
-                        name: m.method.to_string(),
+                        name: crate::intern::Name::new(&m.method.to_string()),
                         recv,
                     },
                     &m.args,
@@ -557,7 +557,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 let name = p.path.get_ident()?.to_string();
                 let l = self.local(&name)?;
                 if let Some(t) = l.ty {
-                    return Some(RecvTy::Type(t.to_token_stream().to_string()));
+                    return Some(RecvTy::Type(t.to_token_stream().to_string().into()));
                 }
                 let (init, _) = self.origin(&l)?;
                 self.recv_ty(init, depth + 1)
@@ -568,10 +568,13 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 };
                 match self.recv_ty(&f.base, depth + 1)? {
                     RecvTy::Field(root, mut fields) => {
-                        fields.push(field.to_string());
+                        fields.push(field.to_string().into());
                         Some(RecvTy::Field(root, fields))
                     }
-                    other => Some(RecvTy::Field(Box::new(other), vec![field.to_string()])),
+                    other => Some(RecvTy::Field(
+                        Box::new(other),
+                        vec![field.to_string().into()],
+                    )),
                 }
             }
             syn::Expr::Call(c) => {
@@ -582,7 +585,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 let segs = crate::ast::segments(&p.path);
                 let n = segs.len();
                 (n >= 2 && segs[n - 2].starts_with(|c: char| c.is_ascii_uppercase()))
-                    .then(|| RecvTy::Type(segs[..n - 1].join("::")))
+                    .then(|| RecvTy::Type(segs[..n - 1].join("::").into()))
             }
             syn::Expr::MethodCall(m)
                 if m.args.is_empty()
@@ -605,7 +608,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if let Some(id) = p.path.get_ident() {
                 if let Some(l) = self.local(&id.to_string()) {
                     info.param = l.param.map(|i| i as u16);
-                    info.ty = l.ty.map(|t| t.to_token_stream().to_string());
+                    info.ty = l.ty.map(|t| t.to_token_stream().to_string().into());
                 }
             }
         }
@@ -836,8 +839,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if let syn::FnArg::Typed(pt) = input {
                 let index = fact.params.len();
                 fact.params.push(ParamFact {
-                    name: crate::ast::pat_ident(&pt.pat),
-                    ty: type_text(&pt.ty),
+                    name: crate::ast::pat_ident(&pt.pat).map(Into::into),
+                    ty: type_text(&pt.ty).into(),
                 });
                 for (n, _, _) in pattern_bindings(&pt.pat) {
                     values.bind(
@@ -1624,7 +1627,7 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// `lazy_static! { static ref NAME: Type = expr; .. }`
-fn lazy_statics(out: &mut Vec<StaticFact>, module: &[String], m: &syn::Macro) {
+fn lazy_statics(out: &mut Vec<StaticFact>, module: &crate::intern::Module, m: &syn::Macro) {
     use syn::parse::{ParseStream, Parser};
     let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(String, String)>> {
         let mut out = Vec::new();
@@ -1647,7 +1650,7 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &[String], m: &syn::Macro) {
         for (name, ty) in list {
             out.push(StaticFact {
                 name,
-                module: module.to_vec(),
+                module: module.clone(),
                 ty,
             });
         }

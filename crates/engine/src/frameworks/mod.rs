@@ -150,12 +150,12 @@ fn handler_ref_depth<'ast>(
                 .iter()
                 .map(|p| match p {
                     syn::Pat::Type(t) => ParamFact {
-                        name: crate::extract::pat_ident(&t.pat),
-                        ty: crate::extract::type_text(&t.ty),
+                        name: crate::extract::pat_ident(&t.pat).map(Into::into),
+                        ty: crate::extract::type_text(&t.ty).into(),
                     },
                     other => ParamFact {
-                        name: crate::extract::pat_ident(other),
-                        ty: String::new(),
+                        name: crate::extract::pat_ident(other).map(Into::into),
+                        ty: Default::default(),
                     },
                 })
                 .collect();
@@ -173,7 +173,7 @@ fn handler_ref_depth<'ast>(
                 extent: span,
                 is_closure: true,
                 params,
-                calls: calls.0,
+                calls: calls.0.iter().map(crate::intern::Name::from).collect(),
                 ..FnFact::default()
             });
             let fn_index = w.facts.fns.len() - 1;

@@ -50,7 +50,10 @@ pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
         if let Some(g) = guard_type(&config.handlers.guards, &p.ty) {
             return Some(Evidence::Guard(g));
         }
-        let rejected = p.name.as_ref().is_some_and(|n| f.rejects_none.contains(n));
+        let rejected = p
+            .name
+            .as_ref()
+            .is_some_and(|n| f.rejects_none.iter().any(|r| r == n));
         if rejected {
             if let Some(g) = optional_guard(&config.handlers.guards, &p.ty) {
                 return Some(Evidence::GuardRequired(g));
@@ -64,7 +67,7 @@ pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
 fn body_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
     for c in &f.calls {
         if config.handlers.checks.iter().any(|k| last(k) == c) {
-            return Some(Evidence::Check(c.clone()));
+            return Some(Evidence::Check(c.to_string()));
         }
     }
     f.guard_values
@@ -130,7 +133,11 @@ fn wrapped_optional_guard(index: &Index<'_>, id: FnId) -> Option<Evidence> {
         return None;
     }
     for p in &f.params {
-        if !p.name.as_ref().is_some_and(|n| f.rejects_none.contains(n)) {
+        if !p
+            .name
+            .as_ref()
+            .is_some_and(|n| f.rejects_none.iter().any(|r| r == n))
+        {
             continue;
         }
         let Some(t) = unwrap_type(&p.ty) else {

@@ -319,7 +319,7 @@ pub fn candidates(ws: &Workspace, opts: &Options) -> Result<Found> {
         for g in reached {
             for c in &index.func(g).calls {
                 if is_check_name(c) {
-                    per.entry(("check", c.clone())).or_default().insert(h);
+                    per.entry(("check", c.to_string())).or_default().insert(h);
                 }
             }
         }

@@ -268,7 +268,8 @@ impl<'i> Named<'i> {
                 if !func.is_closure {
                     n.fns.insert(&func.name);
                 }
-                n.fns.extend(func.calls.iter().map(String::as_str));
+                n.fns
+                    .extend(func.calls.iter().map(crate::intern::Name::as_str));
                 n.fns.extend(func.attrs.iter().map(|a| a.name.as_str()));
                 for p in &func.params {
                     words(&p.ty, &mut n.types);

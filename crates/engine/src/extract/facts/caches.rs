@@ -52,7 +52,7 @@ pub struct Pending {
     pub method: String,
     pub args: Vec<ArgFact>,
     /// Module the call is written in (for `use` resolution of the root).
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     /// Name of the enclosing fn (for [`CacheFact::key_param`]).
     pub fn_name: Option<String>,
 }

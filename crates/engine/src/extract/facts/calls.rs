@@ -22,7 +22,10 @@ pub enum Callee {
     /// generics left out.
     Path(Vec<String>),
     /// `x.f(..)`: the method and what the walk knows of the receiver's type.
-    Method { name: String, recv: RecvTy },
+    Method {
+        name: crate::intern::Name,
+        recv: RecvTy,
+    },
 }
 
 /// The type of a method call's receiver, as far as the fn shows it; phase 2 resolves it.
@@ -32,9 +35,9 @@ pub enum RecvTy {
     SelfValue,
     /// A type as written in the caller's module (a local's or parameter's declared type, a
     /// constructor's type: `&UserService`, `Arc<dyn Repo>`, `State<AppState>`).
-    Type(String),
+    Type(crate::intern::Name),
     /// Fields followed from a root (`self.repo`, `state.svc.db`).
-    Field(Box<RecvTy>, Vec<String>),
+    Field(Box<RecvTy>, Vec<crate::intern::Name>),
 }
 
 /// One argument of a call, as phase 2 may need it.
@@ -48,7 +51,7 @@ pub struct ArgInfo {
     /// Where its text comes from, for a string argument (SQL handed to a helper).
     pub text: Option<StrSource>,
     /// The declared type of a local or parameter passed as is (a handle handed to a helper).
-    pub ty: Option<String>,
+    pub ty: Option<crate::intern::Name>,
 }
 
 impl ArgInfo {

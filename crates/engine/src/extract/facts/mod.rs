@@ -20,7 +20,7 @@ pub struct FileFacts {
     pub package: usize,
     pub lines: usize,
     /// Module path of the file in its crate.
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub parse_error: Option<ParseError>,
     pub fns: Vec<FnFact>,
     pub routers: Vec<RouterFact>,
@@ -56,7 +56,7 @@ pub struct ImplFact {
     pub self_ty: Vec<String>,
     /// The trait's path as written, for a trait impl.
     pub trait_: Option<Vec<String>>,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
 }
 
 /// `mod x;` (out of line), read to follow the module tree to `x.rs` / `x/mod.rs`.
@@ -83,7 +83,7 @@ pub struct FnFact {
     pub name: String,
     /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`).
     pub item: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     /// The `impl` self type (last segment) for methods; the trait's name for a trait's own
     /// methods.
     pub self_ty: Option<String>,
@@ -102,7 +102,7 @@ pub struct FnFact {
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
     /// Last path segments of every fn, method and macro called in the body.
-    pub calls: Vec<String>,
+    pub calls: Vec<crate::intern::Name>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
     pub routes: Vec<RouteAttr>,
     /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
@@ -123,8 +123,8 @@ pub struct AttrFact {
 
 #[derive(Debug, Clone)]
 pub struct ParamFact {
-    pub name: Option<String>,
-    pub ty: String,
+    pub name: Option<crate::intern::Name>,
+    pub ty: crate::intern::Name,
 }
 
 #[derive(Debug, Clone)]
@@ -147,29 +147,29 @@ pub struct ScopeFact {
 #[derive(Debug, Clone)]
 pub struct ConstFact {
     pub name: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub value: StrSource,
 }
 
 /// `use a::b::c as d;` -> alias `d`, path `a::b::c`.
 #[derive(Debug, Clone)]
 pub struct UseFact {
-    pub module: Vec<String>,
-    pub alias: String,
-    pub path: Vec<String>,
+    pub module: crate::intern::Module,
+    pub alias: crate::intern::Name,
+    pub path: crate::intern::Module,
 }
 
 #[derive(Debug, Clone)]
 pub struct EnumFact {
     pub name: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub variants: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StructFact {
     pub name: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     /// Field name (or index) and type as written.
     pub fields: Vec<(String, String)>,
     /// Field types as spaced tokens, parseable again (`Arc < dyn Cache >`), same order.
@@ -180,7 +180,7 @@ pub struct StructFact {
 #[derive(Debug, Clone)]
 pub struct StaticFact {
     pub name: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub ty: String,
 }
 
@@ -188,7 +188,7 @@ pub struct StaticFact {
 #[derive(Debug, Clone)]
 pub struct AliasFact {
     pub name: String,
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub ty: String,
 }
 

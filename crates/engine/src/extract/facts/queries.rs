@@ -43,7 +43,7 @@ pub struct DslQuery {
     /// True when `table` is a sea-orm entity path, resolved to its `table_name` in phase 2.
     pub entity: bool,
     /// Module the chain is written in (to resolve `table` through `use`).
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub op: DslOp,
     /// Columns filtered with `eq`/`eq_any` on the AND path before the terminal call.
     pub filter_columns: Vec<String>,
@@ -62,7 +62,7 @@ pub struct DslQuery {
 /// A sea-orm entity module and the table it maps (`entities::invoice` -> `invoices`).
 #[derive(Debug, Clone)]
 pub struct EntityFact {
-    pub module: Vec<String>,
+    pub module: crate::intern::Module,
     pub table: String,
 }
 

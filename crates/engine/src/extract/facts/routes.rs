@@ -69,12 +69,12 @@ pub enum Target {
     /// The router returned by a fn: path as written and the module it is written in.
     Call {
         path: Vec<String>,
-        module: Vec<String>,
+        module: crate::intern::Module,
     },
     /// A fn passed to actix `.configure(f)`: the routes it registers on its `ServiceConfig`.
     Configure {
         path: Vec<String>,
-        module: Vec<String>,
+        module: crate::intern::Module,
     },
     /// A poem-openapi API type handed to `OpenApiService::new(..)`: the operations of its
     /// `#[OpenApi]` impl (by the type's last path segment, in the package).
@@ -89,7 +89,7 @@ pub enum HandlerRef {
     /// A fn named by a path (generics stripped), resolved in phase 2.
     Path {
         segments: Vec<String>,
-        module: Vec<String>,
+        module: crate::intern::Module,
         span: Span,
     },
     /// A closure recorded as its own fn fact.

@@ -1,0 +1,293 @@
+//! Shared text of the facts: every fact of a file keeps the same module path, and most of the
+//! names the facts hold (call names, type texts, `use` segments) repeat thousands of times in a
+//! workspace. [`Module`] is a module path shared by reference; [`Name`] is a string interned
+//! per thread, so equal names are one allocation. Both read as what they hold (`&[String]`,
+//! `&str`) and compare, hash and order like it.
+
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A module path (`["api", "users"]`), shared by every fact written in that module.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Module(Arc<[String]>);
+
+thread_local! {
+    static PATHS: RefCell<HashSet<Arc<[String]>>> = RefCell::new(HashSet::new());
+}
+
+impl Module {
+    /// The path, interned per thread: `use std::collections::HashMap;` in a thousand files is
+    /// one allocation.
+    pub fn interned(v: &[String]) -> Module {
+        PATHS.with(|paths| {
+            let mut paths = paths.borrow_mut();
+            if let Some(hit) = paths.get(v) {
+                return Module(hit.clone());
+            }
+            let a: Arc<[String]> = Arc::from(v);
+            paths.insert(a.clone());
+            Module(a)
+        })
+    }
+
+    /// The path with one more segment (entering an inline `mod`).
+    pub fn push(&mut self, segment: String) {
+        let mut v = self.0.to_vec();
+        v.push(segment);
+        self.0 = v.into();
+    }
+
+    /// The path without its last segment (leaving an inline `mod`).
+    pub fn pop(&mut self) -> Option<String> {
+        let mut v = self.0.to_vec();
+        let last = v.pop();
+        self.0 = v.into();
+        last
+    }
+}
+
+impl Deref for Module {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Borrow<[String]> for Module {
+    fn borrow(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl AsRef<[String]> for Module {
+    fn as_ref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Vec<String>> for Module {
+    fn from(v: Vec<String>) -> Self {
+        Module(v.into())
+    }
+}
+
+impl From<&[String]> for Module {
+    fn from(v: &[String]) -> Self {
+        Module(v.into())
+    }
+}
+
+impl PartialEq<[String]> for Module {
+    fn eq(&self, other: &[String]) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&[String]> for Module {
+    fn eq(&self, other: &&[String]) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Vec<String>> for Module {
+    fn eq(&self, other: &Vec<String>) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Module> for Vec<String> {
+    fn eq(&self, other: &Module) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Module> for [String] {
+    fn eq(&self, other: &Module) -> bool {
+        *self == *other.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Module {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// An interned string: equal names made on one thread share one allocation. The table lives as
+/// long as the thread (phase 1's workers end with phase 1); the names live as long as a fact
+/// holds them.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<str>);
+
+thread_local! {
+    static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+impl Name {
+    pub fn new(s: &str) -> Name {
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(hit) = names.get(s) {
+                return Name(hit.clone());
+            }
+            let a: Arc<str> = Arc::from(s);
+            names.insert(a.clone());
+            Name(a)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name::new("")
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name::new(s)
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name::new(&s)
+    }
+}
+
+impl From<&String> for Name {
+    fn from(s: &String) -> Self {
+        Name::new(s)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_names_share_one_allocation() {
+        let a = Name::new("fetch_all");
+        let b = Name::from(String::from("fetch_all"));
+        assert_eq!(a, b);
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, "fetch_all");
+        assert_eq!("fetch_all", a);
+        assert_ne!(Name::new("bind"), a);
+    }
+
+    #[test]
+    fn names_hash_and_order_like_their_text() {
+        let set: HashSet<Name> = ["b", "a"].into_iter().map(Name::new).collect();
+        assert!(set.contains("a"));
+        let mut v = vec![Name::new("b"), Name::new("a")];
+        v.sort();
+        assert_eq!(v, ["a", "b"]);
+    }
+
+    #[test]
+    fn interned_paths_share_one_allocation() {
+        let v = vec!["std".to_string(), "collections".to_string()];
+        let (a, b) = (Module::interned(&v), Module::interned(&v.clone()));
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, v);
+    }
+
+    #[test]
+    fn a_module_reads_and_compares_as_its_path() {
+        let mut m = Module::from(vec!["api".to_string()]);
+        let shared = m.clone();
+        m.push("users".into());
+        assert_eq!(m, vec!["api".to_string(), "users".to_string()]);
+        assert_eq!(shared.len(), 1, "a clone is not changed by a push");
+        assert_eq!(m.join("::"), "api::users");
+        assert_eq!(m.pop().as_deref(), Some("users"));
+        assert_eq!(m, shared);
+        let set: HashSet<Module> = [m.clone()].into_iter().collect();
+        let key: &[String] = &["api".to_string()];
+        assert!(set.contains(key));
+    }
+}
