@@ -67,6 +67,9 @@ pub struct Summary {
     pub handlers: usize,
     pub queries: usize,
     pub cache_calls: usize,
+    /// Calls on receivers that look like caches but whose type could not be known: not
+    /// judged (`cache::types::looks_like_cache`; `--verbose` lists them).
+    pub unresolved_cache_receivers: usize,
     /// `.rs` files of the packages that no crate's module tree reaches (not audited).
     pub unreached_files: usize,
     pub errors: usize,
@@ -88,6 +91,9 @@ pub struct Report {
     pub routes: Vec<inventory::Route>,
     /// The files no crate's module tree reaches (relative paths, sorted).
     pub unreached: Vec<String>,
+    /// Calls on receivers that look like caches but could not be typed: `file:line receiver`,
+    /// sorted.
+    pub unresolved_caches: Vec<String>,
     /// The workspaces' packages (renderers that name the package of a file: `--format cargo`).
     pub packages: Vec<workspace::Package>,
 }
@@ -102,6 +108,7 @@ impl Report {
             first.bypasses.extend(r.bypasses);
             first.routes.extend(r.routes);
             first.unreached.extend(r.unreached);
+            first.unresolved_caches.extend(r.unresolved_caches);
             first.packages.extend(r.packages);
             let (a, b) = (&mut first.summary, r.summary);
             a.files += b.files;
@@ -109,6 +116,7 @@ impl Report {
             a.handlers += b.handlers;
             a.queries += b.queries;
             a.cache_calls += b.cache_calls;
+            a.unresolved_cache_receivers += b.unresolved_cache_receivers;
             a.unreached_files += b.unreached_files;
             a.errors += b.errors;
             a.warnings += b.warnings;
@@ -122,6 +130,7 @@ impl Report {
             (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler))
         });
         first.unreached.sort();
+        first.unresolved_caches.sort();
         first
     }
 
@@ -318,7 +327,7 @@ pub fn judge(
     // The three cross-file joins are independent: run them side by side.
     let (endpoints, queries, caches) = std::thread::scope(|scope| {
         let queries = scope.spawn(|| db::judge::judge_all(&index));
-        let caches = scope.spawn(|| cache::resolve(&index));
+        let caches = scope.spawn(|| cache::resolve(&index, &graph));
         let endpoints = frameworks::endpoints::endpoints(&index);
         let queries = queries
             .join()
@@ -328,6 +337,15 @@ pub fn judge(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (endpoints, queries, caches)
     });
+    let cache::Resolved {
+        calls: caches,
+        unresolved,
+    } = caches;
+    let mut unresolved_caches: Vec<String> = unresolved
+        .iter()
+        .map(|(fi, span, name)| format!("{}:{} {name}", index.rel(*fi), span.start.line))
+        .collect();
+    unresolved_caches.sort();
     let mut cx = rules::RuleCx {
         index: &index,
         graph: &graph,
@@ -401,6 +419,7 @@ pub fn judge(
         handlers: frameworks::endpoints::by_handler(&endpoints).len(),
         queries: queries.len(),
         cache_calls,
+        unresolved_cache_receivers: unresolved_caches.len(),
         ..Summary::default()
     };
     for d in diagnostics.iter().filter(|d| !d.bypassed()) {
@@ -429,6 +448,7 @@ pub fn judge(
         routes,
         config,
         unreached: Vec::new(),
+        unresolved_caches,
         packages: ws.packages.clone(),
     }
 }

@@ -98,12 +98,16 @@ impl Collector for Cached {
                         .collect();
                     let text = format!("({})", names.join(", "));
                     match syn::parse_str::<syn::Expr>(&text) {
-                        Ok(expr) => ArgFact {
-                            text,
-                            scoped: crate::extract::tenant::carries_tenant(w, &expr),
-                            elems: Vec::new(),
-                            param: None,
-                        },
+                        Ok(expr) => {
+                            let (scoped, params) =
+                                crate::extract::tenant::tenant_or_params(w, &expr);
+                            ArgFact {
+                                text,
+                                scoped,
+                                params,
+                                ..ArgFact::default()
+                            }
+                        }
                         Err(_) => ArgFact {
                             text,
                             ..ArgFact::default()
@@ -111,15 +115,9 @@ impl Collector for Cached {
                     }
                 }
             };
-            w.facts.caches.push(CacheFact {
-                family: "cached".into(),
-                op,
-                span,
-                item,
-                key: arg.text,
-                scoped: arg.scoped,
-                ..CacheFact::default()
-            });
+            let fact =
+                super::types::plain_fact("cached", Judged::key(op, &arg), span, item, &w.module);
+            w.facts.caches.push(fact);
         }
     }
 }

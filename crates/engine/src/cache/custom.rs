@@ -17,6 +17,10 @@ impl Family for Custom {
     fn label(&self, last: &str) -> String {
         last.to_string()
     }
+    /// A generic interface with a key and a value type (`RwHashMap<K, V>`) is keyed by `K`.
+    fn key_arg(&self, n: usize) -> Option<usize> {
+        (n >= 2).then_some(0)
+    }
     fn owns_name(&self, last: &str, config: &Config) -> bool {
         config
             .cache
@@ -39,18 +43,23 @@ impl Family for Custom {
             return vec![Judged {
                 op: method.to_string(),
                 key,
-                scoped: false,
                 global: true,
-                param: None,
+                ..Judged::default()
             }];
         }
         if config.cache.scoped_methods.iter().any(|m| m == method) {
+            // Any argument may carry the tenant (`get(org, key)`); a helper's parameters
+            // handed to any of them are judged through its callers.
+            let mut params: Vec<usize> = args.iter().flat_map(|a| a.params.clone()).collect();
+            params.sort_unstable();
+            params.dedup();
             return vec![Judged {
                 op: method.to_string(),
                 key,
                 scoped: args.iter().any(|a| a.scoped),
-                global: false,
-                param: None,
+                params,
+                key_tys: args.iter().filter_map(|a| a.ty.clone()).collect(),
+                ..Judged::default()
             }];
         }
         Vec::new()

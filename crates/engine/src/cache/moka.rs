@@ -41,7 +41,7 @@ impl Family for Moka {
     fn glob_types(&self) -> &'static [&'static str] {
         &["Cache", "SegmentedCache"]
     }
-    fn key_arg(&self) -> Option<usize> {
+    fn key_arg(&self, _n: usize) -> Option<usize> {
         Some(0)
     }
     fn is_key_method(&self, method: &str, _config: &Config) -> bool {

@@ -2,6 +2,7 @@
 //! and pooled connections (deadpool-redis, bb8-redis, r2d2, mobc), `redis::pipe()` chains (each
 //! key), `redis::cmd("GET").arg(key)` and `Cmd::get(key)`.
 
+use super::types::plain_fact;
 use super::{key, ArgFact, Family, Judged};
 use crate::config::Config;
 use crate::diagnostic::Span;
@@ -388,16 +389,14 @@ fn cmd_arg<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::Exp
     }
     let arg = key::arg_fact(w, &m.args[0]);
     let item = w.current_item();
-    w.facts.caches.push(super::CacheFact {
-        family: "redis".into(),
-        op: cmd,
-        span: Span::from_pm2(e.span()),
+    let fact = plain_fact(
+        "redis",
+        Judged::key(cmd, &arg),
+        Span::from_pm2(e.span()),
         item,
-        key_param: super::key_param(w, arg.param),
-        key: arg.text,
-        scoped: arg.scoped,
-        ..Default::default()
-    });
+        &w.module,
+    );
+    w.facts.caches.push(fact);
 }
 
 /// `redis::Cmd::get(key)` and friends: a command built by its constructor.
@@ -416,16 +415,14 @@ fn cmd_ctor<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::Ex
     let args: Vec<ArgFact> = c.args.iter().map(|a| key::arg_fact(w, a)).collect();
     let item = w.current_item();
     for j in judge_command(&method, &args, &command_name(&method)) {
-        w.facts.caches.push(super::CacheFact {
-            family: "redis".into(),
-            op: j.op,
-            span: Span::from_pm2(e.span()),
-            item: item.clone(),
-            key_param: super::key_param(w, j.param),
-            key: j.key,
-            scoped: j.scoped,
-            ..Default::default()
-        });
+        let fact = plain_fact(
+            "redis",
+            j,
+            Span::from_pm2(e.span()),
+            item.clone(),
+            &w.module,
+        );
+        w.facts.caches.push(fact);
     }
 }
 

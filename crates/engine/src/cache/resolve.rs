@@ -1,82 +1,150 @@
-//! Phase 2 for caches: receivers that are fields or statics typed in other files are decided
-//! from every file's structs and statics, and keys that are parameters of their fn are judged
-//! through the fn's callers.
+//! Phase 2 for caches: receivers that are fields, statics or types declared in other files and
+//! crates are decided from every crate's structs, statics and type aliases; keys whose declared
+//! type is a struct with a tenant field are scoped; keys made from a parameter of their fn are
+//! judged through every caller in the call graph ([`CallGraph::through_callers`]); calls inside
+//! the impl of a configured cache interface are judged at the interface's callers, not there.
 
-use super::types::CacheType;
-use super::types::{classify, owner_name, TypeEnv};
-use super::{CacheFact, Pending, PendingRoot, FAMILIES};
-use crate::extract::StructFact;
-use crate::index::{Index, ItemKind, ItemRef};
+use super::types::{classify, looks_like_cache, owner_name, CacheType, TypeEnv};
+use super::{CacheFact, Family, KeyType, Pending, PendingRoot, FAMILIES};
+use crate::callgraph::{CallGraph, Passed, ThroughCallers};
+use crate::diagnostic::Span;
+use crate::extract::tenant::{has_tenant_type, names_tenant};
+use crate::extract::{ArgInfo, CallFact, Generics, StructFact};
+use crate::index::{FnId, Index, ItemKind, ItemRef};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-/// Every cache call of the workspace with pending receivers decided: `(file index, fact)`.
-pub fn resolve(index: &Index<'_>) -> Vec<(usize, CacheFact)> {
-    let mut out = Vec::new();
-    let mut resolver = Phase2::new(index);
+/// Every cache call of the workspace, decided.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// `(file index, fact)` of every cache call seen.
+    pub calls: Vec<(usize, CacheFact)>,
+    /// Calls on receivers that look like caches ([`looks_like_cache`]) but whose type could not
+    /// be known: `(file index, call, receiver)`. Not judged; counted in the summary.
+    pub unresolved: Vec<(usize, Span, String)>,
+}
+
+/// Decides every cache call of the workspace.
+pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
+    let mut out = Resolved::default();
+    let resolver = Phase2::new(index);
     for (fi, f) in index.files.iter().enumerate() {
         for c in &f.caches {
-            match &c.pending {
-                None => out.push((fi, c.clone())),
-                Some(p) => {
-                    let Some(ct) = resolver.receiver(fi, p) else {
-                        continue;
-                    };
-                    let family = FAMILIES[ct.family];
-                    for j in family.judge(&p.method, &p.args, index.config) {
-                        let param = j.param.zip(p.fn_name.clone()).map(|(i, n)| (n, i));
-                        let mut fact = ct.fact(j, c.span, c.item.clone());
-                        fact.key_param = param;
-                        fact.fn_index = c.fn_index;
-                        out.push((fi, fact));
+            let Some(p) = &c.pending else {
+                out.calls.push((fi, c.clone()));
+                continue;
+            };
+            let ct = match resolver.receiver(fi, p) {
+                Receiver::Cache(ct) => ct,
+                Receiver::Other(name) if looks_like_cache(&name) => {
+                    out.unresolved.push((fi, c.span, name));
+                    continue;
+                }
+                Receiver::Unknown if looks_like_cache(pending_name(p)) => {
+                    out.unresolved
+                        .push((fi, c.span, pending_name(p).to_string()));
+                    continue;
+                }
+                Receiver::Other(_) | Receiver::Unknown => continue,
+            };
+            let family = FAMILIES[ct.family];
+            for j in family.judge(&p.method, &p.args, index.config) {
+                let mut fact = ct.fact(j, c.span, c.item.clone(), &p.module);
+                fact.fn_index = c.fn_index;
+                out.calls.push((fi, fact));
+            }
+        }
+    }
+    let depth = index.config.handlers.check_depth;
+    for (fi, fact) in out.calls.iter_mut() {
+        if fact.scoped || fact.global {
+            continue;
+        }
+        let fn_id = fact.fn_index.map(|i| FnId {
+            file: *fi,
+            index: i as usize,
+        });
+        if fn_id.is_some_and(|f| resolver.in_interface_impl(f)) {
+            // The interface's callers are judged (its scoped methods), not its own body.
+            fact.scoped = true;
+            continue;
+        }
+        if fact.key_types.iter().any(|k| resolver.scopes(k, *fi)) {
+            fact.scoped = true;
+            continue;
+        }
+        let (Some(f), false) = (fn_id, fact.params.is_empty()) else {
+            continue;
+        };
+        let mut first_wrong = None;
+        for &param in &fact.params {
+            let mut judge = |caller: FnId, _call: &CallFact, arg: Option<&ArgInfo>| {
+                resolver.passed(caller, arg)
+            };
+            match graph.through_callers(index, f, param, depth, &mut judge) {
+                ThroughCallers::Fine => {
+                    fact.scoped = true;
+                    break;
+                }
+                // No caller in the workspace: judged alone.
+                ThroughCallers::NoCallers => break,
+                ThroughCallers::Wrong { file, line, .. } => {
+                    if first_wrong.is_none() {
+                        let name = index
+                            .func(f)
+                            .params
+                            .get(param)
+                            .and_then(|p| p.name.clone())
+                            .unwrap_or_else(|| format!("#{}", param + 1));
+                        first_wrong = Some((format!("{}:{line}", index.rel(file)), name));
                     }
                 }
             }
         }
+        if !fact.scoped {
+            fact.unscoped_caller = first_wrong;
+        }
     }
-    scoped_by_callers(index, &mut out);
     out
 }
 
-/// A key that is a parameter of its fn (`read_cache(pool, key: &str)`) is scoped when every fn
-/// that calls it passes a tenant-scoped argument in that place.
-fn scoped_by_callers(index: &Index<'_>, out: &mut [(usize, CacheFact)]) {
-    for (_, fact) in out.iter_mut() {
-        let Some((name, param)) = &fact.key_param else {
-            continue;
-        };
-        if fact.scoped || fact.global {
-            continue;
-        }
-        let mut callers = 0;
-        let mut scoped = 0;
-        for f in index.files {
-            for (fi, func) in f.fns.iter().enumerate() {
-                if !func.calls.iter().any(|c| c == name) || func.item == fact.item {
-                    continue;
-                }
-                callers += 1;
-                let passes = f.scoped_args.iter().any(|a| {
-                    a.caller == fi && &a.callee == name && a.scoped.get(*param) == Some(&true)
-                });
-                if passes {
-                    scoped += 1;
-                }
-            }
-        }
-        if callers > 0 && scoped == callers {
-            fact.scoped = true;
-            fact.key_param = None;
-        }
+/// The name a pending receiver goes by: its last field, the static, the type, or the name.
+fn pending_name(p: &Pending) -> &str {
+    if let Some(f) = p.fields.last() {
+        return f;
+    }
+    match &p.root {
+        PendingRoot::Static(path) => path.last().map_or("", String::as_str),
+        PendingRoot::Type(t) => t,
+        PendingRoot::Untyped(n) => n,
     }
 }
+
+/// What a pending receiver is.
+pub enum Receiver {
+    Cache(CacheType),
+    /// A type no family reads, by its name (`LruCache`, `HashMap`).
+    Other(String),
+    /// The static, struct or field is not in the workspace, or the receiver was never typed.
+    Unknown,
+}
+
+/// A type as written (text) in a module of a file.
+type WrittenType = (usize, Vec<String>, String);
 
 /// Decides pending receivers from every crate's structs, statics and type aliases.
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
+    /// Does the struct behind a key type carry a tenant field? By (file, module, type).
+    tenant_structs: RefCell<HashMap<WrittenType, bool>>,
 }
 
 impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
-        Phase2 { index }
+        Phase2 {
+            index,
+            tenant_structs: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Items of `kinds` a path written in `module` of `file` may name: the resolved ones, else
@@ -101,6 +169,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
 
     /// A type written in `module` of `file`, type aliases of the workspace followed
     /// (`pub type Cache = moka::future::Cache<String, Plan>`): the text and where it is written.
+    /// An alias configured as a cache interface (`RwHashMap`) is kept: it is the receiver's type.
     fn unalias(
         &self,
         ty: String,
@@ -114,6 +183,12 @@ impl<'i, 'a> Phase2<'i, 'a> {
             };
             let syn::Type::Path(p) = &parsed else { break };
             let segs = crate::ast::segments(&p.path);
+            if segs
+                .last()
+                .is_some_and(|l| FAMILIES.iter().any(|f| f.owns_name(l, self.index.config)))
+            {
+                break;
+            }
             let found = self
                 .index
                 .resolve_item(file, &module, &segs, &[ItemKind::Alias]);
@@ -125,41 +200,191 @@ impl<'i, 'a> Phase2<'i, 'a> {
     }
 
     /// The cache type of a pending receiver, if it is one.
-    pub fn receiver(&mut self, file: usize, p: &Pending) -> Option<CacheType> {
+    pub fn receiver(&self, file: usize, p: &Pending) -> Receiver {
         // (type text, file it is written in, module it is written in)
         let (mut ty, mut tfile, mut tmodule) = match &p.root {
             PendingRoot::Type(t) => (t.clone(), file, p.module.clone()),
             PendingRoot::Static(path) => {
-                let r = *self
+                let Some(r) = self
                     .items(file, &p.module, path, &[ItemKind::Static])
-                    .first()?;
+                    .first()
+                    .copied()
+                else {
+                    return Receiver::Unknown;
+                };
                 let s = &self.index.files[r.file].statics[r.index];
                 (s.ty.clone(), r.file, s.module.clone())
             }
+            PendingRoot::Untyped(_) => return Receiver::Unknown,
         };
+        // The generics in scope of the type: the call's fn and impl, then the struct's own.
+        let mut generics: Generics = p.generics.clone();
         for field in &p.fields {
             (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
-            let parsed: syn::Type = syn::parse_str(&ty).ok()?;
-            let owner = owner_path(&parsed)?;
+            let Some(owner) = syn::parse_str::<syn::Type>(&ty)
+                .ok()
+                .and_then(|t| owner_path(&t))
+            else {
+                return Receiver::Unknown;
+            };
             let hits = self.items(tfile, &tmodule, &owner, &[ItemKind::Struct]);
             let found = hits.iter().find_map(|r| {
                 let s: &StructFact = &self.index.files[r.file].structs[r.index];
                 let i = s.fields.iter().position(|(n, _)| n == field)?;
                 let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                Some((ty.clone(), r.file, s.module.clone()))
-            })?;
-            (ty, tfile, tmodule) = found;
+                Some((ty.clone(), r.file, s.module.clone(), &s.generics))
+            });
+            let Some((fty, ffile, fmodule, sgen)) = found else {
+                return Receiver::Unknown;
+            };
+            (ty, tfile, tmodule) = (fty, ffile, fmodule);
+            // A struct's bounds come before the impl's (same name, same parameter).
+            let mut g = sgen.clone();
+            g.extend(
+                generics
+                    .into_iter()
+                    .filter(|(n, _)| sgen.iter().all(|(m, _)| m != n)),
+            );
+            generics = g;
         }
         (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
-        let parsed: syn::Type = syn::parse_str(&ty).ok()?;
+        let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {
+            return Receiver::Unknown;
+        };
         let env = TypeEnv {
             uses: &self.index.files[tfile].uses,
             module: &tmodule,
             pkg: &self.index.ws.packages[self.index.package_of(tfile)],
             config: self.index.config,
-            generics: &[],
+            generics: &generics,
         };
-        classify(&parsed, &env)
+        match classify(&parsed, &env) {
+            Some(mut ct) => {
+                if let Some(k) = &mut ct.key_ty {
+                    k.file = Some(tfile);
+                }
+                Receiver::Cache(ct)
+            }
+            None => Receiver::Other(owner_name(&parsed).unwrap_or_default()),
+        }
+    }
+
+    /// Is the fn a method of a configured cache interface (its impl, or a trait's own default
+    /// method)?
+    fn in_interface_impl(&self, f: FnId) -> bool {
+        let func = self.index.func(f);
+        let config = self.index.config;
+        if config.cache.interfaces.is_empty() {
+            return false;
+        }
+        let custom = |name: &str| super::custom::Custom.owns_name(name, config);
+        if func.self_ty.as_deref().is_some_and(custom) {
+            return true;
+        }
+        func.impl_index
+            .and_then(|k| self.index.files[f.file].impls.get(k as usize))
+            .and_then(|imp| imp.trait_.as_ref())
+            .and_then(|t| t.last())
+            .is_some_and(|t| custom(t))
+    }
+
+    /// Does a key type name a struct with a tenant field (or contain a tenant type)?
+    fn scopes(&self, k: &KeyType, call_file: usize) -> bool {
+        self.type_scopes(&k.ty, k.file.unwrap_or(call_file), &k.module)
+    }
+
+    fn type_scopes(&self, ty: &str, file: usize, module: &[String]) -> bool {
+        let config = self.index.config;
+        if has_tenant_type(ty, config) {
+            return true;
+        }
+        let key = (file, module.to_vec(), ty.to_string());
+        if let Some(v) = self.tenant_structs.borrow().get(&key) {
+            return *v;
+        }
+        let found = syn::parse_str::<syn::Type>(ty)
+            .ok()
+            .map(|t| {
+                let mut paths = Vec::new();
+                named_paths(&t, &mut paths, 0);
+                paths
+            })
+            .unwrap_or_default()
+            .iter()
+            .any(|path| {
+                self.items(file, module, path, &[ItemKind::Struct])
+                    .iter()
+                    .take(1)
+                    .any(|r| {
+                        let s = &self.index.files[r.file].structs[r.index];
+                        s.fields.iter().any(|(name, fty)| {
+                            names_tenant(name, config) || has_tenant_type(fty, config)
+                        })
+                    })
+            });
+        self.tenant_structs.borrow_mut().insert(key, found);
+        found
+    }
+
+    /// What a caller passes for a key parameter.
+    fn passed(&self, caller: FnId, arg: Option<&ArgInfo>) -> Passed<()> {
+        let Some(a) = arg else {
+            return Passed::Wrong(());
+        };
+        if a.scoped {
+            return Passed::Fine;
+        }
+        let config = self.index.config;
+        let func = self.index.func(caller);
+        if let Some(p) = a.param {
+            // The caller's own parameter: fine when it names the tenant or has its type, else
+            // the caller's callers decide.
+            let tenant = func.params.get(p as usize).is_some_and(|q| {
+                q.name.as_deref().is_some_and(|n| names_tenant(n, config))
+                    || has_tenant_type(&q.ty, config)
+            });
+            return if tenant {
+                Passed::Fine
+            } else {
+                Passed::Param(p as usize)
+            };
+        }
+        if a.ty
+            .as_deref()
+            .is_some_and(|t| self.type_scopes(t, caller.file, &func.module))
+        {
+            return Passed::Fine;
+        }
+        Passed::Wrong(())
+    }
+}
+
+/// The paths of the types a type names, wrappers, references, tuples and slices looked
+/// through (`Arc<(StreamParams, u64)>` -> `StreamParams`, `u64`).
+fn named_paths(ty: &syn::Type, out: &mut Vec<Vec<String>>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    match ty {
+        syn::Type::Reference(r) => named_paths(&r.elem, out, depth + 1),
+        syn::Type::Paren(p) => named_paths(&p.elem, out, depth + 1),
+        syn::Type::Group(g) => named_paths(&g.elem, out, depth + 1),
+        syn::Type::Slice(s) => named_paths(&s.elem, out, depth + 1),
+        syn::Type::Array(a) => named_paths(&a.elem, out, depth + 1),
+        syn::Type::Tuple(t) => t.elems.iter().for_each(|e| named_paths(e, out, depth + 1)),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            out.push(crate::ast::segments(&p.path));
+            if let Some(syn::PathArguments::AngleBracketed(a)) =
+                p.path.segments.last().map(|s| &s.arguments)
+            {
+                for g in &a.args {
+                    if let syn::GenericArgument::Type(t) = g {
+                        named_paths(t, out, depth + 1);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -128,6 +128,9 @@ pub struct Walker<'ast, 'a> {
     pub facts: FileFacts,
     pub module: Vec<String>,
     impl_ty: Vec<Option<String>>,
+    /// The generics of the enclosing `impl` blocks (`impl<C: TenantCache> Svc<C>`): their
+    /// methods' generics too.
+    impl_generics: Vec<Generics>,
     /// For each entry of `impl_ty`: the impl block's index in `facts.impls`, or None in a trait.
     impl_index: Vec<Option<u32>>,
     pub fns: Vec<FnScope<'ast>>,
@@ -160,6 +163,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             module: facts.module.clone(),
             facts,
             impl_ty: Vec::new(),
+            impl_generics: Vec::new(),
             impl_index: Vec::new(),
             fns: Vec::new(),
             arena,
@@ -852,7 +856,19 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fn_index: self.facts.fns.len() - 1,
             values,
             body,
-            generics: generics(&sig.generics),
+            generics: {
+                let mut g = generics(&sig.generics);
+                if let Some(outer) = self.impl_generics.last() {
+                    g.extend(
+                        outer
+                            .iter()
+                            .filter(|(n, _)| g.iter().all(|(m, _)| m != n))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                g
+            },
             returns: Vec::new(),
             states: Vec::new(),
             nested: 0,
@@ -1094,6 +1110,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             _ => None,
         };
         self.impl_ty.push(ty);
+        self.impl_generics.push(generics(&i.generics));
         if let syn::Type::Path(p) = &*i.self_ty {
             self.facts.impls.push(ImplFact {
                 self_ty: crate::ast::segments(&p.path),
@@ -1115,6 +1132,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.each(|c, w| c.item_impl(w, i));
         visit::visit_item_impl(self, i);
         self.impl_ty.pop();
+        self.impl_generics.pop();
         self.impl_index.pop();
     }
 
@@ -1202,6 +1220,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                 .iter()
                 .map(|f| f.ty.to_token_stream().to_string())
                 .collect(),
+            generics: generics(&s.generics),
         });
         visit::visit_item_struct(self, s);
     }

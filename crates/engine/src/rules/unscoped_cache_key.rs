@@ -14,9 +14,18 @@ moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, memcache, and the cust
 `[cache] interfaces` — on receivers the code declares to be caches, and checks that each key
 carries the tenant: a tenant identifier or field (`org_id`, `ctx.org_id`), a configured key
 builder, or a key type containing a tenant type (`Cache<(OrgId, UserId), _>`). Global methods of a
-custom interface always need a bypass. A key that is a parameter of a helper
-(`read_cache(pool, key: &str)`) is judged by the helper's callers: it is scoped when every fn
-that calls the helper passes a tenant-carrying key there.
+custom interface always need a bypass.
+
+A key made from a parameter of its fn (`read_cache(pool, key: &str)`, `format!("collab:{oid}")`)
+is judged through every caller in the workspace's call graph, whatever the caller passes: an
+inline `format!`, a local made by a key builder, a field, a trait method's argument (to the
+impls). It is scoped when every caller passes the tenant there (callers that hand their own
+parameter on are followed `[handlers] check-depth` calls up); the finding stays at the call and
+names the first caller that passes the key without the tenant. A fn no code calls is judged
+alone. Calls inside the impl of a configured cache interface are not findings: the interface's
+callers are judged (its `scoped-methods`). A key whose declared type, or the cache's declared key
+type, is a struct with a tenant field (`Cache<StreamParams, _>` with `StreamParams { org_id, .. }`)
+is scoped.
 
 ## Why is this bad?
 A cache is a second database with no WHERE clause: the key is the only tenant boundary. A key
@@ -50,10 +59,17 @@ impl Rule for UnscopedCacheKey {
                     )
                 })
             } else if !c.scoped {
-                format!(
-                    "{} `{}` key `{}` does not contain the tenant",
-                    c.family, c.op, c.key
-                )
+                match (&c.note, &c.unscoped_caller) {
+                    (Some(note), _) => note.clone(),
+                    (None, Some((at, param))) => format!(
+                        "{} `{}` key `{}` does not contain the tenant: parameter `{param}` is passed without it at {at}",
+                        c.family, c.op, c.key
+                    ),
+                    (None, None) => format!(
+                        "{} `{}` key `{}` does not contain the tenant",
+                        c.family, c.op, c.key
+                    ),
+                }
             } else {
                 continue;
             };
