@@ -55,3 +55,18 @@ fn a_helper_key_names_its_first_unscoped_caller() {
     let m = message_at(&all, "src/store.rs:44");
     assert_eq!(m, "redis `DEL` key `key` does not contain the tenant");
 }
+
+#[test]
+fn receivers_that_look_like_caches_but_cannot_be_typed_are_counted() {
+    let r = report("receivers");
+    assert_eq!(
+        r.unresolved_caches,
+        [
+            "crates/api/src/unknown.rs:10 cache",
+            "crates/api/src/unknown.rs:15 cache",
+            "crates/api/src/unknown.rs:21 LruCache",
+        ],
+    );
+    assert_eq!(r.summary.unresolved_cache_receivers, 3);
+    // The local memo map and a `HashMap` field named `cache` are typed: not counted.
+}

@@ -181,7 +181,9 @@ impl<'i, 'a> Phase2<'i, 'a> {
             let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {
                 break;
             };
-            let syn::Type::Path(p) = &parsed else { break };
+            // `Lazy<Users>`: the wrappers say nothing, the type inside may be an alias.
+            let inner = super::types::peel_wrappers(&parsed);
+            let syn::Type::Path(p) = inner else { break };
             let segs = crate::ast::segments(&p.path);
             if segs
                 .last()
@@ -238,14 +240,14 @@ impl<'i, 'a> Phase2<'i, 'a> {
                 return Receiver::Unknown;
             };
             (ty, tfile, tmodule) = (fty, ffile, fmodule);
-            // A struct's bounds come before the impl's (same name, same parameter).
-            let mut g = sgen.clone();
-            g.extend(
-                generics
-                    .into_iter()
-                    .filter(|(n, _)| sgen.iter().all(|(m, _)| m != n)),
-            );
-            generics = g;
+            // The struct's bounds and the impl's, by parameter name (`struct S<C>` with
+            // `impl<C: TenantCache> S<C>`).
+            for (name, bounds) in sgen {
+                match generics.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, b)) => b.extend(bounds.iter().cloned()),
+                    None => generics.push((name.clone(), bounds.clone())),
+                }
+            }
         }
         (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
         let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {

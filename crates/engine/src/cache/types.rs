@@ -393,6 +393,27 @@ fn type_args(p: &syn::Path) -> Vec<&syn::Type> {
 
 pub use crate::extract::tenant::has_tenant_type;
 
+/// The type inside references and [`WRAPPERS`] (`&Lazy<Arc<Users>>` -> `Users`).
+pub fn peel_wrappers(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => peel_wrappers(&r.elem),
+        syn::Type::Paren(p) => peel_wrappers(&p.elem),
+        syn::Type::Group(g) => peel_wrappers(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let wrapped = p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| WRAPPERS.contains(&s.ident.to_string().as_str()));
+            match type_args(&p.path).first() {
+                Some(inner) if wrapped => peel_wrappers(inner),
+                _ => ty,
+            }
+        }
+        _ => ty,
+    }
+}
+
 /// The struct a type names, wrappers and references looked through (`State<AppState>` ->
 /// `AppState`).
 pub fn owner_name(ty: &syn::Type) -> Option<String> {
