@@ -57,20 +57,49 @@ const POOLS: &[&str] = &[
     "ManagedConnection",
 ];
 
-/// Types of a cache crate that are not receivers.
+/// Types of a cache crate that are not receivers: values, options, replies and stream entries
+/// (`StreamId::get("data")` reads a field of a stream entry). Besides these, any type whose name
+/// ends in one of [`DATA_SUFFIXES`].
 const NOT_RECEIVERS: &[&str] = &[
-    "Error",
-    "RedisError",
-    "ErrorKind",
     "Value",
+    "RedisValue",
     "Expiration",
     "SetExpiry",
     "SetOptions",
     "Msg",
+    "PushInfo",
     "InfoDict",
     "Config",
     "Runtime",
+    "Cmd",
+    "Arg",
+    "Script",
+    "ScriptInvocation",
+    "Iter",
+    "AsyncIter",
+    "StreamId",
+    "StreamKey",
+    "StreamMaxlen",
+    "Map",
+    "RedisMap",
+    "Key",
+    "RedisKey",
+    "MultipleKeys",
+    "MultipleValues",
+    "Frame",
+    "Entry",
+    "OwnedKeyEntry",
+    "RefKeyEntry",
+    "Policy",
 ];
+
+/// Name endings of data types of a cache crate (`StreamReadReply`, `ScanOptions`,
+/// `ConnectionInfo`, `RedisError`, `ErrorKind`).
+const DATA_SUFFIXES: &[&str] = &["Reply", "Options", "Info", "Error", "Kind", "Id", "Builder"];
+
+fn not_a_receiver(last: &str) -> bool {
+    NOT_RECEIVERS.contains(&last) || DATA_SUFFIXES.iter().any(|s| last.ends_with(s))
+}
 
 /// Methods whose result is (a handle to) the receiver itself.
 const PASS: &[&str] = &[
@@ -364,7 +393,7 @@ fn classify_path(full: &[String], args: &[&syn::Type], env: &TypeEnv<'_>) -> Opt
         let owned = fam.owns_name(last, env.config)
             || (full.len() > 1
                 && fam.crates().contains(&full[0].as_str())
-                && !NOT_RECEIVERS.contains(&last)
+                && !not_a_receiver(last)
                 && last.chars().next().is_some_and(char::is_uppercase))
             || (full.len() == 1
                 && ((fam.bare_types().contains(&last) && env.depends(i))

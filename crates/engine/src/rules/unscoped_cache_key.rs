@@ -27,6 +27,14 @@ callers are judged (its `scoped-methods`). A key whose declared type, or the cac
 type, is a struct with a tenant field (`Cache<StreamParams, _>` with `StreamParams { org_id, .. }`)
 is scoped.
 
+Bulk commands that ignore tenancy are findings of their own: `FLUSHDB` and `FLUSHALL` and `SCAN`
+without `MATCH` always need a bypass; `KEYS` and `SCAN .. MATCH` need the tenant in the pattern.
+Redis streams (XADD, XREAD, XDEL, XTRIM, XGROUP, ..) are queues, not caches: their keys are judged
+only with `[cache] streams = true`. Types of a cache crate that hold data (`StreamId`, replies,
+options, values) are not receivers. A receiver whose type cannot be known but whose name says
+`cache` or `redis` (`cache().get(k)`, an untyped closure parameter, a cache library no family
+reads) is not judged: the summary counts it and `--verbose` lists it.
+
 ## Why is this bad?
 A cache is a second database with no WHERE clause: the key is the only tenant boundary. A key
 like `user:{id}` serves one tenant's cached data to another when ids collide or are guessed.
@@ -59,16 +67,20 @@ impl Rule for UnscopedCacheKey {
                     )
                 })
             } else if !c.scoped {
-                match (&c.note, &c.unscoped_caller) {
-                    (Some(note), _) => note.clone(),
-                    (None, Some((at, param))) => format!(
-                        "{} `{}` key `{}` does not contain the tenant: parameter `{param}` is passed without it at {at}",
-                        c.family, c.op, c.key
-                    ),
-                    (None, None) => format!(
+                let what = c.note.clone().unwrap_or_else(|| {
+                    format!(
                         "{} `{}` key `{}` does not contain the tenant",
                         c.family, c.op, c.key
-                    ),
+                    )
+                });
+                match &c.unscoped_caller {
+                    Some((at, param)) if c.note.is_some() => {
+                        format!("{what} (parameter `{param}` is passed without it at {at})")
+                    }
+                    Some((at, param)) => {
+                        format!("{what}: parameter `{param}` is passed without it at {at}")
+                    }
+                    None => what,
                 }
             } else {
                 continue;
