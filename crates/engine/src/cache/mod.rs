@@ -92,10 +92,24 @@ pub trait Family: Collector {
     fn constructor_fn(&self, _path: &[String]) -> bool {
         false
     }
+    /// Methods whose first argument is the key (sorted), for the default [`Self::is_key_method`]
+    /// and [`Self::judge`].
+    fn key_methods(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Can this method take a key of this family? (a cheap filter run on every method call)
-    fn is_key_method(&self, method: &str, config: &Config) -> bool;
+    fn is_key_method(&self, method: &str, _config: &Config) -> bool {
+        self.key_methods().binary_search(&method).is_ok()
+    }
     /// The keys a call takes, judged.
-    fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged>;
+    fn judge(&self, method: &str, args: &[ArgFact], _config: &Config) -> Vec<Judged> {
+        match args.first() {
+            Some(k) if self.key_methods().binary_search(&method).is_ok() => {
+                vec![Judged::key(method, k)]
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A key a family reads from a call.

@@ -10,8 +10,11 @@ static META: RuleMeta = RuleMeta {
     summary: "a cache call whose key does not carry the tenant",
     docs: r#"## What it does
 Finds cache calls — redis and deadpool-redis commands, `redis::cmd(..)` and pipelines, fred,
-moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, memcache, and the custom interfaces of
-`[cache] interfaces` — on receivers the code declares to be caches, and checks that each key
+moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, the `cached` stores (`SizedCache`,
+`TimedCache`, .. `cache_get`/`cache_set`) and its `cached!`/`cached_key!` macros, memcache, and
+the custom interfaces of `[cache] interfaces` — on receivers the code declares to be caches
+(statics, fields and type aliases of any workspace crate, through `Lazy`, `OnceLock`,
+`LazyLock`, `lazy_static!`, `Arc`, locks and generic bounds), and checks that each key
 carries the tenant: a tenant identifier or field (`org_id`, `ctx.org_id`), a configured key
 builder, or a key type containing a tenant type (`Cache<(OrgId, UserId), _>`). Global methods of a
 custom interface always need a bypass.
