@@ -69,4 +69,8 @@ fn receivers_that_look_like_caches_but_cannot_be_typed_are_counted() {
     );
     assert_eq!(r.summary.unresolved_cache_receivers, 3);
     // The local memo map and a `HashMap` field named `cache` are typed: not counted.
+    // Nor is a workspace type named like a cache (its methods are judged where they are), nor
+    // a connection getter without arguments.
+    let r = report("redis-wrappers");
+    assert!(r.unresolved_caches.is_empty(), "{:?}", r.unresolved_caches);
 }

@@ -38,7 +38,14 @@ fn declared_type(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
         if !m.args.is_empty()
             || !matches!(
                 m.method.to_string().as_str(),
-                "clone" | "to_owned" | "as_ref" | "borrow" | "deref"
+                "clone"
+                    | "to_owned"
+                    | "to_string"
+                    | "as_ref"
+                    | "as_str"
+                    | "as_bytes"
+                    | "borrow"
+                    | "deref"
             )
         {
             return None;

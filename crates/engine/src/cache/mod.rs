@@ -31,7 +31,7 @@ pub use resolve::{resolve, Resolved};
 use crate::config::Config;
 use crate::extract::Collector;
 
-pub use crate::extract::{ArgFact, CacheFact, KeyType, Pending, PendingRoot};
+pub use crate::extract::{ArgFact, CacheFact, KeyType, Pending, PendingRoot, Step};
 
 /// The cache collectors, in the order they run: one dispatcher that serves every family.
 pub static COLLECTORS: &[&dyn Collector] = &[&calls::CacheCalls];

@@ -5,7 +5,7 @@
 //! the impl of a configured cache interface are judged at the interface's callers, not there.
 
 use super::types::{classify, looks_like_cache, owner_name, CacheType, TypeEnv};
-use super::{CacheFact, Family, KeyType, Pending, PendingRoot, FAMILIES};
+use super::{CacheFact, Family, KeyType, Pending, PendingRoot, Step, FAMILIES};
 use crate::callgraph::{CallGraph, Passed, ThroughCallers};
 use crate::diagnostic::Span;
 use crate::extract::tenant::{has_tenant_type, names_tenant};
@@ -36,6 +36,8 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
             };
             let ct = match resolver.receiver(fi, p) {
                 Receiver::Cache(ct) => ct,
+                // A call without arguments takes no key (`pool.get()`): nothing to count.
+                _ if p.args.is_empty() => continue,
                 Receiver::Other(name) if looks_like_cache(&name) => {
                     out.unresolved.push((fi, c.span, name));
                     continue;
@@ -45,7 +47,7 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
                         .push((fi, c.span, pending_name(p).to_string()));
                     continue;
                 }
-                Receiver::Other(_) | Receiver::Unknown => continue,
+                Receiver::Other(_) | Receiver::Unknown | Receiver::Workspace => continue,
             };
             let family = FAMILIES[ct.family];
             for j in family.judge(&p.method, &p.args, index.config) {
@@ -108,10 +110,15 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
     out
 }
 
-/// The name a pending receiver goes by: its last field, the static, the type, or the name.
+/// The name a pending receiver goes by: its last field or getter (not a lock or a clone), the
+/// static, the type, or the name.
 fn pending_name(p: &Pending) -> &str {
-    if let Some(f) = p.fields.last() {
-        return f;
+    for step in p.steps.iter().rev() {
+        match step {
+            Step::Field(f) => return f,
+            Step::Method(m) if !super::types::is_pass(m) => return m,
+            Step::Method(_) => {}
+        }
     }
     match &p.root {
         PendingRoot::Static(path) => path.last().map_or("", String::as_str),
@@ -123,6 +130,8 @@ fn pending_name(p: &Pending) -> &str {
 /// What a pending receiver is.
 pub enum Receiver {
     Cache(CacheType),
+    /// A type of the workspace (its own methods are judged where they are written).
+    Workspace,
     /// A type no family reads, by its name (`LruCache`, `HashMap`).
     Other(String),
     /// The static, struct or field is not in the workspace, or the receiver was never typed.
@@ -135,14 +144,36 @@ type WrittenType = (usize, Vec<String>, String);
 /// Decides pending receivers from every crate's structs, statics and type aliases.
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
+    /// Methods of workspace types with a return type: (type, method) -> the fn.
+    getters: HashMap<(String, String), FnId>,
+    /// Trait impls of workspace types: type -> (file, index in its `impls`).
+    impls: HashMap<String, Vec<(usize, usize)>>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
 }
 
 impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
+        let mut getters = HashMap::new();
+        let mut impls: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (fi, f) in index.files.iter().enumerate() {
+            for (i, func) in f.fns.iter().enumerate() {
+                if let (Some(ty), Some(_)) = (&func.self_ty, &func.ret) {
+                    getters
+                        .entry((ty.clone(), func.name.clone()))
+                        .or_insert(FnId { file: fi, index: i });
+                }
+            }
+            for (i, imp) in f.impls.iter().enumerate() {
+                if let (Some(ty), Some(_)) = (imp.self_ty.last(), &imp.trait_) {
+                    impls.entry(ty.clone()).or_default().push((fi, i));
+                }
+            }
+        }
         Phase2 {
             index,
+            getters,
+            impls,
             tenant_structs: RefCell::new(HashMap::new()),
         }
     }
@@ -221,7 +252,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         };
         // The generics in scope of the type: the call's fn and impl, then the struct's own.
         let mut generics: Generics = p.generics.clone();
-        for field in &p.fields {
+        for step in &p.steps {
             (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
             let Some(owner) = syn::parse_str::<syn::Type>(&ty)
                 .ok()
@@ -229,23 +260,44 @@ impl<'i, 'a> Phase2<'i, 'a> {
             else {
                 return Receiver::Unknown;
             };
-            let hits = self.items(tfile, &tmodule, &owner, &[ItemKind::Struct]);
-            let found = hits.iter().find_map(|r| {
-                let s: &StructFact = &self.index.files[r.file].structs[r.index];
-                let i = s.fields.iter().position(|(n, _)| n == field)?;
-                let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                Some((ty.clone(), r.file, s.module.clone(), &s.generics))
-            });
-            let Some((fty, ffile, fmodule, sgen)) = found else {
-                return Receiver::Unknown;
-            };
-            (ty, tfile, tmodule) = (fty, ffile, fmodule);
-            // The struct's bounds and the impl's, by parameter name (`struct S<C>` with
-            // `impl<C: TenantCache> S<C>`).
-            for (name, bounds) in sgen {
-                match generics.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, b)) => b.extend(bounds.iter().cloned()),
-                    None => generics.push((name.clone(), bounds.clone())),
+            match step {
+                Step::Field(field) => {
+                    let hits = self.items(tfile, &tmodule, &owner, &[ItemKind::Struct]);
+                    let found = hits.iter().find_map(|r| {
+                        let s: &StructFact = &self.index.files[r.file].structs[r.index];
+                        let i = s.fields.iter().position(|(n, _)| n == field)?;
+                        let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
+                        Some((ty.clone(), r.file, s.module.clone(), &s.generics))
+                    });
+                    let Some((fty, ffile, fmodule, sgen)) = found else {
+                        return Receiver::Unknown;
+                    };
+                    (ty, tfile, tmodule) = (fty, ffile, fmodule);
+                    // The struct's bounds and the impl's, by parameter name (`struct S<C>`
+                    // with `impl<C: TenantCache> S<C>`).
+                    for (name, bounds) in sgen {
+                        match generics.iter_mut().find(|(n, _)| n == name) {
+                            Some((_, b)) => b.extend(bounds.iter().cloned()),
+                            None => generics.push((name.clone(), bounds.clone())),
+                        }
+                    }
+                }
+                Step::Method(method) => {
+                    // A getter of a workspace type gives its return type; a lock, a clone or a
+                    // library's getter keeps the type.
+                    let name = owner.last().cloned().unwrap_or_default();
+                    let Some(&f) = self.getters.get(&(name, method.clone())) else {
+                        continue;
+                    };
+                    if self
+                        .items(tfile, &tmodule, &owner, &[ItemKind::Struct, ItemKind::Enum])
+                        .is_empty()
+                    {
+                        continue;
+                    }
+                    let func = self.index.func(f);
+                    let Some(ret) = &func.ret else { continue };
+                    (ty, tfile, tmodule) = (ret.clone(), f.file, func.module.clone());
                 }
             }
         }
@@ -260,15 +312,48 @@ impl<'i, 'a> Phase2<'i, 'a> {
             config: self.index.config,
             generics: &generics,
         };
-        match classify(&parsed, &env) {
-            Some(mut ct) => {
-                if let Some(k) = &mut ct.key_ty {
-                    k.file = Some(tfile);
-                }
-                Receiver::Cache(ct)
+        if let Some(mut ct) = classify(&parsed, &env) {
+            if let Some(k) = &mut ct.key_ty {
+                k.file = Some(tfile);
             }
-            None => Receiver::Other(owner_name(&parsed).unwrap_or_default()),
+            return Receiver::Cache(ct);
         }
+        let Some(owner) = owner_path(super::types::peel_wrappers(&parsed)) else {
+            return Receiver::Unknown;
+        };
+        let name = owner.last().cloned().unwrap_or_default();
+        if self
+            .items(tfile, &tmodule, &owner, &[ItemKind::Struct, ItemKind::Enum])
+            .is_empty()
+        {
+            // A library's type no family reads (`lru::LruCache`).
+            return Receiver::Other(name);
+        }
+        // A workspace type that implements a family's trait
+        // (`impl redis::aio::ConnectionLike for RedisConnection<'_>`) is that family's receiver.
+        self.family_impl(&name)
+            .map_or(Receiver::Workspace, Receiver::Cache)
+    }
+
+    /// The family whose trait a workspace type (by name) implements.
+    fn family_impl(&self, name: &str) -> Option<CacheType> {
+        for (file, imp) in self.impls.get(name)? {
+            let f = &self.index.files[*file];
+            let Some(t) = &f.impls[*imp].trait_ else {
+                continue;
+            };
+            let env = TypeEnv {
+                uses: &f.uses,
+                module: &f.impls[*imp].module,
+                pkg: &self.index.ws.packages[self.index.package_of(*file)],
+                config: self.index.config,
+                generics: &[],
+            };
+            if let Some(ct) = super::types::classify_trait(t, &env) {
+                return Some(ct);
+            }
+        }
+        None
     }
 
     /// Is the fn a method of a configured cache interface (its impl, or a trait's own default
@@ -304,16 +389,24 @@ impl<'i, 'a> Phase2<'i, 'a> {
         if let Some(v) = self.tenant_structs.borrow().get(&key) {
             return *v;
         }
-        let found = syn::parse_str::<syn::Type>(ty)
+        let paths = syn::parse_str::<syn::Type>(ty)
             .ok()
             .map(|t| {
                 let mut paths = Vec::new();
                 named_paths(&t, &mut paths, 0);
                 paths
             })
-            .unwrap_or_default()
-            .iter()
-            .any(|path| {
+            .unwrap_or_default();
+        // A type whose constructor is a configured key builder (`IdempotencyKey::new`).
+        let built = |name: &str| {
+            config.cache.key_builders.iter().any(|b| {
+                let mut it = b.rsplit("::");
+                it.next();
+                it.next().is_some_and(|t| t.trim() == name)
+            })
+        };
+        let found = paths.iter().any(|p| p.last().is_some_and(|l| built(l)))
+            || paths.iter().any(|path| {
                 self.items(file, module, path, &[ItemKind::Struct])
                     .iter()
                     .take(1)

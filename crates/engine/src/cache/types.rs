@@ -6,7 +6,7 @@
 //! wrappers, `.clone()`, lock guards, `.await`, `?` and `.unwrap()`. A field or static whose type
 //! is not visible in the fn becomes a [`Desc::Pending`] decided in phase 2 by [`Phase2`].
 
-use super::{CacheFact, Judged, KeyType, PendingRoot, FAMILIES};
+use super::{CacheFact, Judged, KeyType, PendingRoot, Step, FAMILIES};
 use crate::config::Config;
 use crate::diagnostic::Span;
 use crate::extract::{type_text, Env as At, Local, UseFact, Walker};
@@ -165,6 +165,11 @@ const PASS: &[&str] = &[
     "max_size",
 ];
 
+/// Does this method hand the receiver on (a clone, a lock, a connection getter)?
+pub fn is_pass(method: &str) -> bool {
+    PASS.contains(&method)
+}
+
 /// Methods that end a pipeline chain.
 const TERMINAL: &[&str] = &["query", "query_async", "exec", "exec_async", "execute"];
 
@@ -251,7 +256,7 @@ pub fn plain_fact(
 pub enum Desc {
     Known(CacheType),
     /// A field, static or type declared elsewhere: decided in phase 2.
-    Pending(PendingRoot, Vec<String>),
+    Pending(PendingRoot, Vec<Step>),
     /// The fn does not show what it is (an untyped closure parameter, a fn's result): the name
     /// it goes by (the local, field, static, fn or method), for [`looks_like_cache`].
     Unknown(String),
@@ -592,16 +597,22 @@ fn ty_of_depth(
                 Some(Desc::Known(ct)) if ct.chaining && !TERMINAL.contains(&method.as_str()) => {
                     Some(Desc::Known(ct))
                 }
+                // `self.redis.get()`, `state.cache()`, `.read()`: phase 2 follows a workspace
+                // getter's return type, and passes anything else.
+                Some(Desc::Pending(root, mut steps))
+                    if PASS.contains(&method.as_str()) || m.args.is_empty() =>
+                {
+                    steps.push(Step::Method(method));
+                    Some(Desc::Pending(root, steps))
+                }
                 Some(d)
                     if PASS.contains(&method.as_str())
                         || (m.args.is_empty() && matches!(method.as_str(), "get" | "get_mut")) =>
                 {
                     Some(d)
                 }
-                // `state.cache()`, `self.redis_pool()`: a getter the fn cannot see into.
-                Some(Desc::Unknown(_)) | Some(Desc::Pending(..)) if m.args.is_empty() => {
-                    Some(Desc::Unknown(method))
-                }
+                // `cache_of(x).handle()`: a getter the fn cannot see into.
+                Some(Desc::Unknown(_)) if m.args.is_empty() => Some(Desc::Unknown(method)),
                 _ => None,
             }
         }
@@ -684,24 +695,24 @@ fn type_args_of_segment(p: &syn::Path, i: usize) -> Vec<&syn::Type> {
     }
 }
 
-/// A field access as a root (a type or a static) and the fields followed from it.
+/// A field access as a root (a type or a static) and the steps followed from it.
 fn owner_of(
     w: &Walker<'_, '_>,
     e: &syn::Expr,
     bound: At,
     depth: usize,
-) -> Option<(PendingRoot, Vec<String>)> {
+) -> Option<(PendingRoot, Vec<Step>)> {
     if depth > 16 {
         return None;
     }
     match strip(e) {
         syn::Expr::Field(f) => {
-            let (root, mut fields) = owner_of(w, &f.base, bound, depth + 1)?;
-            fields.push(match &f.member {
+            let (root, mut steps) = owner_of(w, &f.base, bound, depth + 1)?;
+            steps.push(Step::Field(match &f.member {
                 syn::Member::Named(i) => i.to_string(),
                 syn::Member::Unnamed(i) => i.index.to_string(),
-            });
-            Some((root, fields))
+            }));
+            Some((root, steps))
         }
         syn::Expr::Path(p) if p.qself.is_none() => {
             let segs = path_segs(&p.path);
@@ -725,10 +736,11 @@ fn owner_of(
             None
         }
         syn::Expr::MethodCall(m)
-            if PASS.contains(&m.method.to_string().as_str())
-                || (m.args.is_empty() && m.method == "get") =>
+            if m.args.is_empty() || PASS.contains(&m.method.to_string().as_str()) =>
         {
-            owner_of(w, &m.receiver, bound, depth + 1)
+            let (root, mut steps) = owner_of(w, &m.receiver, bound, depth + 1)?;
+            steps.push(Step::Method(m.method.to_string()));
+            Some((root, steps))
         }
         _ => None,
     }

@@ -124,12 +124,22 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         self.params = inner.params;
     }
 
-    fn is_builder(&self, name: &str) -> bool {
-        self.config
-            .cache
-            .key_builders
-            .iter()
-            .any(|b| b == name || b.rsplit("::").next() == Some(name))
+    /// Is a call of this path (`tenant_key`, `keys::tenant_key`, `AppEndpointKey::new`) or a
+    /// method of this name a configured key builder? A builder written with a path
+    /// (`AppEndpointKey::new`) matches the calls whose path ends with it, never a method or
+    /// another type's `new`.
+    fn is_builder(&self, segs: &[String], method: bool) -> bool {
+        self.config.cache.key_builders.iter().any(|b| {
+            let want: Vec<&str> = b.split("::").map(str::trim).collect();
+            if method {
+                return want.len() == 1 && segs.last().is_some_and(|l| l == want[0]);
+            }
+            segs.len() >= want.len()
+                && segs[segs.len() - want.len()..]
+                    .iter()
+                    .zip(&want)
+                    .all(|(a, b)| a == b)
+        })
     }
 
     /// A plain name or path: an identifier, a tenant-typed local, or a local whose value does.
@@ -273,7 +283,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
                     return;
                 }
                 if let syn::Expr::MethodCall(m) = e {
-                    if self.is_builder(&m.method.to_string()) {
+                    if self.is_builder(&[m.method.to_string()], true) {
                         self.found = true;
                         return;
                     }
@@ -292,7 +302,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
             syn::Expr::Call(c) => {
                 if let syn::Expr::Path(p) = &*c.func {
                     let segs: Vec<String> = crate::extract::segments(&p.path);
-                    if segs.last().is_some_and(|l| self.is_builder(l))
+                    if self.is_builder(&segs, false)
                         || (segs.len() >= 2 && has_tenant_type(&segs[segs.len() - 2], self.config))
                     {
                         self.found = true;

@@ -812,6 +812,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
             extent,
+            ret: ret_type(&sig.output),
             ..FnFact::default()
         };
         let mut values = Values::new();
@@ -1562,6 +1563,52 @@ fn block_diverges(b: &syn::Block) -> bool {
         Some(syn::Stmt::Macro(m)) => is_diverging_macro(&m.mac),
         _ => false,
     }
+}
+
+/// A fn's return type worth keeping (see [`FnFact::ret`]).
+fn ret_type(out: &syn::ReturnType) -> Option<String> {
+    const PLAIN: &[&str] = &[
+        "bool",
+        "char",
+        "str",
+        "String",
+        "usize",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "f32",
+        "f64",
+        "Self",
+        "Vec",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "Value",
+        "Json",
+        "Response",
+        "HttpResponse",
+        "Redirect",
+        "Html",
+    ];
+    let syn::ReturnType::Type(_, ty) = out else {
+        return None;
+    };
+    let syn::Type::Path(p) = &**ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if PLAIN.iter().any(|n| last.ident == n) {
+        return None;
+    }
+    Some(ty.to_token_stream().to_string())
 }
 
 /// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.

@@ -66,8 +66,9 @@ pub struct KeyType {
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub root: PendingRoot,
-    /// Fields followed from the root (`state.redis` -> `["redis"]`).
-    pub fields: Vec<String>,
+    /// Fields and getters followed from the root (`state.redis` -> `[Field(redis)]`,
+    /// `self.pool.get()` -> `[Field(pool), Method(get)]`).
+    pub steps: Vec<Step>,
     pub method: String,
     pub args: Vec<ArgFact>,
     /// Module the call is written in (for `use` resolution of the root).
@@ -75,6 +76,15 @@ pub struct Pending {
     /// Generic parameters of the enclosing fn and its impl, with their bounds (a field of a
     /// generic struct typed by one: `struct S<C> { c: C }` in `impl<C: TenantCache> S<C>`).
     pub generics: crate::extract::Generics,
+}
+
+/// One step from a pending receiver's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Field(String),
+    /// A method without arguments (a getter, a lock, a clone): the workspace's method of that
+    /// name on the type so far gives its return type; any other passes the type on.
+    Method(String),
 }
 
 #[derive(Debug, Clone)]

@@ -99,6 +99,9 @@ pub struct FnFact {
     pub requires: Option<RequiresFact>,
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
+    /// The return type as spaced tokens, when it may name a workspace type (not `()`, a
+    /// primitive, `String`, `Self`, ..): cache receivers made by getters are typed by it.
+    pub ret: Option<String>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: Vec<String>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
