@@ -42,15 +42,15 @@ fn message_at(all: &[(String, String)], at: &str) -> String {
 #[test]
 fn a_helper_key_names_its_first_unscoped_caller() {
     let all = ta301(&report("callers"));
-    // `bump` has a scoped caller (api.rs:30) and an unscoped one (api.rs:35).
+    // `bump` has a scoped caller (api.rs:31) and an unscoped one (api.rs:36).
     let m = message_at(&all, "src/store.rs:16");
     assert!(
-        m.ends_with("parameter `key` is passed without it at src/api.rs:35"),
+        m.ends_with("parameter `key` is passed without it at src/api.rs:36"),
         "{m}"
     );
     // Through a trait object to the impl.
     let m = message_at(&all, "src/lease.rs:42");
-    assert!(m.ends_with("passed without it at src/api.rs:87"), "{m}");
+    assert!(m.ends_with("passed without it at src/api.rs:88"), "{m}");
     // A helper nobody calls is judged alone: no caller to name.
     let m = message_at(&all, "src/store.rs:44");
     assert_eq!(m, "redis `DEL` key `key` does not contain the tenant");

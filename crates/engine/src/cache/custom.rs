@@ -59,6 +59,7 @@ impl Family for Custom {
                 scoped: args.iter().any(|a| a.scoped),
                 params,
                 key_tys: args.iter().filter_map(|a| a.ty.clone()).collect(),
+                key_fns: args.iter().filter_map(|a| a.made_by.clone()).collect(),
                 ..Judged::default()
             }];
         }

@@ -123,6 +123,8 @@ pub struct Judged {
     pub params: Vec<usize>,
     /// Declared types of the key (see [`ArgFact::ty`]).
     pub key_tys: Vec<String>,
+    /// Fns whose result the key is (see [`ArgFact::made_by`]).
+    pub key_fns: Vec<Vec<String>>,
     /// The message, when the generic wording does not fit (a bulk command such as `FLUSHDB`).
     pub note: Option<String>,
 }
@@ -135,6 +137,7 @@ impl Judged {
             scoped: arg.scoped,
             params: arg.params.clone(),
             key_tys: arg.ty.iter().cloned().collect(),
+            key_fns: arg.made_by.iter().cloned().collect(),
             ..Judged::default()
         }
     }

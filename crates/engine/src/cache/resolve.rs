@@ -377,7 +377,25 @@ impl<'i, 'a> Phase2<'i, 'a> {
 
     /// Does a key type name a struct with a tenant field (or contain a tenant type)?
     fn scopes(&self, k: &KeyType, call_file: usize) -> bool {
-        self.type_scopes(&k.ty, k.file.unwrap_or(call_file), &k.module)
+        let file = k.file.unwrap_or(call_file);
+        match &k.ret_of {
+            // What the fn that made the key returns, written where the fn is: a key type (a
+            // struct with a tenant field, a key builder's type). A fn that returns a bare tenant
+            // (`public_org()`, `default_org()`) gives a fixed tenant, not the caller's.
+            Some(path) => self
+                .index
+                .resolve_fn(file, &k.module, path)
+                .and_then(|f| {
+                    let func = self.index.func(f);
+                    let ret = func.ret.as_deref()?;
+                    let bare = syn::parse_str::<syn::Type>(ret).ok().and_then(|t| {
+                        owner_name(&t).filter(|n| has_tenant_type(n, self.index.config))
+                    });
+                    Some(bare.is_none() && self.type_scopes(ret, f.file, &func.module))
+                })
+                .unwrap_or(false),
+            None => self.type_scopes(&k.ty, file, &k.module),
+        }
     }
 
     fn type_scopes(&self, ty: &str, file: usize, module: &[String]) -> bool {

@@ -227,10 +227,12 @@ pub fn plain_fact(
     let key_types = if j.scoped {
         Vec::new()
     } else {
-        j.key_tys
-            .into_iter()
-            .map(|ty| KeyType {
+        let tys = j.key_tys.into_iter().map(|ty| (ty, None));
+        let fns = j.key_fns.into_iter().map(|f| (String::new(), Some(f)));
+        tys.chain(fns)
+            .map(|(ty, ret_of)| KeyType {
                 ty,
+                ret_of,
                 file: None,
                 module: module.to_vec(),
             })
@@ -409,6 +411,7 @@ fn classify_path(full: &[String], args: &[&syn::Type], env: &TypeEnv<'_>) -> Opt
                 key_tenant: key.is_some_and(|t| has_tenant_type(&type_text(t), env.config)),
                 key_ty: key.map(|t| KeyType {
                     ty: quote::ToTokens::to_token_stream(t).to_string(),
+                    ret_of: None,
                     file: None,
                     module: env.module.to_vec(),
                 }),

@@ -17,6 +17,9 @@ pub struct ArgFact {
     /// The declared type of the local or parameter used as the key (as spaced tokens): a
     /// struct with a tenant field scopes it (phase 2).
     pub ty: Option<String>,
+    /// The fn (path as written) whose result the key is (`let key = get_key(&parts)?`): its
+    /// return type is the key's type (phase 2).
+    pub made_by: Option<Vec<String>>,
 }
 
 /// One cache call (or one key of a pipeline).
@@ -55,8 +58,10 @@ pub struct CacheFact {
 /// A type a key is declared with, and where it is written (for `use` resolution).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyType {
-    /// As spaced tokens (`Arc < StreamParams >`).
+    /// As spaced tokens (`Arc < StreamParams >`); empty when [`Self::ret_of`] gives it.
     pub ty: String,
+    /// The type is what this fn (path as written) returns.
+    pub ret_of: Option<Vec<String>>,
     /// The file it is written in; None: the call's own file.
     pub file: Option<usize>,
     pub module: Vec<String>,
