@@ -71,7 +71,9 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
             fact.scoped = true;
             continue;
         }
-        if fact.key_types.iter().any(|k| resolver.scopes(k, *fi)) {
+        if fact.key_types.iter().any(|k| resolver.scopes(k, *fi))
+            || resolver.interface_takes_key_type(fact)
+        {
             fact.scoped = true;
             continue;
         }
@@ -144,8 +146,8 @@ type WrittenType = (usize, Vec<String>, String);
 /// Decides pending receivers from every crate's structs, statics and type aliases.
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
-    /// Methods of workspace types with a return type: (type, method) -> the fn.
-    getters: HashMap<(String, String), FnId>,
+    /// Methods of workspace types and traits: (type or trait, method) -> the fns.
+    methods: HashMap<(String, String), Vec<FnId>>,
     /// Trait impls of workspace types: type -> (file, index in its `impls`).
     impls: HashMap<String, Vec<(usize, usize)>>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
@@ -154,14 +156,15 @@ pub struct Phase2<'i, 'a> {
 
 impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
-        let mut getters = HashMap::new();
+        let mut methods: HashMap<(String, String), Vec<FnId>> = HashMap::new();
         let mut impls: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for (fi, f) in index.files.iter().enumerate() {
             for (i, func) in f.fns.iter().enumerate() {
-                if let (Some(ty), Some(_)) = (&func.self_ty, &func.ret) {
-                    getters
+                if let Some(ty) = &func.self_ty {
+                    methods
                         .entry((ty.clone(), func.name.clone()))
-                        .or_insert(FnId { file: fi, index: i });
+                        .or_default()
+                        .push(FnId { file: fi, index: i });
                 }
             }
             for (i, imp) in f.impls.iter().enumerate() {
@@ -172,7 +175,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         }
         Phase2 {
             index,
-            getters,
+            methods,
             impls,
             tenant_structs: RefCell::new(HashMap::new()),
         }
@@ -286,7 +289,11 @@ impl<'i, 'a> Phase2<'i, 'a> {
                     // A getter of a workspace type gives its return type; a lock, a clone or a
                     // library's getter keeps the type.
                     let name = owner.last().cloned().unwrap_or_default();
-                    let Some(&f) = self.getters.get(&(name, method.clone())) else {
+                    let Some(f) = self.methods.get(&(name, method.clone())).and_then(|fs| {
+                        fs.iter()
+                            .copied()
+                            .find(|f| self.index.func(*f).ret.is_some())
+                    }) else {
                         continue;
                     };
                     if self
@@ -373,6 +380,30 @@ impl<'i, 'a> Phase2<'i, 'a> {
             .and_then(|imp| imp.trait_.as_ref())
             .and_then(|t| t.last())
             .is_some_and(|t| custom(t))
+    }
+
+    /// Does the configured interface's own method take a key type (a parameter whose type is a
+    /// struct with a tenant field: `batch_insert(&self, rows: Vec<PendingWrite>)`)? Every call
+    /// then passes one. (A parameter of a bare tenant type does not count: which tenant a
+    /// caller passes is what the call is judged by.)
+    fn interface_takes_key_type(&self, fact: &CacheFact) -> bool {
+        let config = self.index.config;
+        if !super::custom::Custom.owns_name(&fact.family, config) {
+            return false;
+        }
+        let Some(fns) = self.methods.get(&(fact.family.clone(), fact.op.clone())) else {
+            return false;
+        };
+        fns.iter().any(|f| {
+            let func = self.index.func(*f);
+            func.params.iter().any(|p| {
+                let bare = syn::parse_str::<syn::Type>(&p.ty)
+                    .ok()
+                    .and_then(|t| owner_name(&t))
+                    .is_some_and(|n| has_tenant_type(&n, config));
+                !bare && self.type_scopes(&p.ty, f.file, &func.module)
+            })
+        })
     }
 
     /// Does a key type name a struct with a tenant field (or contain a tenant type)?
