@@ -150,6 +150,8 @@ pub struct Phase2<'i, 'a> {
     methods: HashMap<(String, String), Vec<FnId>>,
     /// Trait impls of workspace types: type -> (file, index in its `impls`).
     impls: HashMap<String, Vec<(usize, usize)>>,
+    /// The workspace's traits, by name.
+    traits: std::collections::HashSet<String>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
 }
@@ -158,8 +160,12 @@ impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
         let mut methods: HashMap<(String, String), Vec<FnId>> = HashMap::new();
         let mut impls: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut traits = std::collections::HashSet::new();
         for (fi, f) in index.files.iter().enumerate() {
             for (i, func) in f.fns.iter().enumerate() {
+                if let (true, Some(t)) = (func.in_trait, &func.self_ty) {
+                    traits.insert(t.clone());
+                }
                 if let Some(ty) = &func.self_ty {
                     methods
                         .entry((ty.clone(), func.name.clone()))
@@ -177,6 +183,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
             index,
             methods,
             impls,
+            traits,
             tenant_structs: RefCell::new(HashMap::new()),
         }
     }
@@ -325,7 +332,26 @@ impl<'i, 'a> Phase2<'i, 'a> {
             }
             return Receiver::Cache(ct);
         }
-        let Some(owner) = owner_path(super::types::peel_wrappers(&parsed)) else {
+        let inner = super::types::peel_wrappers(&parsed);
+        if let syn::Type::TraitObject(syn::TypeTraitObject { bounds, .. })
+        | syn::Type::ImplTrait(syn::TypeImplTrait { bounds, .. }) = inner
+        {
+            // `Box<dyn FileList>`: a trait of the workspace has its impls judged where they are.
+            let ours = bounds.iter().any(|b| match b {
+                syn::TypeParamBound::Trait(t) => t
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|l| self.traits.contains(&l.ident.to_string())),
+                _ => false,
+            });
+            return if ours {
+                Receiver::Workspace
+            } else {
+                Receiver::Unknown
+            };
+        }
+        let Some(owner) = owner_path(inner) else {
             return Receiver::Unknown;
         };
         let name = owner.last().cloned().unwrap_or_default();

@@ -575,10 +575,20 @@ fn ty_of_depth(
                     if let Some(ty) = local.ty {
                         return declared(ty, env);
                     }
-                    return match local.init {
-                        Some(init) => ty_of_depth(w, init, env, local.env, depth + 1),
-                        None => Some(Desc::Unknown(segs[0].clone())),
-                    };
+                    if let Some(init) = local.init {
+                        return ty_of_depth(w, init, env, local.env, depth + 1);
+                    }
+                    // `if let Ok(cache) = CACHE.read()`, `let Some(c) = POOL.get() else ..`:
+                    // what the `Ok`/`Some` holds is what the value is (both are wrappers).
+                    let part = w.values().map(|v| v.def(local.def).value);
+                    if let Some(crate::extract::Value::Part(x, at, proj)) = part {
+                        if proj.len() == 2
+                            && matches!(&proj[0], crate::extract::values::Proj::Variant(v) if v == "Some" || v == "Ok")
+                        {
+                            return ty_of_depth(w, x, env, *at, depth + 1);
+                        }
+                    }
+                    return Some(Desc::Unknown(segs[0].clone()));
                 }
             }
             if is_static_name(segs.last()?) {
