@@ -1,6 +1,7 @@
 //! Custom cache interfaces (`[cache] interfaces`, seed 000's shape): on a receiver whose type is
 //! one of them (struct, trait object, `impl` or generic bound), `scoped-methods` are fine when
-//! an argument carries the tenant, and `global-methods` always need a bypass.
+//! an argument carries the tenant (for a map's `insert(key, value)`, the key: the first), and
+//! `global-methods` always need a bypass.
 
 use super::{ArgFact, Family, Judged};
 use crate::config::Config;
@@ -48,18 +49,24 @@ impl Family for Custom {
             }];
         }
         if config.cache.scoped_methods.iter().any(|m| m == method) {
-            // Any argument may carry the tenant (`get(org, key)`); a helper's parameters
-            // handed to any of them are judged through its callers.
-            let mut params: Vec<usize> = args.iter().flat_map(|a| a.params.clone()).collect();
+            // Any argument may carry the tenant (`get(org, key)`), except for a map's
+            // `insert(key, value)` (an interface that is a map alias: `RwHashMap`): a value
+            // that carries the tenant does not scope its key.
+            let keys = if method == "insert" {
+                &args[..args.len().min(1)]
+            } else {
+                args
+            };
+            let mut params: Vec<usize> = keys.iter().flat_map(|a| a.params.clone()).collect();
             params.sort_unstable();
             params.dedup();
             return vec![Judged {
                 op: method.to_string(),
                 key,
-                scoped: args.iter().any(|a| a.scoped),
+                scoped: keys.iter().any(|a| a.scoped),
                 params,
-                key_tys: args.iter().filter_map(|a| a.ty.clone()).collect(),
-                key_fns: args.iter().filter_map(|a| a.made_by.clone()).collect(),
+                key_tys: keys.iter().filter_map(|a| a.ty.clone()).collect(),
+                key_fns: keys.iter().filter_map(|a| a.made_by.clone()).collect(),
                 ..Judged::default()
             }];
         }
