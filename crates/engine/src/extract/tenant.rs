@@ -88,7 +88,8 @@ struct Scan<'w, 'ast, 'a> {
     found: bool,
     /// Parameters of the fn the expression is made from.
     params: Vec<usize>,
-    /// Inside the base of a named field access: parameters met are only partly used.
+    /// Inside the base of a named field access (`user.id`): only a field that names the tenant
+    /// or a tenant-typed base carries it; parameters and locals met are only partly used.
     partial: bool,
 }
 
@@ -167,7 +168,9 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
             }
             return;
         }
-        if local.is_param || self.depth >= 8 {
+        // `row.id`: a named field of a local is not what the local was made from (a row loaded
+        // for the tenant has other fields than the tenant's).
+        if local.is_param || self.partial || self.depth >= 8 {
             return;
         }
         let Some(values) = self.w.values() else {
