@@ -147,35 +147,35 @@ type WrittenType = (usize, Vec<String>, String);
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
     /// Methods of workspace types and traits: (type or trait, method) -> the fns.
-    methods: HashMap<(String, String), Vec<FnId>>,
+    methods: HashMap<(&'i str, &'i str), Vec<FnId>>,
     /// Trait impls of workspace types: type -> (file, index in its `impls`).
-    impls: HashMap<String, Vec<(usize, usize)>>,
+    impls: HashMap<&'i str, Vec<(usize, usize)>>,
     /// The workspace's traits, by name.
-    traits: std::collections::HashSet<String>,
+    traits: std::collections::HashSet<&'i str>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
 }
 
 impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
-        let mut methods: HashMap<(String, String), Vec<FnId>> = HashMap::new();
-        let mut impls: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut methods: HashMap<(&str, &str), Vec<FnId>> = HashMap::new();
+        let mut impls: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         let mut traits = std::collections::HashSet::new();
         for (fi, f) in index.files.iter().enumerate() {
             for (i, func) in f.fns.iter().enumerate() {
                 if let (true, Some(t)) = (func.in_trait, &func.self_ty) {
-                    traits.insert(t.clone());
+                    traits.insert(t.as_str());
                 }
                 if let Some(ty) = &func.self_ty {
                     methods
-                        .entry((ty.clone(), func.name.clone()))
+                        .entry((ty.as_str(), func.name.as_str()))
                         .or_default()
                         .push(FnId { file: fi, index: i });
                 }
             }
             for (i, imp) in f.impls.iter().enumerate() {
                 if let (Some(ty), Some(_)) = (imp.self_ty.last(), &imp.trait_) {
-                    impls.entry(ty.clone()).or_default().push((fi, i));
+                    impls.entry(ty.as_str()).or_default().push((fi, i));
                 }
             }
         }
@@ -296,11 +296,15 @@ impl<'i, 'a> Phase2<'i, 'a> {
                     // A getter of a workspace type gives its return type; a lock, a clone or a
                     // library's getter keeps the type.
                     let name = owner.last().cloned().unwrap_or_default();
-                    let Some(f) = self.methods.get(&(name, method.clone())).and_then(|fs| {
-                        fs.iter()
-                            .copied()
-                            .find(|f| self.index.func(*f).ret.is_some())
-                    }) else {
+                    let Some(f) = self
+                        .methods
+                        .get(&(name.as_str(), method.as_str()))
+                        .and_then(|fs| {
+                            fs.iter()
+                                .copied()
+                                .find(|f| self.index.func(*f).ret.is_some())
+                        })
+                    else {
                         continue;
                     };
                     if self
@@ -342,7 +346,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
                     .path
                     .segments
                     .last()
-                    .is_some_and(|l| self.traits.contains(&l.ident.to_string())),
+                    .is_some_and(|l| self.traits.contains(l.ident.to_string().as_str())),
                 _ => false,
             });
             return if ours {
@@ -417,7 +421,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         if !super::custom::Custom.owns_name(&fact.family, config) {
             return false;
         }
-        let Some(fns) = self.methods.get(&(fact.family.clone(), fact.op.clone())) else {
+        let Some(fns) = self.methods.get(&(fact.family.as_str(), fact.op.as_str())) else {
             return false;
         };
         fns.iter().any(|f| {

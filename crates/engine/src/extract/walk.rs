@@ -1601,12 +1601,29 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
     let syn::ReturnType::Type(_, ty) = out else {
         return None;
     };
-    let syn::Type::Path(p) = &**ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    if PLAIN.iter().any(|n| last.ident == n) {
-        return None;
+    // The type inside `Result`, `Option`, `Box`, `Arc` and references decides.
+    let mut inner: &syn::Type = ty;
+    loop {
+        inner = match inner {
+            syn::Type::Reference(r) => &r.elem,
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                if PLAIN.iter().any(|n| last.ident == n) {
+                    return None;
+                }
+                let wraps = ["Result", "Option", "Box", "Arc", "Pin"]
+                    .iter()
+                    .any(|w| last.ident == w);
+                match (&last.arguments, wraps) {
+                    (syn::PathArguments::AngleBracketed(a), true) => match a.args.first() {
+                        Some(syn::GenericArgument::Type(t)) => t,
+                        _ => return None,
+                    },
+                    _ => break,
+                }
+            }
+            _ => return None,
+        };
     }
     Some(ty.to_token_stream().to_string())
 }
