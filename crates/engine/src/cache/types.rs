@@ -735,10 +735,12 @@ fn owner_of(
             if segs.len() == 1 {
                 if let Some(local) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
-                        return Some((
-                            PendingRoot::Type(quote::ToTokens::to_token_stream(ty).to_string()),
-                            Vec::new(),
-                        ));
+                        // `actor: &Arc<Self>`: the impl's type.
+                        let text = match owner_name(ty).as_deref() {
+                            Some("Self") => w.self_ty()?.to_string(),
+                            _ => quote::ToTokens::to_token_stream(ty).to_string(),
+                        };
+                        return Some((PendingRoot::Type(text), Vec::new()));
                     }
                     return owner_of(w, local.init?, local.env, depth + 1);
                 }
