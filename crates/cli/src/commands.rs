@@ -265,6 +265,9 @@ fn check(a: CheckArgs) -> Result<i32> {
         for f in &report.unreached {
             eprintln!("tenant-audit: not audited (no crate's module tree reaches it): {f}");
         }
+        for c in &report.unresolved_caches {
+            eprintln!("tenant-audit: not judged (a receiver that looks like a cache, of a type not known): {c}");
+        }
     }
     // The notes (baseline, changed files) are in the human summary; without a human report on
     // stdout they go to stderr, so `--format json --baseline F` still says what was fixed.

@@ -68,6 +68,9 @@ pub struct Summary {
     pub handlers: usize,
     pub queries: usize,
     pub cache_calls: usize,
+    /// Calls on receivers that look like caches but whose type could not be known: not
+    /// judged (`cache::types::looks_like_cache`; `--verbose` lists them).
+    pub unresolved_cache_receivers: usize,
     /// `.rs` files of the packages that no crate's module tree reaches (not audited).
     pub unreached_files: usize,
     pub errors: usize,
@@ -89,6 +92,9 @@ pub struct Report {
     pub routes: Vec<inventory::Route>,
     /// The files no crate's module tree reaches (relative paths, sorted).
     pub unreached: Vec<String>,
+    /// Calls on receivers that look like caches but could not be typed: `file:line receiver`,
+    /// sorted.
+    pub unresolved_caches: Vec<String>,
     /// The workspaces' packages (renderers that name the package of a file: `--format cargo`).
     pub packages: Vec<workspace::Package>,
 }
@@ -103,6 +109,7 @@ impl Report {
             first.bypasses.extend(r.bypasses);
             first.routes.extend(r.routes);
             first.unreached.extend(r.unreached);
+            first.unresolved_caches.extend(r.unresolved_caches);
             first.packages.extend(r.packages);
             let (a, b) = (&mut first.summary, r.summary);
             a.files += b.files;
@@ -110,6 +117,7 @@ impl Report {
             a.handlers += b.handlers;
             a.queries += b.queries;
             a.cache_calls += b.cache_calls;
+            a.unresolved_cache_receivers += b.unresolved_cache_receivers;
             a.unreached_files += b.unreached_files;
             a.errors += b.errors;
             a.warnings += b.warnings;
@@ -123,6 +131,7 @@ impl Report {
             (&a.path, &a.methods, &a.handler).cmp(&(&b.path, &b.methods, &b.handler))
         });
         first.unreached.sort();
+        first.unresolved_caches.sort();
         first
     }
 
@@ -333,7 +342,7 @@ pub fn judge(
     // The three cross-file joins are independent: run them side by side.
     let (endpoints, queries, caches) = std::thread::scope(|scope| {
         let queries = scope.spawn(|| db::judge::judge_all(&index));
-        let caches = scope.spawn(|| cache::resolve(&index));
+        let caches = scope.spawn(|| cache::resolve(&index, &graph));
         let endpoints = frameworks::endpoints::endpoints(&index);
         let queries = queries
             .join()
@@ -344,7 +353,15 @@ pub fn judge(
         (endpoints, queries, caches)
     });
     laps.lap("endpoints + query verdicts + cache resolution");
-    let mut cx = rules::RuleCx {
+    let cache::Resolved {
+        calls: caches,
+        unresolved,
+    } = caches;
+    let mut unresolved_caches: Vec<String> = unresolved
+        .iter()
+        .map(|(fi, span, name)| format!("{}:{} {name}", index.rel(*fi), span.start.line))
+        .collect();
+    unresolved_caches.sort();    let mut cx = rules::RuleCx {
         index: &index,
         graph: &graph,
         endpoints: &endpoints,
@@ -421,6 +438,7 @@ pub fn judge(
         handlers: frameworks::endpoints::by_handler(&endpoints).len(),
         queries: queries.len(),
         cache_calls,
+        unresolved_cache_receivers: unresolved_caches.len(),
         ..Summary::default()
     };
     for d in diagnostics.iter().filter(|d| !d.bypassed()) {
@@ -451,6 +469,7 @@ pub fn judge(
         routes,
         config,
         unreached: Vec::new(),
+        unresolved_caches,
         packages: ws.packages.clone(),
     }
 }

@@ -3,7 +3,7 @@
 //! families for their own source forms.
 
 use super::types::{self, Desc, TypeEnv};
-use super::{key, CacheFact, Pending, FAMILIES};
+use super::{key, CacheFact, Pending, PendingRoot, FAMILIES};
 use crate::diagnostic::Span;
 use crate::extract::{Collector, Walker};
 use syn::spanned::Spanned;
@@ -15,19 +15,8 @@ impl Collector for CacheCalls {
         for f in FAMILIES {
             f.expr(w, e);
         }
-        match e {
-            syn::Expr::MethodCall(m) => {
-                on_method(w, e, m);
-                key::record_scoped_args(w, || m.method.to_string(), &m.args);
-            }
-            syn::Expr::Call(c) => {
-                key::record_scoped_args(
-                    w,
-                    || crate::extract::last_segment(&c.func).unwrap_or_default(),
-                    &c.args,
-                );
-            }
-            _ => {}
+        if let syn::Expr::MethodCall(m) = e {
+            on_method(w, e, m);
         }
     }
 
@@ -88,7 +77,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
     let Some(desc) = desc else { return };
     let span = Span::from_pm2(e.span());
     let item = w.current_item();
-    match desc {
+    let root = match desc {
         Desc::Known(ct) => {
             let family = FAMILIES[ct.family];
             if !family.is_key_method(&method, config) {
@@ -96,29 +85,30 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
             }
             let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
             for j in family.judge(&method, &args, config) {
-                let param = super::key_param(w, j.param);
-                let mut fact = ct.fact(j, span, item.clone());
-                fact.key_param = param;
+                let fact = ct.fact(j, span, item.clone(), &w.module);
                 w.facts.caches.push(fact);
             }
+            return;
         }
-        Desc::Pending(root, fields) => {
-            let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
-            let module = w.module.clone();
-            let fn_name = w.current_fn().map(|f| f.name.clone());
-            w.facts.caches.push(CacheFact {
-                span,
-                item,
-                pending: Some(Box::new(Pending {
-                    root,
-                    fields,
-                    method,
-                    args,
-                    module,
-                    fn_name,
-                })),
-                ..CacheFact::default()
-            });
+        Desc::Pending(root, fields) => (root, fields),
+        Desc::Unknown(name) if types::looks_like_cache(&name) => {
+            (PendingRoot::Untyped(name), Vec::new())
         }
-    }
+        Desc::Unknown(_) => return,
+    };
+    let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
+    let module = w.module.clone();
+    w.facts.caches.push(CacheFact {
+        span,
+        item,
+        pending: Some(Box::new(Pending {
+            root: root.0,
+            steps: root.1,
+            method,
+            args,
+            module,
+            generics,
+        })),
+        ..CacheFact::default()
+    });
 }

@@ -47,10 +47,11 @@ impl Family for Fred {
             "GeoInterface",
         ]
     }
-    fn is_key_method(&self, method: &str, _config: &Config) -> bool {
+    fn is_key_method(&self, method: &str, config: &Config) -> bool {
         KEY_METHODS.binary_search(&method).is_ok()
+            && (config.cache.streams || !super::redis::is_stream(method))
     }
-    fn judge(&self, method: &str, args: &[ArgFact], _config: &Config) -> Vec<Judged> {
-        judge_command(method, args, &command_name(method))
+    fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged> {
+        judge_command(method, args, &command_name(method), config)
     }
 }

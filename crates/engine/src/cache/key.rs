@@ -1,13 +1,14 @@
 //! Key arguments of cache calls, judged where they are written: whether each carries the tenant
-//! ([`crate::extract::tenant::carries_tenant`]), the elements of array / `vec!` / tuple keys,
-//! and whether the key is a parameter of its fn (its callers decide, phase 2).
+//! ([`crate::extract::tenant::tenant_or_params`]), the elements of array / `vec!` / tuple keys,
+//! and which parameters of its fn a key that does not carry the tenant is made from (its
+//! callers decide, phase 2: [`super::resolve`]).
 
 use super::ArgFact;
-use crate::extract::{short, Walker};
+use crate::extract::{short, Env, Value, Walker};
 
 /// An argument as written, judged, with the elements of array / `vec!` / tuple literals.
 pub fn arg_fact(w: &Walker<'_, '_>, e: &syn::Expr) -> ArgFact {
-    let elems = match peel(e) {
+    let elems = match crate::ast::peel(e) {
         syn::Expr::Array(a) => a.elems.iter().map(|x| arg_fact(w, x)).collect(),
         syn::Expr::Tuple(t) => t.elems.iter().map(|x| arg_fact(w, x)).collect(),
         syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
@@ -19,167 +20,118 @@ pub fn arg_fact(w: &Walker<'_, '_>, e: &syn::Expr) -> ArgFact {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    let scoped = crate::extract::tenant::carries_tenant(w, e);
+    let (scoped, params) = crate::extract::tenant::tenant_or_params(w, e);
     ArgFact {
         text: short(e),
-        param: if scoped { None } else { param_index(w, e) },
+        params,
         scoped,
         elems,
+        ty: declared_type(w, e),
+        made_by: if scoped {
+            None
+        } else {
+            made_by(w, e, w.env(), 0)
+        },
     }
 }
 
-/// The position of the enclosing fn's parameter that `e` is, exactly (`key`, `&key`).
-fn param_index(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<usize> {
-    let syn::Expr::Path(p) = peel(e) else {
+/// The fn whose result an unscoped key is, through locals, `?`, `.await`, `.unwrap()`, blocks,
+/// `if let Some(k) = f(..) { k }` and `Some(..)`/`Ok(..)` patterns
+/// (`let Some(key) = get_key(&parts) else { .. }`).
+fn made_by(w: &Walker<'_, '_>, e: &syn::Expr, at: Env, depth: usize) -> Option<Vec<String>> {
+    use crate::extract::values::Proj;
+    if depth > 6 {
         return None;
-    };
+    }
+    match crate::ast::peel(e) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let segs = crate::ast::segments(&p.path);
+                // A std constructor is no key's maker.
+                (!matches!(
+                    segs.last()?.as_str(),
+                    "Some" | "Ok" | "Err" | "from" | "new"
+                ))
+                .then_some(segs)
+            }
+            _ => None,
+        },
+        syn::Expr::MethodCall(m)
+            if (m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "clone" | "as_ref" | "as_str" | "to_owned" | "to_string"
+                ))
+                || m.method == "expect" =>
+        {
+            made_by(w, &m.receiver, at, depth + 1)
+        }
+        syn::Expr::If(i) => {
+            let t = crate::ast::peel(tail(&i.then_branch)?);
+            // `if let Some(key) = get_key(..) { key } else { .. }`
+            if let (syn::Expr::Let(l), syn::Expr::Path(p)) = (&*i.cond, t) {
+                let name = p.path.get_ident()?.to_string();
+                let binds = crate::extract::values::pattern_bindings(&l.pat)
+                    .iter()
+                    .any(|(n, _, _)| *n == name);
+                if binds {
+                    return made_by(w, &l.expr, at, depth + 1);
+                }
+            }
+            made_by(w, t, at, depth + 1)
+        }
+        syn::Expr::Block(b) => made_by(w, tail(&b.block)?, at, depth + 1),
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            let local = w.local_at(&name, at)?;
+            if local.is_param {
+                return None;
+            }
+            match w.values()?.def(local.def).value {
+                Value::Expr(x, env) => made_by(w, x, *env, depth + 1),
+                // `Some(key)` / `Ok(key)` of a call: the call's result holds the key.
+                Value::Part(x, env, proj) if matches!(proj.first(), Some(Proj::Variant(v)) if v == "Some" || v == "Ok") => {
+                    made_by(w, x, *env, depth + 1)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A block's tail expression.
+fn tail(b: &syn::Block) -> Option<&syn::Expr> {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(t, None)) => Some(t),
+        _ => None,
+    }
+}
+
+/// The declared type of a local or parameter used as the key (`key`, `&key`, `key.clone()`):
+/// phase 2 looks for a tenant field in the struct it names.
+fn declared_type(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
+    let mut e = crate::ast::peel(e);
+    while let syn::Expr::MethodCall(m) = e {
+        if !m.args.is_empty()
+            || !matches!(
+                m.method.to_string().as_str(),
+                "clone"
+                    | "to_owned"
+                    | "to_string"
+                    | "as_ref"
+                    | "as_str"
+                    | "as_bytes"
+                    | "borrow"
+                    | "deref"
+            )
+        {
+            return None;
+        }
+        e = crate::ast::peel(&m.receiver);
+    }
+    let syn::Expr::Path(p) = e else { return None };
     let name = p.path.get_ident()?.to_string();
-    if !w.local(&name)?.is_param {
-        return None;
-    }
-    w.current_fn()?
-        .params
-        .iter()
-        .position(|q| q.name.as_deref() == Some(name.as_str()))
-}
-
-/// `format!(..)`, `concat!(..)`, `a + b`, or a local bound to one (through `&`, `.as_str()`,
-/// `.to_string()`): how cache keys handed to helpers are made.
-fn built_like_key(w: &Walker<'_, '_>, e: &syn::Expr, depth: usize) -> bool {
-    if depth > 3 {
-        return false;
-    }
-    match peel(e) {
-        syn::Expr::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "format" || s.ident == "concat"),
-        syn::Expr::Binary(b) => matches!(b.op, syn::BinOp::Add(_)),
-        syn::Expr::MethodCall(m) if m.args.is_empty() => built_like_key(w, &m.receiver, depth + 1),
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .and_then(|i| w.local(&i.to_string()))
-            .and_then(|l| l.init)
-            .is_some_and(|init| built_like_key(w, init, depth + 1)),
-        _ => false,
-    }
-}
-
-/// Calls whose arguments are never a helper's cache key.
-const LIBRARY_CALLS: &[&str] = &[
-    "query",
-    "query_as",
-    "query_scalar",
-    "query_with",
-    "query_as_with",
-    "query_scalar_with",
-    "execute",
-    "execute_batch",
-    "prepare",
-    "prepare_cached",
-    "batch_execute",
-    "simple_query",
-    "query_one",
-    "query_opt",
-    "query_row",
-    "query_map",
-    "raw_sql",
-    "sql_query",
-    "push",
-    "push_str",
-    "push_bind",
-    "bind",
-    "new",
-    "from",
-    "into",
-    "expect",
-    "map_err",
-    "context",
-    "with_context",
-    "ok_or",
-    "ok_or_else",
-    "unwrap_or",
-    "unwrap_or_else",
-    "Ok",
-    "Err",
-    "Some",
-    "Json",
-    "json",
-    "get",
-    "set",
-    "set_ex",
-    "set_nx",
-    "del",
-    "exists",
-    "expire",
-    "incr",
-    "decr",
-    "hget",
-    "hset",
-    "hdel",
-    "sadd",
-    "srem",
-    "zadd",
-    "lpush",
-    "rpush",
-    "arg",
-    "insert",
-    "remove",
-    "invalidate",
-    "get_with",
-    "try_get_with",
-    "entry",
-    "send",
-    "push_back",
-    "extend",
-    "join",
-];
-
-/// Records which arguments of a call carry the tenant, when any does: a helper whose cache key
-/// is a parameter is judged by what its callers pass (phase 2).
-pub fn record_scoped_args(
-    w: &mut Walker<'_, '_>,
-    callee: impl FnOnce() -> String,
-    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
-) {
-    let Some(caller) = w.fns.last().map(|f| f.fn_index) else {
-        return;
-    };
-    if args.is_empty() {
-        return;
-    }
-    let callee = callee();
-    // Library calls (SQL, formatting, the cache commands themselves) are judged by their own
-    // rules; only helpers of the code base matter here.
-    if LIBRARY_CALLS.contains(&callee.as_str()) {
-        return;
-    }
-    // Only arguments built like keys are judged: judging every argument of every call would
-    // cost a tenth of the audit (docs/performance.md).
-    if !args.iter().any(|a| built_like_key(w, a, 0)) {
-        return;
-    }
-    let scoped: Vec<bool> = args
-        .iter()
-        .map(|a| built_like_key(w, a, 0) && crate::extract::tenant::carries_tenant(w, a))
-        .collect();
-    if scoped.iter().any(|s| *s) {
-        w.facts.scoped_args.push(crate::extract::ScopedArgs {
-            caller,
-            callee,
-            scoped,
-        });
-    }
-}
-
-fn peel(e: &syn::Expr) -> &syn::Expr {
-    match e {
-        syn::Expr::Reference(r) => peel(&r.expr),
-        syn::Expr::Paren(p) => peel(&p.expr),
-        syn::Expr::Group(g) => peel(&g.expr),
-        other => other,
-    }
+    let ty = w.local(&name)?.ty?;
+    Some(quote::ToTokens::to_token_stream(ty).to_string())
 }

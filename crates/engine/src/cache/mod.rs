@@ -26,12 +26,12 @@ pub mod redis;
 pub mod resolve;
 pub mod types;
 
-pub use resolve::resolve;
+pub use resolve::{resolve, Resolved};
 
 use crate::config::Config;
 use crate::extract::Collector;
 
-pub use crate::extract::{ArgFact, CacheFact, Pending, PendingRoot};
+pub use crate::extract::{ArgFact, CacheFact, KeyType, Pending, PendingRoot, Step};
 
 /// The cache collectors, in the order they run: one dispatcher that serves every family.
 pub static COLLECTORS: &[&dyn Collector] = &[&calls::CacheCalls];
@@ -75,8 +75,8 @@ pub trait Family: Collector {
     fn traits(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Position of the key in the type's generic arguments (`Cache<K, V>`: 0).
-    fn key_arg(&self) -> Option<usize> {
+    /// Position of the key among a receiver type's `n` generic arguments (`Cache<K, V>`: 0).
+    fn key_arg(&self, _n: usize) -> Option<usize> {
         None
     }
     /// Types whose key methods return the receiver again (`redis::Pipeline`).
@@ -92,30 +92,41 @@ pub trait Family: Collector {
     fn constructor_fn(&self, _path: &[String]) -> bool {
         false
     }
+    /// Methods whose first argument is the key (sorted), for the default [`Self::is_key_method`]
+    /// and [`Self::judge`].
+    fn key_methods(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Can this method take a key of this family? (a cheap filter run on every method call)
-    fn is_key_method(&self, method: &str, config: &Config) -> bool;
+    fn is_key_method(&self, method: &str, _config: &Config) -> bool {
+        self.key_methods().binary_search(&method).is_ok()
+    }
     /// The keys a call takes, judged.
-    fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged>;
-}
-
-/// [`CacheFact::key_param`] for a key that is parameter `param` of the fn being walked.
-pub fn key_param(
-    w: &crate::extract::Walker<'_, '_>,
-    param: Option<usize>,
-) -> Option<(String, usize)> {
-    let name = w.current_fn()?.name.clone();
-    param.map(|i| (name, i))
+    fn judge(&self, method: &str, args: &[ArgFact], _config: &Config) -> Vec<Judged> {
+        match args.first() {
+            Some(k) if self.key_methods().binary_search(&method).is_ok() => {
+                vec![Judged::key(method, k)]
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A key a family reads from a call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Judged {
     pub op: String,
     pub key: String,
     pub scoped: bool,
     pub global: bool,
-    /// See [`ArgFact::param`].
-    pub param: Option<usize>,
+    /// See [`ArgFact::params`].
+    pub params: Vec<usize>,
+    /// Declared types of the key (see [`ArgFact::ty`]).
+    pub key_tys: Vec<String>,
+    /// Fns whose result the key is (see [`ArgFact::made_by`]).
+    pub key_fns: Vec<Vec<String>>,
+    /// The message, when the generic wording does not fit (a bulk command such as `FLUSHDB`).
+    pub note: Option<String>,
 }
 
 impl Judged {
@@ -124,8 +135,10 @@ impl Judged {
             op: op.into(),
             key: arg.text.clone(),
             scoped: arg.scoped,
-            global: false,
-            param: arg.param,
+            params: arg.params.clone(),
+            key_tys: arg.ty.iter().cloned().collect(),
+            key_fns: arg.made_by.iter().cloned().collect(),
+            ..Judged::default()
         }
     }
 }

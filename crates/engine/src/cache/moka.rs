@@ -2,8 +2,7 @@
 //! invalidations. A `Cache<K, V>` whose declared `K` contains a tenant type is scoped by type;
 //! `invalidate_all` takes no key and is fine.
 
-use super::{ArgFact, Family, Judged};
-use crate::config::Config;
+use super::Family;
 use crate::extract::Collector;
 
 pub struct Moka;
@@ -41,19 +40,11 @@ impl Family for Moka {
     fn glob_types(&self) -> &'static [&'static str] {
         &["Cache", "SegmentedCache"]
     }
-    fn key_arg(&self) -> Option<usize> {
+    fn key_arg(&self, _n: usize) -> Option<usize> {
         Some(0)
     }
-    fn is_key_method(&self, method: &str, _config: &Config) -> bool {
-        KEY_METHODS.binary_search(&method).is_ok()
-    }
-    fn judge(&self, method: &str, args: &[ArgFact], _config: &Config) -> Vec<Judged> {
-        if !self.is_key_method(method, _config) {
-            return Vec::new();
-        }
-        args.first()
-            .map(|k| vec![Judged::key(method, k)])
-            .unwrap_or_default()
+    fn key_methods(&self) -> &'static [&'static str] {
+        KEY_METHODS
     }
 }
 

@@ -1,7 +1,13 @@
 //! redis-rs: `Commands`/`AsyncCommands` key methods on clients, connections, connection managers
 //! and pooled connections (deadpool-redis, bb8-redis, r2d2, mobc), `redis::pipe()` chains (each
 //! key), `redis::cmd("GET").arg(key)` and `Cmd::get(key)`.
+//!
+//! Stream commands (XADD, XREAD, XDEL, XTRIM, XGROUP, ..) are queues, not caches: they are left
+//! out unless `[cache] streams = true`. Bulk commands that ignore tenancy are findings of their
+//! own: `FLUSHDB`/`FLUSHALL` and `SCAN` without `MATCH` always need a bypass, `KEYS` and
+//! `SCAN .. MATCH` need the tenant in the pattern.
 
+use super::types::plain_fact;
 use super::{key, ArgFact, Family, Judged};
 use crate::config::Config;
 use crate::diagnostic::Span;
@@ -10,7 +16,8 @@ use syn::spanned::Spanned;
 
 pub struct Redis;
 
-/// Key-taking commands shared by redis-rs and fred (first argument is a key). Sorted.
+/// Key-taking commands shared by redis-rs and fred (first argument is a key, unless the
+/// command is bulk: [`judge_command`]). Sorted.
 pub const KEY_METHODS: &[&str] = &[
     "append",
     "bitcount",
@@ -24,6 +31,8 @@ pub const KEY_METHODS: &[&str] = &[
     "exists",
     "expire",
     "expire_at",
+    "flushall",
+    "flushdb",
     "geo_add",
     "geo_dist",
     "geo_pos",
@@ -90,6 +99,7 @@ pub const KEY_METHODS: &[&str] = &[
     "rpush",
     "rpush_exists",
     "sadd",
+    "scan",
     "scan_match",
     "scard",
     "sdiff",
@@ -115,11 +125,40 @@ pub const KEY_METHODS: &[&str] = &[
     "touch",
     "ttl",
     "unlink",
+    "xack",
     "xadd",
+    "xadd_map",
+    "xadd_maxlen",
+    "xadd_maxlen_map",
+    "xadd_options",
+    "xautoclaim_options",
+    "xclaim",
+    "xclaim_options",
+    "xdel",
+    "xgroup_create",
+    "xgroup_create_mkstream",
+    "xgroup_createconsumer",
+    "xgroup_delconsumer",
+    "xgroup_destroy",
+    "xgroup_setid",
+    "xinfo_consumers",
+    "xinfo_groups",
+    "xinfo_stream",
     "xlen",
+    "xpending",
+    "xpending_consumer_count",
+    "xpending_count",
     "xrange",
+    "xrange_all",
+    "xrange_count",
+    "xread",
+    "xread_options",
+    "xreadgroup",
     "xrevrange",
+    "xrevrange_all",
+    "xrevrange_count",
     "xtrim",
+    "xtrim_options",
     "zadd",
     "zadd_multiple",
     "zcard",
@@ -142,18 +181,82 @@ pub const KEY_METHODS: &[&str] = &[
 
 /// Commands whose first argument may be a list of keys (each checked).
 const MULTI_KEY: &[&str] = &[
-    "blpop", "brpop", "del", "exists", "mget", "pfcount", "sdiff", "sinter", "sunion", "touch",
+    "blpop",
+    "brpop",
+    "del",
+    "exists",
+    "mget",
+    "pfcount",
+    "sdiff",
+    "sinter",
+    "sunion",
+    "touch",
     "unlink",
+    "xread",
+    "xread_options",
+    "xreadgroup",
 ];
 /// Commands taking `(key, value)` pairs.
 const PAIRS: &[&str] = &["mset", "mset_multiple", "mset_nx", "msetnx"];
 /// Commands taking two keys.
 const TWO_KEYS: &[&str] = &["copy", "lmove", "rename", "rename_nx", "rpoplpush", "smove"];
+/// Hash commands: the field after the key is a key too (`HGET plans {org_id}` keeps one entry
+/// per tenant in a shared hash).
+const HASH_FIELD: &[&str] = &[
+    "hdel", "hexists", "hget", "hincr", "hincrby", "hmget", "hset", "hset_nx", "hsetnx",
+];
+
+/// A stream command (a method or a command name): a queue, not a cache, by default.
+pub fn is_stream(method: &str) -> bool {
+    method.len() > 2 && method.as_bytes()[0].eq_ignore_ascii_case(&b'x')
+}
+
+/// What a bulk command does to every tenant's keys, for its message.
+fn bulk_note(op: &str, pattern: Option<&ArgFact>) -> String {
+    match pattern {
+        Some(p) => format!(
+            "redis `{op}` pattern `{}` matches the keys of every tenant: put the tenant in the pattern, or bypass with a reason",
+            p.text
+        ),
+        None if op == "SCAN" => format!(
+            "redis `{op}` without MATCH walks the keys of every tenant: it needs a bypass with a reason"
+        ),
+        None => format!(
+            "redis `{op}` deletes the keys of every tenant: it needs a bypass with a reason"
+        ),
+    }
+}
+
+/// A bulk command with no pattern (`FLUSHDB`, `SCAN` without `MATCH`): always global.
+fn bulk(op: &str) -> Judged {
+    Judged {
+        op: op.to_string(),
+        key: "*".into(),
+        global: true,
+        note: Some(bulk_note(op, None)),
+        ..Judged::default()
+    }
+}
+
+/// A pattern over the keys (`KEYS p`, `SCAN .. MATCH p`): fine when it carries the tenant.
+fn pattern(op: &str, p: &ArgFact) -> Judged {
+    Judged {
+        note: Some(bulk_note(op, Some(p))),
+        ..Judged::key(op, p)
+    }
+}
 
 /// The keys of a redis-style command call, judged (shared with fred).
-pub fn judge_command(method: &str, args: &[ArgFact], op: &str) -> Vec<Judged> {
-    if KEY_METHODS.binary_search(&method).is_err() {
+pub fn judge_command(method: &str, args: &[ArgFact], op: &str, config: &Config) -> Vec<Judged> {
+    if KEY_METHODS.binary_search(&method).is_err() || (is_stream(method) && !config.cache.streams) {
         return Vec::new();
+    }
+    match (method, args.first()) {
+        ("flushdb" | "flushall", _) | ("scan", None) => return vec![bulk(op)],
+        ("keys" | "scan_match", Some(p)) => return vec![pattern(op, p)],
+        // fred: `scan(pattern, count, type)`.
+        ("scan", Some(p)) => return vec![pattern(op, p)],
+        _ => {}
     }
     let Some(first) = args.first() else {
         return Vec::new();
@@ -168,7 +271,14 @@ pub fn judge_command(method: &str, args: &[ArgFact], op: &str) -> Vec<Judged> {
     if MULTI_KEY.contains(&method) && !first.elems.is_empty() {
         return first.elems.iter().map(|k| Judged::key(op, k)).collect();
     }
-    let mut out = vec![Judged::key(op, first)];
+    let mut key = Judged::key(op, first);
+    if HASH_FIELD.contains(&method) && !key.scoped {
+        if let Some(field) = args.get(1) {
+            key.scoped = field.scoped;
+            key.params.extend(field.params.iter().copied());
+        }
+    }
+    let mut out = vec![key];
     if TWO_KEYS.contains(&method) {
         if let Some(second) = args.get(1) {
             out.push(Judged::key(op, second));
@@ -233,11 +343,11 @@ impl Family for Redis {
     fn constructor_fn(&self, path: &[String]) -> bool {
         path.len() == 2 && path[0] == "redis" && path[1] == "pipe"
     }
-    fn is_key_method(&self, method: &str, _config: &Config) -> bool {
-        KEY_METHODS.binary_search(&method).is_ok()
+    fn is_key_method(&self, method: &str, config: &Config) -> bool {
+        KEY_METHODS.binary_search(&method).is_ok() && (config.cache.streams || !is_stream(method))
     }
-    fn judge(&self, method: &str, args: &[ArgFact], _config: &Config) -> Vec<Judged> {
-        judge_command(method, args, &command_name(method))
+    fn judge(&self, method: &str, args: &[ArgFact], config: &Config) -> Vec<Judged> {
+        judge_command(method, args, &command_name(method), config)
     }
 }
 
@@ -256,8 +366,6 @@ const NO_KEY_CMDS: &[&str] = &[
     "EVALSHA",
     "EXEC",
     "FCALL",
-    "FLUSHALL",
-    "FLUSHDB",
     "HELLO",
     "INFO",
     "LASTSAVE",
@@ -274,8 +382,6 @@ const NO_KEY_CMDS: &[&str] = &[
     "SUBSCRIBE",
     "TIME",
     "WAIT",
-    "XREAD",
-    "XREADGROUP",
 ];
 const ALL_KEYS_CMDS: &[&str] = &[
     "DEL", "EXISTS", "MGET", "PFCOUNT", "SDIFF", "SINTER", "SUNION", "TOUCH", "UNLINK", "WATCH",
@@ -284,6 +390,17 @@ const ALL_KEYS_CMDS: &[&str] = &[
 const SUBCOMMAND_CMDS: &[&str] = &["MEMORY", "OBJECT", "XGROUP", "XINFO"];
 const PAIR_CMDS: &[&str] = &["MSET", "MSETNX"];
 const TWO_KEY_CMDS: &[&str] = &["COPY", "LMOVE", "RENAME", "RENAMENX", "RPOPLPUSH", "SMOVE"];
+/// Hash commands whose second argument is a field (see [`HASH_FIELD`]).
+const HASH_FIELD_CMDS: &[&str] = &[
+    "HDEL",
+    "HEXISTS",
+    "HGET",
+    "HINCRBY",
+    "HINCRBYFLOAT",
+    "HMGET",
+    "HSET",
+    "HSETNX",
+];
 
 fn lit_str(e: &syn::Expr) -> Option<String> {
     match e {
@@ -300,104 +417,192 @@ fn uses_redis(w: &Walker<'_, '_>) -> bool {
     Redis.deps().iter().any(|d| w.cx.uses(d))
 }
 
-/// Is `arg` number `pos` (0-based) of command `cmd` a key? `prev` is the previous argument.
-fn is_key_position(cmd: &str, pos: usize, prev: Option<&str>) -> bool {
-    if NO_KEY_CMDS.contains(&cmd) {
-        return false;
+/// What the arguments of a raw command are: the positions of its keys, or what makes it bulk.
+enum Args {
+    Keys(Vec<usize>),
+    /// A pattern over the keys at this position (`KEYS p`, `SCAN c MATCH p`).
+    Pattern(usize),
+    /// Touches every tenant's keys (`FLUSHDB`, `SCAN` without `MATCH`).
+    Bulk,
+}
+
+/// The keys of command `cmd` with arguments `lits` (each literal's text, if it is one).
+fn key_positions(cmd: &str, lits: &[Option<String>], streams: bool) -> Args {
+    let is = |i: usize, word: &str| {
+        lits.get(i)
+            .and_then(|l| l.as_deref())
+            .is_some_and(|l| l.eq_ignore_ascii_case(word))
+    };
+    let n = lits.len();
+    match cmd {
+        "FLUSHDB" | "FLUSHALL" => return Args::Bulk,
+        "KEYS" => return Args::Pattern(0),
+        "SCAN" => {
+            return match (0..n).find(|i| is(*i, "MATCH")) {
+                Some(i) if i + 1 < n => Args::Pattern(i + 1),
+                _ => Args::Bulk,
+            }
+        }
+        _ => {}
     }
-    if cmd == "SCAN" {
-        return prev.is_some_and(|p| p.eq_ignore_ascii_case("MATCH"));
+    if is_stream(cmd) {
+        if !streams {
+            return Args::Keys(Vec::new());
+        }
+        if matches!(cmd, "XREAD" | "XREADGROUP") {
+            // `.. STREAMS k1 k2 id1 id2`: the first half after STREAMS.
+            let Some(s) = (0..n).find(|i| is(*i, "STREAMS")) else {
+                return Args::Keys(Vec::new());
+            };
+            let rest = n - s - 1;
+            return Args::Keys((s + 1..s + 1 + rest.div_ceil(2)).collect());
+        }
     }
-    if SUBCOMMAND_CMDS.contains(&cmd) {
-        return pos == 1;
-    }
-    if cmd == "KEYS" {
-        return pos == 0;
-    }
-    if ALL_KEYS_CMDS.contains(&cmd) {
-        return true;
-    }
-    if PAIR_CMDS.contains(&cmd) {
-        return pos.is_multiple_of(2);
-    }
-    if TWO_KEY_CMDS.contains(&cmd) {
-        return pos < 2;
-    }
-    pos == 0
+    let keys = (0..n)
+        .filter(|&pos| {
+            if NO_KEY_CMDS.contains(&cmd) {
+                return false;
+            }
+            if SUBCOMMAND_CMDS.contains(&cmd) {
+                return pos == 1;
+            }
+            if ALL_KEYS_CMDS.contains(&cmd) {
+                return true;
+            }
+            if PAIR_CMDS.contains(&cmd) {
+                return pos.is_multiple_of(2);
+            }
+            if TWO_KEY_CMDS.contains(&cmd) {
+                return pos < 2;
+            }
+            pos == 0
+        })
+        .collect();
+    Args::Keys(keys)
 }
 
 impl Collector for Redis {
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
         match e {
             syn::Expr::MethodCall(m) if m.method == "arg" && m.args.len() == 1 => {
-                cmd_arg(w, e, m);
+                cmd_chain(w, e);
             }
-            syn::Expr::Call(c) => cmd_ctor(w, e, c),
+            // `redis::cmd("FLUSHALL")` / `pipe.cmd("FLUSHDB")` with no argument.
+            syn::Expr::MethodCall(m) if m.method == "cmd" && m.args.len() == 1 => {
+                cmd_chain(w, e);
+            }
+            syn::Expr::Call(c) => {
+                if cmd_base(w, e).is_some() {
+                    cmd_chain(w, e);
+                } else {
+                    cmd_ctor(w, e, c);
+                }
+            }
             _ => {}
         }
     }
 }
 
-/// `redis::cmd("GET").arg(key)` / `pipe.cmd("SET").arg(key).arg(v)`: one fact per key argument.
-fn cmd_arg<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::ExprMethodCall) {
+/// The command of a chain's base: `redis::cmd("GET")`, `pipe.cmd("SET")` (any crate that
+/// re-exports redis: `deadpool_redis::redis::cmd`).
+fn cmd_base(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<Option<String>> {
+    match e {
+        syn::Expr::MethodCall(mc) if mc.method == "cmd" && mc.args.len() == 1 => {
+            Some(lit_str(&mc.args[0]))
+        }
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let segs: Vec<String> = crate::extract::segments(&p.path);
+            let redis = |s: &String| s == "redis" || Redis.crates().contains(&s.as_str());
+            let ok = match segs.as_slice() {
+                // A bare `cmd(..)` is redis's when imported from it (or glob-imported).
+                [one] if one == "cmd" => w.facts.uses.iter().any(|u| {
+                    u.module == w.module
+                        && (u.alias == "cmd" || u.alias == "*")
+                        && u.path.first().is_some_and(redis)
+                }),
+                [.., last] if last == "cmd" => segs[..segs.len() - 1].iter().all(redis),
+                _ => false,
+            };
+            ok.then(|| lit_str(&c.args[0]))
+        }
+        _ => None,
+    }
+}
+
+/// `redis::cmd("GET").arg(key)` / `pipe.cmd("SET").arg(key).arg(v)`: the whole chain, read
+/// once from its outermost `.arg` (the walk reaches it first): one fact per key argument, or
+/// one for a bulk command.
+fn cmd_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     if !uses_redis(w) {
         return;
     }
-    // Walk down to the command, counting the `.arg`s before this one.
-    let mut pos = 0;
-    let mut prev: Option<String> = None;
-    let mut cur: &syn::Expr = &m.receiver;
+    // The `.arg(..)` calls, outermost first, down to the command.
+    let mut calls: Vec<&'ast syn::Expr> = Vec::new();
+    let mut cur: &'ast syn::Expr = e;
     let cmd = loop {
         match cur {
             syn::Expr::MethodCall(mc) if mc.method == "arg" && mc.args.len() == 1 => {
-                if pos == 0 {
-                    prev = lit_str(&mc.args[0]);
-                }
-                pos += 1;
+                calls.push(cur);
                 cur = &mc.receiver;
             }
-            syn::Expr::MethodCall(mc) if mc.method == "cmd" && mc.args.len() == 1 => {
-                break lit_str(&mc.args[0]);
-            }
-            syn::Expr::Call(c) if c.args.len() == 1 => {
-                let syn::Expr::Path(p) = &*c.func else {
-                    return;
-                };
-                let segs: Vec<String> = crate::extract::segments(&p.path);
-                // `cmd`, `redis::cmd`, `deadpool_redis::redis::cmd`, `bb8_redis::redis::cmd`.
-                let ok = segs.last().is_some_and(|l| l == "cmd")
-                    && segs[..segs.len() - 1]
-                        .iter()
-                        .all(|s| s == "redis" || Redis.crates().contains(&s.as_str()));
-                if !ok {
-                    return;
-                }
-                break lit_str(&c.args[0]);
-            }
             syn::Expr::Paren(p) => cur = &p.expr,
-            _ => return,
+            other => match cmd_base(w, other) {
+                Some(cmd) => break cmd,
+                None => return,
+            },
         }
     };
+    // The inner calls are part of this chain: not read again.
+    for c in &calls[calls.len().min(1)..] {
+        w.consume(c);
+    }
+    w.consume(cur);
     let Some(cmd) = cmd else { return };
     let cmd = cmd.to_uppercase();
     if !cmd.chars().all(|c| c.is_ascii_alphabetic() || c == '.') {
         return;
     }
-    if !is_key_position(&cmd, pos, prev.as_deref()) {
-        return;
-    }
-    let arg = key::arg_fact(w, &m.args[0]);
+    calls.reverse();
+    let args: Vec<&syn::Expr> = calls
+        .iter()
+        .map(|c| match c {
+            syn::Expr::MethodCall(mc) => &mc.args[0],
+            _ => unreachable!("only `.arg(..)` calls are collected"),
+        })
+        .collect();
+    let lits: Vec<Option<String>> = args.iter().map(|a| lit_str(a)).collect();
     let item = w.current_item();
-    w.facts.caches.push(super::CacheFact {
-        family: "redis".into(),
-        op: cmd,
-        span: Span::from_pm2(e.span()),
-        item,
-        key_param: super::key_param(w, arg.param),
-        key: arg.text,
-        scoped: arg.scoped,
-        ..Default::default()
-    });
+    // A key's fact spans the chain up to its `.arg(..)`; a bulk command's the whole chain.
+    let span_at = |i: usize| Span::from_pm2(calls.get(i).copied().unwrap_or(e).span());
+    let judged: Vec<(usize, Judged)> = match key_positions(&cmd, &lits, w.cx.config.cache.streams) {
+        Args::Bulk => vec![(calls.len().saturating_sub(1), bulk(&cmd))],
+        Args::Pattern(i) => {
+            let p = key::arg_fact(w, args[i]);
+            vec![(i, pattern(&cmd, &p))]
+        }
+        Args::Keys(keys) => keys
+            .into_iter()
+            .map(|i| {
+                let arg = key::arg_fact(w, args[i]);
+                let mut j = Judged::key(cmd.clone(), &arg);
+                if HASH_FIELD_CMDS.contains(&cmd.as_str()) && !j.scoped && i == 0 {
+                    if let Some(field) = args.get(1) {
+                        let f = key::arg_fact(w, field);
+                        j.scoped = f.scoped;
+                        j.params.extend(f.params);
+                    }
+                }
+                (i, j)
+            })
+            .collect(),
+    };
+    for (i, j) in judged {
+        let fact = plain_fact("redis", j, span_at(i), item.clone(), &w.module);
+        w.facts.caches.push(fact);
+    }
 }
 
 /// `redis::Cmd::get(key)` and friends: a command built by its constructor.
@@ -406,7 +611,7 @@ fn cmd_ctor<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::Ex
         return;
     };
     let n = p.path.segments.len();
-    if n < 2 || p.path.segments[n - 2].ident != "Cmd" || c.args.is_empty() {
+    if n < 2 || p.path.segments[n - 2].ident != "Cmd" {
         return;
     }
     let method = p.path.segments[n - 1].ident.to_string();
@@ -415,17 +620,15 @@ fn cmd_ctor<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::Ex
     }
     let args: Vec<ArgFact> = c.args.iter().map(|a| key::arg_fact(w, a)).collect();
     let item = w.current_item();
-    for j in judge_command(&method, &args, &command_name(&method)) {
-        w.facts.caches.push(super::CacheFact {
-            family: "redis".into(),
-            op: j.op,
-            span: Span::from_pm2(e.span()),
-            item: item.clone(),
-            key_param: super::key_param(w, j.param),
-            key: j.key,
-            scoped: j.scoped,
-            ..Default::default()
-        });
+    for j in judge_command(&method, &args, &command_name(&method), w.cx.config) {
+        let fact = plain_fact(
+            "redis",
+            j,
+            Span::from_pm2(e.span()),
+            item.clone(),
+            &w.module,
+        );
+        w.facts.caches.push(fact);
     }
 }
 
@@ -438,5 +641,51 @@ mod tests {
         let mut v = KEY_METHODS.to_vec();
         v.sort_unstable();
         assert_eq!(v, KEY_METHODS);
+    }
+
+    fn lits(args: &[&str]) -> Vec<Option<String>> {
+        args.iter()
+            .map(|a| (!a.starts_with('$')).then(|| a.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn raw_command_keys() {
+        let keys = |cmd: &str, args: &[&str], streams: bool| match key_positions(
+            cmd,
+            &lits(args),
+            streams,
+        ) {
+            Args::Keys(k) => format!("keys {k:?}"),
+            Args::Pattern(i) => format!("pattern {i}"),
+            Args::Bulk => "bulk".into(),
+        };
+        assert_eq!(keys("GET", &["$k"], false), "keys [0]");
+        assert_eq!(keys("MSET", &["$a", "1", "$b", "2"], false), "keys [0, 2]");
+        assert_eq!(keys("SCAN", &["$c", "MATCH", "$p"], false), "pattern 2");
+        assert_eq!(keys("SCAN", &["$c", "COUNT", "100"], false), "bulk");
+        assert_eq!(keys("FLUSHDB", &[], false), "bulk");
+        assert_eq!(keys("KEYS", &["*"], false), "pattern 0");
+        assert_eq!(keys("XADD", &["$s", "*", "f", "$v"], false), "keys []");
+        assert_eq!(keys("XADD", &["$s", "*", "f", "$v"], true), "keys [0]");
+        assert_eq!(
+            keys("XGROUP", &["CREATE", "$s", "g", "$"], true),
+            "keys [1]"
+        );
+        assert_eq!(
+            keys(
+                "XREAD",
+                &["COUNT", "10", "STREAMS", "$a", "$b", "0", "0"],
+                true
+            ),
+            "keys [3, 4]"
+        );
+        assert_eq!(keys("PING", &["$x"], true), "keys []");
+    }
+
+    #[test]
+    fn streams_are_told_by_name() {
+        assert!(is_stream("xadd") && is_stream("XREADGROUP") && is_stream("xgroup_create"));
+        assert!(!is_stream("expire") && !is_stream("xx"));
     }
 }

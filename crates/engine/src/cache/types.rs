@@ -6,7 +6,7 @@
 //! wrappers, `.clone()`, lock guards, `.await`, `?` and `.unwrap()`. A field or static whose type
 //! is not visible in the fn becomes a [`Desc::Pending`] decided in phase 2 by [`Phase2`].
 
-use super::{CacheFact, Judged, PendingRoot, FAMILIES};
+use super::{CacheFact, Judged, KeyType, PendingRoot, Step, FAMILIES};
 use crate::config::Config;
 use crate::diagnostic::Span;
 use crate::extract::{type_text, Env as At, Local, UseFact, Walker};
@@ -57,20 +57,49 @@ const POOLS: &[&str] = &[
     "ManagedConnection",
 ];
 
-/// Types of a cache crate that are not receivers.
+/// Types of a cache crate that are not receivers: values, options, replies and stream entries
+/// (`StreamId::get("data")` reads a field of a stream entry). Besides these, any type whose name
+/// ends in one of [`DATA_SUFFIXES`].
 const NOT_RECEIVERS: &[&str] = &[
-    "Error",
-    "RedisError",
-    "ErrorKind",
     "Value",
+    "RedisValue",
     "Expiration",
     "SetExpiry",
     "SetOptions",
     "Msg",
+    "PushInfo",
     "InfoDict",
     "Config",
     "Runtime",
+    "Cmd",
+    "Arg",
+    "Script",
+    "ScriptInvocation",
+    "Iter",
+    "AsyncIter",
+    "StreamId",
+    "StreamKey",
+    "StreamMaxlen",
+    "Map",
+    "RedisMap",
+    "Key",
+    "RedisKey",
+    "MultipleKeys",
+    "MultipleValues",
+    "Frame",
+    "Entry",
+    "OwnedKeyEntry",
+    "RefKeyEntry",
+    "Policy",
 ];
+
+/// Name endings of data types of a cache crate (`StreamReadReply`, `ScanOptions`,
+/// `ConnectionInfo`, `RedisError`, `ErrorKind`).
+const DATA_SUFFIXES: &[&str] = &["Reply", "Options", "Info", "Error", "Kind", "Id", "Builder"];
+
+fn not_a_receiver(last: &str) -> bool {
+    NOT_RECEIVERS.contains(&last) || DATA_SUFFIXES.iter().any(|s| last.ends_with(s))
+}
 
 /// Methods whose result is (a handle to) the receiver itself.
 const PASS: &[&str] = &[
@@ -136,6 +165,11 @@ const PASS: &[&str] = &[
     "max_size",
 ];
 
+/// Does this method hand the receiver on (a clone, a lock, a connection getter)?
+pub fn is_pass(method: &str) -> bool {
+    PASS.contains(&method)
+}
+
 /// Methods that end a pipeline chain.
 const TERMINAL: &[&str] = &["query", "query_async", "exec", "exec_async", "execute"];
 
@@ -148,26 +182,74 @@ pub struct CacheType {
     pub label: String,
     /// The declared key type contains a tenant type.
     pub key_tenant: bool,
+    /// The declared key type (`Cache<StreamParams, _>`: `StreamParams`): a struct with a tenant
+    /// field scopes every key.
+    pub key_ty: Option<KeyType>,
     /// Key methods return the receiver (`redis::Pipeline`).
     pub chaining: bool,
 }
 
 impl CacheType {
-    /// The fact of one judged key.
-    pub fn fact(&self, j: Judged, span: Span, item: String) -> CacheFact {
-        CacheFact {
-            family: self.label.clone(),
-            op: j.op,
-            span,
-            item,
-            key: j.key,
-            scoped: j.scoped || self.key_tenant,
-            global: j.global,
-            note: None,
-            key_param: None,
-            pending: None,
-            fn_index: None,
+    fn new(family: usize, label: String) -> CacheType {
+        CacheType {
+            family,
+            label,
+            key_tenant: false,
+            key_ty: None,
+            chaining: false,
         }
+    }
+
+    /// The fact of one judged key; the key's own declared type is written in `module` of the
+    /// call's file.
+    pub fn fact(&self, j: Judged, span: Span, item: String, module: &[String]) -> CacheFact {
+        let mut f = plain_fact(&self.label, j, span, item, module);
+        if self.key_tenant {
+            f.scoped = true;
+            f.params.clear();
+            f.key_types.clear();
+        } else if !f.scoped {
+            f.key_types.extend(self.key_ty.clone());
+        }
+        f
+    }
+}
+
+/// The fact of one judged key of a `family` (its label), its declared type written in `module`
+/// of the call's file; for forms read without typing a receiver (`redis::cmd(..).arg(..)`).
+pub fn plain_fact(
+    family: &str,
+    j: Judged,
+    span: Span,
+    item: String,
+    module: &[String],
+) -> CacheFact {
+    let key_types = if j.scoped {
+        Vec::new()
+    } else {
+        let tys = j.key_tys.into_iter().map(|ty| (ty, None));
+        let fns = j.key_fns.into_iter().map(|f| (String::new(), Some(f)));
+        tys.chain(fns)
+            .map(|(ty, ret_of)| KeyType {
+                ty,
+                ret_of,
+                file: None,
+                module: module.to_vec(),
+            })
+            .collect()
+    };
+    CacheFact {
+        family: family.to_string(),
+        op: j.op,
+        span,
+        item,
+        key: j.key,
+        scoped: j.scoped,
+        global: j.global,
+        note: j.note,
+        params: if j.scoped { Vec::new() } else { j.params },
+        key_types,
+        ..CacheFact::default()
     }
 }
 
@@ -175,8 +257,21 @@ impl CacheType {
 #[derive(Debug, Clone)]
 pub enum Desc {
     Known(CacheType),
-    /// A field or static whose type is decided in phase 2.
-    Pending(PendingRoot, Vec<String>),
+    /// A field, static or type declared elsewhere: decided in phase 2.
+    Pending(PendingRoot, Vec<Step>),
+    /// The fn does not show what it is (an untyped closure parameter, a fn's result): the name
+    /// it goes by (the local, field, static, fn or method), for [`looks_like_cache`].
+    Unknown(String),
+}
+
+/// Does a receiver whose type cannot be known look like a cache? Its name (local, field,
+/// static, fn or method: `self.cache`, `SESSION_CACHE`, `redis_conn`, `cache()`) or its type's
+/// name (`LruCache` of a library no family reads) says `cache` or `redis`. Such calls are
+/// counted in the summary (`unresolved_cache_receivers`), never judged and never dropped
+/// silently.
+pub fn looks_like_cache(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("cache") || n.contains("redis")
 }
 
 /// Generic parameters of the current fn: name -> bound trait paths.
@@ -292,12 +387,7 @@ pub fn classify_trait(segs: &[String], env: &TypeEnv<'_>) -> Option<CacheType> {
                 && (fam.crates().contains(&full[0].as_str())
                     || (full.len() == 1 && env.depends(i))));
         if owned {
-            return Some(CacheType {
-                family: i,
-                label: fam.label(last),
-                key_tenant: false,
-                chaining: false,
-            });
+            return Some(CacheType::new(i, fam.label(last)));
         }
     }
     None
@@ -310,21 +400,23 @@ fn classify_path(full: &[String], args: &[&syn::Type], env: &TypeEnv<'_>) -> Opt
         let owned = fam.owns_name(last, env.config)
             || (full.len() > 1
                 && fam.crates().contains(&full[0].as_str())
-                && !NOT_RECEIVERS.contains(&last)
+                && !not_a_receiver(last)
                 && last.chars().next().is_some_and(char::is_uppercase))
             || (full.len() == 1
                 && ((fam.bare_types().contains(&last) && env.depends(i))
                     || (fam.glob_types().contains(&last) && env.glob_imports(i))));
         if owned {
-            let key_tenant = fam
-                .key_arg()
-                .and_then(|k| args.get(k))
-                .is_some_and(|t| has_tenant_type(&type_text(t), env.config));
+            let key = fam.key_arg(args.len()).and_then(|k| args.get(k));
             return Some(CacheType {
-                family: i,
-                label: fam.label(last),
-                key_tenant,
+                key_tenant: key.is_some_and(|t| has_tenant_type(&type_text(t), env.config)),
+                key_ty: key.map(|t| KeyType {
+                    ty: quote::ToTokens::to_token_stream(t).to_string(),
+                    ret_of: None,
+                    file: None,
+                    module: env.module.to_vec(),
+                }),
                 chaining: fam.chaining(last),
+                ..CacheType::new(i, fam.label(last))
             });
         }
     }
@@ -337,6 +429,27 @@ fn type_args(p: &syn::Path) -> Vec<&syn::Type> {
 }
 
 pub use crate::extract::tenant::has_tenant_type;
+
+/// The type inside references and [`WRAPPERS`] (`&Lazy<Arc<Users>>` -> `Users`).
+pub fn peel_wrappers(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => peel_wrappers(&r.elem),
+        syn::Type::Paren(p) => peel_wrappers(&p.elem),
+        syn::Type::Group(g) => peel_wrappers(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let wrapped = p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| WRAPPERS.contains(&s.ident.to_string().as_str()));
+            match type_args(&p.path).first() {
+                Some(inner) if wrapped => peel_wrappers(inner),
+                _ => ty,
+            }
+        }
+        _ => ty,
+    }
+}
 
 /// The struct a type names, wrappers and references looked through (`State<AppState>` ->
 /// `AppState`).
@@ -389,9 +502,58 @@ fn path_segs(p: &syn::Path) -> Vec<String> {
     p.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
-/// What the receiver expression `e` is, as far as the fn shows.
+/// What the receiver expression `e` is, as far as the fn shows. None: not a cache.
 pub fn ty_of(w: &Walker<'_, '_>, e: &syn::Expr, env: &TypeEnv<'_>) -> Option<Desc> {
     ty_of_depth(w, e, env, w.env(), 0)
+}
+
+/// Types that are never a cache and never an alias of one: a declared type that names one is
+/// decided in phase 1.
+const PLAIN_TYPES: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "HashSet",
+    "BTreeSet",
+    "IndexMap",
+    "IndexSet",
+    "Vec",
+    "VecDeque",
+    "String",
+    "str",
+    "HeaderMap",
+    "Map",
+    "Value",
+    "Json",
+    "Request",
+    "Response",
+    "Path",
+    "PathBuf",
+    "Query",
+    "Form",
+    "Self",
+    "Uuid",
+    "Url",
+    "Bytes",
+    "Body",
+];
+
+/// A declared type: a cache, else (a workspace type the fn cannot see into: an alias of a
+/// cache, a generic struct) left to phase 2, else not a cache.
+fn declared(ty: &syn::Type, env: &TypeEnv<'_>) -> Option<Desc> {
+    if let Some(ct) = classify(ty, env) {
+        return Some(Desc::Known(ct));
+    }
+    let name = owner_name(ty)?;
+    if PLAIN_TYPES.contains(&name.as_str())
+        || !name.starts_with(|c: char| c.is_ascii_uppercase())
+        || env.generics.iter().any(|(g, _)| *g == name)
+    {
+        return None;
+    }
+    Some(Desc::Pending(
+        PendingRoot::Type(quote::ToTokens::to_token_stream(ty).to_string()),
+        Vec::new(),
+    ))
 }
 
 fn ty_of_depth(
@@ -411,11 +573,22 @@ fn ty_of_depth(
             if segs.len() == 1 {
                 if let Some(local) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
-                        return classify(ty, env).map(Desc::Known);
+                        return declared(ty, env);
                     }
-                    return local
-                        .init
-                        .and_then(|init| ty_of_depth(w, init, env, local.env, depth + 1));
+                    if let Some(init) = local.init {
+                        return ty_of_depth(w, init, env, local.env, depth + 1);
+                    }
+                    // `if let Ok(cache) = CACHE.read()`, `let Some(c) = POOL.get() else ..`:
+                    // what the `Ok`/`Some` holds is what the value is (both are wrappers).
+                    let part = w.values().map(|v| v.def(local.def).value);
+                    if let Some(crate::extract::Value::Part(x, at, proj)) = part {
+                        if proj.len() == 2
+                            && matches!(&proj[0], crate::extract::values::Proj::Variant(v) if v == "Some" || v == "Ok")
+                        {
+                            return ty_of_depth(w, x, env, *at, depth + 1);
+                        }
+                    }
+                    return Some(Desc::Unknown(segs[0].clone()));
                 }
             }
             if is_static_name(segs.last()?) {
@@ -423,21 +596,36 @@ fn ty_of_depth(
             }
             None
         }
-        syn::Expr::Field(_) => {
-            owner_of(w, e, bound, depth).map(|(root, fields)| Desc::Pending(root, fields))
-        }
+        syn::Expr::Field(f) => match owner_of(w, e, bound, depth) {
+            Some((root, fields)) => Some(Desc::Pending(root, fields)),
+            None => match &f.member {
+                syn::Member::Named(n) => Some(Desc::Unknown(n.to_string())),
+                syn::Member::Unnamed(_) => None,
+            },
+        },
         syn::Expr::MethodCall(m) => {
             let method = m.method.to_string();
-            let r = ty_of_depth(w, &m.receiver, env, bound, depth + 1)?;
+            let r = ty_of_depth(w, &m.receiver, env, bound, depth + 1);
             match r {
-                Desc::Known(ct) if ct.chaining && !TERMINAL.contains(&method.as_str()) => {
+                Some(Desc::Known(ct)) if ct.chaining && !TERMINAL.contains(&method.as_str()) => {
                     Some(Desc::Known(ct))
                 }
-                d if PASS.contains(&method.as_str())
-                    || (m.args.is_empty() && matches!(method.as_str(), "get" | "get_mut")) =>
+                // `self.redis.get()`, `state.cache()`, `.read()`: phase 2 follows a workspace
+                // getter's return type, and passes anything else.
+                Some(Desc::Pending(root, mut steps))
+                    if PASS.contains(&method.as_str()) || m.args.is_empty() =>
+                {
+                    steps.push(Step::Method(method));
+                    Some(Desc::Pending(root, steps))
+                }
+                Some(d)
+                    if PASS.contains(&method.as_str())
+                        || (m.args.is_empty() && matches!(method.as_str(), "get" | "get_mut")) =>
                 {
                     Some(d)
                 }
+                // `cache_of(x).handle()`: a getter the fn cannot see into.
+                Some(Desc::Unknown(_)) if m.args.is_empty() => Some(Desc::Unknown(method)),
                 _ => None,
             }
         }
@@ -466,19 +654,31 @@ fn ty_of_depth(
             for (i, fam) in FAMILIES.iter().enumerate() {
                 if fam.constructor_fn(&full) {
                     return Some(Desc::Known(CacheType {
-                        family: i,
-                        label: fam.name().into(),
-                        key_tenant: false,
                         chaining: fam.chaining(full.last()?),
+                        ..CacheType::new(i, fam.name().into())
                     }));
                 }
             }
             if n >= 2 {
                 let ty_full = env.resolve_path(&segs[..n - 1]);
                 let args = type_args_of_segment(&fp.path, n - 2);
-                return classify_path(&ty_full, &args, env).map(Desc::Known);
+                if let Some(ct) = classify_path(&ty_full, &args, env) {
+                    return Some(Desc::Known(ct));
+                }
+                // `BlobCache::new(..)`: a workspace type, maybe an alias of a cache.
+                let ty = &segs[n - 2];
+                if ty.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !PLAIN_TYPES.contains(&ty.as_str())
+                    && !WRAPPERS.contains(&ty.as_str())
+                {
+                    return Some(Desc::Pending(
+                        PendingRoot::Type(segs[..n - 1].join("::")),
+                        Vec::new(),
+                    ));
+                }
             }
-            None
+            // `cache()`, `get_redis(&state)`: what a fn returns is not followed.
+            (c.args.len() <= 1).then(|| Desc::Unknown(segs[n - 1].clone()))
         }
         syn::Expr::Closure(c) => ty_of_depth(w, &c.body, env, bound, depth + 1),
         syn::Expr::Async(a) => match a.block.stmts.last() {
@@ -508,24 +708,24 @@ fn type_args_of_segment(p: &syn::Path, i: usize) -> Vec<&syn::Type> {
     }
 }
 
-/// A field access as a root (a type or a static) and the fields followed from it.
+/// A field access as a root (a type or a static) and the steps followed from it.
 fn owner_of(
     w: &Walker<'_, '_>,
     e: &syn::Expr,
     bound: At,
     depth: usize,
-) -> Option<(PendingRoot, Vec<String>)> {
+) -> Option<(PendingRoot, Vec<Step>)> {
     if depth > 16 {
         return None;
     }
     match strip(e) {
         syn::Expr::Field(f) => {
-            let (root, mut fields) = owner_of(w, &f.base, bound, depth + 1)?;
-            fields.push(match &f.member {
+            let (root, mut steps) = owner_of(w, &f.base, bound, depth + 1)?;
+            steps.push(Step::Field(match &f.member {
                 syn::Member::Named(i) => i.to_string(),
                 syn::Member::Unnamed(i) => i.index.to_string(),
-            });
-            Some((root, fields))
+            }));
+            Some((root, steps))
         }
         syn::Expr::Path(p) if p.qself.is_none() => {
             let segs = path_segs(&p.path);
@@ -535,10 +735,12 @@ fn owner_of(
             if segs.len() == 1 {
                 if let Some(local) = lookup(w, &segs[0], bound) {
                     if let Some(ty) = local.ty {
-                        return Some((
-                            PendingRoot::Type(quote::ToTokens::to_token_stream(ty).to_string()),
-                            Vec::new(),
-                        ));
+                        // `actor: &Arc<Self>`: the impl's type.
+                        let text = match owner_name(ty).as_deref() {
+                            Some("Self") => w.self_ty()?.to_string(),
+                            _ => quote::ToTokens::to_token_stream(ty).to_string(),
+                        };
+                        return Some((PendingRoot::Type(text), Vec::new()));
                     }
                     return owner_of(w, local.init?, local.env, depth + 1);
                 }
@@ -549,10 +751,11 @@ fn owner_of(
             None
         }
         syn::Expr::MethodCall(m)
-            if PASS.contains(&m.method.to_string().as_str())
-                || (m.args.is_empty() && m.method == "get") =>
+            if m.args.is_empty() || PASS.contains(&m.method.to_string().as_str()) =>
         {
-            owner_of(w, &m.receiver, bound, depth + 1)
+            let (root, mut steps) = owner_of(w, &m.receiver, bound, depth + 1)?;
+            steps.push(Step::Method(m.method.to_string()));
+            Some((root, steps))
         }
         _ => None,
     }

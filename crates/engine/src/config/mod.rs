@@ -80,6 +80,8 @@ pub struct CacheConfig {
     pub scoped_methods: Vec<String>,
     pub global_methods: Vec<String>,
     pub key_builders: Vec<String>,
+    /// Redis stream commands are judged as cache keys (default: they are queues, not judged).
+    pub streams: bool,
 }
 
 /// What a `[[bypass]]` matches: a file, an item or a route.
@@ -694,6 +696,7 @@ fn validate(
         scoped_methods: plain(pick(uc.scoped_methods, dc.scoped_methods)),
         global_methods: plain(pick(uc.global_methods, dc.global_methods)),
         key_builders: plain(pick(uc.key_builders, dc.key_builders)),
+        streams: uc.streams.or(dc.streams).is_some_and(|s| s.into_inner()),
     };
 
     let mut rules = BTreeMap::new();
@@ -941,6 +944,15 @@ mod tests {
         assert_eq!(e.line_col(), Some((2, 9)));
         let c = parse("[rules]\nunanalyzable-query = \"off\"\n").unwrap();
         assert_eq!(c.rules.get("TA202"), Some(&None));
+    }
+
+    #[test]
+    fn cache_streams_is_a_located_bool() {
+        assert!(!Config::defaults().cache.streams);
+        assert!(parse("[cache]\nstreams = true\n").unwrap().cache.streams);
+        let e = parse("[cache]\nstreams = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line_col(), Some((2, 11)));
+        assert!(e.message.contains("true or false"), "{}", e.message);
     }
 
     #[test]

@@ -152,6 +152,10 @@ pub struct RawCache {
     /// Fns that build tenant-scoped keys: a key built by one of these is scoped.
     #[schemars(with = "Option<Vec<String>>")]
     pub key_builders: List,
+    /// Judge redis stream keys (XADD, XREAD, XDEL, XTRIM, XGROUP, ..) as cache keys. Default:
+    /// false, streams are queues (a job queue shared by every tenant is by design).
+    #[schemars(with = "Option<bool>")]
+    pub streams: Option<Spanned<bool>>,
 }
 
 /// One `[[bypass]]`: the findings of some rules in some files, items or routes are deliberate;
@@ -356,40 +360,31 @@ fn handlers(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawHandlers {
 }
 
 fn cache(p: &mut Problems<'_>, t: &DeTable<'_>) -> RawCache {
-    let [interfaces, scoped_methods, global_methods, key_builders] = list_section(
-        p,
-        t,
-        "cache",
-        [
-            "interfaces",
-            "scoped-methods",
-            "global-methods",
-            "key-builders",
-        ],
-    );
-    RawCache {
-        interfaces,
-        scoped_methods,
-        global_methods,
-        key_builders,
-    }
-}
-
-/// A section of string lists only: each key's list, in the order of `keys`.
-fn list_section<const N: usize>(
-    p: &mut Problems<'_>,
-    t: &DeTable<'_>,
-    section: &str,
-    keys: [&str; N],
-) -> [List; N] {
-    let mut out: [List; N] = std::array::from_fn(|_| None);
+    const KEYS: [&str; 5] = [
+        "interfaces",
+        "scoped-methods",
+        "global-methods",
+        "key-builders",
+        "streams",
+    ];
+    let mut r = RawCache::default();
     for (k, v) in t.iter() {
-        match keys.iter().position(|x| *x == k.get_ref().as_ref()) {
-            Some(i) => out[i] = list(p, v),
-            None => unknown(p, section, k, &keys),
+        match k.get_ref().as_ref() {
+            "interfaces" => r.interfaces = list(p, v),
+            "scoped-methods" => r.scoped_methods = list(p, v),
+            "global-methods" => r.global_methods = list(p, v),
+            "key-builders" => r.key_builders = list(p, v),
+            "streams" => match v.get_ref() {
+                DeValue::Boolean(b) => r.streams = Some(Spanned::new(v.span(), *b)),
+                other => p.error(
+                    format!("expected true or false, found {}", other.type_str()),
+                    v.span(),
+                ),
+            },
+            _ => unknown(p, "cache", k, &KEYS),
         }
     }
-    out
+    r
 }
 
 fn bypasses(p: &mut Problems<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<RawBypass>> {

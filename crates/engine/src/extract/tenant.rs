@@ -6,7 +6,14 @@
 //! matches that run of segments; `_org_id`, with an unused-variable silencer, names `org_id`
 //! too), a local or parameter whose declared type contains a tenant type (`org: OrgId`), a
 //! tenant type's constructor (`OrgId::from(..)`), or a call to a configured key builder.
+//! Locals are followed through every way the value model binds them: a plain `let`, a part of a
+//! destructured value (`let (key, info) = ..` projects the value where its shape shows it, else
+//! the whole value counts), an element of what a `for` iterates, and growths (`key += ..`).
+//!
+//! [`tenant_or_params`] also says which parameters of the fn the expression is made from: a key
+//! that does not carry the tenant itself may still get it from every caller (phase 2).
 
+use super::values::{project, Value};
 use super::{type_text, Env, Walker};
 use crate::config::Config;
 use syn::visit::{self, Visit};
@@ -28,6 +35,24 @@ pub fn carries_tenant(w: &Walker<'_, '_>, e: &syn::Expr) -> bool {
     let mut s = Scan::new(w, w.env(), 0);
     s.visit_expr(e);
     s.found
+}
+
+/// Does the expression carry the tenant, and if not, which parameters of the enclosing fn
+/// (positions, receiver excluded, sorted) is it made from?
+pub fn tenant_or_params(w: &Walker<'_, '_>, e: &syn::Expr) -> (bool, Vec<usize>) {
+    let mut s = Scan::new(w, w.env(), 0);
+    s.visit_expr(e);
+    if s.found {
+        return (true, Vec::new());
+    }
+    s.params.sort_unstable();
+    s.params.dedup();
+    (false, s.params)
+}
+
+/// Does one name (a parameter, a struct field) name the tenant (`org_id`, `_org_id`)?
+pub fn names_tenant(name: &str, config: &Config) -> bool {
+    chain_matches(&[name.to_string()], &identifiers(config))
 }
 
 /// Tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
@@ -61,6 +86,11 @@ struct Scan<'w, 'ast, 'a> {
     at: Env,
     depth: usize,
     found: bool,
+    /// Parameters of the fn the expression is made from.
+    params: Vec<usize>,
+    /// Inside the base of a named field access (`user.id`): only a field that names the tenant
+    /// or a tenant-typed base carries it; parameters and locals met are only partly used.
+    partial: bool,
 }
 
 impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
@@ -72,15 +102,45 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
             at,
             depth,
             found: false,
+            params: Vec::new(),
+            partial: false,
         }
     }
 
-    fn is_builder(&self, name: &str) -> bool {
-        self.config
-            .cache
-            .key_builders
-            .iter()
-            .any(|b| b == name || b.rsplit("::").next() == Some(name))
+    /// Scans `e` as evaluated at `at` (a local's value, where it was bound).
+    fn inner(&mut self, e: &syn::Expr, at: Env) {
+        let mut inner = Scan {
+            w: self.w,
+            config: self.config,
+            ids: std::mem::take(&mut self.ids),
+            at,
+            depth: self.depth + 1,
+            found: false,
+            params: std::mem::take(&mut self.params),
+            partial: self.partial,
+        };
+        inner.visit_expr(e);
+        self.found |= inner.found;
+        self.ids = inner.ids;
+        self.params = inner.params;
+    }
+
+    /// Is a call of this path (`tenant_key`, `keys::tenant_key`, `AppEndpointKey::new`) or a
+    /// method of this name a configured key builder? A builder written with a path
+    /// (`AppEndpointKey::new`) matches the calls whose path ends with it, never a method or
+    /// another type's `new`.
+    fn is_builder(&self, segs: &[String], method: bool) -> bool {
+        self.config.cache.key_builders.iter().any(|b| {
+            let want: Vec<&str> = b.split("::").map(str::trim).collect();
+            if method {
+                return want.len() == 1 && segs.last().is_some_and(|l| l == want[0]);
+            }
+            segs.len() >= want.len()
+                && segs[segs.len() - want.len()..]
+                    .iter()
+                    .zip(&want)
+                    .all(|(a, b)| a == b)
+        })
     }
 
     /// A plain name or path: an identifier, a tenant-typed local, or a local whose value does.
@@ -102,12 +162,51 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
             self.found = true;
             return;
         }
-        if let (false, Some(init)) = (local.is_param, local.init) {
-            if self.depth < 8 {
-                let mut inner = Scan::new(self.w, local.env, self.depth + 1);
-                inner.visit_expr(init);
-                self.found |= inner.found;
+        if let Some(i) = local.param {
+            if !self.partial {
+                self.params.push(i);
             }
+            return;
+        }
+        // `row.id`: a named field of a local is not what the local was made from (a row loaded
+        // for the tenant has other fields than the tenant's).
+        if local.is_param || self.partial || self.depth >= 8 {
+            return;
+        }
+        let Some(values) = self.w.values() else {
+            return;
+        };
+        // The growths (`key += ..`, `key.push_str(..)`), most recent first, back to the value
+        // they grew from.
+        for d in values.history(local.def) {
+            match d.value {
+                Value::Expr(e, env) => self.inner(e, *env),
+                Value::Part(e, env, proj) => {
+                    let parts = project(e, proj);
+                    if parts.is_empty() {
+                        // The shape does not show the part: it is made from the whole value.
+                        self.inner(e, *env);
+                    }
+                    for p in parts {
+                        self.inner(p, *env);
+                    }
+                }
+                Value::Elem(e, env, _) => self.inner(e, *env),
+                Value::Grown {
+                    tail: Some(t), env, ..
+                } => {
+                    self.inner(t, *env);
+                    continue;
+                }
+                Value::SetField { expr, env, .. } => {
+                    self.inner(expr, *env);
+                    continue;
+                }
+                Value::Grown { tail: None, .. } => continue,
+                Value::Param | Value::Unknown => {}
+            }
+            // A whole value: what came before it no longer counts.
+            break;
         }
     }
 
@@ -187,8 +286,18 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
                     return;
                 }
                 if let syn::Expr::MethodCall(m) = e {
-                    if self.is_builder(&m.method.to_string()) {
+                    if self.is_builder(&[m.method.to_string()], true) {
                         self.found = true;
+                        return;
+                    }
+                }
+                if let syn::Expr::Field(f) = e {
+                    if let syn::Member::Named(_) = f.member {
+                        // `user.id`: a named part of a parameter is not the parameter (only a
+                        // field that names the tenant would carry it, and the chain says so).
+                        let partial = std::mem::replace(&mut self.partial, true);
+                        self.visit_expr(&f.base);
+                        self.partial = partial;
                         return;
                     }
                 }
@@ -196,7 +305,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
             syn::Expr::Call(c) => {
                 if let syn::Expr::Path(p) = &*c.func {
                     let segs: Vec<String> = crate::extract::segments(&p.path);
-                    if segs.last().is_some_and(|l| self.is_builder(l))
+                    if self.is_builder(&segs, false)
                         || (segs.len() >= 2 && has_tenant_type(&segs[segs.len() - 2], self.config))
                     {
                         self.found = true;

@@ -131,6 +131,9 @@ pub struct Walker<'ast, 'a> {
     pub facts: FileFacts,
     pub module: crate::intern::Module,
     impl_ty: Vec<Option<String>>,
+    /// The generics of the enclosing `impl` blocks (`impl<C: TenantCache> Svc<C>`): their
+    /// methods' generics too.
+    impl_generics: Vec<Generics>,
     /// For each entry of `impl_ty`: the impl block's index in `facts.impls`, or None in a trait.
     impl_index: Vec<Option<u32>>,
     pub fns: Vec<FnScope<'ast>>,
@@ -163,6 +166,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             module: facts.module.clone(),
             facts,
             impl_ty: Vec::new(),
+            impl_generics: Vec::new(),
             impl_index: Vec::new(),
             fns: Vec::new(),
             arena,
@@ -832,6 +836,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
             extent,
+            ret: ret_type(&sig.output),
             ..FnFact::default()
         };
         let mut values = Values::new();
@@ -876,7 +881,19 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fn_index: self.facts.fns.len() - 1,
             values,
             body,
-            generics: generics(&sig.generics),
+            generics: {
+                let mut g = generics(&sig.generics);
+                if let Some(outer) = self.impl_generics.last() {
+                    g.extend(
+                        outer
+                            .iter()
+                            .filter(|(n, _)| g.iter().all(|(m, _)| m != n))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                g
+            },
             returns: Vec::new(),
             states: Vec::new(),
             nested: 0,
@@ -1119,6 +1136,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             _ => None,
         };
         self.impl_ty.push(ty);
+        self.impl_generics.push(generics(&i.generics));
         if let syn::Type::Path(p) = &*i.self_ty {
             self.facts.impls.push(ImplFact {
                 self_ty: crate::ast::segments(&p.path),
@@ -1140,6 +1158,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.each(|c, w| c.item_impl(w, i));
         visit::visit_item_impl(self, i);
         self.impl_ty.pop();
+        self.impl_generics.pop();
         self.impl_index.pop();
     }
 
@@ -1227,6 +1246,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                 .iter()
                 .map(|f| f.ty.to_token_stream().to_string())
                 .collect(),
+            generics: generics(&s.generics),
         });
         visit::visit_item_struct(self, s);
     }
@@ -1575,6 +1595,69 @@ fn block_diverges(b: &syn::Block) -> bool {
         Some(syn::Stmt::Macro(m)) => is_diverging_macro(&m.mac),
         _ => false,
     }
+}
+
+/// A fn's return type worth keeping (see [`FnFact::ret`]).
+fn ret_type(out: &syn::ReturnType) -> Option<String> {
+    const PLAIN: &[&str] = &[
+        "bool",
+        "char",
+        "str",
+        "String",
+        "usize",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "f32",
+        "f64",
+        "Self",
+        "Vec",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "Value",
+        "Json",
+        "Response",
+        "HttpResponse",
+        "Redirect",
+        "Html",
+    ];
+    let syn::ReturnType::Type(_, ty) = out else {
+        return None;
+    };
+    // The type inside `Result`, `Option`, `Box`, `Arc` and references decides.
+    let mut inner: &syn::Type = ty;
+    loop {
+        inner = match inner {
+            syn::Type::Reference(r) => &r.elem,
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                if PLAIN.iter().any(|n| last.ident == n) {
+                    return None;
+                }
+                let wraps = ["Result", "Option", "Box", "Arc", "Pin"]
+                    .iter()
+                    .any(|w| last.ident == w);
+                match (&last.arguments, wraps) {
+                    (syn::PathArguments::AngleBracketed(a), true) => match a.args.first() {
+                        Some(syn::GenericArgument::Type(t)) => t,
+                        _ => return None,
+                    },
+                    _ => break,
+                }
+            }
+            _ => return None,
+        };
+    }
+    Some(ty.to_token_stream().to_string())
 }
 
 /// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.

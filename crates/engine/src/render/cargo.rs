@@ -401,6 +401,7 @@ mod tests {
             routes: Vec::new(),
             packages: Vec::new(),
             unreached: Vec::new(),
+            unresolved_caches: Vec::new(),
         }
     }
 

@@ -127,6 +127,15 @@ fn summary(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Re
             if s.unreached_files == 1 { "was" } else { "were" }
         )?;
     }
+    if s.unresolved_cache_receivers > 0 {
+        writeln!(
+            out,
+            "tenant-audit: {} call{} on receivers that look like caches could not be typed and {} not judged (`--verbose` lists them; a custom cache goes in `[cache] interfaces`)",
+            s.unresolved_cache_receivers,
+            plural(s.unresolved_cache_receivers),
+            if s.unresolved_cache_receivers == 1 { "was" } else { "were" }
+        )?;
+    }
     for n in &opts.notes {
         writeln!(out, "tenant-audit: {n}")?;
     }

@@ -41,6 +41,7 @@ pub fn to_value(report: &Report) -> Value {
             "handlers": s.handlers,
             "queries": s.queries,
             "cache_calls": s.cache_calls,
+            "unresolved_cache_receivers": s.unresolved_cache_receivers,
             "unreached_files": s.unreached_files,
             "errors": s.errors,
             "warnings": s.warnings,

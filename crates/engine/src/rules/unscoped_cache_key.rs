@@ -10,13 +10,33 @@ static META: RuleMeta = RuleMeta {
     summary: "a cache call whose key does not carry the tenant",
     docs: r#"## What it does
 Finds cache calls — redis and deadpool-redis commands, `redis::cmd(..)` and pipelines, fred,
-moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, memcache, and the custom interfaces of
-`[cache] interfaces` — on receivers the code declares to be caches, and checks that each key
+moka and mini-moka, `#[cached]`/`#[io_cached]`/`#[once]`, the `cached` stores (`SizedCache`,
+`TimedCache`, .. `cache_get`/`cache_set`) and its `cached!`/`cached_key!` macros, memcache, and
+the custom interfaces of `[cache] interfaces` — on receivers the code declares to be caches
+(statics, fields and type aliases of any workspace crate, through `Lazy`, `OnceLock`,
+`LazyLock`, `lazy_static!`, `Arc`, locks and generic bounds), and checks that each key
 carries the tenant: a tenant identifier or field (`org_id`, `ctx.org_id`), a configured key
 builder, or a key type containing a tenant type (`Cache<(OrgId, UserId), _>`). Global methods of a
-custom interface always need a bypass. A key that is a parameter of a helper
-(`read_cache(pool, key: &str)`) is judged by the helper's callers: it is scoped when every fn
-that calls the helper passes a tenant-carrying key there.
+custom interface always need a bypass.
+
+A key made from a parameter of its fn (`read_cache(pool, key: &str)`, `format!("collab:{oid}")`)
+is judged through every caller in the workspace's call graph, whatever the caller passes: an
+inline `format!`, a local made by a key builder, a field, a trait method's argument (to the
+impls). It is scoped when every caller passes the tenant there (callers that hand their own
+parameter on are followed `[handlers] check-depth` calls up); the finding stays at the call and
+names the first caller that passes the key without the tenant. A fn no code calls is judged
+alone. Calls inside the impl of a configured cache interface are not findings: the interface's
+callers are judged (its `scoped-methods`). A key whose declared type, or the cache's declared key
+type, is a struct with a tenant field (`Cache<StreamParams, _>` with `StreamParams { org_id, .. }`)
+is scoped.
+
+Bulk commands that ignore tenancy are findings of their own: `FLUSHDB` and `FLUSHALL` and `SCAN`
+without `MATCH` always need a bypass; `KEYS` and `SCAN .. MATCH` need the tenant in the pattern.
+Redis streams (XADD, XREAD, XDEL, XTRIM, XGROUP, ..) are queues, not caches: their keys are judged
+only with `[cache] streams = true`. Types of a cache crate that hold data (`StreamId`, replies,
+options, values) are not receivers. A receiver whose type cannot be known but whose name says
+`cache` or `redis` (`cache().get(k)`, an untyped closure parameter, a cache library no family
+reads) is not judged: the summary counts it and `--verbose` lists it.
 
 ## Why is this bad?
 A cache is a second database with no WHERE clause: the key is the only tenant boundary. A key
@@ -50,10 +70,21 @@ impl Rule for UnscopedCacheKey {
                     )
                 })
             } else if !c.scoped {
-                format!(
-                    "{} `{}` key `{}` does not contain the tenant",
-                    c.family, c.op, c.key
-                )
+                let what = c.note.clone().unwrap_or_else(|| {
+                    format!(
+                        "{} `{}` key `{}` does not contain the tenant",
+                        c.family, c.op, c.key
+                    )
+                });
+                match &c.unscoped_caller {
+                    Some((at, param)) if c.note.is_some() => {
+                        format!("{what} (parameter `{param}` is passed without it at {at})")
+                    }
+                    Some((at, param)) => {
+                        format!("{what}: parameter `{param}` is passed without it at {at}")
+                    }
+                    None => what,
+                }
             } else {
                 continue;
             };

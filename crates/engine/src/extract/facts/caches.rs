@@ -11,8 +11,15 @@ pub struct ArgFact {
     pub scoped: bool,
     /// Elements of an array, `vec!` or tuple literal (for `mget`/`mset`, each key).
     pub elems: Vec<ArgFact>,
-    /// The key is exactly this parameter of the enclosing fn: its callers decide (phase 2).
-    pub param: Option<usize>,
+    /// Parameters of the enclosing fn (positions, receiver excluded) an unscoped key is made
+    /// from: it is scoped after all when every caller passes the tenant in one of them (phase 2).
+    pub params: Vec<usize>,
+    /// The declared type of the local or parameter used as the key (as spaced tokens): a
+    /// struct with a tenant field scopes it (phase 2).
+    pub ty: Option<String>,
+    /// The fn (path as written) whose result the key is (`let key = get_key(&parts)?`): its
+    /// return type is the key's type (phase 2).
+    pub made_by: Option<Vec<String>>,
 }
 
 /// One cache call (or one key of a pipeline).
@@ -35,27 +42,54 @@ pub struct CacheFact {
     pub global: bool,
     /// Why a global call is global, when the generic wording does not fit.
     pub note: Option<String>,
-    /// The key is parameter `.1` of the enclosing fn `.0`: an unscoped key is scoped after all
-    /// when every caller passes a tenant-scoped argument there (decided in phase 2).
-    pub key_param: Option<(String, usize)>,
+    /// Parameters of the enclosing fn an unscoped key is made from (see [`ArgFact::params`]).
+    pub params: Vec<usize>,
+    /// Declared types that scope the key when they name a struct with a tenant field: the
+    /// key's own (see [`ArgFact::ty`]) and the cache's key type (`Cache<StreamParams, _>`).
+    pub key_types: Vec<KeyType>,
+    /// The first caller that passes the key without the tenant (`src/api.rs:31`) and the
+    /// parameter it passes it in, when the key is a parameter (phase 2).
+    pub unscoped_caller: Option<(String, String)>,
     /// The receiver is a field or static whose type is declared elsewhere: decided in phase 2
     /// by [`resolve`]; such a fact counts only once resolved to a cache.
     pub pending: Option<Box<Pending>>,
+}
+
+/// A type a key is declared with, and where it is written (for `use` resolution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyType {
+    /// As spaced tokens (`Arc < StreamParams >`); empty when [`Self::ret_of`] gives it.
+    pub ty: String,
+    /// The type is what this fn (path as written) returns.
+    pub ret_of: Option<Vec<String>>,
+    /// The file it is written in; None: the call's own file.
+    pub file: Option<usize>,
+    pub module: Vec<String>,
 }
 
 /// A call whose receiver's type is decided in phase 2.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub root: PendingRoot,
-    /// Fields followed from the root (`state.redis` -> `["redis"]`).
-    pub fields: Vec<String>,
+    /// Fields and getters followed from the root (`state.redis` -> `[Field(redis)]`,
+    /// `self.pool.get()` -> `[Field(pool), Method(get)]`).
+    pub steps: Vec<Step>,
     pub method: String,
     pub args: Vec<ArgFact>,
     /// Module the call is written in (for `use` resolution of the root).
     pub module: crate::intern::Module,
-    /// Name of the enclosing fn (for [`CacheFact::key_param`]).
-    pub fn_name: Option<String>,
+    /// Generic parameters of the enclosing fn and its impl, with their bounds (a field of a
+    /// generic struct typed by one: `struct S<C> { c: C }` in `impl<C: TenantCache> S<C>`).
+    pub generics: crate::extract::Generics,
 }
+
+/// One step from a pending receiver's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Field(String),
+    /// A method without arguments (a getter, a lock, a clone): the workspace's method of that
+    /// name on the type so far gives its return type; any other passes the type on.
+    Method(String),}
 
 #[derive(Debug, Clone)]
 pub enum PendingRoot {
@@ -63,4 +97,8 @@ pub enum PendingRoot {
     Type(String),
     /// A static by path as written (`CACHE`, `crate::cache::CACHE`).
     Static(Vec<String>),
+    /// A receiver the fn does not type (an untyped closure parameter, a fn's result) whose name
+    /// looks like a cache (`cache_types::looks_like_cache`): never judged, counted in the
+    /// summary.
+    Untyped(String),
 }

@@ -35,8 +35,6 @@ pub struct FileFacts {
     /// `type X = ..;` aliases, for receiver typing.
     pub aliases: Vec<AliasFact>,
     pub bypasses: Vec<BypassFact>,
-    /// Calls that pass a tenant-scoped argument (see [`ScopedArgs`]).
-    pub scoped_args: Vec<ScopedArgs>,
     /// Tables declared by diesel `table!` and sea-orm entities in this file.
     pub schema_tables: Vec<crate::sql::Table>,
     /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
@@ -101,6 +99,9 @@ pub struct FnFact {
     pub requires: Option<RequiresFact>,
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
+    /// The return type as spaced tokens, when it may name a workspace type (not `()`, a
+    /// primitive, `String`, `Self`, ..): cache receivers made by getters are typed by it.
+    pub ret: Option<String>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: Vec<crate::intern::Name>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
@@ -174,6 +175,8 @@ pub struct StructFact {
     pub fields: Vec<(String, String)>,
     /// Field types as spaced tokens, parseable again (`Arc < dyn Cache >`), same order.
     pub field_types: Vec<String>,
+    /// Generic parameters with their bounds (`struct S<C: TenantCache>`), for fields typed by one.
+    pub generics: super::Generics,
 }
 
 /// A static and its declared type as written (`Lazy<Cache<String,Plan>>`).
@@ -212,16 +215,4 @@ pub struct BypassFact {
     pub rules: Option<Vec<String>>,
     /// The arguments did not parse.
     pub error: Option<String>,
-}
-
-/// A call that passes at least one tenant-scoped argument, for helpers whose cache key is a
-/// parameter (`read_cache(pool, &format!("org:{org_id}:x"))`).
-#[derive(Debug, Clone)]
-pub struct ScopedArgs {
-    /// Index of the calling fn in `FileFacts::fns`.
-    pub caller: usize,
-    /// Last segment of the called fn or method.
-    pub callee: String,
-    /// Per argument (receiver excluded): does it carry the tenant?
-    pub scoped: Vec<bool>,
 }
