@@ -361,7 +361,8 @@ pub fn judge(
         .iter()
         .map(|(fi, span, name)| format!("{}:{} {name}", index.rel(*fi), span.start.line))
         .collect();
-    unresolved_caches.sort();    let mut cx = rules::RuleCx {
+    unresolved_caches.sort();
+    let mut cx = rules::RuleCx {
         index: &index,
         graph: &graph,
         endpoints: &endpoints,

@@ -89,7 +89,8 @@ pub enum Step {
     Field(String),
     /// A method without arguments (a getter, a lock, a clone): the workspace's method of that
     /// name on the type so far gives its return type; any other passes the type on.
-    Method(String),}
+    Method(String),
+}
 
 #[derive(Debug, Clone)]
 pub enum PendingRoot {
