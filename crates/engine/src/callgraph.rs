@@ -330,15 +330,15 @@ impl Methods {
                 let id = FnId { file: fi, index: i };
                 let Some(ty) = &func.self_ty else { continue };
                 if func.in_trait {
-                    traits.insert(ty.clone());
+                    traits.insert(ty.to_string());
                     by_trait
-                        .entry((ty.clone(), func.name.clone()))
+                        .entry((ty.to_string(), func.name.clone()))
                         .or_default()
                         .push(id);
                     continue;
                 }
                 by_type
-                    .entry((ty.clone(), func.name.clone()))
+                    .entry((ty.to_string(), func.name.clone()))
                     .or_default()
                     .push(id);
                 let trait_ = func
@@ -449,10 +449,10 @@ fn resolve(
     match &c.callee {
         Callee::Path(segs) => {
             let segs: Vec<String> = match (segs.first().map(String::as_str), &caller.self_ty) {
-                (Some("Self"), Some(ty)) => std::iter::once(ty.clone())
+                (Some("Self"), Some(ty)) => std::iter::once(ty.to_string())
                     .chain(segs[1..].iter().cloned())
                     .collect(),
-                _ => segs.clone(),
+                _ => segs.to_vec(),
             };
             if let Some(id) = index.resolve_fn(file, &caller.module, &segs) {
                 return vec![id];
@@ -502,7 +502,7 @@ fn recv_types(
             .self_ty
             .iter()
             .map(|t| Named {
-                name: t.clone(),
+                name: t.to_string(),
                 is_trait: caller.in_trait,
             })
             .collect(),

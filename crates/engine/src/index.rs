@@ -39,13 +39,14 @@ pub struct Index<'a> {
     pub ws: &'a Workspace,
     pub config: &'a Config,
     pub files: &'a [FileFacts],
-    /// Per package: item path -> fns with that path.
-    fns: Vec<HashMap<String, Vec<FnId>>>,
+    /// Per package: item path -> fns with that path. Keys and values are borrowed from the
+    /// facts; one fn per key is kept inline.
+    fns: Vec<HashMap<&'a str, Refs<FnId>>>,
     /// Per package: fn name -> fns with that name.
-    fns_by_name: Vec<HashMap<String, Vec<FnId>>>,
+    fns_by_name: Vec<HashMap<&'a str, Refs<FnId>>>,
     /// Per package: const path -> value.
-    consts: Vec<HashMap<String, StrSource>>,
-    consts_by_name: Vec<HashMap<String, Vec<StrSource>>>,
+    consts: Vec<HashMap<String, &'a StrSource>>,
+    consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>>,
     /// Per package: what is tenant-owned.
     pub tenancy: Vec<Tenancy>,
     pub dialects: Vec<Dialect>,
@@ -55,9 +56,9 @@ pub struct Index<'a> {
     /// Per package: `module::alias` of every `use` -> the paths it may stand for.
     reexports: Vec<HashMap<String, Vec<Vec<String>>>>,
     /// Per package: item path -> statics, structs, enums and type aliases with that path.
-    items: Vec<HashMap<String, Vec<ItemRef>>>,
+    items: Vec<HashMap<String, Refs<ItemRef>>>,
     /// Per package: item name -> the same.
-    items_by_name: Vec<HashMap<String, Vec<ItemRef>>>,
+    items_by_name: Vec<HashMap<&'a str, Refs<ItemRef>>>,
     /// What the first segment of a path (or `*`: the glob imports) stands for, per (file,
     /// module, name), already computed.
     memo: std::sync::Mutex<Memo>,
@@ -66,28 +67,23 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
         let n = ws.packages.len();
-        let mut fns = vec![HashMap::new(); n];
-        let mut fns_by_name = vec![HashMap::new(); n];
-        let mut consts = vec![HashMap::new(); n];
-        let mut consts_by_name: Vec<HashMap<String, Vec<StrSource>>> = vec![HashMap::new(); n];
+        let mut fns: Vec<HashMap<&'a str, Refs<FnId>>> = vec![HashMap::new(); n];
+        let mut fns_by_name: Vec<HashMap<&'a str, Refs<FnId>>> = vec![HashMap::new(); n];
+        let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
+        let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
-        let mut items: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
-        let mut items_by_name: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
+        let mut items: Vec<HashMap<String, Refs<ItemRef>>> = vec![HashMap::new(); n];
+        let mut items_by_name: Vec<HashMap<&'a str, Refs<ItemRef>>> = vec![HashMap::new(); n];
         for (fi, f) in files.iter().enumerate() {
             let p = f.package;
-            let mut add = |kind: ItemKind, index: usize, module: &[String], name: &str| {
+            let mut add = |kind: ItemKind, index: usize, module: &[String], name: &'a str| {
                 let r = ItemRef {
                     file: fi,
                     kind,
                     index,
                 };
-                let mut path = module.to_vec();
-                path.push(name.to_string());
-                items[p].entry(path.join("::")).or_default().push(r);
-                items_by_name[p]
-                    .entry(name.to_string())
-                    .or_default()
-                    .push(r);
+                items[p].entry(path_key(module, name)).or_default().push(r);
+                items_by_name[p].entry(name).or_default().push(r);
             };
             for (i, x) in f.statics.iter().enumerate() {
                 add(ItemKind::Static, i, &x.module, &x.name);
@@ -106,23 +102,18 @@ impl<'a> Index<'a> {
                     continue;
                 }
                 let id = FnId { file: fi, index: i };
-                fns[p]
-                    .entry(func.item.clone())
-                    .or_insert_with(Vec::new)
-                    .push(id);
+                fns[p].entry(func.item.as_str()).or_default().push(id);
                 fns_by_name[p]
-                    .entry(func.name.clone())
-                    .or_insert_with(Vec::new)
+                    .entry(func.name.as_str())
+                    .or_default()
                     .push(id);
             }
             for c in &f.consts {
-                let mut path = c.module.clone();
-                path.push(c.name.clone());
-                consts[p].insert(path.join("::"), c.value.clone());
+                consts[p].insert(path_key(&c.module, &c.name), &c.value);
                 consts_by_name[p]
-                    .entry(c.name.clone())
+                    .entry(c.name.as_str())
                     .or_default()
-                    .push(c.value.clone());
+                    .push(&c.value);
             }
             for t in &f.schema_tables {
                 schemas[p].tables.insert(t.name.clone(), t.clone());
@@ -258,7 +249,7 @@ impl<'a> Index<'a> {
         kinds: &[ItemKind],
     ) -> Vec<ItemRef> {
         let pkg = self.package_of(file);
-        let want = |v: &Vec<ItemRef>| -> Vec<ItemRef> {
+        let want = |v: &[ItemRef]| -> Vec<ItemRef> {
             v.iter()
                 .copied()
                 .filter(|r| kinds.contains(&r.kind))
@@ -275,7 +266,7 @@ impl<'a> Index<'a> {
         let Some(name) = segments.last() else {
             return Vec::new();
         };
-        if let Some(v) = self.items_by_name[pkg].get(name) {
+        if let Some(v) = self.items_by_name[pkg].get(name.as_str()) {
             let v = want(v);
             if v.len() == 1 {
                 return v;
@@ -283,7 +274,7 @@ impl<'a> Index<'a> {
         }
         let mut all = Vec::new();
         for m in &self.items_by_name {
-            if let Some(v) = m.get(name) {
+            if let Some(v) = m.get(name.as_str()) {
                 all.extend(want(v));
             }
         }
@@ -455,7 +446,7 @@ impl<'a> Index<'a> {
             }
         }
         let name = segments.last()?;
-        let named = self.fns_by_name[pkg].get(name)?;
+        let named = self.fns_by_name[pkg].get(name.as_str())?;
         let matching: Vec<&FnId> = named
             .iter()
             .filter(|id| {
@@ -476,18 +467,18 @@ impl<'a> Index<'a> {
     /// An item by absolute path: in the package itself, or — when the path starts with the crate
     /// name of another member (`domain_billing::routes`) — in that member.
     /// `use` re-exports (`pub use blog::routes::blog_router;`) are followed.
-    fn lookup<'m, T>(
+    fn lookup<'m, K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T>(
         &self,
-        maps: &'m [HashMap<String, T>],
+        maps: &'m [HashMap<K, T>],
         pkg: usize,
         path: &[String],
     ) -> Option<&'m T> {
         self.lookup_depth(maps, pkg, path, 0)
     }
 
-    fn lookup_depth<'m, T>(
+    fn lookup_depth<'m, K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T>(
         &self,
-        maps: &'m [HashMap<String, T>],
+        maps: &'m [HashMap<K, T>],
         pkg: usize,
         path: &[String],
         depth: usize,
@@ -496,7 +487,7 @@ impl<'a> Index<'a> {
             return None;
         }
         let key = path.join("::");
-        if let Some(v) = maps[pkg].get(&key) {
+        if let Some(v) = maps[pkg].get(key.as_str()) {
             return Some(v);
         }
         if let Some(targets) = self.reexports[pkg].get(&key) {
@@ -524,6 +515,21 @@ impl<'a> Index<'a> {
 
 fn uses_for<'u>(uses: &'u [UseFact], module: &'u [String]) -> impl Iterator<Item = &'u UseFact> {
     uses.iter().filter(move |u| u.module == module)
+}
+
+/// One fn or item per key, mostly: kept inline.
+type Refs<T> = smallvec::SmallVec<[T; 1]>;
+
+/// `module::name`, the key of an item path.
+fn path_key(module: &[String], name: &str) -> String {
+    let mut key =
+        String::with_capacity(module.iter().map(|s| s.len() + 2).sum::<usize>() + name.len());
+    for m in module {
+        key.push_str(m);
+        key.push_str("::");
+    }
+    key.push_str(name);
+    key
 }
 
 fn join(a: &[String], b: &[String]) -> Vec<String> {
@@ -563,12 +569,12 @@ impl Lookup for Resolver<'_, '_> {
         let pkg = idx.package_of(self.file);
         for cand in idx.candidates(self.file, module, path) {
             if let Some(v) = idx.lookup(&idx.consts, pkg, &cand) {
-                return Some(v);
+                return Some(*v);
             }
         }
         // A name unique in the crate.
-        match idx.consts_by_name[pkg].get(path.last()?) {
-            Some(v) if v.len() == 1 => Some(&v[0]),
+        match idx.consts_by_name[pkg].get(path.last()?.as_str()) {
+            Some(v) if v.len() == 1 => Some(v[0]),
             _ => None,
         }
     }

@@ -318,7 +318,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
                     }
                     let func = self.index.func(f);
                     let Some(ret) = &func.ret else { continue };
-                    (ty, tfile, tmodule) = (ret.clone(), f.file, func.module.clone());
+                    (ty, tfile, tmodule) = (ret.to_string(), f.file, func.module.clone());
                 }
             }
         }

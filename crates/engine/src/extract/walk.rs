@@ -403,7 +403,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 if segs.is_empty() || !maybe_workspace_path(&segs) {
                     return;
                 }
-                (Callee::Path(segs), &c.args)
+                (
+                    Callee::Path(crate::intern::Module::interned(&segs)),
+                    &c.args,
+                )
             }
             syn::Expr::MethodCall(m) => {
                 let Some(recv) = self.recv_ty(&m.receiver, 0) else {
@@ -830,13 +833,13 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             name: name.clone(),
             item: self.item_path(&name),
             module: self.module.clone(),
-            self_ty: self.self_ty().map(String::from),
+            self_ty: self.self_ty().map(Into::into),
             impl_index: self.impl_index.last().copied().flatten(),
             in_trait: self.impl_ty.last().is_some_and(|t| t.is_some())
                 && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
             extent,
-            ret: ret_type(&sig.output),
+            ret: ret_type(&sig.output).map(Into::into),
             ..FnFact::default()
         };
         let mut values = Values::new();
@@ -868,12 +871,12 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
             fact.attrs.push(AttrFact {
-                name: last.clone(),
-                path: path_text(path),
+                name: last.as_str().into(),
+                path: path_text(path).into(),
                 span: attr_span(attr),
             });
             if last == "requires" {
-                fact.requires = Some(requires_fact(attr));
+                fact.requires = Some(Box::new(requires_fact(attr)));
             }
         }
         self.facts.fns.push(fact);
@@ -1139,8 +1142,11 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.impl_generics.push(generics(&i.generics));
         if let syn::Type::Path(p) = &*i.self_ty {
             self.facts.impls.push(ImplFact {
-                self_ty: crate::ast::segments(&p.path),
-                trait_: i.trait_.as_ref().map(|(_, t, _)| crate::ast::segments(t)),
+                self_ty: crate::intern::Module::interned(&crate::ast::segments(&p.path)),
+                trait_: i
+                    .trait_
+                    .as_ref()
+                    .map(|(_, t, _)| crate::intern::Module::interned(&crate::ast::segments(t))),
                 module: self.module.clone(),
             });
             self.impl_index

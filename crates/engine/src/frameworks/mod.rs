@@ -165,7 +165,7 @@ fn handler_ref_depth<'ast>(
                 name: "{closure}".into(),
                 item,
                 module: w.module.clone(),
-                self_ty: w.self_ty().map(String::from),
+                self_ty: w.self_ty().map(Into::into),
                 span: Span {
                     start: span.start,
                     end: span.start,

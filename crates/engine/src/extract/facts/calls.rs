@@ -20,7 +20,7 @@ pub struct CallFact {
 pub enum Callee {
     /// `f(..)`, `svc::f(..)`, `Self::f(..)`, `UserService::create(..)`: the path as written,
     /// generics left out.
-    Path(Vec<String>),
+    Path(crate::intern::Module),
     /// `x.f(..)`: the method and what the walk knows of the receiver's type.
     Method {
         name: crate::intern::Name,

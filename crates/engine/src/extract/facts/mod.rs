@@ -51,9 +51,9 @@ pub struct FileFacts {
 #[derive(Debug, Clone)]
 pub struct ImplFact {
     /// The self type's path as written (`UserService`, `repo::PgRepo`).
-    pub self_ty: Vec<String>,
+    pub self_ty: crate::intern::Module,
     /// The trait's path as written, for a trait impl.
-    pub trait_: Option<Vec<String>>,
+    pub trait_: Option<crate::intern::Module>,
     pub module: crate::intern::Module,
 }
 
@@ -84,7 +84,7 @@ pub struct FnFact {
     pub module: crate::intern::Module,
     /// The `impl` self type (last segment) for methods; the trait's name for a trait's own
     /// methods.
-    pub self_ty: Option<String>,
+    pub self_ty: Option<crate::intern::Name>,
     /// Index into `FileFacts::impls` of the impl block a method is in.
     pub impl_index: Option<u32>,
     /// A method declared in a trait (with or without a default body).
@@ -95,30 +95,30 @@ pub struct FnFact {
     pub extent: Span,
     pub is_closure: bool,
     /// Attributes by last path segment, with their argument tokens as text.
-    pub attrs: Vec<AttrFact>,
-    pub requires: Option<RequiresFact>,
+    pub attrs: thin_vec::ThinVec<AttrFact>,
+    pub requires: Option<Box<RequiresFact>>,
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
     /// The return type as spaced tokens, when it may name a workspace type (not `()`, a
     /// primitive, `String`, `Self`, ..): cache receivers made by getters are typed by it.
-    pub ret: Option<String>,
+    pub ret: Option<crate::intern::Name>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: Vec<crate::intern::Name>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
-    pub routes: Vec<RouteAttr>,
+    pub routes: thin_vec::ThinVec<RouteAttr>,
     /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
     /// `auth::AdminApiAuth`, `HeaderAuth(key)`): a permission handed to a wrapper.
-    pub guard_values: Vec<String>,
+    pub guard_values: thin_vec::ThinVec<String>,
     /// Parameters whose `None` is rejected before anything else happens
     /// (`let Some(u) = auth.0 else { return Err(..) }`, `auth.ok_or(..)?`, a `None` arm that
     /// returns an error).
-    pub rejects_none: Vec<String>,
+    pub rejects_none: thin_vec::ThinVec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct AttrFact {
-    pub name: String,
-    pub path: String,
+    pub name: crate::intern::Name,
+    pub path: crate::intern::Name,
     pub span: Span,
 }
 
