@@ -72,8 +72,18 @@ impl<'a> Index<'a> {
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
         let mut items: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
         let mut items_by_name: Vec<HashMap<String, Vec<ItemRef>>> = vec![HashMap::new(); n];
+        // Per package: last segment of a sea-orm entity module -> the tables it maps.
+        let mut entity_tables: Vec<HashMap<String, Vec<String>>> = vec![HashMap::new(); n];
         for (fi, f) in files.iter().enumerate() {
             let p = f.package;
+            for e in &f.entities {
+                if let Some(last) = e.module.last() {
+                    entity_tables[p]
+                        .entry(last.clone())
+                        .or_default()
+                        .push(e.table.clone());
+                }
+            }
             let mut add = |kind: ItemKind, index: usize, module: &[String], name: &str| {
                 let r = ItemRef {
                     file: fi,
@@ -124,7 +134,7 @@ impl<'a> Index<'a> {
                     .push(c.value.clone());
             }
             for t in &f.schema_tables {
-                schemas[p].tables.insert(t.name.clone(), t.clone());
+                schemas[p].merge_table(t.clone());
             }
         }
         let mut schema_problems = Vec::new();
@@ -147,7 +157,10 @@ impl<'a> Index<'a> {
             // diesel `table!` and sea-orm entities of the package's own files come on top.
             let own = std::mem::take(&mut schema.tables);
             *schema = from_migrations.clone();
-            schema.tables.extend(own);
+            for t in own.into_values() {
+                schema.merge_table(t);
+            }
+            retarget_relations(schema, &entity_tables[p]);
             dialects.push(dialect);
         }
         // Packages of one workspace usually share one database: a package that declares no schema
@@ -493,6 +506,23 @@ impl<'a> Index<'a> {
     /// Resolves a string source to its possible texts.
     pub fn resolve_str(&self, file: usize, src: &StrSource) -> strings::Resolved {
         strings::resolve(src, &Resolver { index: self, file })
+    }
+}
+
+/// sea-orm relations name their target by its entity module (`belongs_to =
+/// "super::app::Entity"` is read as `REFERENCES app`): a foreign key to a table the schema does
+/// not have, named like an entity module of the package, references that entity's table.
+fn retarget_relations(schema: &mut Schema, entity_tables: &HashMap<String, Vec<String>>) {
+    let names: std::collections::HashSet<String> = schema.tables.keys().cloned().collect();
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if names.contains(&fk.table) {
+                continue;
+            }
+            if let Some([one]) = entity_tables.get(&fk.table).map(Vec::as_slice) {
+                fk.table = one.clone();
+            }
+        }
     }
 }
 

@@ -3,15 +3,14 @@
 //! `diesel::delete(..)`, `diesel::insert_into(..)`, `X::belonging_to(..)`), and `sql_query(..)`.
 
 use super::driver::{uses_driver, DIESEL};
-use super::dsl::{
-    self, apply_filter_calls, local_type_name, snake_case, struct_literal_fields, Filters,
-};
+use super::dsl::{self, apply_filter_calls, local_type_name, struct_literal_fields, Filters};
 use super::evidence::{evidence, sql_source, Evidence};
 use super::handle::strip;
 use super::site::{push_dsl, push_sql};
 use super::{Driver, DriverSpec, DslOp, DslQuery};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
+use crate::sql::snake_case;
 use syn::spanned::Spanned;
 
 pub struct Diesel;
@@ -82,16 +81,32 @@ impl Collector for Diesel {
             return;
         }
         let segs: Vec<String> = crate::extract::segments(&m.path);
-        let is_table =
-            segs.last().is_some_and(|s| s == "table") && (segs.len() == 1 || segs[0] == "diesel");
-        if !is_table {
+        let last = segs.last().map(String::as_str);
+        if !(segs.len() == 1 || segs[0] == "diesel") {
             return;
         }
-        let mut schema = crate::sql::Schema::default();
-        schema.add_diesel_table_macro(&m.tokens);
-        w.facts
-            .schema_tables
-            .extend(std::mem::take(&mut schema.tables).into_values());
+        match last {
+            Some("table") => {
+                let mut schema = crate::sql::Schema::default();
+                schema.add_diesel_table_macro(&m.tokens);
+                w.facts
+                    .schema_tables
+                    .extend(std::mem::take(&mut schema.tables).into_values());
+            }
+            // `joinable!(child -> parent (fk))`, written after the file's `table!`s: a foreign
+            // key of a table this file declares (never a table of its own).
+            Some("joinable") => {
+                let mut schema = crate::sql::Schema::default();
+                for t in std::mem::take(&mut w.facts.schema_tables) {
+                    schema.merge_table(t);
+                }
+                let known: Vec<String> = schema.tables.keys().cloned().collect();
+                schema.add_diesel_joinable(&m.tokens);
+                schema.tables.retain(|name, _| known.contains(name));
+                w.facts.schema_tables = schema.tables.into_values().collect();
+            }
+            _ => {}
+        }
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {

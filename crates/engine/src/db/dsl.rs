@@ -3,6 +3,7 @@
 
 use super::handle::strip;
 use crate::extract::{type_text, Env, Value, Walker};
+use crate::sql::snake_case;
 
 /// Fields set on a local before this point (`am.org_id = Set(..)`), back to its binding.
 pub fn assigned_fields(w: &Walker<'_, '_>, name: &str) -> Vec<String> {
@@ -225,22 +226,6 @@ pub fn column_of(e: &syn::Expr) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// `OrgId` -> `org_id`.
-pub fn snake_case(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Field names of a struct literal (`NewX { org_id, name: n, .. }`), or of the literal a local

@@ -153,7 +153,7 @@ impl Entities {
         let name = if segs.len() >= 2 && segs.last().is_some_and(|s| s == "Entity") {
             segs[segs.len() - 2].clone()
         } else {
-            super::dsl::snake_case(segs.last().map(String::as_str).unwrap_or(""))
+            crate::sql::snake_case(segs.last().map(String::as_str).unwrap_or(""))
         };
         match self.by_name.get(&(pkg, name.clone())) {
             Some(v) if v.len() == 1 => v[0].clone(),

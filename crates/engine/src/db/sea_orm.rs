@@ -54,10 +54,16 @@ impl Driver for SeaOrm {
 
 impl Collector for SeaOrm {
     fn item<'ast>(&self, w: &mut Walker<'ast, '_>, i: &'ast syn::Item) {
-        let syn::Item::Struct(s) = i else { return };
         if !uses_driver(w, SEA_ORM) {
             return;
         }
+        if let syn::Item::Enum(e) = i {
+            if e.ident == "Relation" {
+                relations(w, e);
+            }
+            return;
+        }
+        let syn::Item::Struct(s) = i else { return };
         let mut schema = crate::sql::Schema::default();
         schema.add_sea_orm_model(s);
         for (_, t) in std::mem::take(&mut schema.tables) {
@@ -108,6 +114,36 @@ impl Collector for SeaOrm {
             _ => {}
         }
     }
+}
+
+/// The `enum Relation` beside an entity's model (sea-orm codegen writes it after the model):
+/// its `belongs_to` relations are the model table's foreign keys. A target entity of another
+/// file is named by its module; phase 2 maps it to its table.
+fn relations(w: &mut Walker<'_, '_>, e: &syn::ItemEnum) {
+    let Some(table) = w
+        .facts
+        .entities
+        .iter()
+        .rev()
+        .find(|x| x.module == w.module)
+        .map(|x| x.table.clone())
+    else {
+        return;
+    };
+    let local: Vec<(String, String)> = w
+        .facts
+        .entities
+        .iter()
+        .filter_map(|x| Some((x.module.last()?.clone(), x.table.clone())))
+        .collect();
+    let mut schema = crate::sql::Schema::default();
+    for t in std::mem::take(&mut w.facts.schema_tables) {
+        schema.merge_table(t);
+    }
+    schema.add_sea_orm_relations(&table, e, |m| {
+        local.iter().find(|(l, _)| l == m).map(|(_, t)| t.clone())
+    });
+    w.facts.schema_tables = schema.tables.into_values().collect();
 }
 
 /// `invoice::ActiveModel` -> `invoice::Entity`.
