@@ -577,6 +577,14 @@ impl Lookup for Resolver<'_, '_> {
         }
     }
 
+    fn constants_named(&self, name: &str) -> Vec<&StrSource> {
+        let pkg = self.index.package_of(self.file);
+        self.index.consts_by_name[pkg]
+            .get(name)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default()
+    }
+
     fn file(&self, path: &str, relative_to_file: bool) -> Option<String> {
         let idx = self.index;
         let src = &idx.ws.files[idx.files[self.file].file];

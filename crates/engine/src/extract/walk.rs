@@ -1157,7 +1157,15 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     }
 
     fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        // `impl Repo for Invoices { const TABLE: &str = ".."; }` is `Invoices::TABLE`.
+        let ty = self.self_ty().map(String::from);
+        if let Some(t) = &ty {
+            self.module.push(t.clone());
+        }
         self.record_const(&c.ident, &c.expr);
+        if ty.is_some() {
+            self.module.pop();
+        }
         visit::visit_impl_item_const(self, c);
     }
 
