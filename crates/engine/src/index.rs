@@ -507,6 +507,12 @@ impl<'a> Index<'a> {
     pub fn resolve_str(&self, file: usize, src: &StrSource) -> strings::Resolved {
         strings::resolve(src, &Resolver { index: self, file })
     }
+
+    /// A string source written in `file` with its consts and files replaced by their values
+    /// (see [`strings::inline`]).
+    pub fn inline_str(&self, file: usize, src: &StrSource) -> StrSource {
+        strings::inline(src, &Resolver { index: self, file })
+    }
 }
 
 /// sea-orm relations name their target by its entity module (`belongs_to =

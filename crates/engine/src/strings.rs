@@ -211,6 +211,68 @@ fn go(
     }
 }
 
+/// `src` with every const and file it names replaced by its value, so that it no longer depends
+/// on the file it was written in (a query site's text and what its callers pass, joined).
+pub fn inline(src: &StrSource, lookup: &dyn Lookup) -> StrSource {
+    inline_depth(src, lookup, 0)
+}
+
+fn inline_depth(src: &StrSource, lookup: &dyn Lookup, depth: usize) -> StrSource {
+    if depth > MAX_DEPTH {
+        return StrSource::dynamic("a const that refers to itself");
+    }
+    let all = |v: &[StrSource]| -> Vec<StrSource> {
+        v.iter()
+            .map(|x| inline_depth(x, lookup, depth + 1))
+            .collect()
+    };
+    match src {
+        StrSource::Const(path, module) => match lookup.constant(path, module) {
+            Some(v) => inline_depth(v, lookup, depth + 1),
+            None if path.len() == 2 && path[0] == "Self" => {
+                let found = lookup.constants_named(&path[1]);
+                if found.is_empty() {
+                    return StrSource::dynamic(format!(
+                        "`Self::{}`, which no impl in the crate sets",
+                        path[1]
+                    ));
+                }
+                StrSource::Alt(
+                    found
+                        .into_iter()
+                        .map(|c| inline_depth(c, lookup, depth + 1))
+                        .collect(),
+                )
+            }
+            None => {
+                let mut d = None;
+                go(src, lookup, &mut d, depth + 1);
+                StrSource::Dynamic(d.unwrap_or_default())
+            }
+        },
+        StrSource::File { .. } => {
+            let mut d = None;
+            match go(src, lookup, &mut d, depth + 1).pop() {
+                Some(text) => StrSource::Lit(text),
+                None => StrSource::Dynamic(d.unwrap_or_default()),
+            }
+        }
+        StrSource::Concat(v) => StrSource::Concat(all(v)),
+        StrSource::Alt(v) => StrSource::Alt(all(v)),
+        StrSource::Array(v) => StrSource::Array(all(v)),
+        StrSource::Struct(f) => StrSource::Struct(
+            f.iter()
+                .map(|(n, v)| (n.clone(), inline_depth(v, lookup, depth + 1)))
+                .collect(),
+        ),
+        StrSource::Project(inner, steps) => StrSource::Project(
+            Box::new(inline_depth(inner, lookup, depth + 1)),
+            steps.clone(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The parts of `src` that `steps` pick: consts followed, alternatives distributed, an array's
 /// elements for [`Step::Elem`], a struct's field for [`Step::Field`].
 fn project(

@@ -3,7 +3,8 @@
 
 use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind};
-use crate::index::{Index, ItemKind};
+use crate::callgraph::CallGraph;
+use crate::index::{FnId, Index, ItemKind};
 use crate::sql::{self, Unscoped};
 use std::collections::HashMap;
 
@@ -20,15 +21,17 @@ pub struct Verdict {
     pub dynamic: Option<String>,
     /// The SQL parser's complaint.
     pub parse_error: Option<String>,
+    /// The SQL is a parameter of the site's fn: the first caller (file, line) whose SQL is
+    /// unscoped or unreadable.
+    pub caller: Option<(usize, u32)>,
 }
 
-pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
+pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
     let entities = Entities::build(index);
     let mut out = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
         let pkg = f.package;
         let tenancy = &index.tenancy[pkg];
-        let dialect = index.dialects[pkg];
         for (qi, q) in f.queries.iter().enumerate() {
             if let Some(claim) = &q.unless_local {
                 let (path, module) = &**claim;
@@ -45,32 +48,31 @@ pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
             };
             match &q.kind {
                 QueryKind::Sql(src) => {
-                    let resolved = index.resolve_str(fi, src);
-                    if q.tentative && !resolved.texts.iter().any(|t| reads_as_sql(t)) {
+                    let through = match (src.has_params(), q.fn_index) {
+                        (true, Some(fx)) => super::callers::through_callers(
+                            index,
+                            graph,
+                            FnId {
+                                file: fi,
+                                index: fx as usize,
+                            },
+                            src,
+                        ),
+                        _ => None,
+                    };
+                    let j = through.unwrap_or_else(|| {
+                        super::callers::judge_texts(index, pkg, index.resolve_str(fi, src))
+                    });
+                    if q.tentative && !j.texts.iter().any(|t| reads_as_sql(t)) {
                         // The receiver is not known to be a database handle and the text does
                         // not read as SQL: not a query site.
                         continue;
                     }
-                    v.dynamic = resolved.dynamic;
-                    for text in &resolved.texts {
-                        match sql::analyze(text, dialect, tenancy) {
-                            Ok(a) => {
-                                for t in a.tables {
-                                    if !v.tables.contains(&t) {
-                                        v.tables.push(t);
-                                    }
-                                }
-                                for u in a.unscoped {
-                                    if !v.unscoped.iter().any(|x| x.table == u.table) {
-                                        v.unscoped.push(u);
-                                    }
-                                }
-                            }
-                            Err(e) => {
-                                v.parse_error.get_or_insert(e.message);
-                            }
-                        }
-                    }
+                    v.tables = j.tables;
+                    v.unscoped = j.unscoped;
+                    v.dynamic = j.dynamic;
+                    v.parse_error = j.parse_error;
+                    v.caller = j.caller;
                 }
                 QueryKind::Dsl(d) => {
                     let mut d = d.clone();

@@ -4,6 +4,7 @@
 //! (does a string read as SQL, where its text comes from), [`site`] (recording a query site),
 //! [`dsl`] (reading diesel/sea-orm chains and their filters). [`judge`] is phase 2.
 
+pub mod callers;
 pub mod diesel;
 pub mod driver;
 pub mod dsl;

@@ -49,17 +49,20 @@ impl Rule for UnanalyzableQuery {
         let mut findings = Vec::new();
         for v in cx.queries {
             let q = &cx.index.files[v.file].queries[v.query];
+            let by = super::caller_text(cx, v)
+                .map(|at| format!(" (the SQL passed by the caller at {at})"))
+                .unwrap_or_default();
             let (message, label) = if let Some(d) = &v.dynamic {
                 (
                     format!(
-                        "{} query SQL cannot be resolved statically: it is built from {d}",
+                        "{} query SQL cannot be resolved statically: it is built from {d}{by}",
                         q.driver
                     ),
                     format!("dynamic: {d}"),
                 )
             } else if let Some(e) = &v.parse_error {
                 (
-                    format!("{} query SQL cannot be parsed: {e}", q.driver),
+                    format!("{} query SQL cannot be parsed: {e}{by}", q.driver),
                     format!("parser: {e}"),
                 )
             } else {

@@ -108,11 +108,14 @@ impl Rule for UntenantedQuery {
                 })
                 .collect();
             let noun = if tables.len() == 1 { "table" } else { "tables" };
-            let why = if reasons.is_empty() {
+            let mut why = if reasons.is_empty() {
                 String::new()
             } else {
                 format!(": {}", reasons.join("; "))
             };
+            if let Some(at) = super::caller_text(cx, v) {
+                why.push_str(&format!(" (the SQL passed by the caller at {at})"));
+            }
             findings.push((
                 v.file,
                 Finding {
