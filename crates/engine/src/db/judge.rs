@@ -1,11 +1,14 @@
 //! Phase 2 for queries: resolves each site's SQL (consts, files, branches), parses it, and
 //! decides which tenant-owned tables are unscoped. Computed once; TA201 and TA202 read it.
 
+use super::dsl_judge::DslCx;
+use super::entities::Entities;
 use super::evidence::reads_as_sql;
-use super::{DslQuery, QueryKind};
+use super::{DslQuery, QueryKind, RowRef};
 use crate::callgraph::CallGraph;
 use crate::index::{FnId, Index, ItemKind};
-use crate::sql::{self, Unscoped};
+use crate::sql::Unscoped;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// The judgement of one query site.
@@ -27,214 +30,196 @@ pub struct Verdict {
 }
 
 pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
-    let entities = Entities::build(index);
+    let j = Judge {
+        index,
+        graph,
+        entities: Entities::build(index),
+        dsl: RefCell::new(HashMap::new()),
+        rows: RefCell::new(HashMap::new()),
+    };
     let mut out = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
-        let pkg = f.package;
-        let tenancy = &index.tenancy[pkg];
-        for (qi, q) in f.queries.iter().enumerate() {
-            if let Some(claim) = &q.unless_local {
-                let (path, module) = &**claim;
-                let kinds = [ItemKind::Struct, ItemKind::Enum, ItemKind::Alias];
-                if !index.resolve_item(fi, module, path, &kinds).is_empty() {
-                    // The crate's own type of that name: not the driver's.
-                    continue;
-                }
+        for qi in 0..f.queries.len() {
+            if let Some(v) = j.query(fi, qi, 0) {
+                out.push(v);
             }
-            let mut v = Verdict {
-                file: fi,
-                query: qi,
-                ..Verdict::default()
-            };
-            match &q.kind {
-                QueryKind::Sql(src) => {
-                    let through = match (src.has_params(), q.fn_index) {
-                        (true, Some(fx)) => super::callers::through_callers(
-                            index,
-                            graph,
-                            FnId {
-                                file: fi,
-                                index: fx as usize,
-                            },
-                            src,
-                        ),
-                        _ => None,
-                    };
-                    let j = through.unwrap_or_else(|| {
-                        super::callers::judge_texts(index, pkg, index.resolve_str(fi, src))
-                    });
-                    if q.tentative && !j.texts.iter().any(|t| reads_as_sql(t)) {
-                        // The receiver is not known to be a database handle and the text does
-                        // not read as SQL: not a query site.
-                        continue;
-                    }
-                    v.tables = j.tables;
-                    v.unscoped = j.unscoped;
-                    v.dynamic = j.dynamic;
-                    v.parse_error = j.parse_error;
-                    v.caller = j.caller;
-                }
-                QueryKind::Dsl(d) => {
-                    let mut d = d.clone();
-                    if d.entity {
-                        d.table = entities.table(index, fi, &d.module, &d.table);
-                    }
-                    v.tables.push(d.table.to_ascii_lowercase());
-                    if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
-                        d.inserted_fields = d
-                            .inserted_type
-                            .as_deref()
-                            .and_then(|t| struct_fields(index, pkg, t));
-                        if d.inserted_fields.is_none() {
-                            // The inserted value is not visible: nothing to judge.
-                            out.push(v);
-                            continue;
-                        }
-                    }
-                    if let Some(u) = judge_dsl(&d, tenancy) {
-                        v.unscoped.push(u);
-                    }
-                }
-            }
-            out.push(v);
         }
     }
     out
 }
 
+struct Judge<'i, 'a> {
+    index: &'i Index<'a>,
+    graph: &'i CallGraph,
+    entities: Entities,
+    /// DSL verdicts already made (a write keyed by a fetched row asks for the fetch's).
+    dsl: RefCell<HashMap<(usize, usize), Verdict>>,
+    /// (package, type name) -> whether it is a row type (a `Model`, or a struct whose fields
+    /// are all columns of one table).
+    rows: RefCell<HashMap<(usize, String), bool>>,
+}
+
+impl Judge<'_, '_> {
+    /// The verdict of query `qi` of file `fi`; `None` when it is no query site after all.
+    fn query(&self, fi: usize, qi: usize, depth: usize) -> Option<Verdict> {
+        let index = self.index;
+        let f = &index.files[fi];
+        let q = &f.queries[qi];
+        let pkg = f.package;
+        if let Some(claim) = &q.unless_local {
+            let (path, module) = &**claim;
+            let kinds = [ItemKind::Struct, ItemKind::Enum, ItemKind::Alias];
+            if !index.resolve_item(fi, module, path, &kinds).is_empty() {
+                // The crate's own type of that name: not the driver's.
+                return None;
+            }
+        }
+        let mut v = Verdict {
+            file: fi,
+            query: qi,
+            ..Verdict::default()
+        };
+        match &q.kind {
+            QueryKind::Sql(src) => {
+                let through = match (src.has_params(), q.fn_index) {
+                    (true, Some(fx)) => super::callers::through_callers(
+                        index,
+                        self.graph,
+                        FnId {
+                            file: fi,
+                            index: fx as usize,
+                        },
+                        src,
+                    ),
+                    _ => None,
+                };
+                let j = through.unwrap_or_else(|| {
+                    super::callers::judge_texts(index, pkg, index.resolve_str(fi, src))
+                });
+                if q.tentative && !j.texts.iter().any(|t| reads_as_sql(t)) {
+                    // The receiver is not known to be a database handle and the text does
+                    // not read as SQL: not a query site.
+                    return None;
+                }
+                v.tables = j.tables;
+                v.unscoped = j.unscoped;
+                v.dynamic = j.dynamic;
+                v.parse_error = j.parse_error;
+                v.caller = j.caller;
+            }
+            QueryKind::Dsl(d) => {
+                if let Some(done) = self.dsl.borrow().get(&(fi, qi)) {
+                    return Some(done.clone());
+                }
+                let mut d = d.clone();
+                if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
+                    d.inserted_fields = d
+                        .inserted_type
+                        .as_deref()
+                        .and_then(|t| struct_fields(index, pkg, t));
+                    if d.inserted_fields.is_none() {
+                        // The inserted value is not visible: nothing to judge.
+                        let table = self.table(fi, &d, &d.table);
+                        v.tables.push(table.to_ascii_lowercase());
+                        return Some(v);
+                    }
+                }
+                let table = |path: &str| self.table(fi, &d, path);
+                let qualifier = |path: &str| self.qualifier(fi, &d, path);
+                let trusted = |r: &RowRef| self.trusted(fi, r, depth);
+                let cx = DslCx {
+                    tenancy: &index.tenancy[pkg],
+                    table: &table,
+                    qualifier: &qualifier,
+                    trusted: &trusted,
+                };
+                let (tables, unscoped) = super::dsl_judge::judge(&d, &cx);
+                v.tables = tables;
+                v.unscoped = unscoped;
+                self.dsl.borrow_mut().insert((fi, qi), v.clone());
+            }
+        }
+        Some(v)
+    }
+
+    /// A table or entity path of a chain as its table.
+    fn table(&self, fi: usize, d: &DslQuery, path: &str) -> String {
+        if d.entity {
+            self.entities.table(self.index, fi, &d.module, path)
+        } else {
+            path.to_string()
+        }
+    }
+
+    /// A sea-orm column qualifier (`project::Column`, `UserColumn`) as its table.
+    fn qualifier(&self, fi: usize, d: &DslQuery, path: &str) -> String {
+        self.entities.table(self.index, fi, &d.module, path)
+    }
+
+    /// Whether a row was loaded by a scoped fetch (or elsewhere: a parameter, `self`).
+    fn trusted(&self, fi: usize, r: &RowRef, depth: usize) -> Result<(), String> {
+        let index = self.index;
+        let pkg = index.package_of(fi);
+        match r {
+            RowRef::Scoped(_) => Ok(()),
+            RowRef::SelfOf(ty) | RowRef::Param(ty) => {
+                if self.is_row_type(pkg, ty) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "it is keyed by a field of a `{ty}`, which is not known to be a row loaded from the database"
+                    ))
+                }
+            }
+            RowRef::Fetch(i) => {
+                let i = *i as usize;
+                let line = index.files[fi]
+                    .queries
+                    .get(i)
+                    .map_or(0, |q| q.span.start.line);
+                let fine = depth < 4
+                    && self
+                        .query(fi, i, depth + 1)
+                        .is_some_and(|v| v.unscoped.is_empty() && v.dynamic.is_none());
+                if fine {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "it is keyed by a row loaded by a query that is not scoped either (line {line})"
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A sea-orm `Model`, or a struct of the package whose fields (two or more) are all columns
+    /// of one table of the schema (a diesel `Queryable` model).
+    fn is_row_type(&self, pkg: usize, ty: &str) -> bool {
+        if ty == "Model" {
+            return true;
+        }
+        let key = (pkg, ty.to_string());
+        if let Some(hit) = self.rows.borrow().get(&key) {
+            return *hit;
+        }
+        let fields = struct_fields(self.index, pkg, ty).unwrap_or_default();
+        let schema = &self.index.tenancy[pkg].schema;
+        let row = fields.len() >= 2
+            && schema
+                .tables
+                .values()
+                .any(|t| fields.iter().all(|f| t.has_column(f)));
+        self.rows.borrow_mut().insert(key, row);
+        row
+    }
+}
+
 /// Fields of a struct named `name` declared in the package (unique by name).
 fn struct_fields(index: &Index<'_>, pkg: usize, name: &str) -> Option<Vec<String>> {
-    let mut found = index
-        .files
-        .iter()
-        .filter(|f| f.package == pkg)
-        .flat_map(|f| f.structs.iter())
-        .filter(|s| s.name == name);
-    let s = found.next()?;
-    if found.next().is_some() {
+    let found = index.items_named(pkg, name, &[ItemKind::Struct]);
+    let [one] = found.as_slice() else {
         return None;
-    }
+    };
+    let s = &index.files[one.file].structs[one.index];
     Some(s.fields.iter().map(|(n, _)| n.clone()).collect())
-}
-
-/// sea-orm entity paths -> table names, per package.
-struct Entities {
-    /// (package, entity module path) -> table.
-    by_module: HashMap<(usize, String), String>,
-    /// (package, last segment of the entity module) -> tables.
-    by_name: HashMap<(usize, String), Vec<String>>,
-}
-
-impl Entities {
-    fn build(index: &Index<'_>) -> Entities {
-        let mut by_module = HashMap::new();
-        let mut by_name: HashMap<(usize, String), Vec<String>> = HashMap::new();
-        for f in index.files {
-            for e in &f.entities {
-                by_module.insert((f.package, e.module.join("::")), e.table.clone());
-                if let Some(last) = e.module.last() {
-                    by_name
-                        .entry((f.package, last.clone()))
-                        .or_default()
-                        .push(e.table.clone());
-                }
-            }
-        }
-        Entities { by_module, by_name }
-    }
-
-    /// The table of an entity path written in `module` of `file` (`invoice::Entity`,
-    /// `Invoice` from a prelude re-export, `Entity` inside the entity module).
-    fn table(&self, index: &Index<'_>, file: usize, module: &[String], path: &str) -> String {
-        let pkg = index.package_of(file);
-        let segs: Vec<String> = path.split("::").map(String::from).collect();
-        if let Some(t) = self.lookup(index, pkg, file, module, &segs, 0) {
-            return t;
-        }
-        // By name: `invoice::Entity` -> a unique entity module `invoice`.
-        let name = if segs.len() >= 2 && segs.last().is_some_and(|s| s == "Entity") {
-            segs[segs.len() - 2].clone()
-        } else {
-            crate::sql::snake_case(segs.last().map(String::as_str).unwrap_or(""))
-        };
-        match self.by_name.get(&(pkg, name.clone())) {
-            Some(v) if v.len() == 1 => v[0].clone(),
-            _ => name,
-        }
-    }
-
-    fn lookup(
-        &self,
-        index: &Index<'_>,
-        pkg: usize,
-        file: usize,
-        module: &[String],
-        segs: &[String],
-        depth: usize,
-    ) -> Option<String> {
-        if depth > 4 {
-            return None;
-        }
-        for cand in index.candidates(file, module, segs) {
-            if cand.last().is_some_and(|s| s == "Entity") {
-                let m = cand[..cand.len() - 1].join("::");
-                if let Some(t) = self.by_module.get(&(pkg, m)) {
-                    return Some(t.clone());
-                }
-            }
-            // A re-export (`pub use super::invoice::Entity as Invoice` in a prelude).
-            if cand.len() >= 2 {
-                let (m, alias) = cand.split_at(cand.len() - 1);
-                for (fi, f) in index.files.iter().enumerate() {
-                    if f.package != pkg {
-                        continue;
-                    }
-                    for u in &f.uses {
-                        if u.alias == alias[0] && u.module == m && u.path != segs {
-                            if let Some(t) =
-                                self.lookup(index, pkg, fi, &u.module, &u.path, depth + 1)
-                            {
-                                return Some(t);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        None
-    }
-}
-
-/// A DSL chain is scoped when it filters a tenant column on the AND path (or inserts it).
-pub fn judge_dsl(d: &DslQuery, tenancy: &sql::Tenancy) -> Option<Unscoped> {
-    let table = d.table.to_ascii_lowercase();
-    let cols = tenancy.tenant_columns(&table)?;
-    if d.scoped_by.is_some() {
-        return None;
-    }
-    let has = |list: &[String]| {
-        list.iter()
-            .any(|f| cols.iter().any(|c| c.eq_ignore_ascii_case(f)))
-    };
-    let unscoped = |reason: String| {
-        Some(Unscoped {
-            table: table.clone(),
-            reason,
-        })
-    };
-    if let Some(fields) = &d.inserted_fields {
-        if has(fields) {
-            return None;
-        }
-        return unscoped(format!("the insert does not set `{}`", cols.join("` or `")));
-    }
-    if has(&d.filter_columns) {
-        return None;
-    }
-    match &d.voided_by {
-        Some(v) if has(&d.voided_columns) => {
-            unscoped(format!("the tenant filter is voided by `{v}`"))
-        }
-        _ => unscoped(format!("no `.filter(..)` on `{}`", cols.join("` or `"))),
-    }
 }
