@@ -61,6 +61,30 @@ impl StrSource {
         }
     }
 
+    /// The value with what each parameter says of itself (for the message when no caller
+    /// passes it) rewritten by `f`.
+    pub fn describe_params(&self, f: &dyn Fn(&str) -> String) -> StrSource {
+        let all = |v: &[StrSource]| v.iter().map(|x| x.describe_params(f)).collect();
+        match self {
+            StrSource::Param { index, what } => StrSource::Param {
+                index: *index,
+                what: f(what),
+            },
+            StrSource::Concat(v) => StrSource::Concat(all(v)),
+            StrSource::Alt(v) => StrSource::Alt(all(v)),
+            StrSource::Array(v) => StrSource::Array(all(v)),
+            StrSource::Struct(fs) => StrSource::Struct(
+                fs.iter()
+                    .map(|(n, v)| (n.clone(), v.describe_params(f)))
+                    .collect(),
+            ),
+            StrSource::Project(inner, steps) => {
+                StrSource::Project(Box::new(inner.describe_params(f)), steps.clone())
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The value with each parameter replaced by what `arg` gives for it (`None`: left as is).
     pub fn substitute(&self, arg: &dyn Fn(usize) -> Option<StrSource>) -> StrSource {
         let all = |v: &[StrSource]| v.iter().map(|x| x.substitute(arg)).collect();

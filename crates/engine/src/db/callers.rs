@@ -47,9 +47,11 @@ pub fn judge_texts(
         dynamic: resolved.dynamic,
         ..SqlJudgement::default()
     };
+    let mut parsed = false;
     for text in &resolved.texts {
         match sql::analyze(text, dialect, tenancy) {
             Ok(a) => {
+                parsed = true;
                 for t in a.tables {
                     if !j.tables.contains(&t) {
                         j.tables.push(t);
@@ -65,6 +67,11 @@ pub fn judge_texts(
                 j.parse_error.get_or_insert(e.message);
             }
         }
+    }
+    // One way of building the text parses and another does not (`UPDATE t SET` with none of
+    // its optional assignments pushed): that way fails at the database too, it reads no row.
+    if parsed && resolved.texts.len() > 1 {
+        j.parse_error = None;
     }
     j.texts = resolved.texts;
     j

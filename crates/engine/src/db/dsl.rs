@@ -338,7 +338,22 @@ pub fn row_of<'ast>(
     env: Env,
     depth: usize,
 ) -> Option<RowRef> {
+    if depth > 4 {
+        return None;
+    }
     let e = value_inner(e);
+    // `let uuid = self.uuid.clone();` then `uuid.eq(uuid)`: the local's value.
+    if let syn::Expr::Path(p) = e {
+        let name = p.path.get_ident()?.to_string();
+        let defs = w.locals_at(&name, env);
+        let [only] = defs.as_slice() else {
+            return None;
+        };
+        if only.is_param {
+            return None;
+        }
+        return row_of(w, only.init?, only.env, depth + 1);
+    }
     let syn::Expr::Field(f) = e else { return None };
     let base = value_inner(&f.base);
     let syn::Expr::Path(p) = base else {
@@ -371,10 +386,21 @@ pub fn row_origin(w: &Walker<'_, '_>, name: &str, env: Env, depth: usize) -> Opt
             Value::Param => {
                 d.binding.param?;
                 let ty = type_text(d.binding.ty?);
-                Some(RowRef::Param(last_type_segment(&ty)?))
+                Some(RowRef::Param {
+                    ty: last_type_segment(&ty)?,
+                    name: name.to_string(),
+                })
             }
-            Value::Expr(x, at) | Value::Part(x, at, _) | Value::Elem(x, at, _) => {
-                fetched(w, x, *at, depth + 1)
+            Value::Expr(x, at) | Value::Elem(x, at, _) => fetched(w, x, *at, None, depth + 1),
+            // `let (user, ws) = ..`: one element of what the call returns; `Some(ws)` patterns
+            // look through.
+            Value::Part(x, at, proj) => {
+                let part = proj.iter().rev().find_map(|p| match p {
+                    crate::extract::values::Proj::Index(i) => Some(*i),
+                    _ => None,
+                });
+                let tuple = !matches!(proj.first(), Some(crate::extract::values::Proj::Variant(_)));
+                fetched(w, x, *at, part.filter(|_| tuple), depth + 1)
             }
             _ => None,
         };
@@ -393,6 +419,7 @@ fn fetched<'ast>(
     w: &Walker<'ast, '_>,
     e: &'ast syn::Expr,
     env: Env,
+    part: Option<usize>,
     depth: usize,
 ) -> Option<RowRef> {
     let mut cur = e;
@@ -447,12 +474,23 @@ fn fetched<'ast>(
                 return Some(RowRef::Scoped(f));
             }
             let span = Span::from_pm2(cur.span());
-            w.facts
-                .queries
-                .iter()
-                .position(|q| q.span == span)
-                .map(|i| RowRef::Fetch(i as u32))
+            if let Some(i) = w.facts.queries.iter().position(|q| q.span == span) {
+                return Some(RowRef::Fetch(i as u32));
+            }
+            let syn::Expr::MethodCall(m) = cur else {
+                return None;
+            };
+            Some(RowRef::Returned {
+                line: cur.span().start().line as u32,
+                callee: m.method.to_string(),
+                part,
+            })
         }
+        syn::Expr::Call(c) => Some(RowRef::Returned {
+            line: cur.span().start().line as u32,
+            callee: crate::ast::last_segment(&c.func)?,
+            part,
+        }),
         _ => None,
     }
 }
@@ -557,6 +595,8 @@ pub struct Chain<'ast> {
     pub start: &'ast syn::Expr,
     /// The chain came through a parameter (`fn f(q: BoxedQuery)`): its start is not visible.
     pub from_param: bool,
+    /// Where `base` is evaluated (a local's value: where it was made).
+    pub base_env: Env,
 }
 
 impl<'ast> Chain<'ast> {
@@ -617,6 +657,7 @@ pub fn chain<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> Chain<'ast> {
         calls: Vec::new(),
         start: e,
         from_param: false,
+        base_env: w.env(),
     })
 }
 
@@ -640,6 +681,7 @@ fn chains_depth<'ast>(
                         calls,
                         start: e,
                         from_param: true,
+                        base_env: env,
                     }];
                 }
                 // `let q = invoices.filter(..)`, `q = q.filter(..)`: the chain goes on from
@@ -666,5 +708,6 @@ fn chains_depth<'ast>(
         calls,
         start: e,
         from_param: false,
+        base_env: env,
     }]
 }

@@ -304,6 +304,7 @@ fn pinned(chain: &[Joined], facts: &[R], t: usize, base_pinned: bool, cx: &DslCx
         }
         k += 1;
     }
+    let all = closure(all);
     let tenancy = cx.tenancy;
     let scope: Vec<Option<Vec<String>>> = chain
         .iter()
@@ -406,6 +407,65 @@ fn pinned(chain: &[Joined], facts: &[R], t: usize, base_pinned: bool, cx: &DslCx
         }
     }
     pin[t]
+}
+
+/// The facts with what equality gives besides: columns equal to one another are equal pairwise
+/// (`c.uuid = cc.collection_uuid` and `uc.collection_uuid = cc.collection_uuid` give
+/// `c.uuid = uc.collection_uuid`), and a column equal to one bound to a value is bound to it.
+fn closure(facts: Vec<R>) -> Vec<R> {
+    let mut cols: Vec<Col> = Vec::new();
+    let id = |c: &Col, cols: &mut Vec<Col>| match cols.iter().position(|x| x == c) {
+        Some(i) => i,
+        None => {
+            cols.push(c.clone());
+            cols.len() - 1
+        }
+    };
+    let mut links = Vec::new();
+    for f in &facts {
+        if let R::Cols(a, b) = f {
+            let (i, j) = (id(a, &mut cols), id(b, &mut cols));
+            links.push((i, j));
+        }
+    }
+    if links.is_empty() {
+        return facts;
+    }
+    // Union-find over the columns.
+    let mut parent: Vec<usize> = (0..cols.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, j) in links {
+        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+        parent[a] = b;
+    }
+    let classes: Vec<usize> = (0..cols.len()).map(|i| root(&mut parent, i)).collect();
+    let mut out = facts.clone();
+    for i in 0..cols.len() {
+        for j in (i + 1)..cols.len() {
+            if classes[i] == classes[j] && cols[i].0 != cols[j].0 {
+                out.push(R::Cols(cols[i].clone(), cols[j].clone()));
+            }
+        }
+    }
+    for f in &facts {
+        if let R::Val(t, c, row) = f {
+            let Some(i) = cols.iter().position(|x| x.0 == *t && x.1 == *c) else {
+                continue;
+            };
+            for (j, other) in cols.iter().enumerate() {
+                if j != i && classes[j] == classes[i] {
+                    out.push(R::Val(other.0, other.1.clone(), row.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Whether `child.col` refers to the row of `parent` whose `pcol` it equals (its foreign key,

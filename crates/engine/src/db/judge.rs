@@ -6,6 +6,7 @@ use super::entities::Entities;
 use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind, RowRef};
 use crate::callgraph::CallGraph;
+use crate::extract::Callee;
 use crate::index::{FnId, Index, ItemKind};
 use crate::sql::Unscoped;
 use std::cell::RefCell;
@@ -126,7 +127,7 @@ impl Judge<'_, '_> {
                 }
                 let table = |path: &str| self.table(fi, &d, path);
                 let qualifier = |path: &str| self.qualifier(fi, &d, path);
-                let trusted = |r: &RowRef| self.trusted(fi, r, depth);
+                let trusted = |r: &RowRef| self.trusted(fi, q.fn_index, r, depth);
                 let cx = DslCx {
                     tenancy: &index.tenancy[pkg],
                     table: &table,
@@ -157,13 +158,41 @@ impl Judge<'_, '_> {
     }
 
     /// Whether a row was loaded by a scoped fetch (or elsewhere: a parameter, `self`).
-    fn trusted(&self, fi: usize, r: &RowRef, depth: usize) -> Result<(), String> {
+    fn trusted(&self, fi: usize, fx: Option<u32>, r: &RowRef, depth: usize) -> Result<(), String> {
         let index = self.index;
         let pkg = index.package_of(fi);
         match r {
+            RowRef::Returned { line, callee, part } => {
+                let caller = fx.map(|f| FnId {
+                    file: fi,
+                    index: f as usize,
+                });
+                for e in caller.map_or(&[][..], |c| self.graph.callees(c)) {
+                    let call = self.graph.call(index, e.call);
+                    let name = match &call.callee {
+                        Callee::Path(segs) => segs.last(),
+                        Callee::Method { name, .. } => Some(name),
+                    };
+                    if call.line != *line || name != Some(callee) {
+                        continue;
+                    }
+                    let ret = index.func(e.callee).ret.as_deref();
+                    let ty = ret.and_then(|t| returned_type(t, *part));
+                    if ty.is_some_and(|t| self.is_row_type(index.package_of(e.callee.file), &t)) {
+                        return Ok(());
+                    }
+                }
+                Err(format!(
+                    "it is keyed by a field of what `{callee}(..)` returns, which is not known to be a row loaded from the database"
+                ))
+            }
             RowRef::Scoped(_) => Ok(()),
-            RowRef::SelfOf(ty) | RowRef::Param(ty) => {
-                if self.is_row_type(pkg, ty) {
+            RowRef::SelfOf(ty) | RowRef::Param { ty, .. } => {
+                let field = match r {
+                    RowRef::Param { name, .. } => self.field_type(pkg, ty, name),
+                    _ => None,
+                };
+                if self.is_row_type(pkg, ty) || field.is_some_and(|f| self.is_row_type(pkg, &f)) {
                     Ok(())
                 } else {
                     Err(format!(
@@ -192,10 +221,24 @@ impl Judge<'_, '_> {
         }
     }
 
-    /// A sea-orm `Model`, or a struct of the package whose fields (two or more) are all columns
-    /// of one table of the schema (a diesel `Queryable` model).
+    /// The type (last path segment) of field `field` of the package's struct `ty`.
+    fn field_type(&self, pkg: usize, ty: &str, field: &str) -> Option<String> {
+        let found = self.index.items_named(pkg, ty, &[ItemKind::Struct]);
+        let [one] = found.as_slice() else {
+            return None;
+        };
+        let s = &self.index.files[one.file].structs[one.index];
+        let (_, t) = s.fields.iter().find(|(n, _)| n == field)?;
+        t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|x| !x.is_empty())
+            .rfind(|x| !matches!(*x, "Option" | "Vec" | "Box" | "Arc"))
+            .map(String::from)
+    }
+
+    /// A sea-orm `Model` (or `ActiveModel`), or a struct of the package whose fields (two or
+    /// more) are exactly the columns of one table of the schema (a diesel `Queryable` model).
     fn is_row_type(&self, pkg: usize, ty: &str) -> bool {
-        if ty == "Model" {
+        if ty == "Model" || ty == "ActiveModel" {
             return true;
         }
         let key = (pkg, ty.to_string());
@@ -204,14 +247,53 @@ impl Judge<'_, '_> {
         }
         let fields = struct_fields(self.index, pkg, ty).unwrap_or_default();
         let schema = &self.index.tenancy[pkg].schema;
+        // Exactly a table's columns: a `Queryable` mirror of it, not a request body that shares
+        // some of its names.
         let row = fields.len() >= 2
             && schema
                 .tables
                 .values()
-                .any(|t| fields.iter().all(|f| t.has_column(f)));
+                .any(|t| t.columns.len() == fields.len() && fields.iter().all(|f| t.has_column(f)));
         self.rows.borrow_mut().insert(key, row);
         row
     }
+}
+
+/// The type a declared return type holds (`Result<Option<workspace::Model>>` -> `Model`; with
+/// `part`, that element of a tuple), as its last path segment.
+fn returned_type(ty: &str, part: Option<usize>) -> Option<String> {
+    let t: syn::Type = syn::parse_str(ty).ok()?;
+    let mut cur = &t;
+    let mut part = part;
+    for _ in 0..8 {
+        match cur {
+            syn::Type::Reference(r) => cur = &r.elem,
+            syn::Type::Paren(p) => cur = &p.elem,
+            syn::Type::Tuple(tup) => {
+                cur = tup.elems.iter().nth(part.take()?)?;
+            }
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let name = last.ident.to_string();
+                let wrapper = matches!(
+                    name.as_str(),
+                    "Result" | "Option" | "Box" | "Arc" | "Vec" | "ApiResult" | "DbResult"
+                );
+                if !wrapper {
+                    return part.is_none().then_some(name);
+                }
+                let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                    return None;
+                };
+                cur = a.args.iter().find_map(|g| match g {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })?;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Fields of a struct named `name` declared in the package (unique by name).

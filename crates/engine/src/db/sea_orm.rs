@@ -195,7 +195,15 @@ fn typed_active_model<'ast>(
         return None;
     }
     let terminal = calls0.last()?.method.to_string();
-    let from = origin.and_then(|(i, env)| converted_row(w, i, env));
+    // An active model handed in by the caller: made there from a row it loaded.
+    let from = match (origin, l.param) {
+        (Some((i, env)), _) => converted_row(w, i, env),
+        (None, Some(_)) => Some(Some(RowRef::Param {
+            ty: "ActiveModel".into(),
+            name: name.clone(),
+        })),
+        (None, None) => None,
+    };
     let Some(op) = active_op(&terminal, from.is_some()) else {
         return Some(None);
     };
@@ -255,8 +263,11 @@ fn converted_row<'ast>(
 }
 
 /// The key of an `ActiveModel { .. }` literal written to: its `Set` fields and its `..rest`.
-fn literal_key<'ast>(w: &Walker<'ast, '_>, s: &'ast syn::ExprStruct) -> ModelKey {
-    let env = w.env();
+fn literal_key<'ast>(
+    w: &Walker<'ast, '_>,
+    s: &'ast syn::ExprStruct,
+    env: crate::extract::Env,
+) -> ModelKey {
     let fields = s
         .fields
         .iter()
@@ -273,15 +284,19 @@ fn literal_key<'ast>(w: &Walker<'ast, '_>, s: &'ast syn::ExprStruct) -> ModelKey
 }
 
 /// The key of the active model an `Entity::update(am)` / `Entity::delete(am)` writes.
-fn argument_key<'ast>(w: &Walker<'ast, '_>, arg: &'ast syn::Expr) -> Option<ModelKey> {
+fn argument_key<'ast>(
+    w: &Walker<'ast, '_>,
+    arg: &'ast syn::Expr,
+    env: crate::extract::Env,
+) -> Option<ModelKey> {
     match strip(arg) {
-        syn::Expr::Struct(s) => Some(literal_key(w, s)),
+        syn::Expr::Struct(s) => Some(literal_key(w, s, env)),
         syn::Expr::Path(p) => {
             let name = p.path.get_ident()?.to_string();
-            let l = w.local(&name)?;
+            let l = w.local_at(&name, env)?;
             match l.init.map(strip) {
                 Some(syn::Expr::Struct(s)) => {
-                    let mut k = literal_key(w, s);
+                    let mut k = literal_key(w, s, l.env);
                     k.fields.extend(dsl::assigned_fields(w, &name));
                     Some(k)
                 }
@@ -292,7 +307,7 @@ fn argument_key<'ast>(w: &Walker<'ast, '_>, arg: &'ast syn::Expr) -> Option<Mode
                 None => None,
             }
         }
-        other => converted_row(w, other, w.env()).map(|from| ModelKey {
+        other => converted_row(w, other, env).map(|from| ModelKey {
             fields: Vec::new(),
             from: Some(from),
         }),
@@ -332,7 +347,10 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
                     if method == "delete_by_id" {
                         q.op = DslOp::Delete;
                     }
-                    let row = c.args.first().and_then(|a| dsl::row_of(w, a, w.env(), 0));
+                    let row = c
+                        .args
+                        .first()
+                        .and_then(|a| dsl::row_of(w, a, ch.base_env, 0));
                     v.filter = Cond::Atom(Atom::Key { row });
                 }
                 "update_many" => q.op = DslOp::Update,
@@ -353,7 +371,7 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
                     } else {
                         DslOp::Delete
                     };
-                    q.model_key = c.args.first().and_then(|a| argument_key(w, a));
+                    q.model_key = c.args.first().and_then(|a| argument_key(w, a, ch.base_env));
                 }
                 // `x::ActiveModel::from(dto).insert(db)`: a `From` impl can only take the
                 // tenant from the value it converts, so the fields of `dto`'s type decide.
@@ -368,7 +386,7 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
                             .cloned()
                             .collect(),
                     });
-                    let from = converted_row(w, base, w.env());
+                    let from = converted_row(w, base, ch.base_env);
                     q.op = active_op(&terminal, from.is_some())?;
                     if q.op == DslOp::Insert {
                         q.inserted_type = c.args.first().and_then(|a| dsl::local_type_name(w, a));
@@ -388,7 +406,7 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
         }
         syn::Expr::Struct(s) if s.path.segments.last()?.ident == "ActiveModel" => {
             q.table = entity_of_model_path(&s.path);
-            let key = literal_key(w, s);
+            let key = literal_key(w, s, ch.base_env);
             q.op = active_op(&terminal, key.from.is_some())?;
             if q.op == DslOp::Insert {
                 q.inserted_fields = struct_literal_fields(w, base).map(|(_, f)| f);

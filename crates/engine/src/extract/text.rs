@@ -108,16 +108,33 @@ impl<'ast> Walker<'ast, '_> {
             {
                 self.str_source_depth(&c.args[0], env, depth + 1)
             }
-            // Iterating an array as it is: `MIGRATIONS.iter()`, `m.sql.iter().copied()`.
+            // Iterating an array as it is: `MIGRATIONS.iter()`, `m.sql.iter().copied()`, some
+            // of its elements (`.rev()`, `.filter(..)`).
             Expr::MethodCall(m)
-                if m.args.is_empty()
-                    && matches!(
-                        m.method.to_string().as_str(),
-                        "iter" | "into_iter" | "copied" | "cloned" | "unwrap" | "as_slice"
-                    ) =>
+                if matches!(
+                    (m.method.to_string().as_str(), m.args.len()),
+                    (
+                        "iter" | "into_iter" | "copied" | "cloned" | "unwrap" | "as_slice" | "rev",
+                        0
+                    ) | ("filter" | "skip" | "take" | "skip_while" | "take_while", 1)
+                ) =>
             {
                 self.str_source_depth(&m.receiver, env, depth + 1)
             }
+            // One element of it: `MIGRATIONS.iter().find(|m| ..)`, `.first()`, `.last()`.
+            Expr::MethodCall(m)
+                if matches!(
+                    (m.method.to_string().as_str(), m.args.len()),
+                    ("first" | "last" | "next", 0) | ("find" | "nth" | "get", 1)
+                ) =>
+            {
+                project(
+                    self.str_source_depth(&m.receiver, env, depth + 1),
+                    vec![Step::Elem],
+                )
+            }
+            // `cleanup_sql: None`: no text at all (a loop over it runs no statement).
+            Expr::Path(p) if p.path.is_ident("None") => StrSource::Alt(Vec::new()),
             Expr::Macro(m) => self.macro_str_source_at(&m.mac, env, depth),
             Expr::Path(p) if p.qself.is_none() => {
                 let segs: Vec<String> = p
@@ -371,7 +388,7 @@ impl<'ast> Walker<'ast, '_> {
         if let Some(list) = self.placeholder_list(arg, env, 0) {
             return StrSource::Lit(list);
         }
-        if trimmed.len() >= 3 && trimmed[trimmed.len() - 3..].eq_ignore_ascii_case("set") {
+        if ends_with_word(trimmed, "set") {
             if let Some(first) = self.set_list(arg, env) {
                 return StrSource::Lit(first);
             }
@@ -380,6 +397,11 @@ impl<'ast> Walker<'ast, '_> {
             return StrSource::Lit("1".into());
         }
         let src = self.str_source_depth(arg, env, depth + 1);
+        // Something dynamic inside (`format!("sp_{}", i)` of a loop's index): what it is.
+        let src = match first_dynamic(&src) {
+            Some(what) if !matches!(src, StrSource::Dynamic(_)) => StrSource::Dynamic(what),
+            _ => src,
+        };
         match src {
             StrSource::Param { index, what } => StrSource::Param {
                 index,
@@ -626,12 +648,14 @@ impl<'ast> Walker<'ast, '_> {
     }
 }
 
-/// `base` projected by `steps` (steps on a projection add to it).
+/// `base` projected by `steps` (steps on a projection add to it; a part of something dynamic
+/// is that).
 fn project(base: StrSource, steps: Vec<Step>) -> StrSource {
     if steps.is_empty() {
         return base;
     }
     match base {
+        d @ StrSource::Dynamic(_) => d,
         StrSource::Project(inner, mut first) => {
             first.extend(steps);
             StrSource::Project(inner, first)
@@ -662,6 +686,19 @@ fn steps_of(proj: &[Proj]) -> Vec<Step> {
     out
 }
 
+/// The first dynamic part of a source, if it has one (it then cannot resolve).
+fn first_dynamic(src: &StrSource) -> Option<String> {
+    match src {
+        StrSource::Dynamic(what) => Some(what.clone()),
+        StrSource::Concat(v) | StrSource::Alt(v) | StrSource::Array(v) => {
+            v.iter().find_map(first_dynamic)
+        }
+        StrSource::Struct(f) => f.iter().find_map(|(_, v)| first_dynamic(v)),
+        StrSource::Project(inner, _) => first_dynamic(inner),
+        _ => None,
+    }
+}
+
 /// Literal text only (literals, concatenations and branches of them): every variant in `out`.
 fn pure(src: &StrSource, out: &mut Vec<String>) -> bool {
     match src {
@@ -688,6 +725,22 @@ fn pure(src: &StrSource, out: &mut Vec<String>) -> bool {
         StrSource::Alt(alts) => alts.iter().all(|a| pure(a, out)),
         _ => false,
     }
+}
+
+/// Whether `text` ends with the word `word` (ASCII, any case).
+fn ends_with_word(text: &str, word: &str) -> bool {
+    let Some(at) = text.len().checked_sub(word.len()) else {
+        return false;
+    };
+    let (head, tail) = match (text.get(..at), text.get(at..)) {
+        (Some(h), Some(t)) => (h, t),
+        _ => return false,
+    };
+    tail.eq_ignore_ascii_case(word)
+        && !head
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// A placeholder as SQL writes it: `?`, `$1`, `?1`, `:name`, `@p1`, a tuple of them, or a number.
@@ -861,6 +914,16 @@ mod tests {
         for p in ["name", "'x'", "", "$1 OR 1=1"] {
             assert!(!placeholder_like(p), "{p}");
         }
+    }
+
+    #[test]
+    fn words_at_the_end_of_text() {
+        assert!(ends_with_word("UPDATE chats SET", "set"));
+        assert!(ends_with_word("set", "set"));
+        assert!(!ends_with_word("UPDATE chats OFFSET", "set"));
+        assert!(!ends_with_word("[Synthetics] 🟡", "set"));
+        assert!(ends_with_word("🟡 SET", "set"));
+        assert!(!ends_with_word("et", "set"));
     }
 
     #[test]

@@ -807,6 +807,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             in_trait: self.impl_ty.last().is_some_and(|t| t.is_some())
                 && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
+            ret: match &sig.output {
+                syn::ReturnType::Type(_, t) => Some(t.to_token_stream().to_string()),
+                syn::ReturnType::Default => None,
+            },
             extent,
             ..FnFact::default()
         };

@@ -101,6 +101,8 @@ pub struct FnFact {
     pub requires: Option<RequiresFact>,
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
+    /// The declared return type as spaced tokens (parseable again), for a fn that declares one.
+    pub ret: Option<String>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: Vec<String>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).

@@ -153,12 +153,22 @@ pub struct ColRef {
 pub enum RowRef {
     /// A field of `self` in an impl of this type (a diesel model struct, a sea-orm `Model`).
     SelfOf(String),
-    /// A field of a parameter declared as this type (its last path segment: `Model`, `Cipher`).
-    Param(String),
+    /// A field of a parameter declared as `ty` (its last path segment: `Model`, `Cipher`), bound
+    /// as `name` (a destructured parameter, `OrgWithApp { app }: OrgWithApp`, binds a field of
+    /// `ty` named like it).
+    Param { ty: String, name: String },
     /// A row fetched in the same fn by the query site at this index of the file's queries.
     Fetch(u32),
     /// A row fetched through this configured scoped fn.
     Scoped(String),
+    /// A row returned by the call at `line` to `callee` (its last path segment or method name):
+    /// a fn of the workspace declared to return a row (`-> Result<workspace::Model>`), whose
+    /// own query is judged where it is; `part` picks a tuple element (`let (user, ws) = ..`).
+    Returned {
+        line: u32,
+        callee: String,
+        part: Option<usize>,
+    },
 }
 
 /// Where an `ActiveModel` update's or delete's key comes from.
