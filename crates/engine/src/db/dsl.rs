@@ -119,8 +119,13 @@ pub fn condition<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, env: Env, depth
                         (Some(col), None) => Cond::Atom(Atom::Value {
                             col,
                             row: row_of(w, a, env, 0),
+                            key: is_id_field(a),
                         }),
-                        (None, Some(col)) => Cond::Atom(Atom::Value { col, row: None }),
+                        (None, Some(col)) => Cond::Atom(Atom::Value {
+                            col,
+                            row: None,
+                            key: false,
+                        }),
                         (None, None) => Cond::Atom(Atom::Opaque),
                     }
                 }
@@ -502,6 +507,12 @@ fn base_name(base: &syn::Expr) -> Option<String> {
         syn::Expr::Call(c) => crate::ast::last_segment(&c.func),
         _ => Some(String::new()),
     }
+}
+
+/// `x.id`, `x.uuid` (through `&` and `.clone()`): a row's own key, by the names keys have.
+fn is_id_field(e: &syn::Expr) -> bool {
+    matches!(value_inner(e), syn::Expr::Field(f)
+        if matches!(&f.member, syn::Member::Named(n) if n == "id" || n == "uuid"))
 }
 
 /// The value without `&`, `*`, parentheses and value-keeping calls (`.clone()`, `.to_owned()`).

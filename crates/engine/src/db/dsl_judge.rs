@@ -169,7 +169,8 @@ type Col = (usize, String);
 /// An atom with its columns resolved to tables of the chain (by position).
 #[derive(Debug, Clone)]
 enum R {
-    Val(usize, String, Option<RowRef>),
+    /// Column bound to a value; the row the value is a field of, and whether it is its id.
+    Val(usize, String, Option<RowRef>, bool),
     Cols(Col, Col),
     /// Tables that must have a row.
     Rej(Vec<usize>),
@@ -191,7 +192,9 @@ impl R {
 
 fn lower(a: &Atom, resolve: &dyn Fn(&ColRef) -> Option<usize>) -> Option<R> {
     match a {
-        Atom::Value { col, row } => Some(R::Val(resolve(col)?, col.column.clone(), row.clone())),
+        Atom::Value { col, row, key } => {
+            Some(R::Val(resolve(col)?, col.column.clone(), row.clone(), *key))
+        }
         Atom::Cols(x, y) => Some(R::Cols(
             (resolve(x)?, x.column.clone()),
             (resolve(y)?, y.column.clone()),
@@ -322,13 +325,18 @@ fn pinned(chain: &[Joined], facts: &[R], t: usize, base_pinned: bool, cx: &DslCx
         let mut from_rows: Vec<String> = Vec::new();
         for f in &all {
             match f {
-                R::Val(x, c, row) if *x == i => {
+                R::Val(x, c, row, key) if *x == i => {
                     if is_scope(i, c) {
                         pin[i] = true;
                     }
                     bound.push(c.clone());
                     if row.as_ref().is_some_and(|r| (cx.trusted)(r).is_ok()) {
                         from_rows.push(c.clone());
+                        // The rows that belong to a loaded row (`compose_parent = ws.id`), as
+                        // diesel's `belonging_to(&ws)`.
+                        if *key {
+                            pin[i] = true;
+                        }
                     }
                 }
                 R::Key(row) if i == 0 => {
@@ -454,13 +462,13 @@ fn closure(facts: Vec<R>) -> Vec<R> {
         }
     }
     for f in &facts {
-        if let R::Val(t, c, row) = f {
+        if let R::Val(t, c, row, key) = f {
             let Some(i) = cols.iter().position(|x| x.0 == *t && x.1 == *c) else {
                 continue;
             };
             for (j, other) in cols.iter().enumerate() {
                 if j != i && classes[j] == classes[i] {
-                    out.push(R::Val(other.0, other.1.clone(), row.clone()));
+                    out.push(R::Val(other.0, other.1.clone(), row.clone(), *key));
                 }
             }
         }

@@ -592,6 +592,27 @@ impl<'ast> Walker<'ast, '_> {
                 self.is_number(&b.left, env, depth + 1) && self.is_number(&b.right, env, depth + 1)
             }
             syn::Expr::Cast(c) => numeric_type(&crate::ast::type_text(&c.ty), false),
+            // Every branch a number: `if big { (h >> 1) as i64 } else { h as i64 }`.
+            syn::Expr::If(i) => {
+                let then = match i.then_branch.stmts.last() {
+                    Some(syn::Stmt::Expr(t, None)) => self.is_number(t, env, depth + 1),
+                    _ => false,
+                };
+                then && i
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| self.is_number(e, env, depth + 1))
+            }
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(t, None)) => self.is_number(t, env, depth + 1),
+                _ => false,
+            },
+            syn::Expr::Match(m) => {
+                !m.arms.is_empty()
+                    && m.arms
+                        .iter()
+                        .all(|a| diverges(&a.body) || self.is_number(&a.body, env, depth + 1))
+            }
             syn::Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => true,
             syn::Expr::Path(p) => {
                 let Some(id) = p.path.get_ident() else {

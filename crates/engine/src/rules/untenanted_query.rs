@@ -82,7 +82,10 @@ model's impl (`diesel::delete(folders.filter(folders::uuid.eq(&self.uuid)))`). S
 as scoped as the fetch that loaded the row: a fetch in the same fn is judged with it (a row from
 an unscoped fetch leaves the write unscoped too), one in a caller is judged where it is — the
 row of a parameter or of `self` is not followed into the callers, so an unscoped fetch there is
-that fetch's finding. A key from the request (`id: Set(id)`) pins any tenant's row.
+that fetch's finding. A row returned by a workspace fn declared to return a model
+(`-> Result<workspace::Model>`) counts the same way. Rows filtered by the id of such a row
+(`.filter(workspace::Column::ComposeParent.eq(ws.id))`) are the rows that belong to it, as with
+diesel's `belonging_to(&ws)`. A key from the request (`id: Set(id)`) pins any tenant's row.
 
 ## Why is this bad?
 `SELECT * FROM invoices WHERE id = $1` compiles, passes every single-tenant test, and returns

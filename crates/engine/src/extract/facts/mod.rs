@@ -37,7 +37,8 @@ pub struct FileFacts {
     pub bypasses: Vec<BypassFact>,
     /// Calls that pass a tenant-scoped argument (see [`ScopedArgs`]).
     pub scoped_args: Vec<ScopedArgs>,
-    /// Tables declared by diesel `table!` and sea-orm entities in this file.
+    /// Tables declared by diesel `table!`, sea-orm entities and literal `CREATE TABLE` queries
+    /// in this file.
     pub schema_tables: Vec<crate::sql::Table>,
     /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
     pub entities: Vec<EntityFact>,

@@ -125,8 +125,13 @@ impl Cond {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Atom {
     /// `col = value` (`eq`, `eq_any`, `is_in`): pins the column to the value; `row` when the
-    /// value is a field of a row loaded elsewhere (`&self.uuid`, `ws.id`).
-    Value { col: ColRef, row: Option<RowRef> },
+    /// value is a field of a row loaded elsewhere (`&self.uuid`, `ws.id`), `key` when that field
+    /// is the row's id (`ws.id`: the rows that belong to it, as diesel's `belonging_to`).
+    Value {
+        col: ColRef,
+        row: Option<RowRef>,
+        key: bool,
+    },
     /// `a = b` between two columns.
     Cols(ColRef, ColRef),
     /// A comparison false on NULL (`lt`, `like`, `is_not_null`, `ne`..): the tables of these
