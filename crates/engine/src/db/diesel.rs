@@ -113,6 +113,9 @@ impl Collector for Diesel {
         if !uses_driver(w, DIESEL) {
             return;
         }
+        if !uses_driver(w, super::driver::SEA_ORM) {
+            dsl::record_row_args(w, e);
+        }
         match e {
             syn::Expr::Call(c) => {
                 let Some(path) = crate::ast::call_path(e) else {

@@ -355,7 +355,8 @@ pub fn row_of<'ast>(
             return None;
         };
         if only.is_param {
-            return None;
+            // A key the callers pass (`fn end_usage(id: i32)`): judged with what they pass.
+            return only.param.map(RowRef::Passed);
         }
         return row_of(w, only.init?, only.env, depth + 1);
     }
@@ -373,6 +374,39 @@ pub fn row_of<'ast>(
         return Some(RowRef::SelfOf(ty.to_string()));
     }
     row_origin(w, &name, env, depth)
+}
+
+/// Records the arguments of a call that are fields of a loaded row (`ws.usage_id`, `&self.uuid`),
+/// for keys judged through callers (phase 2).
+pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+    if w.fns.is_empty() {
+        return;
+    }
+    let (callee, args) = match e {
+        syn::Expr::Call(c) => match crate::ast::last_segment(&c.func) {
+            Some(name) => (name, &c.args),
+            None => return,
+        },
+        syn::Expr::MethodCall(m) => (m.method.to_string(), &m.args),
+        _ => return,
+    };
+    let env = w.env();
+    let line = e.span().start().line as u32;
+    for (i, a) in args.iter().enumerate() {
+        // Only what can be a key: a field, or a local/parameter by name.
+        if !matches!(value_inner(a), syn::Expr::Field(_) | syn::Expr::Path(_)) {
+            continue;
+        }
+        // A parameter handed on is in the call's own facts (`ArgInfo::param`).
+        if let Some(row) = row_of(w, a, env, 0).filter(|r| !matches!(r, RowRef::Passed(_))) {
+            w.facts.row_args.push(crate::extract::RowArg {
+                line,
+                callee: callee.clone(),
+                index: i as u16,
+                row,
+            });
+        }
+    }
 }
 
 /// The row a local or parameter is: a parameter of a declared type, a local loaded by a fetch

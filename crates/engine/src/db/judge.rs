@@ -5,7 +5,7 @@ use super::dsl_judge::DslCx;
 use super::entities::Entities;
 use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind, RowRef};
-use crate::callgraph::CallGraph;
+use crate::callgraph::{CallGraph, Passed, ThroughCallers};
 use crate::extract::Callee;
 use crate::index::{FnId, Index, ItemKind};
 use crate::sql::Unscoped;
@@ -37,6 +37,7 @@ pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
         entities: Entities::build(index),
         dsl: RefCell::new(HashMap::new()),
         rows: RefCell::new(HashMap::new()),
+        trust: RefCell::new(HashMap::new()),
     };
     let mut out = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
@@ -58,7 +59,12 @@ struct Judge<'i, 'a> {
     /// (package, type name) -> whether it is a row type (a `Model`, or a struct whose fields
     /// are all columns of one table).
     rows: RefCell<HashMap<(usize, String), bool>>,
+    /// (file, fn, row) -> whether the row was loaded by a scoped fetch.
+    trust: RefCell<HashMap<TrustKey, Result<(), String>>>,
 }
+
+/// Where a row reference was judged: (file, fn index in the file, the reference).
+type TrustKey = (usize, Option<u32>, RowRef);
 
 impl Judge<'_, '_> {
     /// The verdict of query `qi` of file `fi`; `None` when it is no query site after all.
@@ -159,9 +165,88 @@ impl Judge<'_, '_> {
 
     /// Whether a row was loaded by a scoped fetch (or elsewhere: a parameter, `self`).
     fn trusted(&self, fi: usize, fx: Option<u32>, r: &RowRef, depth: usize) -> Result<(), String> {
+        let key = (fi, fx, r.clone());
+        if let Some(hit) = self.trust.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = self.trusted_uncached(fi, fx, r, depth);
+        self.trust.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn trusted_uncached(
+        &self,
+        fi: usize,
+        fx: Option<u32>,
+        r: &RowRef,
+        depth: usize,
+    ) -> Result<(), String> {
         let index = self.index;
         let pkg = index.package_of(fi);
         match r {
+            RowRef::Passed(p) => {
+                let Some(f) = fx else {
+                    return Err("it is keyed by a parameter".into());
+                };
+                let fid = FnId {
+                    file: fi,
+                    index: f as usize,
+                };
+                let name = index
+                    .func(fid)
+                    .params
+                    .get(*p)
+                    .and_then(|x| x.name.clone())
+                    .unwrap_or_else(|| format!("#{p}"));
+                if depth >= 4 {
+                    return Err(format!("it is keyed by parameter `{name}`"));
+                }
+                let mut judge =
+                    |caller: FnId,
+                     call: &crate::extract::CallFact,
+                     _: Option<&crate::extract::ArgInfo>| {
+                        if let Some(q) = call.args.get(*p).and_then(|a| a.param) {
+                            return Passed::Param(q as usize);
+                        }
+                        let callee = match &call.callee {
+                            Callee::Path(segs) => segs.last(),
+                            Callee::Method { name, .. } => Some(name),
+                        };
+                        let row = index.files[caller.file].row_args.iter().find(|r| {
+                            r.line == call.line
+                                && Some(&r.callee) == callee
+                                && r.index as usize == *p
+                        });
+                        match row {
+                            Some(r) => match self.trusted(
+                                caller.file,
+                                Some(caller.index as u32),
+                                &r.row,
+                                depth + 1,
+                            ) {
+                                Ok(()) => Passed::Fine,
+                                Err(why) => Passed::Wrong(why),
+                            },
+                            None => {
+                                Passed::Wrong("a value that is not a field of a loaded row".into())
+                            }
+                        }
+                    };
+                match self.graph.through_callers(index, fid, *p, 3, &mut judge) {
+                    ThroughCallers::Fine => Ok(()),
+                    ThroughCallers::NoCallers => Err(format!(
+                        "it is keyed by parameter `{name}`, which no caller of the workspace passes"
+                    )),
+                    ThroughCallers::Wrong { file, line, why } => Err(format!(
+                        "it is keyed by parameter `{name}`, and the caller at {}:{line} passes {}",
+                        index.rel(file),
+                        why.map(|w| w.trim_start_matches("it is keyed by ").to_string())
+                            .unwrap_or_else(
+                                || "a parameter of its own that no caller passes".into()
+                            )
+                    )),
+                }
+            }
             RowRef::Returned { line, callee, part } => {
                 let caller = fx.map(|f| FnId {
                     file: fi,

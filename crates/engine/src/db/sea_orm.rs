@@ -83,6 +83,7 @@ impl Collector for SeaOrm {
         if !uses_driver(w, SEA_ORM) {
             return;
         }
+        dsl::record_row_args(w, e);
         match e {
             syn::Expr::Call(c) => {
                 let Some(path) = crate::ast::call_path(e) else {

@@ -85,7 +85,11 @@ row of a parameter or of `self` is not followed into the callers, so an unscoped
 that fetch's finding. A row returned by a workspace fn declared to return a model
 (`-> Result<workspace::Model>`) counts the same way. Rows filtered by the id of such a row
 (`.filter(workspace::Column::ComposeParent.eq(ws.id))`) are the rows that belong to it, as with
-diesel's `belonging_to(&ws)`. A key from the request (`id: Set(id)`) pins any tenant's row.
+diesel's `belonging_to(&ws)`. A key that is a parameter of the fn (`fn end_usage(id: i32)`,
+then `id: Set(id)`) is judged through the callers: scoped when every caller passes a field of a
+row it loaded (`end_usage(txn, ws.usage_id)`), or hands on a parameter whose callers do; the
+finding names the first caller that does not. A key from the request (`id: Set(id)`) pins any
+tenant's row.
 
 ## Why is this bad?
 `SELECT * FROM invoices WHERE id = $1` compiles, passes every single-tenant test, and returns

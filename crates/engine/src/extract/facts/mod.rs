@@ -46,6 +46,9 @@ pub struct FileFacts {
     pub mods: Vec<ModDecl>,
     /// Calls to fns and methods the workspace may define, for the call graph.
     pub calls: Vec<CallFact>,
+    /// Call arguments that are fields of a loaded row (or a key parameter handed on), for a
+    /// query keyed by a parameter judged through its callers.
+    pub row_args: Vec<RowArg>,
     /// `impl` blocks: the self type and the trait, for method resolution.
     pub impls: Vec<ImplFact>,
 }

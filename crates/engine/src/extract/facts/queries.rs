@@ -154,7 +154,7 @@ pub struct ColRef {
 
 /// A value taken from a row the code loaded: a write keyed by it is as scoped as the fetch that
 /// loaded the row (judged where that fetch is).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RowRef {
     /// A field of `self` in an impl of this type (a diesel model struct, a sea-orm `Model`).
     SelfOf(String),
@@ -166,6 +166,9 @@ pub enum RowRef {
     Fetch(u32),
     /// A row fetched through this configured scoped fn.
     Scoped(String),
+    /// The value is parameter `index` of the fn (`find_by_id(id)` with `id: Uuid`): what its
+    /// callers pass (a field of a row each loaded, see [`RowArg`]).
+    Passed(usize),
     /// A row returned by the call at `line` to `callee` (its last path segment or method name):
     /// a fn of the workspace declared to return a row (`-> Result<workspace::Model>`), whose
     /// own query is judged where it is; `part` picks a tuple element (`let (user, ws) = ..`).
@@ -174,6 +177,19 @@ pub enum RowRef {
         callee: String,
         part: Option<usize>,
     },
+}
+
+/// An argument of a call that is a field of a loaded row (`end_usage(txn, ws.usage_id, ..)`),
+/// or a parameter of the calling fn itself bound into a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowArg {
+    /// Line of the call (as [`super::CallFact::line`]).
+    pub line: u32,
+    /// The called fn's or method's last path segment.
+    pub callee: String,
+    /// Position of the argument (receiver excluded).
+    pub index: u16,
+    pub row: RowRef,
 }
 
 /// Where an `ActiveModel` update's or delete's key comes from.
