@@ -358,7 +358,11 @@ pub fn row_of<'ast>(
             // A key the callers pass (`fn end_usage(id: i32)`): judged with what they pass.
             return only.param.map(RowRef::Passed);
         }
-        return row_of(w, only.init?, only.env, depth + 1);
+        // `let id = ws.id`, `if let Some(id) = ws.usage_id`.
+        return match w.values()?.def(only.def).value {
+            Value::Expr(x, at) | Value::Part(x, at, _) => row_of(w, x, *at, depth + 1),
+            _ => None,
+        };
     }
     let syn::Expr::Field(f) = e else { return None };
     let base = value_inner(&f.base);
