@@ -137,7 +137,13 @@ pub fn judge(d: &DslQuery, cx: &DslCx<'_>) -> (Vec<String>, Vec<Unscoped>) {
                 match (&by_key, voided_by(&v.filter, d, &chain, &scope, cx)) {
                     (_, Some(how)) => format!("the tenant filter is voided by `{how}`"),
                     (Some(Err(why)), None) => why.clone(),
-                    _ => format!("no `.filter(..)` on `{}`", scope.join("` or `")),
+                    // Keyed by a value whose row the audit could not trust: why not.
+                    _ => match untrusted_key(&v.filter, cx) {
+                        Some(why) => {
+                            format!("no `.filter(..)` on `{}`, and {why}", scope.join("` or `"))
+                        }
+                        None => format!("no `.filter(..)` on `{}`", scope.join("` or `")),
+                    },
                 }
             } else {
                 format!(
@@ -533,6 +539,15 @@ fn mentions_scope(
         }
         Cond::Atom(_) => false,
     }
+}
+
+/// Why the first row-keyed comparison at the top of a condition (`find(id)`, `uuid.eq(id)`
+/// with `id` a parameter) pins nothing: what the trust of its row says.
+fn untrusted_key(c: &Cond, cx: &DslCx<'_>) -> Option<String> {
+    conjuncts(c).into_iter().find_map(|a| match a {
+        Atom::Key { row: Some(r) } | Atom::Value { row: Some(r), .. } => (cx.trusted)(r).err(),
+        _ => None,
+    })
 }
 
 /// The atoms ANDed at the top of a condition (ORs dropped).

@@ -5,7 +5,7 @@ use super::dsl_judge::DslCx;
 use super::entities::Entities;
 use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind, RowRef};
-use crate::callgraph::{CallGraph, Passed, ThroughCallers};
+use crate::callgraph::CallGraph;
 use crate::extract::Callee;
 use crate::index::{FnId, Index, ItemKind};
 use crate::sql::Unscoped;
@@ -201,49 +201,15 @@ impl Judge<'_, '_> {
                 if depth >= 4 {
                     return Err(format!("it is keyed by parameter `{name}`"));
                 }
-                let mut judge =
-                    |caller: FnId,
-                     call: &crate::extract::CallFact,
-                     _: Option<&crate::extract::ArgInfo>| {
-                        if let Some(q) = call.args.get(*p).and_then(|a| a.param) {
-                            return Passed::Param(q as usize);
-                        }
-                        let callee = match &call.callee {
-                            Callee::Path(segs) => segs.last(),
-                            Callee::Method { name, .. } => Some(name),
-                        };
-                        let row = index.files[caller.file].row_args.iter().find(|r| {
-                            r.line == call.line
-                                && Some(&r.callee) == callee
-                                && r.index as usize == *p
-                        });
-                        match row {
-                            Some(r) => match self.trusted(
-                                caller.file,
-                                Some(caller.index as u32),
-                                &r.row,
-                                depth + 1,
-                            ) {
-                                Ok(()) => Passed::Fine,
-                                Err(why) => Passed::Wrong(why),
-                            },
-                            None => {
-                                Passed::Wrong("a value that is not a field of a loaded row".into())
-                            }
-                        }
-                    };
-                match self.graph.through_callers(index, fid, *p, 3, &mut judge) {
-                    ThroughCallers::Fine => Ok(()),
-                    ThroughCallers::NoCallers => Err(format!(
+                let mut seen = std::collections::BTreeSet::new();
+                match self.key_through(fid, *p, 3, depth, &mut seen) {
+                    Ok(()) => Ok(()),
+                    Err((None, _)) => Err(format!(
                         "it is keyed by parameter `{name}`, which no caller of the workspace passes"
                     )),
-                    ThroughCallers::Wrong { file, line, why } => Err(format!(
-                        "it is keyed by parameter `{name}`, and the caller at {}:{line} passes {}",
-                        index.rel(file),
-                        why.map(|w| w.trim_start_matches("it is keyed by ").to_string())
-                            .unwrap_or_else(
-                                || "a parameter of its own that no caller passes".into()
-                            )
+                    Err((Some((file, line)), why)) => Err(format!(
+                        "it is keyed by parameter `{name}`, and the caller at {}:{line} passes {why}",
+                        index.rel(file)
                     )),
                 }
             }
@@ -261,8 +227,15 @@ impl Judge<'_, '_> {
                     if call.line != *line || name != Some(callee) {
                         continue;
                     }
-                    let ret = index.func(e.callee).ret.as_deref();
-                    let ty = ret.and_then(|t| returned_type(t, *part));
+                    let callee_fn = index.func(e.callee);
+                    let ret = callee_fn.ret.as_deref();
+                    // `-> Option<Self>` of a model's own finder.
+                    let ty = ret.and_then(|t| returned_type(t, *part)).map(|t| {
+                        match (t.as_str(), &callee_fn.self_ty) {
+                            ("Self", Some(owner)) => owner.clone(),
+                            _ => t,
+                        }
+                    });
                     if ty.is_some_and(|t| self.is_row_type(index.package_of(e.callee.file), &t)) {
                         return Ok(());
                     }
@@ -304,6 +277,66 @@ impl Judge<'_, '_> {
                 }
             }
         }
+    }
+
+    /// Whether every caller of `f` passes, for its parameter `p`, a field of a row it loaded (or
+    /// its own parameter, whose callers do; at most `up` calls up). The first that does not:
+    /// where (None: `f` has no caller) and what it passes.
+    fn key_through(
+        &self,
+        f: FnId,
+        p: usize,
+        up: usize,
+        depth: usize,
+        seen: &mut std::collections::BTreeSet<(FnId, usize)>,
+    ) -> Result<(), (Option<(usize, u32)>, String)> {
+        if !seen.insert((f, p)) {
+            return Ok(());
+        }
+        let index = self.index;
+        let mut callers = self.graph.callers(f).to_vec();
+        callers.sort_by_key(|e| (index.rel(e.call.file), self.graph.call(index, e.call).line));
+        if callers.is_empty() {
+            return Err((None, String::new()));
+        }
+        for e in callers {
+            let call = self.graph.call(index, e.call);
+            let at = Some((e.call.file, call.line));
+            if let Some(q) = call.args.get(p).and_then(|a| a.param) {
+                if up == 0 {
+                    return Err((
+                        at,
+                        "a parameter handed on further than the audit follows".into(),
+                    ));
+                }
+                match self.key_through(e.caller, q as usize, up - 1, depth, seen) {
+                    Ok(()) => continue,
+                    Err((None, _)) => {
+                        return Err((at, "a parameter of its own that no caller passes".into()))
+                    }
+                    Err(wrong) => return Err(wrong),
+                }
+            }
+            let callee = match &call.callee {
+                Callee::Path(segs) => segs.last(),
+                Callee::Method { name, .. } => Some(name),
+            };
+            let row = index.files[e.caller.file].row_args.iter().find(|r| {
+                r.line == call.line && Some(&r.callee) == callee && r.index as usize == p
+            });
+            let Some(r) = row else {
+                return Err((at, "a value that is not a field of a loaded row".into()));
+            };
+            if let Err(why) = self.trusted(
+                e.caller.file,
+                Some(e.caller.index as u32),
+                &r.row,
+                depth + 1,
+            ) {
+                return Err((at, why.trim_start_matches("it is keyed by ").to_string()));
+            }
+        }
+        Ok(())
     }
 
     /// The type (last path segment) of field `field` of the package's struct `ty`.
