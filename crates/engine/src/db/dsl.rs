@@ -380,8 +380,8 @@ pub fn row_of<'ast>(
     row_origin(w, &name, env, depth)
 }
 
-/// Records the arguments of a call that are fields of a loaded row (`ws.usage_id`, `&self.uuid`),
-/// for keys judged through callers (phase 2).
+/// Records the arguments of a call that are loaded rows or fields of one (`&ws`, `ws.usage_id`,
+/// `&self.uuid`), for keys and rows judged through callers (phase 2).
 pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     if w.fns.is_empty() {
         return;
@@ -397,12 +397,23 @@ pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     let env = w.env();
     let line = e.span().start().line as u32;
     for (i, a) in args.iter().enumerate() {
-        // Only what can be a key: a field, or a local/parameter by name.
-        if !matches!(value_inner(a), syn::Expr::Field(_) | syn::Expr::Path(_)) {
-            continue;
-        }
-        // A parameter handed on is in the call's own facts (`ArgInfo::param`).
-        if let Some(row) = row_of(w, a, env, 0).filter(|r| !matches!(r, RowRef::Passed(_))) {
+        let row = match value_inner(a) {
+            // A field of a row (`ws.usage_id`): the row it is a field of.
+            syn::Expr::Field(_) => row_of(w, a, env, 0),
+            // A whole row (`mark_running(db, &ws)`); a parameter handed on is in the call's own
+            // facts (`ArgInfo::param`).
+            syn::Expr::Path(p) => p.path.get_ident().and_then(|id| {
+                let name = id.to_string();
+                let local = w.local_at(&name, env)?;
+                if local.is_param {
+                    return None;
+                }
+                // `let id = ws.id` / `Some(id) = ws.parent_id`: a field; else the row itself.
+                row_of(w, a, env, 0).or_else(|| row_origin(w, &name, env, 0))
+            }),
+            _ => None,
+        };
+        if let Some(row) = row.filter(|r| !matches!(r, RowRef::Passed(_))) {
             w.facts.row_args.push(crate::extract::RowArg {
                 line,
                 callee: callee.clone(),
@@ -427,24 +438,18 @@ pub fn row_origin(w: &Walker<'_, '_>, name: &str, env: Env, depth: usize) -> Opt
     for d in &defs {
         let here = match d.value {
             Value::Param => {
-                d.binding.param?;
+                let index = d.binding.param?;
                 let ty = type_text(d.binding.ty?);
                 Some(RowRef::Param {
                     ty: last_type_segment(&ty)?,
                     name: name.to_string(),
+                    index,
                 })
             }
             Value::Expr(x, at) | Value::Elem(x, at, _) => fetched(w, x, *at, None, depth + 1),
             // `let (user, ws) = ..`: one element of what the call returns; `Some(ws)` patterns
             // look through.
-            Value::Part(x, at, proj) => {
-                let part = proj.iter().rev().find_map(|p| match p {
-                    crate::extract::values::Proj::Index(i) => Some(*i),
-                    _ => None,
-                });
-                let tuple = !matches!(proj.first(), Some(crate::extract::values::Proj::Variant(_)));
-                fetched(w, x, *at, part.filter(|_| tuple), depth + 1)
-            }
+            Value::Part(x, at, proj) => fetched(w, x, *at, tuple_part(proj), depth + 1),
             _ => None,
         };
         match (&found, here) {
@@ -455,6 +460,22 @@ pub fn row_origin(w: &Walker<'_, '_>, name: &str, env: Env, depth: usize) -> Opt
         }
     }
     found
+}
+
+/// The tuple element a pattern takes of a returned value, through `Some(..)`/`Ok(..)`:
+/// `let (user, ws) = ..` -> 1 for `ws`; `Some((_folder, Some(alert)))` -> 1 for `alert`.
+fn tuple_part(proj: &[crate::extract::values::Proj]) -> Option<usize> {
+    use crate::extract::values::Proj;
+    let mut rest = proj;
+    loop {
+        match rest {
+            [Proj::Variant(v), Proj::Index(0), tail @ ..] if v == "Some" || v == "Ok" => {
+                rest = tail
+            }
+            [Proj::Index(i), ..] => return Some(*i),
+            _ => return None,
+        }
+    }
 }
 
 /// The fetch an expression's value comes from.

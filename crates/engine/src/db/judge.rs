@@ -250,12 +250,28 @@ impl Judge<'_, '_> {
                     RowRef::Param { name, .. } => self.field_type(pkg, ty, name),
                     _ => None,
                 };
-                if self.is_row_type(pkg, ty) || field.is_some_and(|f| self.is_row_type(pkg, &f)) {
-                    Ok(())
-                } else {
-                    Err(format!(
+                if !(self.is_row_type(pkg, ty) || field.is_some_and(|f| self.is_row_type(pkg, &f)))
+                {
+                    return Err(format!(
                         "it is keyed by a field of a `{ty}`, which is not known to be a row loaded from the database"
-                    ))
+                    ));
+                }
+                // A row parameter is what its callers pass: each must pass a row it loaded. An
+                // entry point's (no caller) is what its framework extracted.
+                let (RowRef::Param { name, index: p, .. }, Some(f)) = (r, fx) else {
+                    return Ok(());
+                };
+                let fid = FnId {
+                    file: fi,
+                    index: f as usize,
+                };
+                let mut seen = std::collections::BTreeSet::new();
+                match self.key_through(fid, *p, 3, depth, &mut seen) {
+                    Ok(()) | Err((None, _)) => Ok(()),
+                    Err((Some((file, line)), why)) => Err(format!(
+                        "it is keyed by a field of parameter `{name}`, and the caller at {}:{line} passes {why}",
+                        index.rel(file)
+                    )),
                 }
             }
             RowRef::Fetch(i) => {
@@ -325,7 +341,10 @@ impl Judge<'_, '_> {
                 r.line == call.line && Some(&r.callee) == callee && r.index as usize == p
             });
             let Some(r) = row else {
-                return Err((at, "a value that is not a field of a loaded row".into()));
+                return Err((
+                    at,
+                    "a value that is not a loaded row or a field of one".into(),
+                ));
             };
             if let Err(why) = self.trusted(
                 e.caller.file,

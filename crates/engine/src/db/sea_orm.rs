@@ -199,9 +199,10 @@ fn typed_active_model<'ast>(
     // An active model handed in by the caller: made there from a row it loaded.
     let from = match (origin, l.param) {
         (Some((i, env)), _) => converted_row(w, i, env),
-        (None, Some(_)) => Some(Some(RowRef::Param {
+        (None, Some(index)) => Some(Some(RowRef::Param {
             ty: "ActiveModel".into(),
             name: name.clone(),
+            index,
         })),
         (None, None) => None,
     };

@@ -80,9 +80,12 @@ fetched in the same fn by a scoped query (`let m: ActiveModel = row.into()`,
 parameter typed as a model (`ws: &workspace::Model`, then `id: Set(ws.id)`), or `self` in a
 model's impl (`diesel::delete(folders.filter(folders::uuid.eq(&self.uuid)))`). Such a write is
 as scoped as the fetch that loaded the row: a fetch in the same fn is judged with it (a row from
-an unscoped fetch leaves the write unscoped too), one in a caller is judged where it is — the
-row of a parameter or of `self` is not followed into the callers, so an unscoped fetch there is
-that fetch's finding. A row returned by a workspace fn declared to return a model
+an unscoped fetch leaves the write unscoped too), one elsewhere is judged where it is. A row
+parameter is judged through its callers: each must pass a row it loaded (or a parameter whose
+callers do), and a caller that builds the model from the request makes it unscoped; the row
+parameter of an entry point (no caller in the workspace: a handler's extractor, an RPC method)
+is taken as what its framework loaded. `self` in a model's impl is taken as loaded (a method's
+receiver is not followed into its callers). A row returned by a workspace fn declared to return a model
 (`-> Result<workspace::Model>`) counts the same way. Rows filtered by the id of such a row
 (`.filter(workspace::Column::ComposeParent.eq(ws.id))`) are the rows that belong to it, as with
 diesel's `belonging_to(&ws)`. A key that is a parameter of the fn (`fn end_usage(id: i32)`,

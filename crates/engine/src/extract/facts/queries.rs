@@ -158,10 +158,15 @@ pub struct ColRef {
 pub enum RowRef {
     /// A field of `self` in an impl of this type (a diesel model struct, a sea-orm `Model`).
     SelfOf(String),
-    /// A field of a parameter declared as `ty` (its last path segment: `Model`, `Cipher`), bound
-    /// as `name` (a destructured parameter, `OrgWithApp { app }: OrgWithApp`, binds a field of
-    /// `ty` named like it).
-    Param { ty: String, name: String },
+    /// A field of parameter `index`, declared as `ty` (its last path segment: `Model`,
+    /// `Cipher`), bound as `name` (a destructured parameter, `OrgWithApp { app }: OrgWithApp`,
+    /// binds a field of `ty` named like it). Judged through the callers: each must pass a row it
+    /// loaded; an entry point's (no caller) is what its framework extracted.
+    Param {
+        ty: String,
+        name: String,
+        index: usize,
+    },
     /// A row fetched in the same fn by the query site at this index of the file's queries.
     Fetch(u32),
     /// A row fetched through this configured scoped fn.
