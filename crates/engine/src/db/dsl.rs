@@ -408,8 +408,15 @@ pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
                 if local.is_param {
                     return None;
                 }
-                // `let id = ws.id` / `Some(id) = ws.parent_id`: a field; else the row itself.
-                row_of(w, a, env, 0).or_else(|| row_origin(w, &name, env, 0))
+                // `let id = ws.id` / `Some(id) = ws.parent_id`: a field; else the row itself;
+                // else an active model made from one (`let mut am: ActiveModel = ws.into()`,
+                // fields set since).
+                row_of(w, a, env, 0)
+                    .or_else(|| row_origin(w, &name, env, 0))
+                    .or_else(|| {
+                        let (init, at) = w.origin(&local)?;
+                        converted_row(w, init, at).flatten()
+                    })
             }),
             _ => None,
         };
@@ -424,11 +431,61 @@ pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     }
 }
 
+/// `row.into()`, `row.into_active_model()`, `ActiveModel::from(row)`, `row.clone().into()`:
+/// the row an active model is made from (`Some(None)`: a value the audit cannot trace).
+pub fn converted_row<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+) -> Option<Option<RowRef>> {
+    let inner = match strip(e) {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(m.method.to_string().as_str(), "into" | "into_active_model") =>
+        {
+            &m.receiver
+        }
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && crate::ast::last_segment(&c.func).as_deref() == Some("from") =>
+        {
+            &c.args[0]
+        }
+        _ => return None,
+    };
+    let mut cur = strip(inner);
+    while let syn::Expr::MethodCall(m) = cur {
+        if m.args.is_empty() && matches!(m.method.to_string().as_str(), "clone" | "to_owned") {
+            cur = strip(&m.receiver);
+        } else {
+            break;
+        }
+    }
+    let syn::Expr::Path(p) = cur else {
+        return Some(None);
+    };
+    let Some(id) = p.path.get_ident() else {
+        return Some(None);
+    };
+    Some(row_origin(w, &id.to_string(), env, 0))
+}
+
 /// The row a local or parameter is: a parameter of a declared type, a local loaded by a fetch
 /// (`let e = X::find_by_id(id).one(db).await?`, through `?`, `.ok_or(..)`, `Some(e)` patterns and
 /// `for e in X::find()..all(db)`), or a row from a configured scoped fn. Every definition that
 /// may reach `env` must agree.
 pub fn row_origin(w: &Walker<'_, '_>, name: &str, env: Env, depth: usize) -> Option<RowRef> {
+    row_origin_part(w, name, env, None, depth)
+}
+
+/// [`row_origin`] of element `part` of a tuple the local holds.
+fn row_origin_part(
+    w: &Walker<'_, '_>,
+    name: &str,
+    env: Env,
+    part: Option<usize>,
+    depth: usize,
+) -> Option<RowRef> {
     if depth > 4 {
         return None;
     }
@@ -446,10 +503,10 @@ pub fn row_origin(w: &Walker<'_, '_>, name: &str, env: Env, depth: usize) -> Opt
                     index,
                 })
             }
-            Value::Expr(x, at) | Value::Elem(x, at, _) => fetched(w, x, *at, None, depth + 1),
+            Value::Expr(x, at) | Value::Elem(x, at, _) => fetched(w, x, *at, part, depth + 1),
             // `let (user, ws) = ..`: one element of what the call returns; `Some(ws)` patterns
             // look through.
-            Value::Part(x, at, proj) => fetched(w, x, *at, tuple_part(proj), depth + 1),
+            Value::Part(x, at, proj) => fetched(w, x, *at, tuple_part(proj).or(part), depth + 1),
             _ => None,
         };
         match (&found, here) {
@@ -518,11 +575,87 @@ fn fetched<'ast>(
             _ => break,
         }
     }
+    if depth > 8 {
+        return None;
+    }
+    // Branches that give rows: every one that gives something must agree (`if c { X::find()
+    // ..all(db).await? } else { Vec::new() }`).
+    let branches = |tails: Vec<&'ast syn::Expr>| -> Option<RowRef> {
+        let mut found: Option<RowRef> = None;
+        for t in tails {
+            if no_rows(t) {
+                continue;
+            }
+            let here = fetched(w, t, env, part, depth + 1)?;
+            match &found {
+                None => found = Some(here),
+                Some(f) if *f == here => {}
+                Some(_) => return None,
+            }
+        }
+        found
+    };
     match cur {
         syn::Expr::Path(p) => {
             let name = p.path.get_ident()?.to_string();
-            row_origin(w, &name, env, depth + 1)
+            row_origin_part(w, &name, env, part, depth + 1)
         }
+        syn::Expr::If(i) => {
+            let then = match i.then_branch.stmts.last() {
+                Some(syn::Stmt::Expr(t, None)) => t,
+                _ => return None,
+            };
+            let (_, els) = i.else_branch.as_ref()?;
+            branches(vec![then, els])
+        }
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(t, None)) => branches(vec![t]),
+            _ => None,
+        },
+        syn::Expr::Match(m) => branches(
+            m.arms
+                .iter()
+                .map(|a| &*a.body)
+                .filter(|b| !matches!(b, syn::Expr::Return(_) | syn::Expr::Macro(_)))
+                .collect(),
+        ),
+        syn::Expr::MethodCall(mc) if mc.args.is_empty() && is_call(&mc.receiver) => {
+            // A result passed through an extension (`.trace()?`, `.into_model()`): the call
+            // that made it, when it is one; else this one.
+            fetched(w, &mc.receiver, env, part, depth + 1).or_else(|| fetched_call(w, cur, part))
+        }
+        syn::Expr::MethodCall(_) | syn::Expr::Call(_) => fetched_call(w, cur, part),
+        _ => None,
+    }
+}
+
+/// A call (after `.await` and `?`), or a method call on one.
+fn is_call(e: &syn::Expr) -> bool {
+    matches!(strip(e), syn::Expr::Call(_) | syn::Expr::MethodCall(_))
+}
+
+/// A branch that gives no row at all (`Vec::new()`, `vec![]`, `None`, `Default::default()`).
+fn no_rows(e: &syn::Expr) -> bool {
+    match strip(e) {
+        syn::Expr::Path(p) => p.path.is_ident("None"),
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
+        syn::Expr::Call(c) => {
+            c.args.is_empty()
+                && crate::ast::last_segment(&c.func)
+                    .is_some_and(|n| matches!(n.as_str(), "new" | "default"))
+        }
+        _ => false,
+    }
+}
+
+/// The row a call returns: a configured scoped fn's, a fetch recorded at its span, or what a
+/// workspace fn returns (phase 2).
+fn fetched_call<'ast>(
+    w: &Walker<'ast, '_>,
+    cur: &'ast syn::Expr,
+    part: Option<usize>,
+) -> Option<RowRef> {
+    match cur {
         syn::Expr::MethodCall(_) => {
             let (base, calls) = crate::ast::method_chain(cur);
             let tenant = &w.cx.config.tenant;

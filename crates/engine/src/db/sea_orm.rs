@@ -198,7 +198,7 @@ fn typed_active_model<'ast>(
     let terminal = calls0.last()?.method.to_string();
     // An active model handed in by the caller: made there from a row it loaded.
     let from = match (origin, l.param) {
-        (Some((i, env)), _) => converted_row(w, i, env),
+        (Some((i, env)), _) => dsl::converted_row(w, i, env),
         (None, Some(index)) => Some(Some(RowRef::Param {
             ty: "ActiveModel".into(),
             name: name.clone(),
@@ -225,45 +225,6 @@ fn typed_active_model<'ast>(
     Some(Some((b0, q)))
 }
 
-/// `row.into()`, `row.into_active_model()`, `ActiveModel::from(row)`, `row.clone().into()`:
-/// the row an active model is made from (`Some(None)`: a value the audit cannot trace).
-fn converted_row<'ast>(
-    w: &Walker<'ast, '_>,
-    e: &'ast syn::Expr,
-    env: crate::extract::Env,
-) -> Option<Option<RowRef>> {
-    let inner = match strip(e) {
-        syn::Expr::MethodCall(m)
-            if m.args.is_empty()
-                && matches!(m.method.to_string().as_str(), "into" | "into_active_model") =>
-        {
-            &m.receiver
-        }
-        syn::Expr::Call(c)
-            if c.args.len() == 1
-                && crate::ast::last_segment(&c.func).as_deref() == Some("from") =>
-        {
-            &c.args[0]
-        }
-        _ => return None,
-    };
-    let mut cur = strip(inner);
-    while let syn::Expr::MethodCall(m) = cur {
-        if m.args.is_empty() && matches!(m.method.to_string().as_str(), "clone" | "to_owned") {
-            cur = strip(&m.receiver);
-        } else {
-            break;
-        }
-    }
-    let syn::Expr::Path(p) = cur else {
-        return Some(None);
-    };
-    let Some(id) = p.path.get_ident() else {
-        return Some(None);
-    };
-    Some(dsl::row_origin(w, &id.to_string(), env, 0))
-}
-
 /// The key of an `ActiveModel { .. }` literal written to: its `Set` fields and its `..rest`.
 fn literal_key<'ast>(
     w: &Walker<'ast, '_>,
@@ -281,7 +242,10 @@ fn literal_key<'ast>(
             _ => None,
         })
         .collect();
-    let from = s.rest.as_deref().and_then(|r| converted_row(w, r, env));
+    let from = s
+        .rest
+        .as_deref()
+        .and_then(|r| dsl::converted_row(w, r, env));
     ModelKey { fields, from }
 }
 
@@ -304,12 +268,12 @@ fn argument_key<'ast>(
                 }
                 Some(init) => Some(ModelKey {
                     fields: dsl::assigned_fields(w, &name),
-                    from: converted_row(w, init, l.env).or(Some(None)),
+                    from: dsl::converted_row(w, init, l.env).or(Some(None)),
                 }),
                 None => None,
             }
         }
-        other => converted_row(w, other, env).map(|from| ModelKey {
+        other => dsl::converted_row(w, other, env).map(|from| ModelKey {
             fields: Vec::new(),
             from: Some(from),
         }),
@@ -388,7 +352,7 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
                             .cloned()
                             .collect(),
                     });
-                    let from = converted_row(w, base, ch.base_env);
+                    let from = dsl::converted_row(w, base, ch.base_env);
                     q.op = active_op(&terminal, from.is_some())?;
                     if q.op == DslOp::Insert {
                         q.inserted_type = c.args.first().and_then(|a| dsl::local_type_name(w, a));
