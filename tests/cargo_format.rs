@@ -169,7 +169,7 @@ fn message_format_variants_choose_the_rendered_text() {
     let (short, _) = messages(&["--message-format=json-diagnostic-short"], &demo(), 1);
     assert_eq!(
         short[0].message.rendered.as_deref(),
-        Some("src/api/invoices.rs:55:20: warning[TA202]: sqlx query SQL cannot be resolved statically: it is built from `format!`\n")
+        Some("src/api/invoices.rs:55:20: warning[TA202]: sqlx query SQL cannot be resolved statically: it is built from `format!` that splices `sort` (from parameter `params`) into the SQL text: SQL injection if a request supplies it\n")
     );
     let (ansi, _) = messages(
         &["--message-format", "json,json-diagnostic-rendered-ansi"],

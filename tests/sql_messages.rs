@@ -30,12 +30,19 @@ fn findings(path: &Path, code: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn help_at(all: &[(String, String, String)], at: &str) -> String {
+/// The finding at `file:line`.
+fn finding_at<'a>(all: &'a [(String, String, String)], at: &str) -> &'a (String, String, String) {
     all.iter()
         .find(|f| f.0 == at)
         .unwrap_or_else(|| panic!("no finding at {at}: {all:#?}"))
-        .2
-        .clone()
+}
+
+fn help_at(all: &[(String, String, String)], at: &str) -> String {
+    finding_at(all, at).2.clone()
+}
+
+fn message_at(all: &[(String, String, String)], at: &str) -> String {
+    finding_at(all, at).1.clone()
 }
 
 #[test]
@@ -129,4 +136,26 @@ fn ta202_names_the_construct_sqlparser_cannot_parse() {
         "{}",
         all[0].2
     );
+}
+
+#[test]
+fn ta202_says_when_a_parameter_is_spliced_into_the_sql_text() {
+    let all = findings(&fixture("unanalyzable-query/literal_growth.rs"), "TA202");
+    // A search term formatted into the text a QueryBuilder pushes.
+    let m = message_at(&all, "literal_growth.rs:72");
+    assert!(
+        m.contains("`push(path)`") && m.contains("splices parameter `term`"),
+        "{m}"
+    );
+    assert!(m.contains("SQL injection"), "{m}");
+    // A parameter appended with `push_str`: what was written, and what it splices in.
+    let m = message_at(&all, "literal_growth.rs:52");
+    assert!(
+        m.contains("`query.push_str(column)`, which splices parameter `column`"),
+        "{m}"
+    );
+    // A value that is not known to come from a parameter is named, with no injection claim.
+    let m = message_at(&all, "literal_growth.rs:164");
+    assert!(m.contains("splices `set.join"), "{m}");
+    assert!(!m.contains("injection"), "{m}");
 }

@@ -74,8 +74,18 @@ impl<'a> Index<'a> {
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
         let mut items: Vec<HashMap<String, Refs<ItemRef>>> = vec![HashMap::new(); n];
         let mut items_by_name: Vec<HashMap<&'a str, Refs<ItemRef>>> = vec![HashMap::new(); n];
+        // Per package: last segment of a sea-orm entity module -> the tables it maps.
+        let mut entity_tables: Vec<HashMap<&'a str, Vec<&'a str>>> = vec![HashMap::new(); n];
         for (fi, f) in files.iter().enumerate() {
             let p = f.package;
+            for e in &f.entities {
+                if let Some(last) = e.module.last() {
+                    entity_tables[p]
+                        .entry(last.as_str())
+                        .or_default()
+                        .push(e.table.as_str());
+                }
+            }
             let mut add = |kind: ItemKind, index: usize, module: &[String], name: &'a str| {
                 let r = ItemRef {
                     file: fi,
@@ -116,7 +126,7 @@ impl<'a> Index<'a> {
                     .push(&c.value);
             }
             for t in &f.schema_tables {
-                schemas[p].tables.insert(t.name.clone(), t.clone());
+                schemas[p].merge_table(t.clone());
             }
         }
         let mut schema_problems = Vec::new();
@@ -139,7 +149,10 @@ impl<'a> Index<'a> {
             // diesel `table!` and sea-orm entities of the package's own files come on top.
             let own = std::mem::take(&mut schema.tables);
             *schema = from_migrations.clone();
-            schema.tables.extend(own);
+            for t in own.into_values() {
+                schema.merge_table(t);
+            }
+            retarget_relations(schema, &entity_tables[p]);
             dialects.push(dialect);
         }
         // Packages of one workspace usually share one database: a package that declares no schema
@@ -511,6 +524,29 @@ impl<'a> Index<'a> {
     pub fn resolve_str(&self, file: usize, src: &StrSource) -> strings::Resolved {
         strings::resolve(src, &Resolver { index: self, file })
     }
+
+    /// A string source written in `file` with its consts and files replaced by their values
+    /// (see [`strings::inline`]).
+    pub fn inline_str(&self, file: usize, src: &StrSource) -> StrSource {
+        strings::inline(src, &Resolver { index: self, file })
+    }
+}
+
+/// sea-orm relations name their target by its entity module (`belongs_to =
+/// "super::app::Entity"` is read as `REFERENCES app`): a foreign key to a table the schema does
+/// not have, named like an entity module of the package, references that entity's table.
+fn retarget_relations(schema: &mut Schema, entity_tables: &HashMap<&str, Vec<&str>>) {
+    let names: std::collections::HashSet<String> = schema.tables.keys().cloned().collect();
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if names.contains(&fk.table) {
+                continue;
+            }
+            if let Some([one]) = entity_tables.get(fk.table.as_str()).map(Vec::as_slice) {
+                fk.table = one.to_string();
+            }
+        }
+    }
 }
 
 fn uses_for<'u>(uses: &'u [UseFact], module: &'u [String]) -> impl Iterator<Item = &'u UseFact> {
@@ -577,6 +613,14 @@ impl Lookup for Resolver<'_, '_> {
             Some(v) if v.len() == 1 => Some(v[0]),
             _ => None,
         }
+    }
+
+    fn constants_named(&self, name: &str) -> Vec<&StrSource> {
+        let pkg = self.index.package_of(self.file);
+        self.index.consts_by_name[pkg]
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn file(&self, path: &str, relative_to_file: bool) -> Option<String> {

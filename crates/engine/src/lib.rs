@@ -341,7 +341,7 @@ pub fn judge(
     }
     // The three cross-file joins are independent: run them side by side.
     let (endpoints, queries, caches) = std::thread::scope(|scope| {
-        let queries = scope.spawn(|| db::judge::judge_all(&index));
+        let queries = scope.spawn(|| db::judge::judge_all(&index, &graph));
         let caches = scope.spawn(|| cache::resolve(&index, &graph));
         let endpoints = frameworks::endpoints::endpoints(&index);
         let queries = queries

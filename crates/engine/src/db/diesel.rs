@@ -3,15 +3,14 @@
 //! `diesel::delete(..)`, `diesel::insert_into(..)`, `X::belonging_to(..)`), and `sql_query(..)`.
 
 use super::driver::{uses_driver, DIESEL};
-use super::dsl::{
-    self, apply_filter_calls, local_type_name, snake_case, struct_literal_fields, Filters,
-};
+use super::dsl::{self, local_type_name, struct_literal_fields};
 use super::evidence::{evidence, sql_source, Evidence};
 use super::handle::strip;
 use super::site::{push_dsl, push_sql};
-use super::{Driver, DriverSpec, DslOp, DslQuery};
+use super::{Driver, DriverSpec, DslJoin, DslOp, DslQuery, DslVariant, JoinKind};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
+use crate::sql::snake_case;
 use syn::spanned::Spanned;
 
 pub struct Diesel;
@@ -82,21 +81,40 @@ impl Collector for Diesel {
             return;
         }
         let segs: Vec<String> = crate::extract::segments(&m.path);
-        let is_table =
-            segs.last().is_some_and(|s| s == "table") && (segs.len() == 1 || segs[0] == "diesel");
-        if !is_table {
+        let last = segs.last().map(String::as_str);
+        if !(segs.len() == 1 || segs[0] == "diesel") {
             return;
         }
-        let mut schema = crate::sql::Schema::default();
-        schema.add_diesel_table_macro(&m.tokens);
-        w.facts
-            .schema_tables
-            .extend(std::mem::take(&mut schema.tables).into_values());
+        match last {
+            Some("table") => {
+                let mut schema = crate::sql::Schema::default();
+                schema.add_diesel_table_macro(&m.tokens);
+                w.facts
+                    .schema_tables
+                    .extend(std::mem::take(&mut schema.tables).into_values());
+            }
+            // `joinable!(child -> parent (fk))`, written after the file's `table!`s: a foreign
+            // key of a table this file declares (never a table of its own).
+            Some("joinable") => {
+                let mut schema = crate::sql::Schema::default();
+                for t in std::mem::take(&mut w.facts.schema_tables) {
+                    schema.merge_table(t);
+                }
+                let known: Vec<String> = schema.tables.keys().cloned().collect();
+                schema.add_diesel_joinable(&m.tokens);
+                schema.tables.retain(|name, _| known.contains(name));
+                w.facts.schema_tables = schema.tables.into_values().collect();
+            }
+            _ => {}
+        }
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
         if !uses_driver(w, DIESEL) {
             return;
+        }
+        if !uses_driver(w, super::driver::SEA_ORM) {
+            dsl::record_row_args(w, e);
         }
         match e {
             syn::Expr::Call(c) => {
@@ -173,24 +191,26 @@ fn table_of_path(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
     None
 }
 
-/// Reads a DSL chain ending in a terminal call: (where it starts, what it does).
+/// Reads a DSL chain ending in a terminal call: (where it starts, what it does), once per way
+/// the chain may be built.
 fn read_chain<'ast>(
     w: &mut Walker<'ast, '_>,
     e: &'ast syn::Expr,
 ) -> Option<(&'ast syn::Expr, DslQuery)> {
-    let ch = dsl::chain(w, e);
-    if ch.from_param {
-        return None;
-    }
-    let mut filters = Filters::default();
+    dsl::read_variants(w, e, false, read_variant)
+}
+
+/// One way of building the chain.
+fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<DslQuery> {
     let mut q = DslQuery {
         module: w.module.clone(),
         op: DslOp::Select,
         ..DslQuery::default()
     };
+    let mut v = DslVariant::default();
     let base = strip(ch.base);
-    let dsl_method = ch
-        .calls
+    let methods = ch.methods();
+    let dsl_method = methods
         .iter()
         .any(|c| DSL_METHODS.contains(&c.method.to_string().as_str()));
     match base {
@@ -219,11 +239,12 @@ fn read_chain<'ast>(
                         "delete" => DslOp::Delete,
                         _ => DslOp::Insert,
                     };
+                    q.upsert = name == "replace_into";
                     let target = c.args.first()?;
                     let inner = dsl::chain(w, target);
                     let t = strip(inner.base);
                     q.table = table_of_path(w, t)?;
-                    apply_filter_calls(w, &mut filters, &inner.calls);
+                    dsl::apply_calls(w, &mut v.filter, &mut q.scoped_by, &inner.calls);
                 }
                 "belonging_to" if path.len() >= 2 => {
                     q.table = snake_case(&path[path.len() - 2]);
@@ -234,39 +255,87 @@ fn read_chain<'ast>(
         }
         _ => return None,
     }
-    apply_filter_calls(w, &mut filters, &ch.calls);
+    for &(c, env) in &ch.calls {
+        let kind = match c.method.to_string().as_str() {
+            "inner_join" => JoinKind::Inner,
+            "left_join" | "left_outer_join" => JoinKind::Left,
+            _ => continue,
+        };
+        if let Some(arg) = c.args.first() {
+            join_targets(w, arg, env, kind, &mut v.joins, 0);
+        }
+    }
+    dsl::apply_calls(w, &mut v.filter, &mut q.scoped_by, &ch.calls);
     if q.op == DslOp::Insert {
-        let values = ch.calls.iter().find(|c| c.method == "values");
+        let values = methods.iter().find(|c| c.method == "values");
         match values.and_then(|c| c.args.first()) {
-            Some(v) => {
-                if let Some((_, fields)) = struct_literal_fields(w, v) {
+            Some(val) => {
+                if let Some((_, fields)) = struct_literal_fields(w, val) {
                     q.inserted_fields = Some(fields);
-                } else if let Some(cols) = tuple_columns(v) {
+                } else if let Some(cols) = tuple_columns(val) {
                     q.inserted_fields = Some(cols);
-                } else if let Some(ty) = local_type_name(w, v) {
+                } else if let Some(ty) = local_type_name(w, val) {
                     q.inserted_type = Some(ty);
                 }
             }
             None => {
-                if ch.calls.iter().any(|c| c.method == "default_values") {
+                if methods.iter().any(|c| c.method == "default_values") {
                     q.inserted_fields = Some(Vec::new());
                 }
             }
         }
+        q.upsert |= methods.iter().any(|c| c.method == "do_update");
+        return Some(q);
     }
-    q.filter_columns = filters.columns;
-    q.voided_columns = filters.voided;
-    q.voided_by = filters.voided_by;
-    if q.scoped_by.is_none() {
-        q.scoped_by = filters.scoped_by;
+    q.variants.push(v);
+    Some(q)
+}
+
+/// The tables a join call's argument adds: `users::table`, `users::table.on(cond)`,
+/// `users::table.inner_join(posts::table)` (nested: null-extended with their parent when it is).
+fn join_targets<'ast>(
+    w: &Walker<'ast, '_>,
+    arg: &'ast syn::Expr,
+    env: crate::extract::Env,
+    kind: JoinKind,
+    out: &mut Vec<DslJoin>,
+    depth: usize,
+) {
+    if depth > 4 {
+        return;
     }
-    Some((ch.start, q))
+    let (base, calls) = crate::ast::method_chain(strip(arg));
+    let Some(table) = table_of_path(w, strip(base)) else {
+        return;
+    };
+    let mut on = None;
+    let mut nested = Vec::new();
+    for c in calls {
+        let Some(a) = c.args.first() else { continue };
+        match c.method.to_string().as_str() {
+            "on" => on = Some(dsl::condition(w, a, env, 0)),
+            "inner_join" => join_targets(w, a, env, kind, &mut nested, depth + 1),
+            "left_join" | "left_outer_join" => {
+                let k = if kind == JoinKind::Other {
+                    JoinKind::Other
+                } else {
+                    JoinKind::Left
+                };
+                join_targets(w, a, env, k, &mut nested, depth + 1)
+            }
+            _ => {}
+        }
+    }
+    out.push(DslJoin { table, kind, on });
+    out.extend(nested);
 }
 
 /// `.values((org_id.eq(o), total.eq(t)))` or `.values(org_id.eq(o))`: the columns set.
 fn tuple_columns(e: &syn::Expr) -> Option<Vec<String>> {
     let eq_col = |x: &syn::Expr| match strip(x) {
-        syn::Expr::MethodCall(m) if m.method == "eq" => dsl::column_of(&m.receiver),
+        syn::Expr::MethodCall(m) if m.method == "eq" => {
+            dsl::column_of(&m.receiver).map(|c| c.column)
+        }
         _ => None,
     };
     match strip(e) {

@@ -1,7 +1,6 @@
 //! Does a string read as SQL, as far as the walk can tell, and where its text comes from.
 
-use super::handle::strip;
-use crate::extract::{Env, Value, Walker};
+use crate::extract::{Env, Walker};
 use crate::strings::StrSource;
 
 /// Does the text read as SQL (starts with a statement keyword, after comments and parens)?
@@ -157,58 +156,9 @@ fn evidence_depth<'ast>(
     }
 }
 
-/// Where the SQL of an argument comes from: [`Walker::str_source`], except that a local the fn
-/// changed before this point (`sql.push_str(..)`, `sql += ..`, `write!(sql, ..)`, `sql = ..`)
-/// is dynamic.
+/// Where the SQL of an argument comes from ([`Walker::str_source`]): growth by literals
+/// (`sql += " AND id < $2"`, `sql.push_str(..)` under a `match`) is one text per way the fn can
+/// build it; growth by anything else is dynamic.
 pub fn sql_source<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> StrSource {
-    if let Some(how) = mutated(w, e) {
-        return StrSource::Dynamic(how);
-    }
     w.str_source(e)
-}
-
-/// How the local an argument names was changed before this point, if it was: the first change
-/// on the way from its binding, as written.
-fn mutated<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> Option<String> {
-    let mut cur = strip(e);
-    while let syn::Expr::MethodCall(m) = cur {
-        if m.args.is_empty()
-            && matches!(
-                m.method.to_string().as_str(),
-                "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "into"
-            )
-        {
-            cur = strip(&m.receiver);
-        } else {
-            break;
-        }
-    }
-    let syn::Expr::Path(p) = cur else { return None };
-    let name = p.path.get_ident()?.to_string();
-    let values = w.values()?;
-    for reaching in values.lookup(&name, w.env()) {
-        let history = values.history(reaching.id);
-        // Oldest change first: the message names what was done to the string first.
-        if let Some(d) = history.iter().rev().find(|d| d.reassigned) {
-            let short = crate::extract::short;
-            return Some(match d.value {
-                Value::Grown {
-                    how: crate::extract::values::Grow::AddAssign,
-                    tail,
-                    ..
-                } => format!("`{name} += {}`", tail.map(|t| short(t)).unwrap_or_default()),
-                Value::Grown {
-                    how: crate::extract::values::Grow::Method(m),
-                    ..
-                } => format!("`{name}.{m}(..)`"),
-                Value::Grown {
-                    how: crate::extract::values::Grow::Write(m),
-                    ..
-                } => format!("`{m}!({name}, ..)`"),
-                Value::Expr(x, _) => format!("`{name} = {}`", short(*x)),
-                _ => format!("`{name}`"),
-            });
-        }
-    }
-    None
 }

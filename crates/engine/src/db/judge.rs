@@ -1,10 +1,15 @@
 //! Phase 2 for queries: resolves each site's SQL (consts, files, branches), parses it, and
 //! decides which tenant-owned tables are unscoped. Computed once; TA201 and TA202 read it.
 
+use super::dsl_judge::DslCx;
+use super::entities::Entities;
 use super::evidence::reads_as_sql;
-use super::{DslQuery, QueryKind};
-use crate::index::{Index, ItemKind};
-use crate::sql::{self, Unscoped};
+use super::{DslQuery, QueryKind, RowRef};
+use crate::callgraph::CallGraph;
+use crate::extract::Callee;
+use crate::index::{FnId, Index, ItemKind};
+use crate::sql::Unscoped;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// The judgement of one query site.
@@ -20,219 +25,420 @@ pub struct Verdict {
     pub dynamic: Option<String>,
     /// The SQL parser's complaint.
     pub parse_error: Option<String>,
+    /// The SQL is a parameter of the site's fn: the first caller (file, line) whose SQL is
+    /// unscoped or unreadable.
+    pub caller: Option<(usize, u32)>,
 }
 
-pub fn judge_all(index: &Index<'_>) -> Vec<Verdict> {
-    let entities = Entities::build(index);
+pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
+    let j = Judge {
+        index,
+        graph,
+        entities: Entities::build(index),
+        dsl: RefCell::new(HashMap::new()),
+        rows: RefCell::new(HashMap::new()),
+        trust: RefCell::new(HashMap::new()),
+    };
     let mut out = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
-        let pkg = f.package;
-        let tenancy = &index.tenancy[pkg];
-        let dialect = index.dialects[pkg];
-        for (qi, q) in f.queries.iter().enumerate() {
-            if let Some(claim) = &q.unless_local {
-                let (path, module) = &**claim;
-                let kinds = [ItemKind::Struct, ItemKind::Enum, ItemKind::Alias];
-                if !index.resolve_item(fi, module, path, &kinds).is_empty() {
-                    // The crate's own type of that name: not the driver's.
-                    continue;
-                }
+        for qi in 0..f.queries.len() {
+            if let Some(v) = j.query(fi, qi, 0) {
+                out.push(v);
             }
-            let mut v = Verdict {
-                file: fi,
-                query: qi,
-                ..Verdict::default()
-            };
-            match &q.kind {
-                QueryKind::Sql(src) => {
-                    let resolved = index.resolve_str(fi, src);
-                    if q.tentative && !resolved.texts.iter().any(|t| reads_as_sql(t)) {
-                        // The receiver is not known to be a database handle and the text does
-                        // not read as SQL: not a query site.
-                        continue;
-                    }
-                    v.dynamic = resolved.dynamic;
-                    for text in &resolved.texts {
-                        match sql::analyze(text, dialect, tenancy) {
-                            Ok(a) => {
-                                for t in a.tables {
-                                    if !v.tables.contains(&t) {
-                                        v.tables.push(t);
-                                    }
-                                }
-                                for u in a.unscoped {
-                                    if !v.unscoped.iter().any(|x| x.table == u.table) {
-                                        v.unscoped.push(u);
-                                    }
-                                }
-                            }
-                            Err(e) => {
-                                v.parse_error.get_or_insert(e.message);
-                            }
-                        }
-                    }
-                }
-                QueryKind::Dsl(d) => {
-                    let mut d = d.clone();
-                    if d.entity {
-                        d.table = entities.table(index, fi, &d.module, &d.table);
-                    }
-                    v.tables.push(d.table.to_ascii_lowercase());
-                    if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
-                        d.inserted_fields = d
-                            .inserted_type
-                            .as_deref()
-                            .and_then(|t| struct_fields(index, pkg, t));
-                        if d.inserted_fields.is_none() {
-                            // The inserted value is not visible: nothing to judge.
-                            out.push(v);
-                            continue;
-                        }
-                    }
-                    if let Some(u) = judge_dsl(&d, tenancy) {
-                        v.unscoped.push(u);
-                    }
-                }
-            }
-            out.push(v);
         }
     }
     out
 }
 
-/// Fields of a struct named `name` declared in the package (unique by name).
-fn struct_fields(index: &Index<'_>, pkg: usize, name: &str) -> Option<Vec<String>> {
-    let mut found = index
-        .files
-        .iter()
-        .filter(|f| f.package == pkg)
-        .flat_map(|f| f.structs.iter())
-        .filter(|s| s.name == name);
-    let s = found.next()?;
-    if found.next().is_some() {
-        return None;
-    }
-    Some(s.fields.iter().map(|(n, _)| n.clone()).collect())
+struct Judge<'i, 'a> {
+    index: &'i Index<'a>,
+    graph: &'i CallGraph,
+    entities: Entities,
+    /// DSL verdicts already made (a write keyed by a fetched row asks for the fetch's).
+    dsl: RefCell<HashMap<(usize, usize), Verdict>>,
+    /// (package, type name) -> whether it is a row type (a `Model`, or a struct whose fields
+    /// are all columns of one table).
+    rows: RefCell<HashMap<(usize, String), bool>>,
+    /// (file, fn, row) -> whether the row was loaded by a scoped fetch.
+    trust: RefCell<HashMap<TrustKey, Result<(), String>>>,
 }
 
-/// sea-orm entity paths -> table names, per package.
-struct Entities {
-    /// (package, entity module path) -> table.
-    by_module: HashMap<(usize, String), String>,
-    /// (package, last segment of the entity module) -> tables.
-    by_name: HashMap<(usize, String), Vec<String>>,
-}
+/// Where a row reference was judged: (file, fn index in the file, the reference).
+type TrustKey = (usize, Option<u32>, RowRef);
 
-impl Entities {
-    fn build(index: &Index<'_>) -> Entities {
-        let mut by_module = HashMap::new();
-        let mut by_name: HashMap<(usize, String), Vec<String>> = HashMap::new();
-        for f in index.files {
-            for e in &f.entities {
-                by_module.insert((f.package, e.module.join("::")), e.table.clone());
-                if let Some(last) = e.module.last() {
-                    by_name
-                        .entry((f.package, last.clone()))
-                        .or_default()
-                        .push(e.table.clone());
-                }
+impl Judge<'_, '_> {
+    /// The verdict of query `qi` of file `fi`; `None` when it is no query site after all.
+    fn query(&self, fi: usize, qi: usize, depth: usize) -> Option<Verdict> {
+        let index = self.index;
+        let f = &index.files[fi];
+        let q = &f.queries[qi];
+        let pkg = f.package;
+        if let Some(claim) = &q.unless_local {
+            let (path, module) = &**claim;
+            let kinds = [ItemKind::Struct, ItemKind::Enum, ItemKind::Alias];
+            if !index.resolve_item(fi, module, path, &kinds).is_empty() {
+                // The crate's own type of that name: not the driver's.
+                return None;
             }
         }
-        Entities { by_module, by_name }
-    }
-
-    /// The table of an entity path written in `module` of `file` (`invoice::Entity`,
-    /// `Invoice` from a prelude re-export, `Entity` inside the entity module).
-    fn table(&self, index: &Index<'_>, file: usize, module: &[String], path: &str) -> String {
-        let pkg = index.package_of(file);
-        let segs: Vec<String> = path.split("::").map(String::from).collect();
-        if let Some(t) = self.lookup(index, pkg, file, module, &segs, 0) {
-            return t;
-        }
-        // By name: `invoice::Entity` -> a unique entity module `invoice`.
-        let name = if segs.len() >= 2 && segs.last().is_some_and(|s| s == "Entity") {
-            segs[segs.len() - 2].clone()
-        } else {
-            super::dsl::snake_case(segs.last().map(String::as_str).unwrap_or(""))
+        let mut v = Verdict {
+            file: fi,
+            query: qi,
+            ..Verdict::default()
         };
-        match self.by_name.get(&(pkg, name.clone())) {
-            Some(v) if v.len() == 1 => v[0].clone(),
-            _ => name,
+        match &q.kind {
+            QueryKind::Sql(src) => {
+                let through = match (src.has_params(), q.fn_index) {
+                    (true, Some(fx)) => super::callers::through_callers(
+                        index,
+                        self.graph,
+                        FnId {
+                            file: fi,
+                            index: fx as usize,
+                        },
+                        src,
+                    ),
+                    _ => None,
+                };
+                let j = through.unwrap_or_else(|| {
+                    super::callers::judge_texts(index, pkg, index.resolve_str(fi, src))
+                });
+                if q.tentative && !j.texts.iter().any(|t| reads_as_sql(t)) {
+                    // The receiver is not known to be a database handle and the text does
+                    // not read as SQL: not a query site.
+                    return None;
+                }
+                v.tables = j.tables;
+                v.unscoped = j.unscoped;
+                v.dynamic = j.dynamic;
+                v.parse_error = j.parse_error;
+                v.caller = j.caller;
+            }
+            QueryKind::Dsl(d) => {
+                if let Some(done) = self.dsl.borrow().get(&(fi, qi)) {
+                    return Some(done.clone());
+                }
+                let mut d = d.clone();
+                if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
+                    d.inserted_fields = d
+                        .inserted_type
+                        .as_deref()
+                        .and_then(|t| struct_fields(index, pkg, t));
+                    if d.inserted_fields.is_none() {
+                        // The inserted value is not visible: nothing to judge.
+                        let table = self.table(fi, &d, &d.table);
+                        v.tables.push(table.to_ascii_lowercase());
+                        return Some(v);
+                    }
+                }
+                let table = |path: &str| self.table(fi, &d, path);
+                let qualifier = |path: &str| self.qualifier(fi, &d, path);
+                let trusted = |r: &RowRef| self.trusted(fi, q.fn_index, r, depth);
+                let cx = DslCx {
+                    tenancy: &index.tenancy[pkg],
+                    table: &table,
+                    qualifier: &qualifier,
+                    trusted: &trusted,
+                };
+                let (tables, unscoped) = super::dsl_judge::judge(&d, &cx);
+                v.tables = tables;
+                v.unscoped = unscoped;
+                self.dsl.borrow_mut().insert((fi, qi), v.clone());
+            }
+        }
+        Some(v)
+    }
+
+    /// A table or entity path of a chain as its table.
+    fn table(&self, fi: usize, d: &DslQuery, path: &str) -> String {
+        if d.entity {
+            self.entities.table(self.index, fi, &d.module, path)
+        } else {
+            path.to_string()
         }
     }
 
-    fn lookup(
-        &self,
-        index: &Index<'_>,
-        pkg: usize,
-        file: usize,
-        module: &[String],
-        segs: &[String],
-        depth: usize,
-    ) -> Option<String> {
-        if depth > 4 {
-            return None;
+    /// A sea-orm column qualifier (`project::Column`, `UserColumn`) as its table.
+    fn qualifier(&self, fi: usize, d: &DslQuery, path: &str) -> String {
+        self.entities.table(self.index, fi, &d.module, path)
+    }
+
+    /// Whether a row was loaded by a scoped fetch (or elsewhere: a parameter, `self`).
+    fn trusted(&self, fi: usize, fx: Option<u32>, r: &RowRef, depth: usize) -> Result<(), String> {
+        let key = (fi, fx, r.clone());
+        if let Some(hit) = self.trust.borrow().get(&key) {
+            return hit.clone();
         }
-        for cand in index.candidates(file, module, segs) {
-            if cand.last().is_some_and(|s| s == "Entity") {
-                let m = cand[..cand.len() - 1].join("::");
-                if let Some(t) = self.by_module.get(&(pkg, m)) {
-                    return Some(t.clone());
+        let found = self.trusted_uncached(fi, fx, r, depth);
+        self.trust.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn trusted_uncached(
+        &self,
+        fi: usize,
+        fx: Option<u32>,
+        r: &RowRef,
+        depth: usize,
+    ) -> Result<(), String> {
+        let index = self.index;
+        let pkg = index.package_of(fi);
+        match r {
+            RowRef::Passed(p) => {
+                let Some(f) = fx else {
+                    return Err("it is keyed by a parameter".into());
+                };
+                let fid = FnId {
+                    file: fi,
+                    index: f as usize,
+                };
+                let name = index
+                    .func(fid)
+                    .params
+                    .get(*p)
+                    .and_then(|x| x.name.as_deref().map(str::to_string))
+                    .unwrap_or_else(|| format!("#{p}"));
+                if depth >= 4 {
+                    return Err(format!("it is keyed by parameter `{name}`"));
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                match self.key_through(fid, *p, 3, depth, &mut seen) {
+                    Ok(()) => Ok(()),
+                    Err((None, _)) => Err(format!(
+                        "it is keyed by parameter `{name}`, which no caller of the workspace passes"
+                    )),
+                    Err((Some((file, line)), why)) => Err(format!(
+                        "it is keyed by parameter `{name}`, and the caller at {}:{line} passes {why}",
+                        index.rel(file)
+                    )),
                 }
             }
-            // A re-export (`pub use super::invoice::Entity as Invoice` in a prelude).
-            if cand.len() >= 2 {
-                let (m, alias) = cand.split_at(cand.len() - 1);
-                for (fi, f) in index.files.iter().enumerate() {
-                    if f.package != pkg {
+            RowRef::Returned { line, callee, part } => {
+                let caller = fx.map(|f| FnId {
+                    file: fi,
+                    index: f as usize,
+                });
+                for e in caller.map_or(&[][..], |c| self.graph.callees(c)) {
+                    let call = self.graph.call(index, e.call);
+                    let name = match &call.callee {
+                        Callee::Path(segs) => segs.last().map(String::as_str),
+                        Callee::Method { name, .. } => Some(name.as_str()),
+                    };
+                    if call.line != *line || name != Some(callee.as_str()) {
                         continue;
                     }
-                    for u in &f.uses {
-                        if u.alias == alias[0] && u.module == m && u.path != segs {
-                            if let Some(t) =
-                                self.lookup(index, pkg, fi, &u.module, &u.path, depth + 1)
-                            {
-                                return Some(t);
-                            }
+                    let callee_fn = index.func(e.callee);
+                    let ret = callee_fn.ret.as_deref();
+                    // `-> Option<Self>` of a model's own finder.
+                    let ty = ret.and_then(|t| returned_type(t, *part)).map(|t| {
+                        match (t.as_str(), &callee_fn.self_ty) {
+                            ("Self", Some(owner)) => owner.to_string(),
+                            _ => t,
                         }
+                    });
+                    if ty.is_some_and(|t| self.is_row_type(index.package_of(e.callee.file), &t)) {
+                        return Ok(());
                     }
+                }
+                Err(format!(
+                    "it is keyed by a field of what `{callee}(..)` returns, which is not known to be a row loaded from the database"
+                ))
+            }
+            RowRef::Scoped(_) => Ok(()),
+            RowRef::SelfOf(ty) | RowRef::Param { ty, .. } => {
+                let field = match r {
+                    RowRef::Param { name, .. } => self.field_type(pkg, ty, name),
+                    _ => None,
+                };
+                if !(self.is_row_type(pkg, ty) || field.is_some_and(|f| self.is_row_type(pkg, &f)))
+                {
+                    return Err(format!(
+                        "it is keyed by a field of a `{ty}`, which is not known to be a row loaded from the database"
+                    ));
+                }
+                // A row parameter is what its callers pass: each must pass a row it loaded. An
+                // entry point's (no caller) is what its framework extracted.
+                let (RowRef::Param { name, index: p, .. }, Some(f)) = (r, fx) else {
+                    return Ok(());
+                };
+                let fid = FnId {
+                    file: fi,
+                    index: f as usize,
+                };
+                let mut seen = std::collections::BTreeSet::new();
+                match self.key_through(fid, *p, 3, depth, &mut seen) {
+                    Ok(()) | Err((None, _)) => Ok(()),
+                    Err((Some((file, line)), why)) => Err(format!(
+                        "it is keyed by a field of parameter `{name}`, and the caller at {}:{line} passes {why}",
+                        index.rel(file)
+                    )),
+                }
+            }
+            RowRef::Fetch(i) => {
+                let i = *i as usize;
+                let line = index.files[fi]
+                    .queries
+                    .get(i)
+                    .map_or(0, |q| q.span.start.line);
+                let fine = depth < 4
+                    && self
+                        .query(fi, i, depth + 1)
+                        .is_some_and(|v| v.unscoped.is_empty() && v.dynamic.is_none());
+                if fine {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "it is keyed by a row loaded by a query that is not scoped either (line {line})"
+                    ))
                 }
             }
         }
-        None
+    }
+
+    /// Whether every caller of `f` passes, for its parameter `p`, a field of a row it loaded (or
+    /// its own parameter, whose callers do; at most `up` calls up). The first that does not:
+    /// where (None: `f` has no caller) and what it passes.
+    fn key_through(
+        &self,
+        f: FnId,
+        p: usize,
+        up: usize,
+        depth: usize,
+        seen: &mut std::collections::BTreeSet<(FnId, usize)>,
+    ) -> Result<(), (Option<(usize, u32)>, String)> {
+        if !seen.insert((f, p)) {
+            return Ok(());
+        }
+        let index = self.index;
+        let mut callers = self.graph.callers(f).to_vec();
+        callers.sort_by_key(|e| (index.rel(e.call.file), self.graph.call(index, e.call).line));
+        if callers.is_empty() {
+            return Err((None, String::new()));
+        }
+        for e in callers {
+            let call = self.graph.call(index, e.call);
+            let at = Some((e.call.file, call.line));
+            if let Some(q) = call.args.get(p).and_then(|a| a.param) {
+                if up == 0 {
+                    return Err((
+                        at,
+                        "a parameter handed on further than the audit follows".into(),
+                    ));
+                }
+                match self.key_through(e.caller, q as usize, up - 1, depth, seen) {
+                    Ok(()) => continue,
+                    Err((None, _)) => {
+                        return Err((at, "a parameter of its own that no caller passes".into()))
+                    }
+                    Err(wrong) => return Err(wrong),
+                }
+            }
+            let callee = match &call.callee {
+                Callee::Path(segs) => segs.last().map(String::as_str),
+                Callee::Method { name, .. } => Some(name.as_str()),
+            };
+            let row = index.files[e.caller.file].row_args.iter().find(|r| {
+                r.line == call.line && Some(r.callee.as_str()) == callee && r.index as usize == p
+            });
+            let Some(r) = row else {
+                return Err((
+                    at,
+                    "a value that is not a loaded row or a field of one".into(),
+                ));
+            };
+            if let Err(why) = self.trusted(
+                e.caller.file,
+                Some(e.caller.index as u32),
+                &r.row,
+                depth + 1,
+            ) {
+                return Err((at, why.trim_start_matches("it is keyed by ").to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The type (last path segment) of field `field` of the package's struct `ty`.
+    fn field_type(&self, pkg: usize, ty: &str, field: &str) -> Option<String> {
+        let found = self.index.items_named(pkg, ty, &[ItemKind::Struct]);
+        let [one] = found.as_slice() else {
+            return None;
+        };
+        let s = &self.index.files[one.file].structs[one.index];
+        let (_, t) = s.fields.iter().find(|(n, _)| n == field)?;
+        t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|x| !x.is_empty())
+            .rfind(|x| !matches!(*x, "Option" | "Vec" | "Box" | "Arc"))
+            .map(String::from)
+    }
+
+    /// A sea-orm `Model` (or `ActiveModel`), or a struct of the package whose fields (two or
+    /// more) are exactly the columns of one table of the schema (a diesel `Queryable` model).
+    fn is_row_type(&self, pkg: usize, ty: &str) -> bool {
+        if ty == "Model" || ty == "ActiveModel" {
+            return true;
+        }
+        let key = (pkg, ty.to_string());
+        if let Some(hit) = self.rows.borrow().get(&key) {
+            return *hit;
+        }
+        let fields = struct_fields(self.index, pkg, ty).unwrap_or_default();
+        let schema = &self.index.tenancy[pkg].schema;
+        // Exactly a table's columns: a `Queryable` mirror of it, not a request body that shares
+        // some of its names.
+        let row = fields.len() >= 2
+            && schema
+                .tables
+                .values()
+                .any(|t| t.columns.len() == fields.len() && fields.iter().all(|f| t.has_column(f)));
+        self.rows.borrow_mut().insert(key, row);
+        row
     }
 }
 
-/// A DSL chain is scoped when it filters a tenant column on the AND path (or inserts it).
-pub fn judge_dsl(d: &DslQuery, tenancy: &sql::Tenancy) -> Option<Unscoped> {
-    let table = d.table.to_ascii_lowercase();
-    let cols = tenancy.tenant_columns(&table)?;
-    if d.scoped_by.is_some() {
-        return None;
-    }
-    let has = |list: &[String]| {
-        list.iter()
-            .any(|f| cols.iter().any(|c| c.eq_ignore_ascii_case(f)))
-    };
-    let unscoped = |reason: String| {
-        Some(Unscoped {
-            table: table.clone(),
-            reason,
-        })
-    };
-    if let Some(fields) = &d.inserted_fields {
-        if has(fields) {
-            return None;
+/// The type a declared return type holds (`Result<Option<workspace::Model>>` -> `Model`; with
+/// `part`, that element of a tuple), as its last path segment.
+fn returned_type(ty: &str, part: Option<usize>) -> Option<String> {
+    let t: syn::Type = syn::parse_str(ty).ok()?;
+    let mut cur = &t;
+    let mut part = part;
+    for _ in 0..8 {
+        match cur {
+            syn::Type::Reference(r) => cur = &r.elem,
+            syn::Type::Paren(p) => cur = &p.elem,
+            syn::Type::Tuple(tup) => {
+                cur = tup.elems.iter().nth(part.take()?)?;
+            }
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let name = last.ident.to_string();
+                let wrapper = matches!(
+                    name.as_str(),
+                    "Result" | "Option" | "Box" | "Arc" | "Vec" | "ApiResult" | "DbResult"
+                );
+                if !wrapper {
+                    return part.is_none().then_some(name);
+                }
+                let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                    return None;
+                };
+                cur = a.args.iter().find_map(|g| match g {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })?;
+            }
+            _ => return None,
         }
-        return unscoped(format!("the insert does not set `{}`", cols.join("` or `")));
     }
-    if has(&d.filter_columns) {
+    None
+}
+
+/// Fields of a struct named `name` declared in the package (unique by name).
+fn struct_fields(index: &Index<'_>, pkg: usize, name: &str) -> Option<Vec<String>> {
+    let found = index.items_named(pkg, name, &[ItemKind::Struct]);
+    let [one] = found.as_slice() else {
         return None;
-    }
-    match &d.voided_by {
-        Some(v) if has(&d.voided_columns) => {
-            unscoped(format!("the tenant filter is voided by `{v}`"))
-        }
-        _ => unscoped(format!("no `.filter(..)` on `{}`", cols.join("` or `"))),
-    }
+    };
+    let s = &index.files[one.file].structs[one.index];
+    Some(s.fields.iter().map(|(n, _)| n.clone()).collect())
 }

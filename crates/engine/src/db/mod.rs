@@ -2,11 +2,16 @@
 //! listed in [`DRIVERS`]; what they share sits in one file per concern: [`driver`] (which
 //! driver a type or crate names), [`handle`] (is a receiver a database handle), [`evidence`]
 //! (does a string read as SQL, where its text comes from), [`site`] (recording a query site),
-//! [`dsl`] (reading diesel/sea-orm chains and their filters). [`judge`] is phase 2.
+//! [`dsl`] (reading diesel/sea-orm chains and their conditions). Phase 2: [`judge`] (every
+//! site), [`callers`] (SQL handed to helpers), [`dsl_judge`] (chains), [`entities`] (sea-orm
+//! entity paths to tables).
 
+pub mod callers;
 pub mod diesel;
 pub mod driver;
 pub mod dsl;
+pub mod dsl_judge;
+pub mod entities;
 pub mod evidence;
 pub mod handle;
 pub mod judge;
@@ -18,7 +23,10 @@ pub mod sqlx;
 
 use crate::extract::Collector;
 
-pub use crate::extract::{DslOp, DslQuery, EntityFact, QueryFact, QueryKind};
+pub use crate::extract::{
+    Atom, ColRef, Cond, DslJoin, DslOp, DslQuery, DslVariant, EntityFact, JoinKind, ModelKey,
+    QueryFact, QueryKind, RowRef,
+};
 
 /// What the tool knows of one database driver.
 #[derive(Debug)]

@@ -30,6 +30,23 @@ pub fn push_sql(
     src: StrSource,
     tentative: bool,
 ) {
+    // `CREATE TABLE IF NOT EXISTS _jobs (..)` run by the application itself: a table of the
+    // schema like one a migration creates.
+    if let StrSource::Lit(text) = &src {
+        let head: String = text
+            .trim_start()
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if head.starts_with("CREATE TABLE") {
+            let mut schema = crate::sql::Schema::default();
+            schema.apply_migration(text, crate::sql::Dialect::Postgres);
+            w.facts
+                .schema_tables
+                .extend(std::mem::take(&mut schema.tables).into_values());
+        }
+    }
     let item = w.current_item();
     w.facts.queries.push(QueryFact {
         driver,

@@ -399,6 +399,9 @@ fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
                         StrSource::Dynamic(what) => {
                             StrSource::Dynamic(format!("`{}({})` ({what})", m.method, short(a)))
                         }
+                        other if other.has_params() => other.describe_params(&|what| {
+                            format!("`{}({})` ({what})", m.method, short(a))
+                        }),
                         other => other,
                     };
                     pieces.push(src);

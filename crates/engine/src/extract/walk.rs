@@ -1207,7 +1207,15 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
     }
 
     fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        // `impl Repo for Invoices { const TABLE: &str = ".."; }` is `Invoices::TABLE`.
+        let ty = self.self_ty().map(String::from);
+        if let Some(t) = &ty {
+            self.module.push(t.clone());
+        }
         self.record_const(&c.ident, &c.expr);
+        if ty.is_some() {
+            self.module.pop();
+        }
         visit::visit_impl_item_const(self, c);
     }
 
@@ -1624,8 +1632,6 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
         "i128",
         "f32",
         "f64",
-        "Self",
-        "Vec",
         "HashMap",
         "HashSet",
         "BTreeMap",
@@ -1639,7 +1645,7 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
     let syn::ReturnType::Type(_, ty) = out else {
         return None;
     };
-    // The type inside `Result`, `Option`, `Box`, `Arc` and references decides.
+    // The type inside `Result`, `Option`, `Box`, `Arc`, `Vec` and references decides.
     let mut inner: &syn::Type = ty;
     loop {
         inner = match inner {
@@ -1649,7 +1655,7 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
                 if PLAIN.iter().any(|n| last.ident == n) {
                     return None;
                 }
-                let wraps = ["Result", "Option", "Box", "Arc", "Pin"]
+                let wraps = ["Result", "Option", "Box", "Arc", "Pin", "Vec"]
                     .iter()
                     .any(|w| last.ident == w);
                 match (&last.arguments, wraps) {
@@ -1660,6 +1666,9 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
                     _ => break,
                 }
             }
+            // A tuple may hold rows (`-> Result<(Model, Vec<Member>)>`).
+            syn::Type::Tuple(t) if !t.elems.is_empty() => break,
+            syn::Type::Paren(p) => &p.elem,
             _ => return None,
         };
     }

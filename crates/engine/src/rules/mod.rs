@@ -74,6 +74,12 @@ pub struct RuleCx<'i, 'a> {
     pub out: Vec<Diagnostic>,
 }
 
+/// `file:line` of the caller whose SQL a query verdict is about (SQL handed to a helper).
+fn caller_text(cx: &RuleCx<'_, '_>, v: &Verdict) -> Option<String> {
+    v.caller
+        .map(|(file, line)| format!("{}:{line}", cx.index.rel(file)))
+}
+
 /// A finding before the common fields are filled in.
 pub struct Finding {
     pub span: Span,

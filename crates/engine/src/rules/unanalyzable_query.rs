@@ -9,11 +9,23 @@ static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     summary: "a query whose SQL cannot be resolved or parsed (format!, dynamic)",
     docs: r#"## What it does
-Reports query sites whose SQL text cannot be known without running the code — built with
-`format!`, `push_str`, `QueryBuilder::push(variable)`, taken from a `String` parameter — or whose
-text the SQL parser rejects. The message names what was dynamic, or the parser's complaint; for
-valid SQL the parser is known not to support (`INSERT .. SELECT $1, $2 ON CONFLICT DO NOTHING`,
-a SELECT without FROM before ON CONFLICT) it names that construct and the parser's release.
+Reports query sites whose SQL text cannot be known without running the code — a value spliced
+into it by `format!`, `push_str`, `QueryBuilder::push(variable)`, taken from a `String` parameter
+no caller of the workspace passes — or whose text the SQL parser rejects. The message names what
+was dynamic (and, when the spliced value comes from a parameter of the fn, that it is an SQL
+injection if a request supplies it), or the parser's complaint; for valid SQL the parser is known
+not to support (`INSERT .. SELECT $1, $2 ON CONFLICT DO NOTHING`, a SELECT without FROM before
+ON CONFLICT) it names that construct and the parser's release.
+
+SQL whose every variant is known is judged, variant by variant, not reported here: text grown
+from literals (`sql += " AND id < $2"` in one `match` arm, `push_str` under an `if`), a
+`QueryBuilder` fed literal `push(..)` and `push_bind(..)`, `match` arms returning literals, SQL
+strings in statics and consts (arrays of struct literals iterated in a loop, `Self::TABLE` of
+every impl), a parameter whose callers all pass known SQL, and `format!` whose holes hold only a
+placeholder number (`${}`), an IN-list of placeholders or numbers (`ids.iter().map(|_| "?")
+.join(",")`), a SET list of literal columns each with its placeholder, a number, a const or a
+literal. A `format!` around a statement that touches no table (`SAVEPOINT {}`, `SET LOCAL
+app.user_id = {}`) is never reported.
 
 Literal statements that read or write no table row are never reported, even where the parser
 rejects them: `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `RESET`, `BEGIN`, `START TRANSACTION`,
@@ -49,17 +61,20 @@ impl Rule for UnanalyzableQuery {
         let mut findings = Vec::new();
         for v in cx.queries {
             let q = &cx.index.files[v.file].queries[v.query];
+            let by = super::caller_text(cx, v)
+                .map(|at| format!(" (the SQL passed by the caller at {at})"))
+                .unwrap_or_default();
             let (message, label) = if let Some(d) = &v.dynamic {
                 (
                     format!(
-                        "{} query SQL cannot be resolved statically: it is built from {d}",
+                        "{} query SQL cannot be resolved statically: it is built from {d}{by}",
                         q.driver
                     ),
                     format!("dynamic: {d}"),
                 )
             } else if let Some(e) = &v.parse_error {
                 (
-                    format!("{} query SQL cannot be parsed: {e}", q.driver),
+                    format!("{} query SQL cannot be parsed: {e}{by}", q.driver),
                     format!("parser: {e}"),
                 )
             } else {

@@ -20,10 +20,12 @@ it. INSERT must name the scope column, except where that column is the table's o
 single-column primary key and the INSERT leaves it to the database: the row is a new tenant (or a
 new root row), `INSERT INTO workspace (name) VALUES ($1) RETURNING workspace_id`; an upsert (`ON
 CONFLICT .. DO UPDATE`, `ON DUPLICATE KEY UPDATE`, `REPLACE`) can land on another tenant's row
-and gets no such pass. For DSLs: a `.filter(..)` on the scope column before the
-terminal call. SQL assembled with `QueryBuilder` is judged for every way it can be built: a push
-under an `if`, a `match` arm or a loop is judged both with and without it, so a tenant filter
-pushed only when a value is present (and the query still runs when it is not) is reported.
+and gets no such pass. SQL assembled at run time is judged for every way it can be built: a
+`QueryBuilder` push or a `sql += ".."` under an `if`, a `match` arm or a loop is judged both with
+and without it, so a tenant filter added only when a value is present (and the query still runs
+when it is not) is reported. SQL that is a parameter of its fn (`fn run(pool, sql: &str)`) is
+judged with what each caller passes, and the finding names the first caller whose SQL is
+unscoped.
 
 A table is tenant-owned when the schema (migrations, diesel `table!`, sea-orm entities) gives it
 a tenant column (`[tenant] columns`); with no schema, every table is, except
@@ -55,6 +57,42 @@ AND j.workspace_id = $1` still returns every queue row), a FULL JOIN filters nei
 above the equality voids it; a key bound to a value (`WHERE id = $1`) pins a row of *any*
 tenant. A key join trusts the partner's column to name a row of the same tenant, as a foreign key
 does: a column filled from unchecked input elsewhere is that write's bug, not this query's.
+
+### DSL chains (diesel, sea-orm)
+The same rule, on the chain: every tenant-owned table it reads or writes — the base and every
+joined one — must be pinned by a `.filter(..)` (or the `.on(..)` of its join) comparing one of
+its scope columns with a value, by a tenant-column equality, key join or child join to a pinned
+table (a diesel join without `.on(..)` and a sea-orm `inner_join`/`find_also_related`/
+`join(JoinType, Relation::X.def())` join on the schema's foreign key: `joinable!`, `belongs_to`),
+or by construction (`belonging_to`, `find_related`, a configured scoped fn). A LEFT JOIN's ON
+pins the joined table, and pins the others only where a condition false on NULL needs the joined
+row (`.filter(users_organizations::status.eq(..))`). Each branch of an OR is judged on its own:
+`or_filter` voids the tenant filter unless every branch pins the table. Each way the chain is
+built (`if c { q = q.filter(..) }`) is judged. `find(id)`, `find_by_id(id)` and
+`delete_by_id(id)` pin the table when its primary key carries a scope column (a composite key is
+bound whole: `delete_by_id((org, user))`).
+
+### Writes keyed by a loaded row
+An `ActiveModel` update or delete is `WHERE <primary key> = <its values>`. It is scoped when the
+key carries a scope column, or when the key's values are fields of a row the code loaded: a row
+fetched in the same fn by a scoped query (`let m: ActiveModel = row.into()`,
+`ActiveModel { disabled: Set(true), ..row.into() }`), through a configured scoped fn, a
+parameter typed as a model (`ws: &workspace::Model`, then `id: Set(ws.id)`), or `self` in a
+model's impl (`diesel::delete(folders.filter(folders::uuid.eq(&self.uuid)))`). Such a write is
+as scoped as the fetch that loaded the row: a fetch in the same fn is judged with it (a row from
+an unscoped fetch leaves the write unscoped too), one elsewhere is judged where it is. A row
+parameter is judged through its callers: each must pass a row it loaded (or a parameter whose
+callers do), and a caller that builds the model from the request makes it unscoped; the row
+parameter of an entry point (no caller in the workspace: a handler's extractor, an RPC method)
+is taken as what its framework loaded. `self` in a model's impl is taken as loaded (a method's
+receiver is not followed into its callers). A row returned by a workspace fn declared to return a model
+(`-> Result<workspace::Model>`) counts the same way. Rows filtered by the id of such a row
+(`.filter(workspace::Column::ComposeParent.eq(ws.id))`) are the rows that belong to it, as with
+diesel's `belonging_to(&ws)`. A key that is a parameter of the fn (`fn end_usage(id: i32)`,
+then `id: Set(id)`) is judged through the callers: scoped when every caller passes a field of a
+row it loaded (`end_usage(txn, ws.usage_id)`), or hands on a parameter whose callers do; the
+finding names the first caller that does not. A key from the request (`id: Set(id)`) pins any
+tenant's row.
 
 ## Why is this bad?
 `SELECT * FROM invoices WHERE id = $1` compiles, passes every single-tenant test, and returns
@@ -108,11 +146,14 @@ impl Rule for UntenantedQuery {
                 })
                 .collect();
             let noun = if tables.len() == 1 { "table" } else { "tables" };
-            let why = if reasons.is_empty() {
+            let mut why = if reasons.is_empty() {
                 String::new()
             } else {
                 format!(": {}", reasons.join("; "))
             };
+            if let Some(at) = super::caller_text(cx, v) {
+                why.push_str(&format!(" (the SQL passed by the caller at {at})"));
+            }
             findings.push((
                 v.file,
                 Finding {

@@ -35,7 +35,8 @@ pub struct FileFacts {
     /// `type X = ..;` aliases, for receiver typing.
     pub aliases: Vec<AliasFact>,
     pub bypasses: Vec<BypassFact>,
-    /// Tables declared by diesel `table!` and sea-orm entities in this file.
+    /// Tables declared by diesel `table!`, sea-orm entities and literal `CREATE TABLE` queries
+    /// in this file.
     pub schema_tables: Vec<crate::sql::Table>,
     /// sea-orm entity modules and their `table_name`, to resolve `invoice::Entity` to a table.
     pub entities: Vec<EntityFact>,
@@ -43,6 +44,9 @@ pub struct FileFacts {
     pub mods: Vec<ModDecl>,
     /// Calls to fns and methods the workspace may define, for the call graph.
     pub calls: Vec<CallFact>,
+    /// Call arguments that are fields of a loaded row (or a key parameter handed on), for a
+    /// query keyed by a parameter judged through its callers.
+    pub row_args: Vec<RowArg>,
     /// `impl` blocks: the self type and the trait, for method resolution.
     pub impls: Vec<ImplFact>,
 }
@@ -99,8 +103,9 @@ pub struct FnFact {
     pub requires: Option<Box<RequiresFact>>,
     /// Parameter types (as written, without spaces).
     pub params: Vec<ParamFact>,
-    /// The return type as spaced tokens, when it may name a workspace type (not `()`, a
-    /// primitive, `String`, `Self`, ..): cache receivers made by getters are typed by it.
+    /// The return type as spaced tokens, when it may name a workspace type or `Self` (not `()`,
+    /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
+    /// finders are typed by it.
     pub ret: Option<crate::intern::Name>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: Vec<crate::intern::Name>,

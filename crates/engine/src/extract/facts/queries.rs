@@ -35,28 +35,176 @@ pub enum QueryKind {
     Dsl(DslQuery),
 }
 
-/// What a DSL chain does to which table.
+/// What a DSL chain does to which tables.
 #[derive(Debug, Clone, Default)]
 pub struct DslQuery {
-    /// Table or entity path as the code names it (`invoices`, `invoice::Entity`).
+    /// Table or entity path as the code names it (`invoices`, `invoice::Entity`): the chain's
+    /// base (the FROM table, the UPDATE/DELETE/INSERT target).
     pub table: String,
-    /// True when `table` is a sea-orm entity path, resolved to its `table_name` in phase 2.
+    /// True when `table` (and every joined table and column qualifier) is a sea-orm entity
+    /// path, resolved to its `table_name` in phase 2.
     pub entity: bool,
     /// Module the chain is written in (to resolve `table` through `use`).
     pub module: crate::intern::Module,
     pub op: DslOp,
-    /// Columns filtered with `eq`/`eq_any` on the AND path before the terminal call.
-    pub filter_columns: Vec<String>,
-    /// What voided earlier filters (`or_filter`, `.or(..)`, `Condition::any()`), if anything.
-    pub voided_by: Option<String>,
-    /// Columns whose filters were voided.
-    pub voided_columns: Vec<String>,
+    /// Each way the chain can be built (a filter added under an `if` makes two): each is
+    /// judged. Empty for an insert.
+    pub variants: Vec<DslVariant>,
     /// Fields set by an insert (struct literal or `ActiveModel { .. }`).
     pub inserted_fields: Option<Vec<String>>,
     /// The inserted value's struct type when its fields are not visible (resolved in phase 2).
     pub inserted_type: Option<String>,
-    /// Scoped by construction (`belonging_to`, a configured scoped fn).
+    /// The insert can update an existing row (`on_conflict(..).do_update()`,
+    /// `OnConflict::..update_column(..)`): it never creates a tenant.
+    pub upsert: bool,
+    /// Scoped by construction (`belonging_to`, `find_related`, a configured scoped fn).
     pub scoped_by: Option<String>,
+    /// An `ActiveModel` update or delete: where its primary key's values come from.
+    pub model_key: Option<ModelKey>,
+}
+
+/// One way a DSL chain is built: its joins and the condition its rows meet.
+#[derive(Debug, Clone, Default)]
+pub struct DslVariant {
+    pub joins: Vec<DslJoin>,
+    /// Every `.filter(..)`, `or_filter(..)`, `find(..)` of the chain, ANDed / ORed as they run.
+    pub filter: Cond,
+}
+
+/// A table joined to the chain (`inner_join(t.on(..))`, `left_join(t)`, sea-orm
+/// `find_also_related(E)`, `join(JoinType::InnerJoin, Relation::X.def())`).
+#[derive(Debug, Clone)]
+pub struct DslJoin {
+    /// Table (diesel) or entity path (sea-orm) as written.
+    pub table: String,
+    pub kind: JoinKind,
+    /// The written ON condition; `None`: the schema's foreign key between the two tables
+    /// (diesel `joinable!`, sea-orm relations).
+    pub on: Option<Cond>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    /// The joined table is null-extended: its ON filters only it.
+    Left,
+    /// RIGHT or FULL: the ON filters nothing the audit relies on.
+    Other,
+}
+
+/// A condition on a chain's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    /// All of them (empty: no condition).
+    All(Vec<Cond>),
+    /// Any of them, and what wrote the OR (`or_filter`, `.or(..)`, `Condition::any()`).
+    Any(Vec<Cond>, &'static str),
+    Atom(Atom),
+}
+
+impl Default for Cond {
+    fn default() -> Self {
+        Cond::All(Vec::new())
+    }
+}
+
+impl Cond {
+    /// `self AND other`.
+    pub fn and(self, other: Cond) -> Cond {
+        match self {
+            Cond::All(mut v) => {
+                v.push(other);
+                Cond::All(v)
+            }
+            one => Cond::All(vec![one, other]),
+        }
+    }
+}
+
+/// One comparison of a condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Atom {
+    /// `col = value` (`eq`, `eq_any`, `is_in`): pins the column to the value; `row` when the
+    /// value is a field of a row loaded elsewhere (`&self.uuid`, `ws.id`), `key` when that field
+    /// is the row's id (`ws.id`: the rows that belong to it, as diesel's `belonging_to`).
+    Value {
+        col: ColRef,
+        row: Option<RowRef>,
+        key: bool,
+    },
+    /// `a = b` between two columns.
+    Cols(ColRef, ColRef),
+    /// A comparison false on NULL (`lt`, `like`, `is_not_null`, `ne`..): the tables of these
+    /// columns have a row (a LEFT JOIN that must match).
+    Rejects(Vec<ColRef>),
+    /// The primary key of the base table bound to values (`find(id)`, `find_by_id(id)`,
+    /// `delete_by_id(id)`); `row` when the value is a loaded row's field.
+    Key { row: Option<RowRef> },
+    /// Something the audit cannot read: it scopes nothing and requires no row.
+    Opaque,
+}
+
+/// A column as written: its qualifier (`invoices` of `invoices::org_id`, `project::Column` of
+/// `project::Column::WorkspaceId`; `None` unqualified) and its name (snake case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColRef {
+    pub table: Option<String>,
+    pub column: String,
+}
+
+/// A value taken from a row the code loaded: a write keyed by it is as scoped as the fetch that
+/// loaded the row (judged where that fetch is).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowRef {
+    /// A field of `self` in an impl of this type (a diesel model struct, a sea-orm `Model`).
+    SelfOf(String),
+    /// A field of parameter `index`, declared as `ty` (its last path segment: `Model`,
+    /// `Cipher`), bound as `name` (a destructured parameter, `OrgWithApp { app }: OrgWithApp`,
+    /// binds a field of `ty` named like it). Judged through the callers: each must pass a row it
+    /// loaded; an entry point's (no caller) is what its framework extracted.
+    Param {
+        ty: String,
+        name: String,
+        index: usize,
+    },
+    /// A row fetched in the same fn by the query site at this index of the file's queries.
+    Fetch(u32),
+    /// A row fetched through this configured scoped fn.
+    Scoped(String),
+    /// The value is parameter `index` of the fn (`find_by_id(id)` with `id: Uuid`): what its
+    /// callers pass (a field of a row each loaded, see [`RowArg`]).
+    Passed(usize),
+    /// A row returned by the call at `line` to `callee` (its last path segment or method name):
+    /// a fn of the workspace declared to return a row (`-> Result<workspace::Model>`), whose
+    /// own query is judged where it is; `part` picks a tuple element (`let (user, ws) = ..`).
+    Returned {
+        line: u32,
+        callee: String,
+        part: Option<usize>,
+    },
+}
+
+/// An argument of a call that is a field of a loaded row (`end_usage(txn, ws.usage_id, ..)`),
+/// or a parameter of the calling fn itself bound into a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowArg {
+    /// Line of the call (as [`super::CallFact::line`]).
+    pub line: u32,
+    /// The called fn's or method's last path segment.
+    pub callee: String,
+    /// Position of the argument (receiver excluded).
+    pub index: u16,
+    pub row: RowRef,
+}
+
+/// Where an `ActiveModel` update's or delete's key comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ModelKey {
+    /// Fields it sets (`id: Set(x)`, `am.id = Set(x)`), with the row each value is a field of.
+    pub fields: Vec<(String, Option<RowRef>)>,
+    /// The whole model is made from a loaded row (`..row.into()`, `let am: ActiveModel =
+    /// row.into()`, `row.into_active_model()`); `Some(None)`: from a value the audit cannot trace.
+    pub from: Option<Option<RowRef>>,
 }
 
 /// A sea-orm entity module and the table it maps (`entities::invoice` -> `invoices`).

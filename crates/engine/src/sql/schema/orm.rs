@@ -85,9 +85,9 @@ impl Schema {
         }
     }
 
-    /// Reads a sea-orm entity: a struct deriving `DeriveEntityModel` with
-    /// `#[sea_orm(table_name = "..")]`. Columns are the field names, or their
-    /// `#[sea_orm(column_name = "..")]`; fields marked `#[sea_orm(ignore)]` are skipped.
+    /// Reads a sea-orm entity: a struct deriving `DeriveEntityModel` (or, in the expanded
+    /// style, `DeriveModel`) with `#[sea_orm(table_name = "..")]`. Columns are the field names,
+    /// or their `#[sea_orm(column_name = "..")]`; fields marked `#[sea_orm(ignore)]` are skipped.
     /// Anything else is ignored.
     pub fn add_sea_orm_model(&mut self, item: &syn::ItemStruct) {
         let derives_model = item.attrs.iter().any(|a| {
@@ -95,10 +95,9 @@ impl Schema {
                 && a.meta
                     .require_list()
                     .map(|l| {
-                        l.tokens
-                            .clone()
-                            .into_iter()
-                            .any(|t| matches!(&t, TokenTree::Ident(i) if i == "DeriveEntityModel"))
+                        l.tokens.clone().into_iter().any(|t| {
+                            matches!(&t, TokenTree::Ident(i) if i == "DeriveEntityModel" || i == "DeriveModel")
+                        })
                     })
                     .unwrap_or(false)
         });
