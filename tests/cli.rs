@@ -589,6 +589,44 @@ fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
     assert!(stdout(&o).starts_with("# TA903 unmatched-config (default: warning)"));
 }
 
+#[test]
+fn a_config_shared_by_several_workspaces_is_matched_against_all_of_them() {
+    // A checkout with no Cargo.toml of its own and two workspaces below it (svix's `server/`
+    // and `bridge/`), one config at the top: an entry used by one workspace is no TA903 in the
+    // other, and an entry no workspace uses is reported once.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\naxum = \"0.8\"\n")
+    };
+    let server = "use axum::{routing::get, Router};\n\npub fn app() -> Router {\n    Router::new().route(\"/orgs/{org}/keys\", get(keys))\n}\n\nasync fn keys() -> &'static str {\n    enforce_role();\n    \"[]\"\n}\n\nfn enforce_role() {}\n";
+    let files = [
+        ("server/Cargo.toml", manifest("server")),
+        ("server/src/lib.rs", server.to_string()),
+        ("bridge/Cargo.toml", manifest("bridge")),
+        ("bridge/src/lib.rs", "pub fn relay() {}\n".to_string()),
+        (
+            "tenant-audit.toml",
+            "[handlers]\nchecks = [\"enforce_role\", \"enforce_rol3\"]\n".to_string(),
+        ),
+    ];
+    for (path, text) in &files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let o = run(&["--format", "short"], dir.path());
+    assert_eq!(
+        stdout(&o),
+        "tenant-audit.toml:2:27: warning[TA903/unmatched-config]: `[handlers] checks` entry `enforce_rol3` matches nothing: no fn or method of the workspace has this name, and nothing calls it\n",
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--format", "json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["summary"]["warnings"], 1, "{doc}");
+    assert_eq!(doc["summary"]["errors"], 0, "{doc}");
+}
+
 const CACHE: &str = r#"use redis::AsyncCommands;
 
 pub async fn profile(con: &mut redis::aio::MultiplexedConnection, user_id: u64) -> Option<String> {

@@ -37,11 +37,12 @@ mod layering_tests;
 pub(crate) mod test_support;
 
 use config::Config;
-use diagnostic::{Diagnostic, Severity};
+use diagnostic::{Diagnostic, Severity, Span};
 use error::Result;
 use extract::FileFacts;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use workspace::{Selection, Workspace};
 
@@ -103,6 +104,9 @@ impl Report {
     /// One report of several workspaces audited on their own (their paths are all relative to
     /// the folder audited): findings, bypasses and routes together, counts added up.
     fn merge(mut reports: Vec<Report>) -> Report {
+        if reports.len() > 1 {
+            unmatched_in_every_sharer(&mut reports);
+        }
         let mut first = reports.remove(0);
         for r in reports {
             first.diagnostics.extend(r.diagnostics);
@@ -119,10 +123,16 @@ impl Report {
             a.cache_calls += b.cache_calls;
             a.unresolved_cache_receivers += b.unresolved_cache_receivers;
             a.unreached_files += b.unreached_files;
-            a.errors += b.errors;
-            a.warnings += b.warnings;
-            a.notes += b.notes;
             a.internal_errors += b.internal_errors;
+        }
+        let s = &mut first.summary;
+        (s.errors, s.warnings, s.notes) = (0, 0, 0);
+        for d in first.diagnostics.iter().filter(|d| !d.bypassed()) {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Note => s.notes += 1,
+            }
         }
         first
             .diagnostics
@@ -138,6 +148,39 @@ impl Report {
     /// Findings not covered by a bypass.
     pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| !d.bypassed())
+    }
+}
+
+/// One config file read by several workspaces (a checkout's, above workspaces of its own: svix's
+/// `server/`, `bridge/`, `svix-cli/`): an entry of it matches nothing (TA903) only when it
+/// matches nothing in every one of them, and is then reported once.
+fn unmatched_in_every_sharer(reports: &mut [Report]) {
+    use rules::Rule;
+    let code = rules::UnmatchedConfig.meta().code;
+    let mut sharers: HashMap<String, usize> = HashMap::new();
+    for r in reports.iter() {
+        if let Some(src) = &r.config.source {
+            *sharers.entry(src.display.clone()).or_default() += 1;
+        }
+    }
+    let mut unmatched: HashMap<(String, Span), usize> = HashMap::new();
+    for d in reports.iter().flat_map(|r| &r.diagnostics) {
+        if d.code == code {
+            *unmatched.entry((d.file.clone(), d.span)).or_default() += 1;
+        }
+    }
+    let mut kept: HashSet<(String, Span)> = HashSet::new();
+    for r in reports.iter_mut() {
+        r.diagnostics.retain(|d| {
+            let Some(&n) = sharers.get(&d.file) else {
+                return true;
+            };
+            if d.code != code || n < 2 {
+                return true;
+            }
+            let key = (d.file.clone(), d.span);
+            unmatched[&key] == n && kept.insert(key)
+        });
     }
 }
 

@@ -13,6 +13,9 @@ mod untenanted_query;
 mod unused_bypass;
 mod unused_scope;
 
+/// Report::merge judges TA903 across the workspaces that share one config.
+pub(crate) use unmatched_config::UnmatchedConfig;
+
 use crate::bypass::Usage;
 use crate::config::Config;
 use crate::db::judge::Verdict;

@@ -19,7 +19,9 @@ nothing: a `[tenant] columns` entry no table of the schema has (only when a sche
 `[tenant.tables.X]` that the schema does not define and no query touches, and a guard, check,
 layer, tenant type, key builder, scoped fn, cache interface or method, or scope enum that no code
 names. The finding sits at the entry in the config file. Entries equal to a built-in default
-(the migration bookkeeping tables) are never reported.
+(the migration bookkeeping tables) are never reported. A config read by several workspaces (one
+at the top of a checkout whose workspaces sit in folders of their own) is matched against all of
+them: an entry is reported, once, only when no workspace has what it names.
 
 The schema is the one the audit read: a column TA903 reports as missing from every table is
 missing from what the audit judges queries by, even when the database has it (a migration the
