@@ -383,10 +383,10 @@ pub fn judge(
         );
     }
     // The three cross-file joins are independent: run them side by side.
-    let (endpoints, queries, caches) = std::thread::scope(|scope| {
-        let queries = scope.spawn(|| db::judge::judge_all(&index, &graph));
-        let caches = scope.spawn(|| cache::resolve(&index, &graph));
-        let endpoints = frameworks::endpoints::endpoints(&index);
+    let ((endpoints, te), (queries, tq), (caches, tc)) = std::thread::scope(|scope| {
+        let queries = scope.spawn(|| Laps::time(|| db::judge::judge_all(&index, &graph)));
+        let caches = scope.spawn(|| Laps::time(|| cache::resolve(&index, &graph)));
+        let endpoints = Laps::time(|| frameworks::endpoints::endpoints(&index));
         let queries = queries
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -396,6 +396,11 @@ pub fn judge(
         (endpoints, queries, caches)
     });
     laps.lap("endpoints + query verdicts + cache resolution");
+    if laps.on {
+        eprintln!(
+            "tenant-audit timings: side by side: endpoints {te:?}, query verdicts {tq:?}, cache resolution {tc:?}"
+        );
+    }
     let cache::Resolved {
         calls: caches,
         unresolved,
@@ -526,6 +531,13 @@ struct Laps {
 }
 
 impl Laps {
+    /// `f`'s result and how long it took.
+    fn time<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
+        let t = std::time::Instant::now();
+        let out = f();
+        (out, t.elapsed())
+    }
+
     fn new() -> Self {
         Laps {
             on: std::env::var_os("TENANT_AUDIT_TIMINGS").is_some(),
