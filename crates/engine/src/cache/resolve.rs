@@ -111,6 +111,7 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
     }
     // The types parsed here registered their text with proc-macro2's span table of this
     // thread; nothing parsed outlives the resolution.
+    drop(resolver);
     proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
@@ -133,6 +134,7 @@ fn pending_name(p: &Pending) -> &str {
 }
 
 /// What a pending receiver is.
+#[derive(Clone)]
 pub enum Receiver {
     Cache(CacheType),
     /// A type of the workspace (its own methods are judged where they are written).
@@ -146,6 +148,16 @@ pub enum Receiver {
 /// A type as written (text) in a module of a file.
 type WrittenType = (usize, Vec<String>, String);
 
+/// What decides a pending receiver: the file and module of the call, its root, the steps from
+/// it and the generics in scope (many calls of a file share one: `state.redis`).
+type ReceiverKey = (
+    usize,
+    crate::intern::Module,
+    PendingRoot,
+    Vec<Step>,
+    crate::extract::Generics,
+);
+
 /// Decides pending receivers from every crate's structs, statics and type aliases.
 pub struct Phase2<'i, 'a> {
     index: &'i Index<'a>,
@@ -157,6 +169,12 @@ pub struct Phase2<'i, 'a> {
     traits: std::collections::HashSet<&'i str>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
+    /// Receivers already decided.
+    receivers: RefCell<HashMap<ReceiverKey, Receiver>>,
+    /// The names of the workspace's type aliases: a type of another name is none.
+    alias_names: std::collections::HashSet<&'i str>,
+    /// Type texts parsed (`None`: not a type); many receivers share one (`State<AppState>`).
+    parsed: RefCell<HashMap<String, Option<std::rc::Rc<syn::Type>>>>,
 }
 
 impl<'i, 'a> Phase2<'i, 'a> {
@@ -164,7 +182,9 @@ impl<'i, 'a> Phase2<'i, 'a> {
         let mut methods: HashMap<(&str, &str), Vec<FnId>> = HashMap::new();
         let mut impls: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         let mut traits = std::collections::HashSet::new();
+        let mut alias_names = std::collections::HashSet::new();
         for (fi, f) in index.files.iter().enumerate() {
+            alias_names.extend(f.aliases.iter().map(|a| a.name.as_str()));
             for (i, func) in f.fns.iter().enumerate() {
                 if let (true, Some(t)) = (func.in_trait, &func.self_ty) {
                     traits.insert(t.as_str());
@@ -182,12 +202,28 @@ impl<'i, 'a> Phase2<'i, 'a> {
                 }
             }
         }
+        // A use may rename an alias (`pub use crate::db::Cache as Store`).
+        let renamed: Vec<&str> = index
+            .files
+            .iter()
+            .flat_map(|f| &f.uses)
+            .filter(|u| {
+                u.path
+                    .last()
+                    .is_some_and(|l| alias_names.contains(l.as_str()))
+            })
+            .map(|u| u.alias.as_str())
+            .collect();
+        alias_names.extend(renamed);
         Phase2 {
             index,
             methods,
             impls,
             traits,
             tenant_structs: RefCell::new(HashMap::new()),
+            receivers: RefCell::new(HashMap::new()),
+            alias_names,
+            parsed: RefCell::new(HashMap::new()),
         }
     }
 
@@ -211,6 +247,18 @@ impl<'i, 'a> Phase2<'i, 'a> {
             .items_named(self.index.package_of(file), name, kinds)
     }
 
+    /// `ty` parsed as a type, once per text.
+    fn parse(&self, ty: &str) -> Option<std::rc::Rc<syn::Type>> {
+        if let Some(hit) = self.parsed.borrow().get(ty) {
+            return hit.clone();
+        }
+        let found = syn::parse_str::<syn::Type>(ty).ok().map(std::rc::Rc::new);
+        self.parsed
+            .borrow_mut()
+            .insert(ty.to_string(), found.clone());
+        found
+    }
+
     /// A type written in `module` of `file`, type aliases of the workspace followed
     /// (`pub type Cache = moka::future::Cache<String, Plan>`): the text and where it is written.
     /// An alias configured as a cache interface (`RwHashMap`) is kept: it is the receiver's type.
@@ -222,17 +270,17 @@ impl<'i, 'a> Phase2<'i, 'a> {
     ) -> (String, usize, crate::intern::Module) {
         let (mut ty, mut file, mut module) = (ty, file, module);
         for _ in 0..4 {
-            let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {
+            let Some(parsed) = self.parse(&ty) else {
                 break;
             };
             // `Lazy<Users>`: the wrappers say nothing, the type inside may be an alias.
             let inner = super::types::peel_wrappers(&parsed);
             let syn::Type::Path(p) = inner else { break };
             let segs = crate::ast::segments(&p.path);
-            if segs
-                .last()
-                .is_some_and(|l| FAMILIES.iter().any(|f| f.owns_name(l, self.index.config)))
-            {
+            if segs.last().is_none_or(|l| {
+                !self.alias_names.contains(l.as_str())
+                    || FAMILIES.iter().any(|f| f.owns_name(l, self.index.config))
+            }) {
                 break;
             }
             let found = self
@@ -247,6 +295,22 @@ impl<'i, 'a> Phase2<'i, 'a> {
 
     /// The cache type of a pending receiver, if it is one.
     pub fn receiver(&self, file: usize, p: &Pending) -> Receiver {
+        let key = (
+            file,
+            p.module.clone(),
+            p.root.clone(),
+            p.steps.clone(),
+            p.generics.clone(),
+        );
+        if let Some(hit) = self.receivers.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = self.receiver_uncached(file, p);
+        self.receivers.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn receiver_uncached(&self, file: usize, p: &Pending) -> Receiver {
         // (type text, file it is written in, module it is written in)
         let (mut ty, mut tfile, mut tmodule) = match &p.root {
             PendingRoot::Type(t) => (t.clone(), file, p.module.clone()),
@@ -267,10 +331,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         let mut generics: Generics = p.generics.clone();
         for step in &p.steps {
             (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
-            let Some(owner) = syn::parse_str::<syn::Type>(&ty)
-                .ok()
-                .and_then(|t| owner_path(&t))
-            else {
+            let Some(owner) = self.parse(&ty).and_then(|t| owner_path(&t)) else {
                 return Receiver::Unknown;
             };
             match step {
@@ -323,7 +384,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
             }
         }
         (ty, tfile, tmodule) = self.unalias(ty, tfile, tmodule);
-        let Ok(parsed) = syn::parse_str::<syn::Type>(&ty) else {
+        let Some(parsed) = self.parse(&ty) else {
             return Receiver::Unknown;
         };
         let env = TypeEnv {

@@ -84,7 +84,7 @@ pub struct Pending {
 }
 
 /// One step from a pending receiver's root.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Step {
     Field(String),
     /// A method without arguments (a getter, a lock, a clone): the workspace's method of that
@@ -92,7 +92,7 @@ pub enum Step {
     Method(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PendingRoot {
     /// A type as written in the call's file (`State<AppState>`, `Self`'s name).
     Type(String),
