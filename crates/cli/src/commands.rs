@@ -481,7 +481,10 @@ fn bypasses(a: ListArgs) -> Result<i32> {
 }
 
 fn routes(a: ListArgs) -> Result<i32> {
-    let report = audit(&options(&a.ws))?;
+    let report = audit(&Options {
+        inventory: true,
+        ..options(&a.ws)
+    })?;
     if a.format == ListFormat::Json {
         let v = serde_json::json!({"version": 1, "routes": report.routes});
         println!(

@@ -332,13 +332,13 @@ impl Methods {
                 if func.in_trait {
                     traits.insert(ty.to_string());
                     by_trait
-                        .entry((ty.to_string(), func.name.clone()))
+                        .entry((ty.to_string(), func.name.to_string()))
                         .or_default()
                         .push(id);
                     continue;
                 }
                 by_type
-                    .entry((ty.to_string(), func.name.clone()))
+                    .entry((ty.to_string(), func.name.to_string()))
                     .or_default()
                     .push(id);
                 let trait_ = func
@@ -348,7 +348,7 @@ impl Methods {
                     .and_then(|t| t.last());
                 if let Some(t) = trait_ {
                     by_trait
-                        .entry((t.clone(), func.name.clone()))
+                        .entry((t.clone(), func.name.to_string()))
                         .or_default()
                         .push(id);
                 }

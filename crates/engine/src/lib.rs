@@ -59,6 +59,8 @@ pub struct Options {
     pub overrides: Vec<(String, Option<Severity>)>,
     /// Worker threads; None = rayon's default.
     pub threads: Option<usize>,
+    /// Build the endpoint inventory (`Report::routes`, for `routes`); a check leaves it empty.
+    pub inventory: bool,
 }
 
 /// Counts of what was audited.
@@ -244,7 +246,7 @@ fn audit_workspace(
     ws.files = extracted.sources;
     let files = extracted.facts;
     let extract_time = started.elapsed();
-    let mut report = judge(&ws, config, &files, overrides, &opts.only);
+    let mut report = judge(&ws, config, &files, overrides, &opts.only, opts.inventory);
     report.summary.unreached_files = extracted.unreached.len();
     report.unreached = extracted.unreached;
     let judged = started.elapsed();
@@ -365,6 +367,7 @@ pub fn judge(
     files: &[FileFacts],
     overrides: &[(String, Option<Severity>)],
     only: &[PathBuf],
+    inventory: bool,
 ) -> Report {
     let mut laps = Laps::new();
     let index = index::Index::build(ws, &config, files);
@@ -497,17 +500,21 @@ pub fn judge(
             Severity::Note => summary.notes += 1,
         }
     }
-    let routes = inventory::build(
-        &index,
-        &graph,
-        &endpoints,
-        &usage,
-        &inventory::Sites {
-            reach: &reach,
-            queries: &queries,
-            caches: &caches,
-        },
-    );
+    let routes = if inventory {
+        inventory::build(
+            &index,
+            &graph,
+            &endpoints,
+            &usage,
+            &inventory::Sites {
+                reach: &reach,
+                queries: &queries,
+                caches: &caches,
+            },
+        )
+    } else {
+        Vec::new()
+    };
     laps.lap("inventory");
     laps.print();
     Report {

@@ -150,12 +150,12 @@ type WrittenType = (usize, Vec<String>, String);
 
 /// What decides a pending receiver: the file and module of the call, its root, the steps from
 /// it and the generics in scope (many calls of a file share one: `state.redis`).
-type ReceiverKey = (
+type ReceiverKey<'i> = (
     usize,
-    crate::intern::Module,
-    PendingRoot,
-    Vec<Step>,
-    crate::extract::Generics,
+    &'i crate::intern::Module,
+    &'i PendingRoot,
+    &'i [Step],
+    &'i crate::extract::Generics,
 );
 
 /// Decides pending receivers from every crate's structs, statics and type aliases.
@@ -170,7 +170,7 @@ pub struct Phase2<'i, 'a> {
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
     /// Receivers already decided.
-    receivers: RefCell<HashMap<ReceiverKey, Receiver>>,
+    receivers: RefCell<HashMap<ReceiverKey<'i>, Receiver>>,
     /// The names of the workspace's type aliases: a type of another name is none.
     alias_names: std::collections::HashSet<&'i str>,
     /// Type texts parsed (`None`: not a type); many receivers share one (`State<AppState>`).
@@ -294,14 +294,8 @@ impl<'i, 'a> Phase2<'i, 'a> {
     }
 
     /// The cache type of a pending receiver, if it is one.
-    pub fn receiver(&self, file: usize, p: &Pending) -> Receiver {
-        let key = (
-            file,
-            p.module.clone(),
-            p.root.clone(),
-            p.steps.clone(),
-            p.generics.clone(),
-        );
+    pub fn receiver(&self, file: usize, p: &'i Pending) -> Receiver {
+        let key = (file, &p.module, &p.root, &p.steps[..], &p.generics);
         if let Some(hit) = self.receivers.borrow().get(&key) {
             return hit.clone();
         }

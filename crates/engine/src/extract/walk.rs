@@ -830,7 +830,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     ) {
         let name = sig.ident.to_string();
         let mut fact = FnFact {
-            name: name.clone(),
+            name: name.as_str().into(),
             item: self.item_path(&name),
             module: self.module.clone(),
             self_ty: self.self_ty().map(Into::into),

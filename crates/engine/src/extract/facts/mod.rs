@@ -82,7 +82,7 @@ pub struct ParseError {
 /// A fn, method or closure.
 #[derive(Debug, Default, Clone)]
 pub struct FnFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`).
     pub item: String,
     pub module: crate::intern::Module,
@@ -102,13 +102,13 @@ pub struct FnFact {
     pub attrs: thin_vec::ThinVec<AttrFact>,
     pub requires: Option<Box<RequiresFact>>,
     /// Parameter types (as written, without spaces).
-    pub params: Vec<ParamFact>,
+    pub params: thin_vec::ThinVec<ParamFact>,
     /// The return type as spaced tokens, when it may name a workspace type or `Self` (not `()`,
     /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
     /// finders are typed by it.
     pub ret: Option<crate::intern::Name>,
     /// Last path segments of every fn, method and macro called in the body.
-    pub calls: Vec<crate::intern::Name>,
+    pub calls: thin_vec::ThinVec<crate::intern::Name>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
     pub routes: thin_vec::ThinVec<RouteAttr>,
     /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
