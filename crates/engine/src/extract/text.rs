@@ -100,6 +100,11 @@ impl<'ast> Walker<'ast, '_> {
                 };
                 project(self.str_source_depth(&f.base, env, depth + 1), vec![step])
             }
+            // `STEPS[i]`: any element (the index is not read).
+            Expr::Index(x) => project(
+                self.str_source_depth(&x.expr, env, depth + 1),
+                vec![Step::Elem],
+            ),
             // `Some("..")`, `Ok(..)`: the value inside (a `let Some(x) = ..` projects through it).
             Expr::Call(c)
                 if c.args.len() == 1

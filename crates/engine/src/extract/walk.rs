@@ -640,6 +640,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if !matches!(src, crate::strings::StrSource::Dynamic(_)) {
                 info.text = Some(src);
             }
+        } else if info.param.is_none() && matches!(inner, syn::Expr::Field(_) | syn::Expr::Index(_))
+        {
+            // A part of a table (`STEPS[i].up`, `last.down`): kept only when it is one of a
+            // static table, a literal or a parameter, not of any local.
+            let src = self.str_source(inner);
+            if part_of_table(&src) {
+                info.text = Some(src);
+            }
         }
         info
     }
@@ -1781,6 +1789,25 @@ fn pass_through(e: &syn::Expr) -> &syn::Expr {
             pass_through(&m.receiver)
         }
         other => other,
+    }
+}
+
+/// A projection of a static (SCREAMING_CASE), a literal table or a parameter: what a part of a
+/// SQL table handed to a helper is made of.
+fn part_of_table(src: &crate::strings::StrSource) -> bool {
+    use crate::strings::StrSource as S;
+    let S::Project(root, _) = src else {
+        return false;
+    };
+    match &**root {
+        S::Const(path, _) => path.last().is_some_and(|n| {
+            n.chars().any(|c| c.is_ascii_uppercase()) && !n.chars().any(|c| c.is_ascii_lowercase())
+        }),
+        S::Param { .. } | S::Array(_) | S::Struct(_) => true,
+        S::Alt(v) => v
+            .iter()
+            .all(|x| part_of_table(&S::Project(Box::new(x.clone()), Vec::new()))),
+        _ => false,
     }
 }
 
