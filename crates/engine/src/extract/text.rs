@@ -176,7 +176,12 @@ impl<'ast> Walker<'ast, '_> {
                 Some(callee) => returned(e, callee),
                 None => StrSource::dynamic(format!("`{}`", short(e))),
             },
-            Expr::MethodCall(m) if self.current_fn().is_some() => {
+            // A method of the fn's own type (`self.ddl(..)`); other method calls are most
+            // often the standard library's (`.join(..)`, `.collect()`).
+            Expr::MethodCall(m)
+                if self.current_fn().is_some()
+                    && matches!(crate::ast::peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) =>
+            {
                 returned(e, m.method.to_string())
             }
             _ => StrSource::dynamic(format!("`{}`", short(e))),
@@ -227,11 +232,10 @@ impl<'ast> Walker<'ast, '_> {
                         StrSource::Dynamic(what) => {
                             StrSource::dynamic(format!("{} ({what})", written()))
                         }
-                        StrSource::Returned { line, callee, what } => StrSource::Returned {
-                            line,
-                            callee,
-                            what: format!("{} ({what})", written()),
-                        },
+                        other if other.has_returned() => {
+                            let written = written();
+                            retell(&other, &|what| format!("{written} ({what})"))
+                        }
                         StrSource::Param { index, what } => StrSource::Param {
                             index,
                             what: format!(
@@ -390,18 +394,11 @@ impl<'ast> Walker<'ast, '_> {
                     StrSource::Dynamic(what)
                 }
                 // Known only if phase 2 finds the fn: until then, as unresolved as a value.
-                StrSource::Returned { line, callee, what } => {
+                other if other.has_returned() => {
                     returned = true;
-                    StrSource::Returned {
-                        line,
-                        callee,
-                        what: format!("`format!` that {what}"),
-                    }
+                    retell(&other, &|what| format!("`format!` that {what}"))
                 }
-                other => {
-                    returned |= other.has_returned();
-                    other
-                }
+                other => other,
             };
             before.clear();
             out.push(src);
@@ -450,12 +447,11 @@ impl<'ast> Walker<'ast, '_> {
                 ),
             },
             StrSource::Dynamic(_) => StrSource::dynamic(self.splice(arg, env)),
-            // What a workspace fn returns, if phase 2 finds one; else what it splices.
-            StrSource::Returned { line, callee, .. } => StrSource::Returned {
-                line,
-                callee,
-                what: self.splice(arg, env),
-            },
+            // What a workspace fn returns, if phase 2 finds one; else what the hole splices.
+            other if other.has_returned() => {
+                let spliced = self.splice(arg, env);
+                retell(&other, &|_| spliced.clone())
+            }
             other => other,
         }
     }
@@ -716,6 +712,19 @@ impl<'ast> Walker<'ast, '_> {
         }
         None
     }
+}
+
+/// `src` with what each call's returned text says of itself, for when phase 2 finds no text,
+/// rewritten by `f`.
+fn retell(src: &StrSource, f: &dyn Fn(&str) -> String) -> StrSource {
+    src.map_leaves(&|leaf| match leaf {
+        StrSource::Returned { line, callee, what } => Some(StrSource::Returned {
+            line: *line,
+            callee: callee.clone(),
+            what: f(what),
+        }),
+        _ => None,
+    })
 }
 
 /// A call's returned text, found in phase 2 by the call's line and callee name.
