@@ -32,6 +32,14 @@ pub enum StrSource {
     Struct(Vec<(String, StrSource)>),
     /// A part of a value: `m.sql`, the element a `for` loop binds (`for m in MIGRATIONS`).
     Project(Box<StrSource>, Vec<Step>),
+    /// What a call on `line` of the fn the value is in returns (`partition_ddl("file_list")`):
+    /// the text a workspace fn of that name returns, with what the call passes (phase 2, with
+    /// the call graph). Alone it resolves as dynamic, `what` saying which call it is.
+    Returned {
+        line: u32,
+        callee: String,
+        what: String,
+    },
 }
 
 /// One step of a [`StrSource::Project`].
@@ -50,58 +58,63 @@ impl StrSource {
 
     /// Whether a parameter of the fn is part of the value (it is then judged through callers).
     pub fn has_params(&self) -> bool {
+        self.any_leaf(&|l| matches!(l, StrSource::Param { .. }))
+    }
+
+    /// Whether any leaf (see [`StrSource::map_leaves`]) is one `f` accepts.
+    pub fn any_leaf(&self, f: &dyn Fn(&StrSource) -> bool) -> bool {
         match self {
-            StrSource::Param { .. } => true,
             StrSource::Concat(v) | StrSource::Alt(v) | StrSource::Array(v) => {
-                v.iter().any(StrSource::has_params)
+                v.iter().any(|x| x.any_leaf(f))
             }
-            StrSource::Struct(f) => f.iter().any(|(_, v)| v.has_params()),
-            StrSource::Project(inner, _) => inner.has_params(),
-            _ => false,
+            StrSource::Struct(fs) => fs.iter().any(|(_, v)| v.any_leaf(f)),
+            StrSource::Project(inner, _) => inner.any_leaf(f),
+            leaf => f(leaf),
         }
     }
 
     /// The value with what each parameter says of itself (for the message when no caller
     /// passes it) rewritten by `f`.
     pub fn describe_params(&self, f: &dyn Fn(&str) -> String) -> StrSource {
-        let all = |v: &[StrSource]| v.iter().map(|x| x.describe_params(f)).collect();
-        match self {
-            StrSource::Param { index, what } => StrSource::Param {
+        self.map_leaves(&|leaf| match leaf {
+            StrSource::Param { index, what } => Some(StrSource::Param {
                 index: *index,
                 what: f(what),
-            },
+            }),
+            _ => None,
+        })
+    }
+
+    /// The value with each parameter replaced by what `arg` gives for it (`None`: left as is).
+    pub fn substitute(&self, arg: &dyn Fn(usize) -> Option<StrSource>) -> StrSource {
+        self.map_leaves(&|leaf| match leaf {
+            StrSource::Param { index, .. } => arg(*index),
+            _ => None,
+        })
+    }
+
+    /// Whether a call's returned value is part of the value ([`StrSource::Returned`]).
+    pub fn has_returned(&self) -> bool {
+        self.any_leaf(&|l| matches!(l, StrSource::Returned { .. }))
+    }
+
+    /// The value with each leaf (anything but a concatenation, alternatives, an array, a struct
+    /// or a projection) replaced by what `f` gives for it (`None`: left as is).
+    pub fn map_leaves(&self, f: &dyn Fn(&StrSource) -> Option<StrSource>) -> StrSource {
+        let all = |v: &[StrSource]| v.iter().map(|x| x.map_leaves(f)).collect();
+        match self {
             StrSource::Concat(v) => StrSource::Concat(all(v)),
             StrSource::Alt(v) => StrSource::Alt(all(v)),
             StrSource::Array(v) => StrSource::Array(all(v)),
             StrSource::Struct(fs) => StrSource::Struct(
                 fs.iter()
-                    .map(|(n, v)| (n.clone(), v.describe_params(f)))
+                    .map(|(n, v)| (n.clone(), v.map_leaves(f)))
                     .collect(),
             ),
             StrSource::Project(inner, steps) => {
-                StrSource::Project(Box::new(inner.describe_params(f)), steps.clone())
+                StrSource::Project(Box::new(inner.map_leaves(f)), steps.clone())
             }
-            other => other.clone(),
-        }
-    }
-
-    /// The value with each parameter replaced by what `arg` gives for it (`None`: left as is).
-    pub fn substitute(&self, arg: &dyn Fn(usize) -> Option<StrSource>) -> StrSource {
-        let all = |v: &[StrSource]| v.iter().map(|x| x.substitute(arg)).collect();
-        match self {
-            StrSource::Param { index, .. } => arg(*index).unwrap_or_else(|| self.clone()),
-            StrSource::Concat(v) => StrSource::Concat(all(v)),
-            StrSource::Alt(v) => StrSource::Alt(all(v)),
-            StrSource::Array(v) => StrSource::Array(all(v)),
-            StrSource::Struct(f) => StrSource::Struct(
-                f.iter()
-                    .map(|(n, v)| (n.clone(), v.substitute(arg)))
-                    .collect(),
-            ),
-            StrSource::Project(inner, steps) => {
-                StrSource::Project(Box::new(inner.substitute(arg)), steps.clone())
-            }
-            other => other.clone(),
+            leaf => f(leaf).unwrap_or_else(|| leaf.clone()),
         }
     }
 }
@@ -153,7 +166,7 @@ fn go(
             dynamic.get_or_insert_with(|| what.clone());
             Vec::new()
         }
-        StrSource::Param { what, .. } => {
+        StrSource::Param { what, .. } | StrSource::Returned { what, .. } => {
             dynamic.get_or_insert_with(|| what.clone());
             Vec::new()
         }
@@ -345,7 +358,7 @@ fn project(
                 dynamic.get_or_insert_with(|| format!("field `{f}` of a struct value"));
             }
         },
-        (StrSource::Dynamic(_) | StrSource::Param { .. }, _) => {
+        (StrSource::Dynamic(_) | StrSource::Param { .. } | StrSource::Returned { .. }, _) => {
             go(src, lookup, dynamic, depth + 1);
         }
         (_, Step::Elem) => {

@@ -142,7 +142,7 @@ fn walk(
     }
     let param = first_param(src).unwrap_or(0);
     let mut judge = |caller: FnId, call: &crate::extract::CallFact, _: Option<&ArgInfo>| {
-        let passed = src.substitute(&|i| Some(argument(index, caller, call.args.get(i))));
+        let passed = src.substitute(&|i| Some(argument(index, graph, caller, call.args.get(i))));
         if passed.has_params() {
             if depth == 0 {
                 return Passed::Wrong(SqlJudgement {
@@ -191,8 +191,63 @@ fn walk(
     graph.through_callers(index, f, param, 0, &mut judge)
 }
 
+/// `src` (a value in fn `f`) with each call's returned text ([`StrSource::Returned`]) replaced
+/// by what the workspace fn it calls returns, that fn's parameters replaced by what the call
+/// passes: `sqlx::query(&partition_ddl("file_list"))` is judged as the `CREATE TABLE` that
+/// call makes. A call to no workspace fn, or to one whose text is not known, stays dynamic.
+pub fn expand_returned(
+    index: &Index<'_>,
+    graph: &CallGraph,
+    f: FnId,
+    src: &StrSource,
+) -> StrSource {
+    expand(index, graph, f, src, DEPTH)
+}
+
+fn expand(
+    index: &Index<'_>,
+    graph: &CallGraph,
+    f: FnId,
+    src: &StrSource,
+    depth: usize,
+) -> StrSource {
+    if depth == 0 || !src.has_returned() {
+        return src.clone();
+    }
+    src.map_leaves(&|leaf| {
+        let StrSource::Returned { line, callee, .. } = leaf else {
+            return None;
+        };
+        let mut alts = Vec::new();
+        for e in graph.callees(f) {
+            let call = graph.call(index, e.call);
+            let name = match &call.callee {
+                crate::extract::Callee::Path(segs) => segs.last().map(String::as_str),
+                crate::extract::Callee::Method { name, .. } => Some(name.as_str()),
+            };
+            if call.line != *line || name != Some(callee.as_str()) {
+                continue;
+            }
+            let text = index.func(e.callee).ret_text.as_deref()?;
+            let text = index.inline_str(e.callee.file, text);
+            let text = expand(index, graph, e.callee, &text, depth - 1);
+            alts.push(text.substitute(&|i| Some(argument(index, graph, f, call.args.get(i)))));
+        }
+        match alts.len() {
+            0 => None,
+            1 => alts.pop(),
+            _ => Some(StrSource::Alt(alts)),
+        }
+    })
+}
+
 /// What a caller passes in one argument place, as text relative to the caller's fn.
-fn argument(index: &Index<'_>, caller: FnId, arg: Option<&ArgInfo>) -> StrSource {
+fn argument(
+    index: &Index<'_>,
+    graph: &CallGraph,
+    caller: FnId,
+    arg: Option<&ArgInfo>,
+) -> StrSource {
     let Some(a) = arg else {
         return StrSource::dynamic("an argument the audit cannot read");
     };
@@ -209,7 +264,13 @@ fn argument(index: &Index<'_>, caller: FnId, arg: Option<&ArgInfo>) -> StrSource
         };
     }
     match &a.text {
-        Some(t) => index.inline_str(caller.file, t),
+        Some(t) => expand(
+            index,
+            graph,
+            caller,
+            &index.inline_str(caller.file, t),
+            DEPTH,
+        ),
         None => StrSource::dynamic("an argument the audit cannot read"),
     }
 }

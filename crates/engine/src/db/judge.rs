@@ -88,6 +88,14 @@ impl Judge<'_, '_> {
         };
         match &q.kind {
             QueryKind::Sql(src) => {
+                let expanded = q.fn_index.filter(|_| src.has_returned()).map(|fx| {
+                    let f = FnId {
+                        file: fi,
+                        index: fx as usize,
+                    };
+                    super::callers::expand_returned(index, self.graph, f, src)
+                });
+                let src = expanded.as_ref().unwrap_or(src);
                 let through = match (src.has_params(), q.fn_index) {
                     (true, Some(fx)) => super::callers::through_callers(
                         index,

@@ -100,6 +100,11 @@ impl<'ast> Walker<'ast, '_> {
                 };
                 project(self.str_source_depth(&f.base, env, depth + 1), vec![step])
             }
+            // `STEPS[i]`: any element (the index is not read).
+            Expr::Index(x) => project(
+                self.str_source_depth(&x.expr, env, depth + 1),
+                vec![Step::Elem],
+            ),
             // `Some("..")`, `Ok(..)`: the value inside (a `let Some(x) = ..` projects through it).
             Expr::Call(c)
                 if c.args.len() == 1
@@ -161,6 +166,24 @@ impl<'ast> Walker<'ast, '_> {
                 }
                 StrSource::Const(segs, self.module.clone())
             }
+            Expr::MethodCall(m) if sea_query_build(m) => StrSource::dynamic(format!(
+                "a sea-query builder statement (`{}`), which the audit does not read: write the SQL as a literal the audit can judge, cover the site with a `tenant_bypass` (attribute, `tenant_bypass!` or a `[[bypass]]` entry) whose reason says why it is safe, or set `TA202 = \"note\"` under `[rules]` when the workspace builds its SQL this way",
+                short(e)
+            )),
+            // What a workspace fn returns, with what this call passes (phase 2).
+            Expr::Call(c) if self.current_fn().is_some() => match crate::ast::last_segment(&c.func)
+            {
+                Some(callee) => returned(e, callee),
+                None => StrSource::dynamic(format!("`{}`", short(e))),
+            },
+            // A method of the fn's own type (`self.ddl(..)`); other method calls are most
+            // often the standard library's (`.join(..)`, `.collect()`).
+            Expr::MethodCall(m)
+                if self.current_fn().is_some()
+                    && matches!(crate::ast::peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) =>
+            {
+                returned(e, m.method.to_string())
+            }
             _ => StrSource::dynamic(format!("`{}`", short(e))),
         }
     }
@@ -208,6 +231,10 @@ impl<'ast> Walker<'ast, '_> {
                     let added = match self.str_source_depth(tail, *at, depth + 1) {
                         StrSource::Dynamic(what) => {
                             StrSource::dynamic(format!("{} ({what})", written()))
+                        }
+                        other if other.has_returned() => {
+                            let written = written();
+                            retell(&other, &|what| format!("{written} ({what})"))
                         }
                         StrSource::Param { index, what } => StrSource::Param {
                             index,
@@ -330,6 +357,7 @@ impl<'ast> Walker<'ast, '_> {
         // The skeleton: the literal with every hole that is not literal text read as `x`.
         let mut skeleton = String::new();
         let mut unresolved: Option<String> = None;
+        let mut returned = false;
         let mut before = String::new();
         for piece in pieces {
             let hole = match piece {
@@ -360,19 +388,28 @@ impl<'ast> Walker<'ast, '_> {
                 StrSource::Lit(t) => skeleton.push_str(t),
                 _ => skeleton.push('x'),
             }
-            if let StrSource::Dynamic(what) = &src {
-                unresolved.get_or_insert_with(|| what.clone());
-            }
+            let src = match src {
+                StrSource::Dynamic(what) => {
+                    unresolved.get_or_insert_with(|| what.clone());
+                    StrSource::Dynamic(what)
+                }
+                // Known only if phase 2 finds the fn: until then, as unresolved as a value.
+                other if other.has_returned() => {
+                    returned = true;
+                    retell(&other, &|what| format!("`format!` that {what}"))
+                }
+                other => other,
+            };
             before.clear();
             out.push(src);
         }
+        let tableless = || crate::sql::is_tableless(&skeleton, crate::sql::Dialect::Generic);
         match unresolved {
+            None if returned && tableless() => StrSource::Lit(skeleton),
             None => StrSource::Concat(out),
             // `SAVEPOINT {}`, `SET LOCAL app.user = {}`, `PRAGMA table_info({})`: whatever fills
             // the holes, the statement reads and writes no row.
-            Some(_) if crate::sql::is_tableless(&skeleton, crate::sql::Dialect::Generic) => {
-                StrSource::Lit(skeleton)
-            }
+            Some(_) if tableless() => StrSource::Lit(skeleton),
             Some(what) => StrSource::dynamic(format!("`format!` that {what}")),
         }
     }
@@ -409,16 +446,24 @@ impl<'ast> Walker<'ast, '_> {
                     "`format!` that splices {what} into the SQL text (SQL injection if a request supplies it)"
                 ),
             },
-            StrSource::Dynamic(_) => {
-                let shown = short(arg);
-                StrSource::dynamic(match self.param_origin(arg, env, 0) {
-                    Some(p) => format!(
-                        "splices `{shown}` (from parameter `{p}`) into the SQL text: SQL injection if a request supplies it"
-                    ),
-                    None => format!("splices `{shown}` into the SQL text"),
-                })
+            StrSource::Dynamic(_) => StrSource::dynamic(self.splice(arg, env)),
+            // What a workspace fn returns, if phase 2 finds one; else what the hole splices.
+            other if other.has_returned() => {
+                let spliced = self.splice(arg, env);
+                retell(&other, &|_| spliced.clone())
             }
             other => other,
+        }
+    }
+
+    /// What a `format!` hole that is not known splices into the SQL text (for the message).
+    fn splice(&self, arg: &'ast syn::Expr, env: Env) -> String {
+        let shown = short(arg);
+        match self.param_origin(arg, env, 0) {
+            Some(p) => format!(
+                "splices `{shown}` (from parameter `{p}`) into the SQL text: SQL injection if a request supplies it"
+            ),
+            None => format!("splices `{shown}` into the SQL text"),
         }
     }
 
@@ -667,6 +712,53 @@ impl<'ast> Walker<'ast, '_> {
         }
         None
     }
+}
+
+/// `src` with what each call's returned text says of itself, for when phase 2 finds no text,
+/// rewritten by `f`.
+fn retell(src: &StrSource, f: &dyn Fn(&str) -> String) -> StrSource {
+    src.map_leaves(&|leaf| match leaf {
+        StrSource::Returned { line, callee, what } => Some(StrSource::Returned {
+            line: *line,
+            callee: callee.clone(),
+            what: f(what),
+        }),
+        _ => None,
+    })
+}
+
+/// A call's returned text, found in phase 2 by the call's line and callee name.
+fn returned(e: &syn::Expr, callee: String) -> StrSource {
+    use syn::spanned::Spanned;
+    StrSource::Returned {
+        line: e.span().start().line as u32,
+        callee,
+        what: format!("`{}`", short(e)),
+    }
+}
+
+/// `Query::select()..build(PostgresQueryBuilder)` (or `.to_string(..)`, `.build_any(..)`): a
+/// sea-query statement rendered by a backend's query builder.
+fn sea_query_build(m: &syn::ExprMethodCall) -> bool {
+    matches!(
+        m.method.to_string().as_str(),
+        "build" | "to_string" | "build_any" | "build_collect" | "build_collect_any"
+    ) && m.args.iter().any(|a| match crate::ast::peel(a) {
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().ends_with("QueryBuilder")),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .iter()
+                .any(|s| s.ident.to_string().ends_with("QueryBuilder")),
+            _ => false,
+        },
+        _ => false,
+    })
 }
 
 /// `base` projected by `steps` (steps on a projection add to it; a part of something dynamic

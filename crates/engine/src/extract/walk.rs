@@ -124,6 +124,8 @@ pub struct FnScope<'ast> {
     /// How many call facts the file had when the fn started (a `None` rejected after the fn
     /// called something protects nothing).
     calls_from: usize,
+    /// The fn is declared to return a string: its returned text is recorded at its end.
+    returns_text: bool,
 }
 
 pub struct Walker<'ast, 'a> {
@@ -640,6 +642,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if !matches!(src, crate::strings::StrSource::Dynamic(_)) {
                 info.text = Some(src);
             }
+        } else if info.param.is_none() && matches!(inner, syn::Expr::Field(_) | syn::Expr::Index(_))
+        {
+            // A part of a table (`STEPS[i].up`, `last.down`): kept only when it is one of a
+            // static table, a literal or a parameter, not of any local.
+            let src = self.str_source(inner);
+            if part_of_table(&src) {
+                info.text = Some(src);
+            }
         }
         info
     }
@@ -902,12 +912,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             nested: 0,
             sites_from: (self.facts.queries.len(), self.facts.caches.len()),
             calls_from: self.facts.calls.len(),
+            returns_text: returns_text(&sig.output),
         });
         self.each(|c, w| c.fn_item(w, attrs, sig));
     }
 
     fn exit_fn(&mut self) {
         self.each(|c, w| c.fn_end(w));
+        self.record_ret_text();
         if let Some(f) = self.fns.pop() {
             // The sites recorded since the fn started, that a nested fn did not claim, are its.
             let i = f.fn_index as u32;
@@ -918,6 +930,34 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 c.fn_index.get_or_insert(i);
             }
         }
+    }
+
+    /// The text a fn declared to return a string returns (every `return` and its tail), kept
+    /// when some of it is known.
+    fn record_ret_text(&mut self) {
+        let Some(f) = self.fns.last() else { return };
+        if !f.returns_text || f.nested > 0 {
+            return;
+        }
+        let fn_index = f.fn_index;
+        let mut alts: Vec<crate::strings::StrSource> = f
+            .returns
+            .iter()
+            .map(|(e, env)| self.str_source_at(e, *env))
+            .collect();
+        let known = alts
+            .iter()
+            .any(|a| !matches!(a, crate::strings::StrSource::Dynamic(_)));
+        if !known {
+            return;
+        }
+        let text = if alts.len() == 1 {
+            alts.pop()
+                .unwrap_or_else(|| crate::strings::StrSource::Alt(Vec::new()))
+        } else {
+            crate::strings::StrSource::Alt(alts)
+        };
+        self.facts.fns[fn_index].ret_text = Some(Box::new(text));
     }
 
     /// Records `#[tenant_bypass(..)]` attributes of an item covering `extent`.
@@ -1612,6 +1652,44 @@ fn block_diverges(b: &syn::Block) -> bool {
 }
 
 /// A fn's return type worth keeping (see [`FnFact::ret`]).
+/// `-> String`, `-> &str`, `-> Cow<str>`, a `Result`/`Option`/`Box` of one, or a `Vec`, slice
+/// or array of them (statements a helper makes).
+fn returns_text(out: &syn::ReturnType) -> bool {
+    fn text(t: &syn::Type, depth: usize) -> bool {
+        match t {
+            syn::Type::Reference(r) => text(&r.elem, depth + 1),
+            syn::Type::Paren(p) => text(&p.elem, depth + 1),
+            syn::Type::Slice(s) => text(&s.elem, depth + 1),
+            syn::Type::Array(a) => text(&a.elem, depth + 1),
+            syn::Type::Path(p) if depth < 4 => {
+                let Some(last) = p.path.segments.last() else {
+                    return false;
+                };
+                match last.ident.to_string().as_str() {
+                    "String" | "str" => true,
+                    "Cow" | "Result" | "Option" | "Box" | "Vec" => match &last.arguments {
+                        syn::PathArguments::AngleBracketed(a) => a
+                            .args
+                            .iter()
+                            .find_map(|g| match g {
+                                syn::GenericArgument::Type(t) => Some(t),
+                                _ => None,
+                            })
+                            .is_some_and(|t| text(t, depth + 1)),
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    match out {
+        syn::ReturnType::Type(_, t) => text(t, 0),
+        syn::ReturnType::Default => false,
+    }
+}
+
 fn ret_type(out: &syn::ReturnType) -> Option<String> {
     const PLAIN: &[&str] = &[
         "bool",
@@ -1781,6 +1859,25 @@ fn pass_through(e: &syn::Expr) -> &syn::Expr {
             pass_through(&m.receiver)
         }
         other => other,
+    }
+}
+
+/// A projection of a static (SCREAMING_CASE), a literal table or a parameter: what a part of a
+/// SQL table handed to a helper is made of.
+fn part_of_table(src: &crate::strings::StrSource) -> bool {
+    use crate::strings::StrSource as S;
+    let S::Project(root, _) = src else {
+        return false;
+    };
+    match &**root {
+        S::Const(path, _) => path.last().is_some_and(|n| {
+            n.chars().any(|c| c.is_ascii_uppercase()) && !n.chars().any(|c| c.is_ascii_lowercase())
+        }),
+        S::Param { .. } | S::Array(_) | S::Struct(_) => true,
+        S::Alt(v) => v
+            .iter()
+            .all(|x| part_of_table(&S::Project(Box::new(x.clone()), Vec::new()))),
+        _ => false,
     }
 }
 

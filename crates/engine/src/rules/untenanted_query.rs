@@ -55,7 +55,10 @@ whole key must be equated to one partner, in predicates that filter the table â€
 side of a LEFT/RIGHT JOIN is not filtered by the ON (`job_queue q LEFT JOIN job j ON j.id = q.id
 AND j.workspace_id = $1` still returns every queue row), a FULL JOIN filters neither side; an OR
 above the equality voids it; a key bound to a value (`WHERE id = $1`) pins a row of *any*
-tenant. A key join trusts the partner's column to name a row of the same tenant, as a foreign key
+tenant. So does a subquery the tenant column is compared to: `WHERE workspace_id = (SELECT
+workspace_id FROM ws_namespace WHERE namespace = $1)` gives the tenant of whichever row the
+value picks, and the finding on `ws_namespace` says so; pin the subquery by the tenant to scope
+both. A key join trusts the partner's column to name a row of the same tenant, as a foreign key
 does: a column filled from unchecked input elsewhere is that write's bug, not this query's.
 
 ### DSL chains (diesel, sea-orm)

@@ -107,6 +107,10 @@ pub struct FnFact {
     /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
     /// finders are typed by it.
     pub ret: Option<crate::intern::Name>,
+    /// The text a fn declared to return a string (`-> String`, `-> &'static str`, a `Result`
+    /// or `Option` of one) returns, when any of it is known: SQL built by a helper
+    /// (`fn ddl(table: &str) -> String { format!("CREATE TABLE {table} ..") }`).
+    pub ret_text: Option<Box<crate::strings::StrSource>>,
     /// Last path segments of every fn, method and macro called in the body.
     pub calls: thin_vec::ThinVec<crate::intern::Name>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).

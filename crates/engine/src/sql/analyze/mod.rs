@@ -127,6 +127,7 @@ pub fn analyze(
         unscoped: Vec::new(),
         depth: 0,
         too_deep: false,
+        tenant_sources: Vec::new(),
     };
     for s in &statements {
         an.statement(s);
@@ -228,6 +229,9 @@ struct Analyzer<'t> {
     unscoped: Vec<Unscoped>,
     depth: usize,
     too_deep: bool,
+    /// Subqueries a tenant column was compared to (`workspace_id = (SELECT ..)`, `IN (SELECT
+    /// ..)`), with the table whose tenant they give: what they leave unscoped says so.
+    tenant_sources: Vec<(*const Query, String)>,
 }
 
 type Skip = HashSet<*const Query>;

@@ -1,7 +1,7 @@
 //! Predicates: top-level AND-conjuncts of WHERE and ON, the tenant predicate tests, OR voiding,
 //! and the judgement of a scope.
 
-use sqlparser::ast::{BinaryOperator, Expr, InTarget};
+use sqlparser::ast::{BinaryOperator, Expr, InTarget, Query};
 
 use super::reason::Reason;
 use super::visitors::{column_exprs, contains_or};
@@ -18,6 +18,8 @@ struct Evidence {
     ambiguous: Vec<String>,
     /// Every column equality between two bindings.
     eqs: Vec<ColEq>,
+    /// Subqueries a binding's tenant column is compared to.
+    sources: Vec<(*const Query, usize)>,
 }
 
 impl Analyzer<'_> {
@@ -48,6 +50,12 @@ impl Analyzer<'_> {
                         }
                     }
                 }
+            }
+        }
+        for (q, i) in std::mem::take(&mut ev.sources) {
+            if scoped[i] {
+                let table = scope.bindings[i].table.clone();
+                self.tenant_sources.push((q, table));
             }
         }
         let (key_edges, child_edges) = self.key_edges(scope, &ev.eqs);
@@ -130,7 +138,11 @@ impl Analyzer<'_> {
                 ..
             } => match target {
                 InTarget::List(list) if !list.is_empty() => self.pin_columns(scope, expr, ev),
-                InTarget::Subquery(_) | InTarget::Unnest(_) => self.pin_columns(scope, expr, ev),
+                InTarget::Subquery(q) => {
+                    self.pin_columns(scope, expr, ev);
+                    note_source(ev, q);
+                }
+                InTarget::Unnest(_) => self.pin_columns(scope, expr, ev),
                 // `IN (empty list)` matches nothing; SQLite `IN table` is not read as a filter.
                 _ => {}
             },
@@ -188,7 +200,13 @@ impl Analyzer<'_> {
                         }
                     }
                     Res::Ambiguous(_) => {}
-                    Res::Value => ev.pins.push(*i),
+                    Res::Value => {
+                        ev.pins.push(*i);
+                        let other = if std::ptr::eq(x, &ra) { b } else { a };
+                        if let Expr::Subquery(q) = strip(other) {
+                            ev.sources.push((&**q as *const Query, *i));
+                        }
+                    }
                 },
                 Res::Ambiguous(col) if self.is_tenantish(col) => {
                     if matches!(y, Res::Value) {
@@ -239,4 +257,12 @@ pub(super) fn strip(e: &Expr) -> &Expr {
         e = inner;
     }
     e
+}
+
+/// The bindings the last `pin_columns` pinned take their tenant from subquery `q`.
+fn note_source(ev: &mut Evidence, q: &Query) {
+    let pinned: Vec<usize> = ev.pins.clone();
+    for i in pinned {
+        ev.sources.push((q as *const Query, i));
+    }
 }

@@ -49,6 +49,11 @@ pub(super) enum Reason {
     CopyTo {
         table: String,
     },
+    /// The tenant `outer` is compared to comes from a subquery on `table` that is not scoped.
+    TenantFromSubquery {
+        outer: String,
+        table: String,
+    },
 }
 
 fn either(columns: &[String]) -> String {
@@ -86,6 +91,10 @@ impl fmt::Display for Reason {
                 write!(f, "{} does not set {}", write.verb(), either(columns))
             }
             Reason::CopyTo { table } => write!(f, "COPY `{table}` TO exports every tenant's rows"),
+            Reason::TenantFromSubquery { outer, table } => write!(
+                f,
+                "the tenant of `{outer}` comes from a subquery on `{table}` that is not itself scoped, so its row can be any tenant's"
+            ),
         }
     }
 }

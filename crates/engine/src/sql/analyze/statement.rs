@@ -82,7 +82,9 @@ impl Analyzer<'_> {
                 self.ctes.push(CteInfo { name, out });
             }
         }
+        let flagged = self.unscoped.len();
         let out = self.set_expr(&q.body);
+        self.note_tenant_source(q, flagged);
         let skip = Skip::new();
         self.subqueries(&q.order_by, &skip);
         self.subqueries(&q.limit_clause, &skip);
@@ -90,6 +92,28 @@ impl Analyzer<'_> {
         self.ctes.truncate(mark);
         self.depth -= 1;
         out
+    }
+
+    /// A subquery a tenant column is compared to, that leaves its own tables unscoped: the
+    /// tables it flagged say whose tenant it was to give. Its row is picked by a value, not by
+    /// the tenant, so the outer rows are any tenant's (as a key bound to a value pins a row of
+    /// any tenant).
+    fn note_tenant_source(&mut self, q: &Query, flagged: usize) {
+        let Some(outer) = self
+            .tenant_sources
+            .iter()
+            .find(|(p, _)| std::ptr::eq(*p, q))
+            .map(|(_, t)| t.clone())
+        else {
+            return;
+        };
+        for u in &mut self.unscoped[flagged..] {
+            let why = Reason::TenantFromSubquery {
+                outer: outer.clone(),
+                table: u.table.clone(),
+            };
+            u.reason = format!("{why} ({})", u.reason);
+        }
     }
 
     /// UNION/INTERSECT/EXCEPT chains are walked iteratively (they can be long).
