@@ -287,7 +287,7 @@ impl Collector for Cached {
                             ArgFact {
                                 text,
                                 scoped,
-                                params,
+                                params: params.into(),
                                 ..ArgFact::default()
                             }
                         }

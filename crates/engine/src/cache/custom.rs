@@ -65,8 +65,14 @@ impl Family for Custom {
                 key,
                 scoped: keys.iter().any(|a| a.scoped),
                 params,
-                key_tys: keys.iter().filter_map(|a| a.ty.clone()).collect(),
-                key_fns: keys.iter().filter_map(|a| a.made_by.clone()).collect(),
+                key_tys: keys
+                    .iter()
+                    .filter_map(|a| a.ty.as_ref().map(ToString::to_string))
+                    .collect(),
+                key_fns: keys
+                    .iter()
+                    .filter_map(|a| a.made_by.as_ref().map(|p| p.to_vec()))
+                    .collect(),
                 ..Judged::default()
             }];
         }

@@ -23,14 +23,14 @@ pub fn arg_fact(w: &Walker<'_, '_>, e: &syn::Expr) -> ArgFact {
     let (scoped, params) = crate::extract::tenant::tenant_or_params(w, e);
     ArgFact {
         text: short(e),
-        params,
+        params: params.into(),
         scoped,
-        elems,
-        ty: declared_type(w, e),
+        elems: elems.into(),
+        ty: declared_type(w, e).map(Into::into),
         made_by: if scoped {
             None
         } else {
-            made_by(w, e, w.env(), 0)
+            made_by(w, e, w.env(), 0).map(|p| crate::intern::Module::interned(&p))
         },
     }
 }

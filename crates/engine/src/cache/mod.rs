@@ -135,9 +135,9 @@ impl Judged {
             op: op.into(),
             key: arg.text.clone(),
             scoped: arg.scoped,
-            params: arg.params.clone(),
-            key_tys: arg.ty.iter().cloned().collect(),
-            key_fns: arg.made_by.iter().cloned().collect(),
+            params: arg.params.to_vec(),
+            key_tys: arg.ty.iter().map(ToString::to_string).collect(),
+            key_fns: arg.made_by.iter().map(|p| p.to_vec()).collect(),
             ..Judged::default()
         }
     }

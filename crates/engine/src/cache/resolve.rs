@@ -335,7 +335,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
                         let s: &StructFact = &self.index.files[r.file].structs[r.index];
                         let i = s.fields.iter().position(|(n, _)| n == field)?;
                         let ty = s.field_types.get(i).unwrap_or(&s.fields[i].1);
-                        Some((ty.clone(), r.file, s.module.clone(), &s.generics))
+                        Some((ty.to_string(), r.file, s.module.clone(), &s.generics))
                     });
                     let Some((fty, ffile, fmodule, sgen)) = found else {
                         return Receiver::Unknown;

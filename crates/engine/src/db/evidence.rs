@@ -3,48 +3,7 @@
 use crate::extract::{Env, Walker};
 use crate::strings::StrSource;
 
-/// Does the text read as SQL (starts with a statement keyword, after comments and parens)?
-pub fn reads_as_sql(text: &str) -> bool {
-    let mut t = text.trim_start();
-    loop {
-        if let Some(rest) = t.strip_prefix("--") {
-            t = rest
-                .split_once('\n')
-                .map(|x| x.1)
-                .unwrap_or("")
-                .trim_start();
-        } else if let Some(rest) = t.strip_prefix("/*") {
-            t = rest
-                .split_once("*/")
-                .map(|x| x.1)
-                .unwrap_or("")
-                .trim_start();
-        } else if let Some(rest) = t.strip_prefix('(') {
-            t = rest.trim_start();
-        } else {
-            break;
-        }
-    }
-    let word: String = t
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    matches!(
-        word.as_str(),
-        "SELECT"
-            | "INSERT"
-            | "UPDATE"
-            | "DELETE"
-            | "WITH"
-            | "MERGE"
-            | "REPLACE"
-            | "UPSERT"
-            | "TRUNCATE"
-            | "COPY"
-            | "VALUES"
-    )
-}
+pub use crate::sql::reads_as_sql;
 
 /// How much the walk can see of a string argument before phase 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

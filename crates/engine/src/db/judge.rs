@@ -448,5 +448,5 @@ fn struct_fields(index: &Index<'_>, pkg: usize, name: &str) -> Option<Vec<String
         return None;
     };
     let s = &index.files[one.file].structs[one.index];
-    Some(s.fields.iter().map(|(n, _)| n.clone()).collect())
+    Some(s.fields.iter().map(|(n, _)| n.to_string()).collect())
 }

@@ -424,9 +424,9 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             }
             _ => return,
         };
-        let mut infos: Vec<ArgInfo> = args.iter().map(|a| self.arg_info(a)).collect();
+        let mut infos: thin_vec::ThinVec<ArgInfo> = args.iter().map(|a| self.arg_info(a)).collect();
         if infos.iter().all(ArgInfo::is_empty) {
-            infos.clear();
+            infos = thin_vec::ThinVec::new();
         }
         infos.shrink_to_fit();
         let line = e.span().start().line as u32;
@@ -945,10 +945,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .iter()
             .map(|(e, env)| self.str_source_at(e, *env))
             .collect();
-        let known = alts
-            .iter()
-            .any(|a| !matches!(a, crate::strings::StrSource::Dynamic(_)));
-        if !known {
+        // Kept only when it may be SQL: a literal that reads as SQL or DDL, or a const or file phase 2
+        // reads (most fns returning text return names and messages).
+        let may_be_sql = |leaf: &crate::strings::StrSource| match leaf {
+            crate::strings::StrSource::Lit(t) => crate::sql::reads_as_sql_or_ddl(t),
+            crate::strings::StrSource::Const(..) | crate::strings::StrSource::File { .. } => true,
+            _ => false,
+        };
+        if !alts.iter().any(|a| a.any_leaf(&may_be_sql)) {
             return;
         }
         let text = if alts.len() == 1 {
@@ -1271,7 +1275,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             variants: e
                 .variants
                 .iter()
-                .map(|v| (v.ident.to_string(), Span::from_pm2(v.ident.span())))
+                .map(|v| (v.ident.to_string().into(), Span::from_pm2(v.ident.span())))
                 .collect(),
         });
         visit::visit_item_enum(self, e);
@@ -1290,15 +1294,16 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                         f.ident
                             .as_ref()
                             .map(|i| i.to_string())
-                            .unwrap_or_else(|| i.to_string()),
-                        type_text(&f.ty),
+                            .unwrap_or_else(|| i.to_string())
+                            .into(),
+                        type_text(&f.ty).into(),
                     )
                 })
                 .collect(),
             field_types: s
                 .fields
                 .iter()
-                .map(|f| f.ty.to_token_stream().to_string())
+                .map(|f| f.ty.to_token_stream().to_string().into())
                 .collect(),
             generics: generics(&s.generics),
         });

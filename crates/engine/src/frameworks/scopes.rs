@@ -32,7 +32,7 @@ impl Scopes {
                                 .eq(want_module.iter().copied()))
                     {
                         enum_found = true;
-                        variants.extend(e.variants.iter().map(|(v, s)| (v.clone(), fi, *s)));
+                        variants.extend(e.variants.iter().map(|(v, s)| (v.to_string(), fi, *s)));
                     }
                 }
             }

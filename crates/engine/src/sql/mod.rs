@@ -8,9 +8,13 @@
 //! `analyze/`: `parse` (dialect retry), `statement` (the walk), `from` (FROM/JOIN bindings),
 //! `predicates` (conjuncts and the judgement), `visitors`, `reason`.
 //! `schema/`: `migrations` (SQL), `orm` (diesel `table!`, sea-orm entities), `tenancy`.
+//! `lead`: does a text read as SQL from its first word (before any parse).
 
 pub mod analyze;
+mod lead;
 pub mod schema;
+
+pub use lead::{reads_as_sql, reads_as_sql_or_ddl};
 
 pub use analyze::{analyze, is_tableless, Analysis, SqlParseError, Unscoped};
 pub use schema::{ForeignKey, Schema, Suggestion, SuggestionKind, Table, TableSuggestion, Tenancy};

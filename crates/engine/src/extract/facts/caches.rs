@@ -10,16 +10,16 @@ pub struct ArgFact {
     /// It carries the tenant.
     pub scoped: bool,
     /// Elements of an array, `vec!` or tuple literal (for `mget`/`mset`, each key).
-    pub elems: Vec<ArgFact>,
+    pub elems: thin_vec::ThinVec<ArgFact>,
     /// Parameters of the enclosing fn (positions, receiver excluded) an unscoped key is made
     /// from: it is scoped after all when every caller passes the tenant in one of them (phase 2).
-    pub params: Vec<usize>,
+    pub params: thin_vec::ThinVec<usize>,
     /// The declared type of the local or parameter used as the key (as spaced tokens): a
     /// struct with a tenant field scopes it (phase 2).
-    pub ty: Option<String>,
+    pub ty: Option<crate::intern::Name>,
     /// The fn (path as written) whose result the key is (`let key = get_key(&parts)?`): its
     /// return type is the key's type (phase 2).
-    pub made_by: Option<Vec<String>>,
+    pub made_by: Option<crate::intern::Module>,
 }
 
 /// One cache call (or one key of a pipeline).

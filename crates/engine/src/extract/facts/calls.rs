@@ -12,7 +12,7 @@ pub struct CallFact {
     pub line: u32,
     /// What each argument is (receiver excluded), when one of them is of interest to phase 2;
     /// empty otherwise.
-    pub args: Vec<ArgInfo>,
+    pub args: thin_vec::ThinVec<ArgInfo>,
 }
 
 /// What a call names.

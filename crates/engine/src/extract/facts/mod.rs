@@ -173,7 +173,7 @@ pub struct UseFact {
 pub struct EnumFact {
     pub name: String,
     pub module: crate::intern::Module,
-    pub variants: Vec<(String, Span)>,
+    pub variants: Vec<(crate::intern::Name, Span)>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,9 +181,9 @@ pub struct StructFact {
     pub name: String,
     pub module: crate::intern::Module,
     /// Field name (or index) and type as written.
-    pub fields: Vec<(String, String)>,
+    pub fields: Vec<(crate::intern::Name, crate::intern::Name)>,
     /// Field types as spaced tokens, parseable again (`Arc < dyn Cache >`), same order.
-    pub field_types: Vec<String>,
+    pub field_types: Vec<crate::intern::Name>,
     /// Generic parameters with their bounds (`struct S<C: TenantCache>`), for fields typed by one.
     pub generics: super::Generics,
 }
