@@ -17,6 +17,7 @@ pub fn plugins() -> &'static Plugins {
         for d in crate::db::DRIVERS {
             collectors.push(*d as &dyn Collector);
         }
+        collectors.extend_from_slice(crate::db::COLLECTORS);
         collectors.extend_from_slice(crate::cache::COLLECTORS);
         Plugins {
             collectors,

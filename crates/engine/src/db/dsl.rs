@@ -364,8 +364,15 @@ pub fn row_of<'ast>(
             _ => None,
         };
     }
+    if let syn::Expr::If(_) | syn::Expr::Match(_) = e {
+        return branch_rows(w, e, env, depth);
+    }
     let syn::Expr::Field(f) = e else { return None };
     let base = value_inner(&f.base);
+    if is_call(base) {
+        // `new_usage(..).await?.id`: a field of what the call returns.
+        return fetched(w, base, env, None, depth + 1);
+    }
     let syn::Expr::Path(p) = base else {
         return None;
     };
@@ -378,6 +385,136 @@ pub fn row_of<'ast>(
         return Some(RowRef::SelfOf(ty.to_string()));
     }
     row_origin(w, &name, env, depth)
+}
+
+/// The row a value taken in branches is a field of (`if let Some(u) = ws.usage_id { u } else {
+/// new_usage(..).await?.id }`): each branch that gives a value must give a field of a row;
+/// a branch that leaves (`return`, `bail!`) gives none. One row, or [`RowRef::Each`].
+fn branch_rows<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    depth: usize,
+) -> Option<RowRef> {
+    // (the branch's block, its tail, what an `if let` / arm pattern binds and from what).
+    let mut tails: Vec<(&'ast syn::Block, Option<(&'ast syn::Pat, &'ast syn::Expr)>)> = Vec::new();
+    let mut arms: Vec<(&'ast syn::Expr, Option<(&'ast syn::Pat, &'ast syn::Expr)>)> = Vec::new();
+    match e {
+        syn::Expr::If(i) => {
+            let bound = match &*i.cond {
+                syn::Expr::Let(l) => Some((&*l.pat, &*l.expr)),
+                _ => None,
+            };
+            tails.push((&i.then_branch, bound));
+            let (_, els) = i.else_branch.as_ref()?;
+            arms.push((els, None));
+        }
+        syn::Expr::Match(m) => {
+            for a in &m.arms {
+                arms.push((&a.body, Some((&a.pat, &*m.expr))));
+            }
+        }
+        _ => return None,
+    }
+    let mut rows: Vec<RowRef> = Vec::new();
+    let mut one = |row: Option<RowRef>| -> Option<()> {
+        let row = row?;
+        if !rows.contains(&row) {
+            rows.push(row);
+        }
+        Some(())
+    };
+    for (block, bound) in tails {
+        if crate::extract::block_diverges(block) {
+            continue;
+        }
+        one(block_row(w, block, bound, env, depth))?;
+    }
+    for (x, bound) in arms {
+        if crate::extract::diverges(x) {
+            continue;
+        }
+        let row = match x {
+            syn::Expr::Block(b) => block_row(w, &b.block, bound, env, depth),
+            syn::Expr::If(_) | syn::Expr::Match(_) => branch_rows(w, x, env, depth + 1),
+            other => tail_row(w, other, &[], bound, env, depth),
+        };
+        one(row)?;
+    }
+    match rows.len() {
+        0 => None,
+        1 => rows.pop(),
+        _ => Some(RowRef::Each(rows)),
+    }
+}
+
+/// The row a block's tail is a field of (its own `let`s read from the syntax: the value model
+/// hides them after the block).
+fn block_row<'ast>(
+    w: &Walker<'ast, '_>,
+    b: &'ast syn::Block,
+    bound: Option<(&'ast syn::Pat, &'ast syn::Expr)>,
+    env: Env,
+    depth: usize,
+) -> Option<RowRef> {
+    let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() else {
+        return None;
+    };
+    tail_row(w, tail, &b.stmts, bound, env, depth)
+}
+
+/// The row `tail` is (a field of), with the `let`s of `stmts` and what `bound` binds.
+fn tail_row<'ast>(
+    w: &Walker<'ast, '_>,
+    tail: &'ast syn::Expr,
+    stmts: &'ast [syn::Stmt],
+    bound: Option<(&'ast syn::Pat, &'ast syn::Expr)>,
+    env: Env,
+    depth: usize,
+) -> Option<RowRef> {
+    if depth > 4 {
+        return None;
+    }
+    let tail = value_inner(tail);
+    let (name, field) = match tail {
+        syn::Expr::Path(p) => (p.path.get_ident()?.to_string(), false),
+        syn::Expr::Field(f) => match value_inner(&f.base) {
+            syn::Expr::Path(p) => (p.path.get_ident()?.to_string(), true),
+            _ => return row_of(w, tail, env, depth + 1),
+        },
+        syn::Expr::If(_) | syn::Expr::Match(_) => return branch_rows(w, tail, env, depth + 1),
+        other => return row_of(w, other, env, depth + 1),
+    };
+    // A `let` of the block (the last one of that name).
+    for s in stmts.iter().rev() {
+        if let syn::Stmt::Local(l) = s {
+            let binds = crate::extract::values::pattern_bindings(&l.pat)
+                .iter()
+                .any(|(n, proj, _)| *n == name && proj.is_empty());
+            if binds {
+                let init = &l.init.as_ref()?.expr;
+                return if field {
+                    fetched(w, init, env, None, depth + 1)
+                } else {
+                    row_of(w, init, env, depth + 1)
+                };
+            }
+        }
+    }
+    // What the `if let` / arm pattern binds: `Some(u)` of `ws.usage_id` is that field.
+    if let Some((pat, from)) = bound {
+        let binds = crate::extract::values::pattern_bindings(pat)
+            .iter()
+            .any(|(n, _, _)| *n == name);
+        if binds {
+            return if field {
+                fetched(w, from, env, None, depth + 1)
+            } else {
+                row_of(w, from, env, depth + 1)
+            };
+        }
+    }
+    row_of(w, tail, env, depth + 1)
 }
 
 /// Records the arguments of a call that are loaded rows or fields of one (`&ws`, `ws.usage_id`,
@@ -543,38 +680,7 @@ fn fetched<'ast>(
     part: Option<usize>,
     depth: usize,
 ) -> Option<RowRef> {
-    let mut cur = e;
-    // Through `.await`, `?`, `.ok_or(..)`, `.unwrap()`, `.into()`..
-    loop {
-        match cur {
-            syn::Expr::Await(a) => cur = &a.base,
-            syn::Expr::Try(t) => cur = &t.expr,
-            syn::Expr::Paren(p) => cur = &p.expr,
-            syn::Expr::Reference(r) => cur = &r.expr,
-            syn::Expr::MethodCall(m)
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "unwrap"
-                        | "expect"
-                        | "ok_or"
-                        | "ok_or_else"
-                        | "context"
-                        | "with_context"
-                        | "map_err"
-                        | "ok"
-                        | "into"
-                        | "clone"
-                        | "to_owned"
-                        | "unwrap_or_default"
-                        | "into_iter"
-                        | "iter"
-                ) =>
-            {
-                cur = &m.receiver
-            }
-            _ => break,
-        }
-    }
+    let cur = through_wrappers(e);
     if depth > 8 {
         return None;
     }
@@ -629,6 +735,90 @@ fn fetched<'ast>(
     }
 }
 
+/// The row an expression is (a fetch of this fn, what a call returns, a local holding one).
+pub(super) fn fetched_row<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+) -> Option<RowRef> {
+    fetched(w, e, env, None, 0)
+}
+
+/// The span of the call an expression's row comes from (through `.await`, `?`, `.ok_or(..)`
+/// and the adaptors [`fetched`] looks through), when it is a call.
+pub(super) fn fetched_span(e: &syn::Expr) -> Option<Span> {
+    let cur = through_wrappers(e);
+    is_call(cur).then(|| Span::from_pm2(cur.span()))
+}
+
+/// `e` without `.await`, `?`, `.ok_or(..)`, `.unwrap()`, `.into()` and the adaptors that pick
+/// one of its rows.
+fn through_wrappers(e: &syn::Expr) -> &syn::Expr {
+    let mut cur = e;
+    // Through `.await`, `?`, `.ok_or(..)`, `.unwrap()`, `.into()`..
+    loop {
+        match cur {
+            syn::Expr::Await(a) => cur = &a.base,
+            syn::Expr::Try(t) => cur = &t.expr,
+            syn::Expr::Paren(p) => cur = &p.expr,
+            syn::Expr::Reference(r) => cur = &r.expr,
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap"
+                        | "expect"
+                        | "ok_or"
+                        | "ok_or_else"
+                        | "context"
+                        | "with_context"
+                        | "map_err"
+                        | "ok"
+                        | "into"
+                        | "clone"
+                        | "to_owned"
+                        | "unwrap_or_default"
+                        | "into_iter"
+                        | "iter"
+                ) =>
+            {
+                cur = &m.receiver
+            }
+            // One row picked from those fetched (`rows.into_iter().find(|r| ..)`,
+            // `.first()`, `rows[0]`): as scoped as the fetch.
+            syn::Expr::MethodCall(m) if picks_one(m) => cur = &m.receiver,
+            syn::Expr::Index(i) => cur = &i.expr,
+            _ => break,
+        }
+    }
+    cur
+}
+
+/// A method that picks one of the rows it is called on: `first()`, `last()`, `next()`, `pop()`,
+/// `get(0)`, `find(|r| ..)`, `filter(|r| ..)` (a closure: diesel's `find(id)` and sea-orm's
+/// `filter(col.eq(..))` are queries).
+fn picks_one(m: &syn::ExprMethodCall) -> bool {
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("first" | "last" | "next" | "pop" | "next_back", 0) => true,
+        ("find" | "filter", 1) => matches!(strip(&m.args[0]), syn::Expr::Closure(_)),
+        ("get", 1) => matches!(strip(&m.args[0]), syn::Expr::Lit(_)),
+        _ => false,
+    }
+}
+
+/// The query recorded at a call's span: the chain (DSL), or where the SQL starts in it
+/// (sqlx's `query_as(..).bind(..).fetch_one(db)`).
+pub(super) fn query_at(queries: &[crate::extract::QueryFact], span: Span) -> Option<u32> {
+    queries
+        .iter()
+        .position(|q| q.span == span)
+        .or_else(|| {
+            queries
+                .iter()
+                .rposition(|q| q.span.start == span.start && q.span.end <= span.end)
+        })
+        .map(|i| i as u32)
+}
+
 /// A call (after `.await` and `?`), or a method call on one.
 fn is_call(e: &syn::Expr) -> bool {
     matches!(strip(e), syn::Expr::Call(_) | syn::Expr::MethodCall(_))
@@ -671,8 +861,8 @@ fn fetched_call<'ast>(
                 return Some(RowRef::Scoped(f));
             }
             let span = Span::from_pm2(cur.span());
-            if let Some(i) = w.facts.queries.iter().position(|q| q.span == span) {
-                return Some(RowRef::Fetch(i as u32));
+            if let Some(i) = query_at(&w.facts.queries, span) {
+                return Some(RowRef::Fetch(i));
             }
             let syn::Expr::MethodCall(m) = cur else {
                 return None;

@@ -28,7 +28,13 @@ pub struct Verdict {
     /// The SQL is a parameter of the site's fn: the first caller (file, line) whose SQL is
     /// unscoped or unreadable.
     pub caller: Option<(usize, u32)>,
+    /// A write keyed by a row of this file's query at that index, itself unscoped: the write
+    /// is unscoped only because the load is (reported once, at the load).
+    pub keyed_by_load: Option<usize>,
 }
+
+/// Why a write keyed by a row of an unscoped fetch of its fn is unscoped (the start of it).
+const LOAD_NOT_SCOPED: &str = "it is keyed by a row loaded by a query that is not scoped either";
 
 pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
     let j = Judge {
@@ -121,6 +127,14 @@ impl Judge<'_, '_> {
                 v.dynamic = j.dynamic;
                 v.parse_error = j.parse_error;
                 v.caller = j.caller;
+                let select = !j.texts.is_empty()
+                    && j.texts.iter().all(|t| {
+                        let head = t.trim_start().get(..6).unwrap_or("");
+                        head.eq_ignore_ascii_case("select")
+                    });
+                if select {
+                    self.checked(fi, qi, &mut v);
+                }
             }
             QueryKind::Dsl(d) => {
                 if let Some(done) = self.dsl.borrow().get(&(fi, qi)) {
@@ -151,10 +165,114 @@ impl Judge<'_, '_> {
                 let (tables, unscoped) = super::dsl_judge::judge(&d, &cx);
                 v.tables = tables;
                 v.unscoped = unscoped;
+                if d.op == super::DslOp::Select {
+                    self.checked(fi, qi, &mut v);
+                }
+                if !v.unscoped.is_empty()
+                    && v.unscoped
+                        .iter()
+                        .all(|u| u.reason.contains(LOAD_NOT_SCOPED))
+                {
+                    v.keyed_by_load = self.unscoped_load(fi, &d, depth);
+                }
                 self.dsl.borrow_mut().insert((fi, qi), v.clone());
             }
         }
         Some(v)
+    }
+
+    /// A fetch whose row is compared with the request's tenant after it is loaded
+    /// (`db::rows`): in its own fn, or, when its fn returns the row, by every caller. A fetch
+    /// some callers check and one does not stays unscoped, naming that caller.
+    fn checked(&self, fi: usize, qi: usize, v: &mut Verdict) {
+        if v.unscoped.is_empty() {
+            return;
+        }
+        let index = self.index;
+        let f = &index.files[fi];
+        let Some(fx) = f.queries[qi].fn_index else {
+            return;
+        };
+        let me = RowRef::Fetch(qi as u32);
+        if f.row_checks.iter().any(|c| c.fn_index == fx && c.row == me) {
+            v.unscoped.clear();
+            return;
+        }
+        if !f.returned_fetches.contains(&(qi as u32)) {
+            return;
+        }
+        let fid = FnId {
+            file: fi,
+            index: fx as usize,
+        };
+        let mut callers = self.graph.callers(fid).to_vec();
+        callers.sort_by_key(|e| (index.rel(e.call.file), self.graph.call(index, e.call).line));
+        let mut checking = 0;
+        let mut first_unchecked = None;
+        for e in &callers {
+            let call = self.graph.call(index, e.call);
+            let name = match &call.callee {
+                Callee::Path(segs) => segs.last().map(String::as_str),
+                Callee::Method { name, .. } => Some(name.as_str()),
+            };
+            let checks = index.files[e.caller.file].row_checks.iter().any(|c| {
+                c.fn_index == e.caller.index as u32
+                    && matches!(&c.row, RowRef::Returned { line, callee, .. }
+                        if *line == call.line && Some(callee.as_str()) == name)
+            });
+            if checks {
+                checking += 1;
+            } else if first_unchecked.is_none() {
+                first_unchecked = Some((e.call.file, call.line));
+            }
+        }
+        match first_unchecked {
+            None if checking > 0 => v.unscoped.clear(),
+            Some((file, line)) if checking > 0 => {
+                let callers = if checking == 1 {
+                    "1 caller compares".to_string()
+                } else {
+                    format!("{checking} callers compare")
+                };
+                for u in &mut v.unscoped {
+                    u.reason.push_str(&format!(
+                        "; {callers} the row's tenant with the request's, but the caller at {}:{line} does not",
+                        index.rel(file)
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The unscoped fetch of the same fn whose row keys this write (see
+    /// [`Verdict::keyed_by_load`]).
+    fn unscoped_load(&self, fi: usize, d: &DslQuery, depth: usize) -> Option<usize> {
+        let mut rows: Vec<&RowRef> = Vec::new();
+        if let Some(k) = &d.model_key {
+            rows.extend(k.fields.iter().filter_map(|(_, r)| r.as_ref()));
+            if let Some(Some(r)) = &k.from {
+                rows.push(r);
+            }
+        }
+        for v in &d.variants {
+            atoms_rows(&v.filter, &mut rows);
+        }
+        let mut fetches = Vec::new();
+        while let Some(r) = rows.pop() {
+            match r {
+                RowRef::Fetch(i) => fetches.push(*i as usize),
+                RowRef::Each(v) => rows.extend(v),
+                _ => {}
+            }
+        }
+        fetches.sort_unstable();
+        fetches.into_iter().find(|&i| {
+            depth < 4
+                && self
+                    .query(fi, i, depth + 1)
+                    .is_some_and(|v| !v.unscoped.is_empty())
+        })
     }
 
     /// A table or entity path of a chain as its table.
@@ -253,6 +371,9 @@ impl Judge<'_, '_> {
                 ))
             }
             RowRef::Scoped(_) => Ok(()),
+            RowRef::Each(rows) => rows
+                .iter()
+                .try_for_each(|row| self.trusted(fi, fx, row, depth + 1)),
             RowRef::SelfOf(ty) | RowRef::Param { ty, .. } => {
                 let field = match r {
                     RowRef::Param { name, .. } => self.field_type(pkg, ty, name),
@@ -295,9 +416,7 @@ impl Judge<'_, '_> {
                 if fine {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "it is keyed by a row loaded by a query that is not scoped either (line {line})"
-                    ))
+                    Err(format!("{LOAD_NOT_SCOPED} (line {line})"))
                 }
             }
         }
@@ -401,6 +520,16 @@ impl Judge<'_, '_> {
                 .any(|t| t.columns.len() == fields.len() && fields.iter().all(|f| t.has_column(f)));
         self.rows.borrow_mut().insert(key, row);
         row
+    }
+}
+
+/// The rows the comparisons of a condition take values from.
+fn atoms_rows<'a>(c: &'a super::Cond, out: &mut Vec<&'a RowRef>) {
+    match c {
+        super::Cond::All(v) | super::Cond::Any(v, _) => v.iter().for_each(|x| atoms_rows(x, out)),
+        super::Cond::Atom(super::Atom::Value { row: Some(r), .. })
+        | super::Cond::Atom(super::Atom::Key { row: Some(r) }) => out.push(r),
+        super::Cond::Atom(_) => {}
     }
 }
 

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod handle;
 pub mod judge;
 pub mod postgres;
+pub mod rows;
 pub mod rusqlite;
 pub mod sea_orm;
 pub mod site;
@@ -25,8 +26,11 @@ use crate::extract::Collector;
 
 pub use crate::extract::{
     Atom, ColRef, Cond, DslJoin, DslOp, DslQuery, DslVariant, EntityFact, JoinKind, ModelKey,
-    QueryFact, QueryKind, RowRef,
+    QueryFact, QueryKind, RowCheck, RowRef,
 };
+
+/// Collectors of the database layer that are no driver's: rows checked against the tenant.
+pub static COLLECTORS: &[&dyn Collector] = &[&rows::RowChecks];
 
 /// What the tool knows of one database driver.
 #[derive(Debug)]

@@ -112,18 +112,20 @@ pub(super) fn sig_start(sig: &syn::Signature) -> proc_macro2::Span {
 }
 
 /// Does this `else` always leave (return, break, continue, panic, bail)?
-pub(super) fn diverges(e: &syn::Expr) -> bool {
-    let last = match e {
-        syn::Expr::Block(b) => b.block.stmts.last(),
-        syn::Expr::Macro(m) => return is_diverging_macro(&m.mac),
-        other => {
-            return matches!(
-                other,
-                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
-            )
-        }
-    };
-    match last {
+pub fn diverges(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Block(b) => block_diverges(&b.block),
+        syn::Expr::Macro(m) => is_diverging_macro(&m.mac),
+        other => matches!(
+            other,
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
+        ),
+    }
+}
+
+/// Does this block always leave (its last statement returns, breaks, panics, bails)?
+pub fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
         Some(syn::Stmt::Expr(x, _)) => {
             matches!(
                 x,

@@ -16,6 +16,7 @@ pub use crate::ast::{
 };
 pub use cx::{FileCx, FrameworkSpec, Plugins};
 pub use facts::*;
+pub use items::{block_diverges, diverges};
 pub use values::{Env, Value};
 pub use walk::{FnScope, Generics, Local, Walker};
 

@@ -37,6 +37,13 @@ pub fn carries_tenant(w: &Walker<'_, '_>, e: &syn::Expr) -> bool {
     s.found
 }
 
+/// [`carries_tenant`] of an expression evaluated at `at` (names looked up there).
+pub fn carries_tenant_at(w: &Walker<'_, '_>, e: &syn::Expr, at: Env) -> bool {
+    let mut s = Scan::new(w, at, 0);
+    s.visit_expr(e);
+    s.found
+}
+
 /// Does the expression carry the tenant, and if not, which parameters of the enclosing fn
 /// (positions, receiver excluded, sorted) is it made from?
 pub fn tenant_or_params(w: &Walker<'_, '_>, e: &syn::Expr) -> (bool, Vec<usize>) {

@@ -124,8 +124,17 @@ impl Rule for UntenantedQuery {
 
     fn check(&self, cx: &mut RuleCx<'_, '_>) {
         let mut findings = Vec::new();
+        // A write keyed by a row of an unscoped load is reported once, at the load (which
+        // names it): scoping the load scopes the write.
+        let mut writes: std::collections::BTreeMap<(usize, usize), Vec<u32>> = Default::default();
         for v in cx.queries {
-            if v.unscoped.is_empty() {
+            if let (Some(load), false) = (v.keyed_by_load, v.unscoped.is_empty()) {
+                let line = cx.index.files[v.file].queries[v.query].span.start.line;
+                writes.entry((v.file, load)).or_default().push(line);
+            }
+        }
+        for v in cx.queries {
+            if v.unscoped.is_empty() || v.keyed_by_load.is_some() {
                 continue;
             }
             let q = &cx.index.files[v.file].queries[v.query];
@@ -156,6 +165,19 @@ impl Rule for UntenantedQuery {
             };
             if let Some(at) = super::caller_text(cx, v) {
                 why.push_str(&format!(" (the SQL passed by the caller at {at})"));
+            }
+            if let Some(lines) = writes.get(&(v.file, v.query)) {
+                let listed: Vec<String> = lines.iter().map(u32::to_string).collect();
+                let (at, it) = match listed.as_slice() {
+                    [one] => (format!("the write at line {one} is"), "it"),
+                    _ => (
+                        format!("the writes at lines {} are", listed.join(", ")),
+                        "them",
+                    ),
+                };
+                why.push_str(&format!(
+                    "; {at} keyed by its row: scoping this query scopes {it} too (not reported apart)"
+                ));
             }
             findings.push((
                 v.file,

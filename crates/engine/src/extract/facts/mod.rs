@@ -47,6 +47,10 @@ pub struct FileFacts {
     /// Call arguments that are fields of a loaded row (or a key parameter handed on), for a
     /// query keyed by a parameter judged through its callers.
     pub row_args: Vec<RowArg>,
+    /// Rows compared with the request's tenant after they were loaded.
+    pub row_checks: Vec<RowCheck>,
+    /// Queries (indices into `queries`) whose row their fn returns (`Ok(model)`).
+    pub returned_fetches: Vec<u32>,
     /// `impl` blocks: the self type and the trait, for method resolution.
     pub impls: Vec<ImplFact>,
 }

@@ -182,6 +182,20 @@ pub enum RowRef {
         callee: String,
         part: Option<usize>,
     },
+    /// One of these, by the branch taken (`if let Some(u) = ws.usage_id { u } else {
+    /// new_usage(..).await?.id }`): each must be trusted.
+    Each(Vec<RowRef>),
+}
+
+/// A row whose tenant column the fn compares with the request's tenant and leaves on a
+/// mismatch (`if c.org_id != org_id { return Err(..) }`, `ensure!(c.org_id == org, ..)`,
+/// `.filter(|c| c.org_id == org_id).ok_or(..)?`, a match guard): the load is scoped for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowCheck {
+    /// Index in `FileFacts::fns` of the fn that checks.
+    pub fn_index: u32,
+    /// The checked row: a fetch of this fn, or what a call returns.
+    pub row: RowRef,
 }
 
 /// An argument of a call that is a field of a loaded row (`end_usage(txn, ws.usage_id, ..)`),
