@@ -103,11 +103,17 @@ impl Collector for RowChecks {
     }
 
     fn fn_end<'ast>(&self, w: &mut Walker<'ast, '_>) {
-        let Some(fx) = w.fns.last().map(|f| f.fn_index as u32) else {
+        let Some((fx, queries_from)) = w.fns.last().map(|f| (f.fn_index as u32, f.sites_from.0))
+        else {
             return;
         };
-        // The fetches whose row the fn returns (`Ok(model)`, `Ok(Some(row))`, the chain itself).
-        let returns: Vec<(&'ast syn::Expr, Env)> = w.returns().to_vec();
+        // The fetches whose row the fn returns (`Ok(model)`, `Ok(Some(row))`, the chain itself):
+        // only a fn with a query site of its own has one.
+        let returns: Vec<(&'ast syn::Expr, Env)> = if queries_from < w.facts.queries.len() {
+            w.returns().to_vec()
+        } else {
+            Vec::new()
+        };
         for (e, env) in returns {
             if let Some(RowRef::Fetch(i)) = fetched_row(w, unwrap_ok(e), env) {
                 if !w.facts.returned_fetches.contains(&i) {

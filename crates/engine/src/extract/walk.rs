@@ -120,7 +120,7 @@ pub struct FnScope<'ast> {
     nested: usize,
     /// How many query sites and cache calls the file had when the fn started: the ones after
     /// are the fn's (unless a nested fn claimed them first).
-    sites_from: (usize, usize),
+    pub(crate) sites_from: (usize, usize),
     /// How many call facts the file had when the fn started (a `None` rejected after the fn
     /// called something protects nothing).
     calls_from: usize,
