@@ -198,3 +198,86 @@ pub fn macro_args(
     mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         .ok()
 }
+
+/// The line an expression starts on, as `Spanned::span(e).start().line` gives it, without
+/// turning the expression into tokens: the first token's line, found down the leftmost
+/// sub-expression (a call's callee, a method call's receiver, ..).
+pub fn start_line(e: &syn::Expr) -> usize {
+    use syn::spanned::Spanned;
+    use syn::Expr;
+    let mut cur = e;
+    loop {
+        cur = match cur {
+            Expr::MethodCall(m) if m.attrs.is_empty() => &m.receiver,
+            Expr::Call(c) if c.attrs.is_empty() => &c.func,
+            Expr::Field(f) if f.attrs.is_empty() => &f.base,
+            Expr::Await(a) if a.attrs.is_empty() => &a.base,
+            Expr::Try(t) if t.attrs.is_empty() => &t.expr,
+            Expr::Index(i) if i.attrs.is_empty() => &i.expr,
+            Expr::Cast(c) if c.attrs.is_empty() => &c.expr,
+            Expr::Binary(b) if b.attrs.is_empty() => &b.left,
+            Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
+                return match &p.path.leading_colon {
+                    Some(c) => c.spans[0].start().line,
+                    None => match p.path.segments.first() {
+                        Some(s) => s.ident.span().start().line,
+                        None => p.span().start().line,
+                    },
+                };
+            }
+            Expr::Paren(p) if p.attrs.is_empty() => return p.paren_token.span.open().start().line,
+            Expr::Reference(r) if r.attrs.is_empty() => return r.and_token.span.start().line,
+            Expr::Lit(l) if l.attrs.is_empty() => return l.lit.span().start().line,
+            Expr::Macro(m) if m.attrs.is_empty() => {
+                return match &m.mac.path.leading_colon {
+                    Some(c) => c.spans[0].start().line,
+                    None => match m.mac.path.segments.first() {
+                        Some(s) => s.ident.span().start().line,
+                        None => m.span().start().line,
+                    },
+                };
+            }
+            other => return other.span().start().line,
+        };
+    }
+}
+
+#[cfg(test)]
+mod start_line_tests {
+    use syn::spanned::Spanned;
+
+    #[test]
+    fn the_first_tokens_line_as_spanned_gives_it() {
+        let src = "fn f() {\n    a\n        .b(c)\n        .await?;\n    crate::x::y(1)\n        .z;\n    (p\n    ).q();\n    &r.s;\n    \"lit\".len();\n    vec![1]\n        .len();\n    ::std::mem::take(&mut v)[0] as u8 + 1;\n    #[allow(x)] t.u();\n    <T as Tr>::m(w);\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let syn::Item::Fn(f) = &file.items[0] else {
+            panic!()
+        };
+        let mut n = 0;
+        for stmt in &f.block.stmts {
+            let syn::Stmt::Expr(e, _) = stmt else {
+                continue;
+            };
+            let mut stack = vec![e];
+            while let Some(e) = stack.pop() {
+                n += 1;
+                assert_eq!(
+                    super::start_line(e),
+                    e.span().start().line,
+                    "{}",
+                    quote::quote!(#e)
+                );
+                match e {
+                    syn::Expr::MethodCall(m) => stack.push(&m.receiver),
+                    syn::Expr::Call(c) => stack.push(&c.func),
+                    syn::Expr::Try(t) => stack.push(&t.expr),
+                    syn::Expr::Await(a) => stack.push(&a.base),
+                    syn::Expr::Field(x) => stack.push(&x.base),
+                    syn::Expr::Binary(b) => stack.push(&b.left),
+                    _ => {}
+                }
+            }
+        }
+        assert!(n > 15, "{n}");
+    }
+}

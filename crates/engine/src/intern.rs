@@ -6,7 +6,6 @@
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -16,7 +15,7 @@ use std::sync::Arc;
 pub struct Module(Arc<[String]>);
 
 thread_local! {
-    static PATHS: RefCell<HashSet<Arc<[String]>>> = RefCell::new(HashSet::new());
+    static PATHS: RefCell<foldhash::HashSet<Arc<[String]>>> = RefCell::new(foldhash::HashSet::default());
 }
 
 impl Module {
@@ -132,7 +131,7 @@ impl<'a> IntoIterator for &'a Module {
 pub struct Name(Arc<str>);
 
 thread_local! {
-    static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    static NAMES: RefCell<foldhash::HashSet<Arc<str>>> = RefCell::new(foldhash::HashSet::default());
 }
 
 impl Name {
@@ -247,6 +246,7 @@ impl PartialEq<Name> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
     fn equal_names_share_one_allocation() {

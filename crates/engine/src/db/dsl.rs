@@ -523,16 +523,28 @@ pub fn record_row_args<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     if w.fns.is_empty() {
         return;
     }
-    let (callee, args) = match e {
+    let args = match e {
+        syn::Expr::Call(c) => &c.args,
+        syn::Expr::MethodCall(m) => &m.args,
+        _ => return,
+    };
+    // Most arguments are neither a field nor a local: nothing to look up, nothing to name.
+    if !args
+        .iter()
+        .any(|a| matches!(value_inner(a), syn::Expr::Field(_) | syn::Expr::Path(_)))
+    {
+        return;
+    }
+    let callee = match e {
         syn::Expr::Call(c) => match crate::ast::last_segment(&c.func) {
-            Some(name) => (name, &c.args),
+            Some(name) => name,
             None => return,
         },
-        syn::Expr::MethodCall(m) => (m.method.to_string(), &m.args),
+        syn::Expr::MethodCall(m) => m.method.to_string(),
         _ => return,
     };
     let env = w.env();
-    let line = e.span().start().line as u32;
+    let line = crate::ast::start_line(e) as u32;
     for (i, a) in args.iter().enumerate() {
         let row = match value_inner(a) {
             // A field of a row (`ws.usage_id`): the row it is a field of.

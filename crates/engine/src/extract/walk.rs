@@ -429,7 +429,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             infos = thin_vec::ThinVec::new();
         }
         infos.shrink_to_fit();
-        let line = e.span().start().line as u32;
+        let line = crate::ast::start_line(e) as u32;
         if let Some(&closure) = self.adopted_stack.last() {
             self.facts.calls.push(CallFact {
                 caller: closure as u32,
