@@ -97,6 +97,18 @@ row it loaded (`end_usage(txn, ws.usage_id)`), or hands on a parameter whose cal
 finding names the first caller that does not. A key from the request (`id: Set(id)`) pins any
 tenant's row.
 
+### Rows checked after the load
+A fetch by id is scoped when the row's tenant column is compared with the request's tenant before
+the row is used, and the mismatch leaves (`if c.org_id != org_id { return Err(..) }`, `bail!`,
+`ensure!(c.org_id == org_id, ..)`, `.filter(|c| c.org_id == org_id).ok_or(..)?`, a match arm or
+guard that returns): in the fn that loads it, or, for a fn that returns the row, in every caller
+(the finding names a caller that does not check). The other side must carry the tenant (a
+tenant-named value or the guard's), not a field of another loaded row. A row picked from a scoped
+fetch (`rows.into_iter().find(..)`, `.first()`, `rows[0]`, a `for` loop) is that fetch's row, and
+a key taken in branches (`if let Some(u) = ws.usage_id { u } else { new_usage(..).await?.id }`)
+is judged branch by branch. A write keyed by a row whose own load is unscoped is not reported
+apart: the load's finding names it, and scoping the load scopes both.
+
 ## Why is this bad?
 `SELECT * FROM invoices WHERE id = $1` compiles, passes every single-tenant test, and returns
 another customer's invoice to anyone who guesses an id.
