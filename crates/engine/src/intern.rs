@@ -132,6 +132,8 @@ pub struct Name(Arc<str>);
 
 thread_local! {
     static NAMES: RefCell<foldhash::HashSet<Arc<str>>> = RefCell::new(foldhash::HashSet::default());
+    /// Where [`Name::of`] prints a value before looking it up.
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 impl Name {
@@ -144,6 +146,18 @@ impl Name {
             let a: Arc<str> = Arc::from(s);
             names.insert(a.clone());
             Name(a)
+        })
+    }
+
+    /// The name of a value's text (an identifier): printed into a buffer kept per thread, so a
+    /// name seen before costs no allocation.
+    pub fn of(v: &impl fmt::Display) -> Name {
+        use std::fmt::Write;
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.clear();
+            let _ = write!(s, "{v}");
+            Name::new(&s)
         })
     }
 

@@ -386,7 +386,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             let idx = f.fn_index;
             let calls = &mut self.facts.fns[idx].calls;
             if !calls.iter().any(|c| name == c) {
-                calls.push(crate::intern::Name::new(&name.to_string()));
+                calls.push(crate::intern::Name::of(name));
             }
         }
     }
@@ -416,7 +416,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 };
                 (
                     Callee::Method {
-                        name: crate::intern::Name::new(&m.method.to_string()),
+                        name: crate::intern::Name::of(&m.method),
                         recv,
                     },
                     &m.args,
@@ -450,23 +450,21 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// constructor), and a parameter's `None` turned into an error (`p.ok_or(..)?`).
     fn record_guard_value(&mut self, e: &'ast syn::Expr) {
         let guards = &self.cx.config.handlers.guards;
+        // Compared as identifiers: a name is made only for a guard's.
         let named = |p: &syn::Path| -> Option<String> {
-            let last = p.segments.last()?.ident.to_string();
+            let last = &p.segments.last()?.ident;
             guards
                 .iter()
-                .any(|g| g.rsplit("::").next() == Some(last.as_str()))
-                .then_some(last)
+                .any(|g| g.rsplit("::").next().is_some_and(|n| last == n))
+                .then(|| last.to_string())
         };
         let found = match e {
             syn::Expr::Struct(s) if !guards.is_empty() => named(&s.path),
-            syn::Expr::Path(p)
-                if !guards.is_empty()
-                    && p.path
-                        .get_ident()
-                        .is_none_or(|id| self.local(&id.to_string()).is_none()) =>
-            {
-                named(&p.path)
-            }
+            syn::Expr::Path(p) if !guards.is_empty() => named(&p.path).filter(|_| {
+                p.path
+                    .get_ident()
+                    .is_none_or(|id| self.local(&id.to_string()).is_none())
+            }),
             syn::Expr::Call(c) if !guards.is_empty() => match &*c.func {
                 syn::Expr::Path(p) => named(&p.path),
                 _ => None,
@@ -577,12 +575,12 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 };
                 match self.recv_ty(&f.base, depth + 1)? {
                     RecvTy::Field(root, mut fields) => {
-                        fields.push(field.to_string().into());
+                        fields.push(crate::intern::Name::of(field));
                         Some(RecvTy::Field(root, fields))
                     }
                     other => Some(RecvTy::Field(
                         Box::new(other),
-                        vec![field.to_string().into()],
+                        vec![crate::intern::Name::of(field)],
                     )),
                 }
             }
@@ -1275,7 +1273,12 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             variants: e
                 .variants
                 .iter()
-                .map(|v| (v.ident.to_string().into(), Span::from_pm2(v.ident.span())))
+                .map(|v| {
+                    (
+                        crate::intern::Name::of(&v.ident),
+                        Span::from_pm2(v.ident.span()),
+                    )
+                })
                 .collect(),
         });
         visit::visit_item_enum(self, e);
