@@ -369,7 +369,8 @@ impl<'a> Index<'a> {
                 }
                 add(join(module, segments), &mut out);
                 add(segments.to_vec(), &mut out);
-                for g in self.glob_bases(file, module, guard).iter() {
+                // The glob imports (`use x::*`) are the uses named `*`.
+                for g in self.first_bases(file, module, "*", guard).iter() {
                     add(join(g, segments), &mut out);
                 }
             }
@@ -378,7 +379,7 @@ impl<'a> Index<'a> {
     }
 
     /// What the first segment of a path stands for in `module` of `file`: the crate's root for
-    /// its own name, and every path a `use` of that name may name. Remembered per (file,
+    /// its own name, and every path a `use` of that name may name (`*`: the glob imports). Remembered per (file,
     /// module, name); a `use` chain that loops back stops where it started.
     fn first_bases(
         &self,
@@ -401,37 +402,6 @@ impl<'a> Index<'a> {
         }
         for u in uses_for(&self.files[file].uses, module) {
             if u.alias == first {
-                for b in self.candidates_guarded(file, &u.module, &u.path, guard) {
-                    if !out.contains(&b) {
-                        out.push(b);
-                    }
-                }
-            }
-        }
-        guard.pop();
-        let out = std::sync::Arc::new(out);
-        self.lock_first().insert(key, out.clone());
-        out
-    }
-
-    /// What the glob imports (`use x::*`) of `module` of `file` may name, remembered.
-    fn glob_bases(
-        &self,
-        file: usize,
-        module: &[String],
-        guard: &mut Vec<(usize, Vec<String>, String)>,
-    ) -> std::sync::Arc<Vec<Vec<String>>> {
-        let key = (file, module.to_vec(), "*".to_string());
-        if let Some(hit) = self.lock_first().get(&key) {
-            return hit.clone();
-        }
-        if guard.contains(&key) || guard.len() > 8 {
-            return std::sync::Arc::new(Vec::new());
-        }
-        guard.push(key.clone());
-        let mut out: Vec<Vec<String>> = Vec::new();
-        for u in uses_for(&self.files[file].uses, module) {
-            if u.alias == "*" {
                 for b in self.candidates_guarded(file, &u.module, &u.path, guard) {
                     if !out.contains(&b) {
                         out.push(b);

@@ -3,7 +3,7 @@
 use crate::extract::{Env, Walker};
 use crate::strings::StrSource;
 
-pub use crate::sql::reads_as_sql;
+use crate::sql::reads_as_sql;
 
 /// How much the walk can see of a string argument before phase 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

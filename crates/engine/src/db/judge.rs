@@ -3,11 +3,11 @@
 
 use super::dsl_judge::DslCx;
 use super::entities::Entities;
-use super::evidence::reads_as_sql;
 use super::{DslQuery, QueryKind, RowRef};
 use crate::callgraph::CallGraph;
 use crate::extract::Callee;
 use crate::index::{FnId, Index, ItemKind};
+use crate::sql::reads_as_sql;
 use crate::sql::Unscoped;
 use std::cell::RefCell;
 use std::collections::HashMap;

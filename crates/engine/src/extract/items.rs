@@ -182,7 +182,7 @@ pub(super) fn flatten_use(
             }
             out.push(UseFact {
                 module: module.clone(),
-                alias: crate::intern::Name::new(&r.rename.to_string()),
+                alias: crate::intern::Name::of(&r.rename),
                 path: Module::interned(&path),
             });
         }
