@@ -75,15 +75,17 @@ impl Collector for RowChecks {
         if w.fns.is_empty() {
             return;
         }
-        let Some(name) = m.path.segments.last().map(|s| s.ident.to_string()) else {
+        // Compared as an identifier: most macros are none of these (`println!`, `vec!`).
+        let Some(id) = m.path.segments.last().map(|s| &s.ident) else {
             return;
         };
-        if !matches!(
-            name.as_str(),
-            "ensure" | "assert" | "ensure_eq" | "assert_eq"
-        ) {
+        if !["ensure", "assert", "ensure_eq", "assert_eq"]
+            .iter()
+            .any(|n| id == n)
+        {
             return;
         }
+        let name = id.to_string();
         let Ok(args) = m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         else {
             return;
