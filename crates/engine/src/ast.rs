@@ -77,7 +77,154 @@ pub fn path_text(p: &syn::Path) -> String {
 
 /// A type as written, without spaces: `Extension<AuthUser>`.
 pub fn type_text(t: &syn::Type) -> String {
-    t.to_token_stream().to_string().replace(' ', "")
+    let mut out = String::new();
+    push_type(&mut out, t);
+    out
+}
+
+/// Writes a type's tokens without spaces, as `to_token_stream().to_string()` with the spaces
+/// removed would, without making the tokens: paths, references, tuples, slices, pointers and
+/// bounds are printed directly, anything else through its tokens.
+fn push_type(out: &mut String, t: &syn::Type) {
+    use std::fmt::Write;
+    use syn::Type;
+    match t {
+        Type::Path(p) if p.qself.is_none() => push_path(out, &p.path),
+        Type::Reference(r) => {
+            out.push('&');
+            if let Some(l) = &r.lifetime {
+                let _ = write!(out, "'{}", l.ident);
+            }
+            if r.mutability.is_some() {
+                out.push_str("mut");
+            }
+            push_type(out, &r.elem);
+        }
+        Type::Ptr(p) => {
+            out.push('*');
+            out.push_str(if p.mutability.is_some() {
+                "mut"
+            } else {
+                "const"
+            });
+            push_type(out, &p.elem);
+        }
+        Type::Tuple(tu) => {
+            out.push('(');
+            for pair in tu.elems.pairs() {
+                push_type(out, pair.value());
+                if pair.punct().is_some() {
+                    out.push(',');
+                }
+            }
+            out.push(')');
+        }
+        Type::Slice(sl) => {
+            out.push('[');
+            push_type(out, &sl.elem);
+            out.push(']');
+        }
+        Type::Paren(p) => {
+            out.push('(');
+            push_type(out, &p.elem);
+            out.push(')');
+        }
+        Type::Never(_) => out.push('!'),
+        Type::Infer(_) => out.push('_'),
+        Type::TraitObject(o) if o.bounds.iter().all(plain_bound) => {
+            if o.dyn_token.is_some() {
+                out.push_str("dyn");
+            }
+            push_bounds(out, &o.bounds);
+        }
+        Type::ImplTrait(i) if i.bounds.iter().all(plain_bound) => {
+            out.push_str("impl");
+            push_bounds(out, &i.bounds);
+        }
+        other => push_tokens(out, other),
+    }
+}
+
+/// A bound printed directly: a lifetime, or a trait path without `?`, `for<..>` or parentheses.
+fn plain_bound(b: &syn::TypeParamBound) -> bool {
+    match b {
+        syn::TypeParamBound::Lifetime(_) => true,
+        syn::TypeParamBound::Trait(t) => {
+            t.paren_token.is_none()
+                && t.lifetimes.is_none()
+                && matches!(t.modifier, syn::TraitBoundModifier::None)
+        }
+        _ => false,
+    }
+}
+
+fn push_bounds(
+    out: &mut String,
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) {
+    use std::fmt::Write;
+    for pair in bounds.pairs() {
+        match pair.value() {
+            syn::TypeParamBound::Lifetime(l) => {
+                let _ = write!(out, "'{}", l.ident);
+            }
+            syn::TypeParamBound::Trait(t) => push_path(out, &t.path),
+            other => push_tokens(out, *other),
+        }
+        if pair.punct().is_some() {
+            out.push('+');
+        }
+    }
+}
+
+fn push_path(out: &mut String, p: &syn::Path) {
+    use std::fmt::Write;
+    if p.leading_colon.is_some() {
+        out.push_str("::");
+    }
+    for pair in p.segments.pairs() {
+        let seg = pair.value();
+        let _ = write!(out, "{}", seg.ident);
+        match &seg.arguments {
+            syn::PathArguments::None => {}
+            syn::PathArguments::AngleBracketed(a) => {
+                if a.colon2_token.is_some() {
+                    out.push_str("::");
+                }
+                out.push('<');
+                for arg in a.args.pairs() {
+                    match arg.value() {
+                        syn::GenericArgument::Type(t) => push_type(out, t),
+                        syn::GenericArgument::Lifetime(l) => {
+                            let _ = write!(out, "'{}", l.ident);
+                        }
+                        syn::GenericArgument::AssocType(at) if at.generics.is_none() => {
+                            let _ = write!(out, "{}=", at.ident);
+                            push_type(out, &at.ty);
+                        }
+                        other => push_tokens(out, *other),
+                    }
+                    if arg.punct().is_some() {
+                        out.push(',');
+                    }
+                }
+                out.push('>');
+            }
+            syn::PathArguments::Parenthesized(args) => push_tokens(out, args),
+        }
+        if pair.punct().is_some() {
+            out.push_str("::");
+        }
+    }
+}
+
+fn push_tokens(out: &mut String, t: &dyn ToTokens) {
+    out.extend(
+        t.to_token_stream()
+            .to_string()
+            .chars()
+            .filter(|&c| c != ' '),
+    );
 }
 
 pub fn last_segment_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
@@ -279,5 +426,45 @@ mod start_line_tests {
             }
         }
         assert!(n > 15, "{n}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct printer writes what the tokens with their spaces removed say.
+    #[test]
+    fn type_text_is_the_tokens_without_spaces() {
+        let types = [
+            "Extension<AuthUser>",
+            "&'a mut Vec<(u8, String,)>",
+            "&mut (dyn Cache + Send + 'static)",
+            "Box<dyn Fn(&str) -> Result<(), Error> + Send + Sync>",
+            "impl Iterator<Item = &'a str> + '_",
+            "*const [u8]",
+            "*mut T",
+            "::std::sync::Arc<tokio::sync::RwLock<HashMap<String, Vec<u64>>>>",
+            "<T as Trait>::Assoc",
+            "[u8; 32]",
+            "fn(u8) -> u8",
+            "!",
+            "_",
+            "(A)",
+            "()",
+            "Option<Box<dyn for<'b> Fn(&'b str)>>",
+            "Vec::<u8>",
+            "State<r#type::Db>",
+            "dyn ?Sized",
+            "Foo<N, { N + 1 }, \"a b\">",
+            "Pin<Box<dyn Future<Output = T> + Send + 'a>>",
+            "T::Err",
+            "impl AsRef<str>",
+        ];
+        for text in types {
+            let t: syn::Type = syn::parse_str(text).expect(text);
+            let tokens = t.to_token_stream().to_string().replace(' ', "");
+            assert_eq!(type_text(&t), tokens, "{text}");
+        }
     }
 }
