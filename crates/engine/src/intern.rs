@@ -19,7 +19,7 @@ thread_local! {
 }
 
 impl Module {
-    /// The path, interned per thread: `use std::collections::HashMap;` in a thousand files is
+    /// The path, interned per thread: `use foldhash::{HashMap, HashMapExt};` in a thousand files is
     /// one allocation.
     pub fn interned(v: &[String]) -> Module {
         PATHS.with(|paths| {
@@ -166,6 +166,22 @@ impl Name {
     }
 }
 
+/// Runs `f` on a value's text (an identifier) printed into a buffer kept per thread: a test on
+/// a name that is rarely kept costs no allocation. Calls may nest (an inner one prints into a
+/// buffer of its own).
+pub fn with_text<R>(v: &impl fmt::Display, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    thread_local! {
+        static BUF: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
+    let mut s = BUF.with(|b| b.take());
+    s.clear();
+    let _ = write!(s, "{v}");
+    let r = f(&s);
+    BUF.with(|b| b.set(s));
+    r
+}
+
 impl Default for Name {
     fn default() -> Self {
         Name::new("")
@@ -260,7 +276,7 @@ impl PartialEq<Name> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use foldhash::HashSet;
 
     #[test]
     fn equal_names_share_one_allocation() {

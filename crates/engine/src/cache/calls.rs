@@ -58,11 +58,11 @@ impl Collector for CacheCalls {
 
 /// A method call some family takes a key with: type its receiver, judge its keys.
 fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::ExprMethodCall) {
-    let method = m.method.to_string();
     let config = w.cx.config;
-    if !FAMILIES.iter().any(|f| f.is_key_method(&method, config)) {
+    if !crate::intern::with_text(&m.method, |method| super::maybe_key_method(method, config)) {
         return;
     }
+    let method = m.method.to_string();
     let generics = w.generics().to_vec();
     let desc = {
         let env = TypeEnv {

@@ -11,6 +11,9 @@ pub struct Fred;
 impl Collector for Fred {}
 
 impl Family for Fred {
+    fn key_methods(&self) -> &'static [&'static str] {
+        KEY_METHODS
+    }
     fn name(&self) -> &'static str {
         "fred"
     }

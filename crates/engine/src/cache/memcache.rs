@@ -25,6 +25,9 @@ const KEY_METHODS: &[&str] = &[
 impl Collector for Memcache {}
 
 impl Family for Memcache {
+    fn key_methods(&self) -> &'static [&'static str] {
+        KEY_METHODS
+    }
     fn name(&self) -> &'static str {
         "memcache"
     }

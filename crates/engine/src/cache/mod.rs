@@ -36,6 +36,26 @@ pub use crate::extract::{ArgFact, CacheFact, KeyType, Pending, PendingRoot, Step
 /// The cache collectors, in the order they run: one dispatcher that serves every family.
 pub static COLLECTORS: &[&dyn Collector] = &[&calls::CacheCalls];
 
+/// Can some family take a key with this method? The filter run on every method call: one
+/// lookup in the names the families list, then the families whose names come from
+/// configuration.
+pub fn maybe_key_method(method: &str, config: &Config) -> bool {
+    static LISTED: std::sync::LazyLock<foldhash::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            FAMILIES
+                .iter()
+                .flat_map(|f| f.key_methods().iter().copied())
+                .collect()
+        });
+    (LISTED.contains(method)
+        && FAMILIES
+            .iter()
+            .any(|f| !f.key_methods().is_empty() && f.is_key_method(method, config)))
+        || FAMILIES
+            .iter()
+            .any(|f| f.key_methods().is_empty() && f.is_key_method(method, config))
+}
+
 /// The cache families, in the order receivers are matched against them.
 pub static FAMILIES: &[&dyn Family] = &[
     &redis::Redis,
@@ -93,7 +113,9 @@ pub trait Family: Collector {
         false
     }
     /// Methods whose first argument is the key (sorted), for the default [`Self::is_key_method`]
-    /// and [`Self::judge`].
+    /// and [`Self::judge`]. A family that lists any holds [`Self::is_key_method`] only for
+    /// names listed here ([`maybe_key_method`] asks it only then); one whose methods come from
+    /// configuration lists none.
     fn key_methods(&self) -> &'static [&'static str] {
         &[]
     }
@@ -140,5 +162,47 @@ impl Judged {
             key_fns: arg.made_by.iter().map(|p| p.to_vec()).collect(),
             ..Judged::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The filter run on every method call answers as asking every family would, with and
+    /// without configured interface methods and streams.
+    #[test]
+    fn the_method_filter_agrees_with_every_family() {
+        let mut configs = vec![Config::defaults()];
+        let mut c = Config::defaults();
+        c.cache.interfaces = vec!["AppCache".into()];
+        c.cache.scoped_methods = vec!["get_scoped".into()];
+        c.cache.global_methods = vec!["get_global".into()];
+        c.cache.streams = true;
+        configs.push(c);
+        let mut names: Vec<&str> = FAMILIES
+            .iter()
+            .flat_map(|f| f.key_methods().iter().copied())
+            .collect();
+        names.extend([
+            "get_scoped",
+            "get_global",
+            "xadd",
+            "xread",
+            "len",
+            "unwrap",
+            "Get",
+            "",
+        ]);
+        for config in &configs {
+            for &m in &names {
+                let asked = FAMILIES.iter().any(|f| f.is_key_method(m, config));
+                assert_eq!(maybe_key_method(m, config), asked, "{m}");
+            }
+        }
+        assert!(maybe_key_method("get", &configs[0]));
+        assert!(!maybe_key_method("unwrap", &configs[0]));
+        assert!(maybe_key_method("get_scoped", &configs[1]));
+        assert!(!maybe_key_method("get_scoped", &configs[0]));
     }
 }

@@ -293,6 +293,9 @@ pub fn command_name(method: &str) -> String {
 }
 
 impl Family for Redis {
+    fn key_methods(&self) -> &'static [&'static str] {
+        KEY_METHODS
+    }
     fn name(&self) -> &'static str {
         "redis"
     }

@@ -34,6 +34,9 @@ pub struct FileCx<'a> {
     /// In a plain folder (no Cargo.toml): the crates this file names (`sqlx::`, `use axum`),
     /// which stand for its dependencies.
     named: Option<Vec<String>>,
+    /// [`FileCx::uses`] answers by the name asked: the registry asks with the same few
+    /// names at every node.
+    asked: std::cell::RefCell<Vec<(&'static str, bool)>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -68,6 +71,7 @@ impl<'a> FileCx<'a> {
             collectors: &plugins.collectors,
             frameworks,
             named,
+            asked: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -81,7 +85,18 @@ impl<'a> FileCx<'a> {
     }
 
     /// Does the file's package depend on this crate? In a plain folder: does the file name it?
-    pub fn uses(&self, dep: &str) -> bool {
+    pub fn uses(&self, dep: &'static str) -> bool {
+        let same =
+            |k: &&'static str| std::ptr::eq(k.as_ptr(), dep.as_ptr()) && k.len() == dep.len();
+        if let Some((_, on)) = self.asked.borrow().iter().find(|(k, _)| same(k)) {
+            return *on;
+        }
+        let on = self.depends(dep);
+        self.asked.borrow_mut().push((dep, on));
+        on
+    }
+
+    fn depends(&self, dep: &str) -> bool {
         match &self.named {
             Some(list) => {
                 let krate = dep.replace('-', "_");
