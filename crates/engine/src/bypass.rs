@@ -12,8 +12,8 @@ use crate::diagnostic::{Diagnostic, Span, Suppression};
 use crate::extract::BypassKind;
 use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
 use crate::index::Index;
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Where a bypass is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

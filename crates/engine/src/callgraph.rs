@@ -9,7 +9,8 @@
 
 use crate::extract::{CallFact, Callee, FnFact, RecvTy};
 use crate::index::{FnId, Index, ItemKind};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeSet, VecDeque};
 
 /// A call fact, by file and position in that file's `calls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,7 +69,7 @@ impl CallGraph {
         let methods = Methods::build(index);
         // A path call resolves only to a fn of that name or through a `use` of that alias:
         // any other (`Ok(..)`, `Vec::new()`, `String::from(..)`) is skipped unread.
-        let mut callable: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut callable: foldhash::HashSet<&str> = foldhash::HashSet::default();
         for f in index.files {
             callable.extend(
                 f.fns
@@ -314,7 +315,7 @@ struct Methods {
     traits: BTreeSet<String>,
     /// Every method name some type or trait of the workspace defines: a call of any other
     /// method (`.bind`, `.map_err`: most calls) resolves to nothing, its receiver unread.
-    names: std::collections::HashSet<String>,
+    names: foldhash::HashSet<String>,
 }
 
 impl Methods {

@@ -175,7 +175,7 @@ pub fn fingerprint(code: &str, file: &str, item: &str, snippet: &str) -> String 
 /// and dismissed alerts recorded before stay valid, and moving unrelated lines changes nothing
 /// (the findings that share a fingerprint share a file and an item, so they keep their order).
 pub fn number_repeats(diags: &mut [Diagnostic]) {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
     for d in diags.iter_mut() {
         let n = seen.entry(d.fingerprint.clone()).or_insert(0);
         *n += 1;

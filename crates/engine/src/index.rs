@@ -6,7 +6,8 @@ use crate::extract::{FileFacts, FnFact, UseFact};
 use crate::sql::{Dialect, Schema, Tenancy};
 use crate::strings::{self, Lookup, StrSource};
 use crate::workspace::Workspace;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 /// (file, module, first segment or `*`) -> the paths it may stand for.
 type Memo = HashMap<(usize, Vec<String>, String), std::sync::Arc<Vec<Vec<String>>>>;
@@ -506,7 +507,7 @@ impl<'a> Index<'a> {
 /// "super::app::Entity"` is read as `REFERENCES app`): a foreign key to a table the schema does
 /// not have, named like an entity module of the package, references that entity's table.
 fn retarget_relations(schema: &mut Schema, entity_tables: &HashMap<&str, Vec<&str>>) {
-    let names: std::collections::HashSet<String> = schema.tables.keys().cloned().collect();
+    let names: foldhash::HashSet<String> = schema.tables.keys().cloned().collect();
     for t in schema.tables.values_mut() {
         for fk in &mut t.foreign_keys {
             if names.contains(&fk.table) {

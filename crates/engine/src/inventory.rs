@@ -8,8 +8,9 @@ use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
 use crate::frameworks::protection::{handler_evidence, layer_evidence};
 use crate::index::{FnId, Index};
 use crate::reach::Reach;
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// One row of the inventory.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -40,9 +40,9 @@ use config::Config;
 use diagnostic::{Diagnostic, Severity, Span};
 use error::Result;
 use extract::FileFacts;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use workspace::{Selection, Workspace};
 
@@ -434,14 +434,13 @@ pub fn judge(
     laps.lap("rules + bypasses");
 
     // Report only what the user asked about: selected packages, given paths.
-    let selected_files: std::collections::HashSet<&str> = ws
+    let selected_files: foldhash::HashSet<&str> = ws
         .files
         .iter()
         .filter(|f| ws.selected.contains(&f.package))
         .map(|f| f.rel.as_str())
         .collect();
-    let all_files: std::collections::HashSet<&str> =
-        ws.files.iter().map(|f| f.rel.as_str()).collect();
+    let all_files: foldhash::HashSet<&str> = ws.files.iter().map(|f| f.rel.as_str()).collect();
     let only_rel: Vec<String> = only
         .iter()
         .map(|p| workspace::rel_arg(&ws.root, p))
@@ -463,7 +462,7 @@ pub fn judge(
     laps.lap("filter + sort");
     // Query and cache findings say which routes reach them.
     let reach = reach::Reach::build(&index, &graph, &endpoints);
-    let file_of: std::collections::HashMap<&str, usize> = ws
+    let file_of: foldhash::HashMap<&str, usize> = ws
         .files
         .iter()
         .enumerate()

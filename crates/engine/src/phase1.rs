@@ -9,8 +9,9 @@ use crate::diagnostic::Span;
 use crate::error;
 use crate::extract::{self, FileFacts, ModDecl, ParseError};
 use crate::workspace::{rel_path, SourceFile, Workspace};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 

@@ -6,7 +6,7 @@ use crate::callgraph::CallGraph;
 use crate::diagnostic::{Reached, RouteRef};
 use crate::frameworks::endpoints::{by_handler, Endpoint, Handler};
 use crate::index::{FnId, Index};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// At most this many routes are named per finding (`reached_from_count` has them all).
 pub const MAX_ROUTES: usize = 5;

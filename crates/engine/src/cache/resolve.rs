@@ -11,8 +11,8 @@ use crate::diagnostic::Span;
 use crate::extract::tenant::{has_tenant_type, names_tenant};
 use crate::extract::{ArgInfo, CallFact, Generics, StructFact};
 use crate::index::{FnId, Index, ItemKind, ItemRef};
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Every cache call of the workspace, decided.
 #[derive(Debug, Default)]
@@ -166,13 +166,13 @@ pub struct Phase2<'i, 'a> {
     /// Trait impls of workspace types: type -> (file, index in its `impls`).
     impls: HashMap<&'i str, Vec<(usize, usize)>>,
     /// The workspace's traits, by name.
-    traits: std::collections::HashSet<&'i str>,
+    traits: foldhash::HashSet<&'i str>,
     /// Does the struct behind a key type carry a tenant field? By (file, module, type).
     tenant_structs: RefCell<HashMap<WrittenType, bool>>,
     /// Receivers already decided.
     receivers: RefCell<HashMap<ReceiverKey<'i>, Receiver>>,
     /// The names of the workspace's type aliases: a type of another name is none.
-    alias_names: std::collections::HashSet<&'i str>,
+    alias_names: foldhash::HashSet<&'i str>,
     /// Type texts parsed (`None`: not a type); many receivers share one (`State<AppState>`).
     parsed: RefCell<HashMap<String, Option<std::rc::Rc<syn::Type>>>>,
 }
@@ -181,8 +181,8 @@ impl<'i, 'a> Phase2<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Phase2<'i, 'a> {
         let mut methods: HashMap<(&str, &str), Vec<FnId>> = HashMap::new();
         let mut impls: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut traits = std::collections::HashSet::new();
-        let mut alias_names = std::collections::HashSet::new();
+        let mut traits = foldhash::HashSet::default();
+        let mut alias_names = foldhash::HashSet::default();
         for (fi, f) in index.files.iter().enumerate() {
             alias_names.extend(f.aliases.iter().map(|a| a.name.as_str()));
             for (i, func) in f.fns.iter().enumerate() {

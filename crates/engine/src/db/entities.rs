@@ -3,8 +3,8 @@
 //! (`lldap_domain_model::model::User`).
 
 use crate::index::Index;
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// (file, module, path as written): where an entity path was looked up.
 type Written = (usize, Vec<String>, String);

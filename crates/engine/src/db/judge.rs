@@ -9,8 +9,8 @@ use crate::extract::Callee;
 use crate::index::{FnId, Index, ItemKind};
 use crate::sql::reads_as_sql;
 use crate::sql::Unscoped;
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// The judgement of one query site.
 #[derive(Debug, Clone, Default)]

@@ -11,7 +11,7 @@ use super::{Driver, DriverSpec};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, LocalClaim, Walker};
 use crate::strings::StrSource;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use syn::spanned::Spanned;
 
 pub struct Sqlx;

@@ -8,9 +8,9 @@ use super::values::{pattern_bindings, Binding, Def, DefId, Env, Grow, Value, Val
 use super::Collector;
 use crate::ast::{last_segment_ident, path_text, type_text};
 use crate::diagnostic::Span;
+use foldhash::{HashSet, HashSetExt};
 use quote::ToTokens;
 use std::any::{Any, TypeId};
-use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -146,7 +146,7 @@ pub struct Walker<'ast, 'a> {
     current: usize,
     /// Closures recorded as fns of their own (handlers registered as closures): address ->
     /// index in `facts.fns`; while one is walked, its calls are its own too.
-    adopted: std::collections::HashMap<usize, usize>,
+    adopted: foldhash::HashMap<usize, usize>,
     adopted_stack: Vec<usize>,
     depth: usize,
     too_deep: bool,
@@ -174,7 +174,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             arena,
             consumed: HashSet::new(),
             current: 0,
-            adopted: std::collections::HashMap::new(),
+            adopted: foldhash::HashMap::default(),
             adopted_stack: Vec::new(),
             depth: 0,
             too_deep: false,

@@ -8,7 +8,7 @@ use super::{
 use crate::diagnostic::Span;
 use crate::extract::values::{project, Proj};
 use crate::extract::{short, Env, Value, Walker};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use syn::spanned::Spanned;
 
 /// The method names one framework's router builder uses.

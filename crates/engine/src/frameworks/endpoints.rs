@@ -4,7 +4,8 @@
 use super::{join_path, Cover, HandlerRef, RouterFact, RouterOp, Target};
 use crate::diagnostic::Span;
 use crate::index::{FnId, Index};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One route of the service.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use super::{handler_ref, lit_str, method_chain, Cover, RouterFact, RouterOp, Tar
 use crate::diagnostic::Span;
 use crate::extract::values::DefId;
 use crate::extract::{Collector, Env, FrameworkSpec, RouteAttr, Walker};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 

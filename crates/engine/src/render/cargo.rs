@@ -15,8 +15,8 @@ use crate::diagnostic::{Diagnostic, Pos, Severity};
 use crate::rules::RULES;
 use crate::workspace::{package_id, Package, Target};
 use crate::Report;
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 use super::{offset, read_source, RenderOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::Report;
+use foldhash::{HashMap, HashMapExt};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {

@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_match_the_shared_list() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         for r in RULES {
             let m = r.meta();
             assert!(seen.insert(m.code), "duplicate code {}", m.code);

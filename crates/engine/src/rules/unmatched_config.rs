@@ -3,7 +3,8 @@ use crate::config::{Config, Entry, Setting};
 use crate::diagnostic::Severity;
 use crate::frameworks::RouterOp;
 use crate::index::Index;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct UnmatchedConfig;
 

@@ -1,7 +1,7 @@
 use super::{Finding, Rule, RuleCx, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::frameworks::scopes::Scopes;
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 pub struct UnusedScope;
 

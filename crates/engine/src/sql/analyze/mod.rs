@@ -63,7 +63,7 @@ mod visitors;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::fmt;
 
 use sqlparser::ast::{Expr, Query};

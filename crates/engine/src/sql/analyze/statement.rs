@@ -85,7 +85,7 @@ impl Analyzer<'_> {
         let flagged = self.unscoped.len();
         let out = self.set_expr(&q.body);
         self.note_tenant_source(q, flagged);
-        let skip = Skip::new();
+        let skip = Skip::default();
         self.subqueries(&q.order_by, &skip);
         self.subqueries(&q.limit_clause, &skip);
         self.subqueries(&q.fetch, &skip);
@@ -130,7 +130,7 @@ impl Analyzer<'_> {
                 SetExpr::Select(sel) => self.select(sel),
                 SetExpr::Query(q) => self.query(q),
                 SetExpr::Values(v) => {
-                    self.subqueries(v, &Skip::new());
+                    self.subqueries(v, &Skip::default());
                     Output::default()
                 }
                 SetExpr::Insert(st)
@@ -167,7 +167,7 @@ impl Analyzer<'_> {
 
     pub(super) fn select(&mut self, s: &Select) -> Output {
         let mut scope = Scope::default();
-        let mut skip = Skip::new();
+        let mut skip = Skip::default();
         for twj in &s.from {
             self.table_with_joins(twj, &mut scope, &mut skip);
         }
@@ -186,7 +186,7 @@ impl Analyzer<'_> {
     }
 
     pub(super) fn insert(&mut self, i: &Insert) -> Output {
-        let mut skip = Skip::new();
+        let mut skip = Skip::default();
         let mut ok = false;
         let mut target = Vec::new();
         if let TableObject::TableName(name) = &i.table {
@@ -301,7 +301,7 @@ impl Analyzer<'_> {
 
     pub(super) fn update(&mut self, u: &Update) -> Output {
         let mut scope = Scope::default();
-        let mut skip = Skip::new();
+        let mut skip = Skip::default();
         self.table_with_joins(&u.table, &mut scope, &mut skip);
         if let Some(UpdateTableFromKind::BeforeSet(v) | UpdateTableFromKind::AfterSet(v)) = &u.from
         {
@@ -320,7 +320,7 @@ impl Analyzer<'_> {
 
     pub(super) fn delete(&mut self, d: &Delete) -> Output {
         let mut scope = Scope::default();
-        let mut skip = Skip::new();
+        let mut skip = Skip::default();
         let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
         for twj in from {
             self.table_with_joins(twj, &mut scope, &mut skip);
@@ -363,7 +363,7 @@ impl Analyzer<'_> {
 
     pub(super) fn merge(&mut self, m: &Merge) -> Output {
         let mut scope = Scope::default();
-        let mut skip = Skip::new();
+        let mut skip = Skip::default();
         self.factor(&m.table, &mut scope, &mut skip);
         self.factor(&m.source, &mut scope, &mut skip);
         scope.preds.push(Pred {
