@@ -246,6 +246,43 @@ pub fn last_segment(e: &syn::Expr) -> Option<String> {
     }
 }
 
+/// Does the expression's text start with `String::` (`String::new()`, `String::from(x)
+/// .to_lowercase()`, `String::with_capacity(n) + ..`)? Read down the leftmost sub-expression,
+/// as [`short`]`(e).starts_with("String::")` would say, without printing it.
+pub fn starts_with_string_path(e: &syn::Expr) -> bool {
+    use syn::Expr;
+    let path = |p: &syn::Path| {
+        p.leading_colon.is_none()
+            && p.segments.first().is_some_and(|s| {
+                s.ident == "String"
+                    && (p.segments.len() >= 2
+                        || matches!(&s.arguments, syn::PathArguments::AngleBracketed(a) if a.colon2_token.is_some()))
+            })
+    };
+    let mut cur = e;
+    loop {
+        cur = match cur {
+            Expr::MethodCall(m) if m.attrs.is_empty() => &m.receiver,
+            Expr::Call(c) if c.attrs.is_empty() => &c.func,
+            Expr::Field(f) if f.attrs.is_empty() => &f.base,
+            Expr::Await(a) if a.attrs.is_empty() => &a.base,
+            Expr::Try(t) if t.attrs.is_empty() => &t.expr,
+            Expr::Index(i) if i.attrs.is_empty() => &i.expr,
+            Expr::Cast(c) if c.attrs.is_empty() => &c.expr,
+            Expr::Binary(b) if b.attrs.is_empty() => &b.left,
+            Expr::Assign(a) if a.attrs.is_empty() => &a.left,
+            Expr::Range(r) if r.attrs.is_empty() => match &r.start {
+                Some(s) => s,
+                None => return false,
+            },
+            Expr::Path(p) => return p.attrs.is_empty() && p.qself.is_none() && path(&p.path),
+            Expr::Macro(m) => return m.attrs.is_empty() && path(&m.mac.path),
+            Expr::Struct(s) => return s.attrs.is_empty() && s.qself.is_none() && path(&s.path),
+            _ => return false,
+        };
+    }
+}
+
 /// An expression as short text for messages (whitespace folded, at most 80 chars).
 pub fn short(e: &dyn ToTokens) -> String {
     let s = tokens_text(&e.to_token_stream());
@@ -260,24 +297,37 @@ pub fn short(e: &dyn ToTokens) -> String {
 /// Tokens as compact text: `format!("org:{}", org_id)`.
 pub fn tokens_text(t: &proc_macro2::TokenStream) -> String {
     let raw = t.to_string();
+    // Bytes, not chars: every byte tested is ASCII, and a multi-byte char's bytes never are.
+    let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
-    let chars: Vec<char> = raw.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' {
-            let prev = if i > 0 { chars[i - 1] } else { ' ' };
-            let next = chars.get(i + 1).copied().unwrap_or(' ');
-            let tight = matches!(prev, '.' | '(' | '[' | '&' | '!' | ':' | '<' | '#')
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b' ' {
+            let prev = if i > 0 { b[i - 1] } else { b' ' };
+            let next = b.get(i + 1).copied().unwrap_or(b' ');
+            let tight = matches!(prev, b'.' | b'(' | b'[' | b'&' | b'!' | b':' | b'<' | b'#')
                 || matches!(
                     next,
-                    '.' | '(' | ')' | '[' | ']' | ',' | ':' | '?' | ';' | '!' | '<' | '>'
+                    b'.' | b'('
+                        | b')'
+                        | b'['
+                        | b']'
+                        | b','
+                        | b':'
+                        | b'?'
+                        | b';'
+                        | b'!'
+                        | b'<'
+                        | b'>'
                 )
-                || prev == '>' && next == '(';
-            if tight && !(prev == ',' || next == '=' || prev == '=') {
-                continue;
+                || prev == b'>' && next == b'(';
+            if tight && !(prev == b',' || next == b'=' || prev == b'=') {
+                out.push_str(&raw[from..i]);
+                from = i + 1;
             }
         }
-        out.push(c);
     }
+    out.push_str(&raw[from..]);
     out
 }
 
@@ -465,6 +515,39 @@ mod tests {
             let t: syn::Type = syn::parse_str(text).expect(text);
             let tokens = t.to_token_stream().to_string().replace(' ', "");
             assert_eq!(type_text(&t), tokens, "{text}");
+        }
+    }
+
+    /// The structural test says what the printed text's start says.
+    #[test]
+    fn starts_with_string_path_reads_the_text_start() {
+        let exprs = [
+            "String::new()",
+            "String::from(x).to_lowercase()",
+            "String::with_capacity(n) + \"a\"",
+            "String::new().len() as u32",
+            "String::<>::new()",
+            "(String::new())",
+            "&String::new()",
+            "string::new()",
+            "::String::new()",
+            "<String as Default>::default()",
+            "format!(\"x\")",
+            "String",
+            "String::X { a: 1 }",
+            "x = String::new()",
+            "String::new()..",
+            "Strings::new()",
+            "r#String::new()",
+            "a.b(String::new())",
+        ];
+        for text in exprs {
+            let e: syn::Expr = syn::parse_str(text).expect(text);
+            assert_eq!(
+                starts_with_string_path(&e),
+                short(&e).starts_with("String::"),
+                "{text}"
+            );
         }
     }
 }

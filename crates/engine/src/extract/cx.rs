@@ -37,6 +37,8 @@ pub struct FileCx<'a> {
     /// [`FileCx::uses`] answers by the name asked: the registry asks with the same few
     /// names at every node.
     asked: std::cell::RefCell<Vec<(&'static str, bool)>>,
+    /// The configured tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
+    pub tenant_ids: Vec<Vec<String>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -72,6 +74,7 @@ impl<'a> FileCx<'a> {
             frameworks,
             named,
             asked: std::cell::RefCell::new(Vec::new()),
+            tenant_ids: super::tenant::identifiers(config),
         }
     }
 

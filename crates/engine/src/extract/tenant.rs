@@ -63,7 +63,7 @@ pub fn names_tenant(name: &str, config: &Config) -> bool {
 }
 
 /// Tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
-fn identifiers(config: &Config) -> Vec<Vec<String>> {
+pub(crate) fn identifiers(config: &Config) -> Vec<Vec<String>> {
     config
         .tenant_identifiers()
         .iter()
@@ -73,14 +73,14 @@ fn identifiers(config: &Config) -> Vec<Vec<String>> {
 
 /// Does a path of segments contain one of the identifiers as a whole run of segments?
 /// A segment's leading `_` (an unused-variable silencer: `_org_id`) does not change what it names.
-pub fn chain_matches(chain: &[String], ids: &[Vec<String>]) -> bool {
+pub fn chain_matches<S: AsRef<str>>(chain: &[S], ids: &[Vec<String>]) -> bool {
     ids.iter().any(|id| {
         !id.is_empty()
             && chain.len() >= id.len()
             && chain.windows(id.len()).any(|w| {
                 w.iter()
                     .zip(id)
-                    .all(|(a, b)| a.trim_start_matches('_') == b.as_str())
+                    .all(|(a, b)| a.as_ref().trim_start_matches('_') == b.as_str())
             })
     })
 }
@@ -88,7 +88,7 @@ pub fn chain_matches(chain: &[String], ids: &[Vec<String>]) -> bool {
 struct Scan<'w, 'ast, 'a> {
     w: &'w Walker<'ast, 'a>,
     config: &'w Config,
-    ids: Vec<Vec<String>>,
+    ids: &'w [Vec<String>],
     /// Where names are looked up.
     at: Env,
     depth: usize,
@@ -105,7 +105,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         Scan {
             w,
             config: w.cx.config,
-            ids: identifiers(w.cx.config),
+            ids: &w.cx.tenant_ids,
             at,
             depth,
             found: false,
@@ -119,7 +119,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         let mut inner = Scan {
             w: self.w,
             config: self.config,
-            ids: std::mem::take(&mut self.ids),
+            ids: self.ids,
             at,
             depth: self.depth + 1,
             found: false,
@@ -128,7 +128,6 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         };
         inner.visit_expr(e);
         self.found |= inner.found;
-        self.ids = inner.ids;
         self.params = inner.params;
     }
 
@@ -151,15 +150,15 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
     }
 
     /// A plain name or path: an identifier, a tenant-typed local, or a local whose value does.
-    fn name(&mut self, segs: &[String]) {
-        if chain_matches(segs, &self.ids) {
+    fn name<S: AsRef<str>>(&mut self, segs: &[S]) {
+        if chain_matches(segs, self.ids) {
             self.found = true;
             return;
         }
         if segs.len() != 1 {
             return;
         }
-        let Some(local) = lookup(self.w, &segs[0], self.at) else {
+        let Some(local) = lookup(self.w, segs[0].as_ref(), self.at) else {
             return;
         };
         if local
@@ -281,14 +280,17 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
         }
         match e {
             syn::Expr::Path(p) => {
-                let segs: Vec<String> = crate::extract::segments(&p.path);
-                self.name(&segs);
+                match p.path.get_ident() {
+                    // A plain name, printed into a buffer: most paths met are locals.
+                    Some(id) => crate::intern::with_text(id, |name| self.name(&[name])),
+                    None => self.name(&crate::extract::segments(&p.path)),
+                }
                 return;
             }
             syn::Expr::Field(_) | syn::Expr::MethodCall(_) => {
                 let mut chain = Vec::new();
                 field_chain(e, &mut chain);
-                if chain_matches(&chain, &self.ids) {
+                if chain_matches(&chain, self.ids) {
                     self.found = true;
                     return;
                 }
@@ -334,7 +336,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
                     .join("::");
                 if has_tenant_type(&ty, self.config)
                     || s.fields.iter().any(|f| match &f.member {
-                        syn::Member::Named(i) => chain_matches(&[i.to_string()], &self.ids),
+                        syn::Member::Named(i) => chain_matches(&[i.to_string()], self.ids),
                         _ => false,
                     })
                 {

@@ -793,7 +793,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                     self.str_source_at(init, *env),
                     crate::strings::StrSource::Lit(_) | crate::strings::StrSource::Concat(_)
                 ) || matches!(crate::ast::peel(init), syn::Expr::Macro(_))
-                    || crate::ast::short(*init).starts_with("String::")
+                    || crate::ast::starts_with_string_path(init)
             }
             _ => false,
         }
