@@ -417,7 +417,7 @@ fn lit_str(e: &syn::Expr) -> Option<String> {
 }
 
 fn uses_redis(w: &Walker<'_, '_>) -> bool {
-    Redis.deps().iter().any(|d| w.cx.uses(d))
+    w.cx.uses_any(Redis.deps())
 }
 
 /// What the arguments of a raw command are: the positions of its keys, or what makes it bulk.

@@ -99,7 +99,7 @@ pub fn drivers_in_use(w: &Walker<'_, '_>) -> Vec<&'static str> {
     }
     // In a plain folder, `uses` says whether the file names the crate.
     for s in DRIVERS.iter().map(|d| d.spec()) {
-        if s.deps.iter().any(|d| w.cx.uses(d)) && !out.contains(&s.name) {
+        if w.cx.uses_any(s.deps) && !out.contains(&s.name) {
             out.push(s.name);
         }
     }
@@ -108,7 +108,7 @@ pub fn drivers_in_use(w: &Walker<'_, '_>) -> Vec<&'static str> {
 
 /// Is the driver's crate in use for this file's package?
 pub fn uses_driver(w: &Walker<'_, '_>, driver: &str) -> bool {
-    spec(driver).is_some_and(|s| s.deps.iter().any(|d| w.cx.uses(d)))
+    spec(driver).is_some_and(|s| w.cx.uses_any(s.deps))
 }
 
 /// Methods that take SQL text as their first argument, per driver (for untyped receivers).

@@ -37,6 +37,8 @@ pub struct FileCx<'a> {
     /// [`FileCx::uses`] answers by the name asked: the registry asks with the same few
     /// names at every node.
     asked: std::cell::RefCell<Vec<(&'static str, bool)>>,
+    /// [`FileCx::uses_any`] answers by the list asked.
+    asked_any: std::cell::RefCell<Vec<(&'static [&'static str], bool)>>,
     /// The configured tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
     pub tenant_ids: Vec<Vec<String>>,
 }
@@ -74,6 +76,7 @@ impl<'a> FileCx<'a> {
             frameworks,
             named,
             asked: std::cell::RefCell::new(Vec::new()),
+            asked_any: std::cell::RefCell::new(Vec::new()),
             tenant_ids: super::tenant::identifiers(config),
         }
     }
@@ -96,6 +99,18 @@ impl<'a> FileCx<'a> {
         }
         let on = self.depends(dep);
         self.asked.borrow_mut().push((dep, on));
+        on
+    }
+
+    /// Does the file's package use any of these crates (a driver's or a family's list)?
+    /// Remembered per list: collectors ask it at every node.
+    pub fn uses_any(&self, deps: &'static [&'static str]) -> bool {
+        let same = |k: &&'static [&'static str]| std::ptr::eq(*k, deps);
+        if let Some((_, on)) = self.asked_any.borrow().iter().find(|(k, _)| same(k)) {
+            return *on;
+        }
+        let on = deps.iter().any(|d| self.uses(d));
+        self.asked_any.borrow_mut().push((deps, on));
         on
     }
 

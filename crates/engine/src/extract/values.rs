@@ -149,6 +149,9 @@ struct Node<'ast> {
 
 /// Lookups give up past this many steps (a fn with thousands of statements): what was found
 /// so far is the answer.
+/// The definitions a lookup reaches: one or a few, kept inline (a lookup per name met).
+type Reached = smallvec::SmallVec<[DefId; 4]>;
+
 const MAX_STEPS: usize = 20_000;
 
 /// The value model of one fn.
@@ -212,7 +215,7 @@ impl<'ast> Values<'ast> {
     }
 
     fn binding_of(&self, name: &str, at: Env) -> Option<u32> {
-        let mut out = Vec::new();
+        let mut out = Reached::new();
         self.reach(name, at, None, &mut out, &mut 0);
         out.first().map(|d| match &self.nodes[d.0 as usize].event {
             Event::Bind { binding, .. } | Event::Assign { binding, .. } => *binding,
@@ -264,14 +267,14 @@ impl<'ast> Values<'ast> {
     /// Every definition of `name` that may reach `at`: the most recent on each path, in the
     /// order the paths were walked. Empty when `name` is no local here.
     pub fn lookup(&self, name: &str, at: Env) -> Vec<Def<'_, 'ast>> {
-        let mut ids = Vec::new();
+        let mut ids = Reached::new();
         self.reach(name, at, None, &mut ids, &mut 0);
         ids.into_iter().map(|id| self.def(id)).collect()
     }
 
     /// The most recent definition of `name` reaching `at` on the nearest path.
     pub fn latest(&self, name: &str, at: Env) -> Option<Def<'_, 'ast>> {
-        let mut ids = Vec::new();
+        let mut ids = Reached::new();
         self.reach(name, at, None, &mut ids, &mut 0);
         ids.first().map(|id| self.def(*id))
     }
@@ -326,7 +329,7 @@ impl<'ast> Values<'ast> {
         name: &str,
         mut at: Env,
         stop: Option<Env>,
-        out: &mut Vec<DefId>,
+        out: &mut Reached,
         steps: &mut usize,
     ) -> bool {
         loop {
