@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::extract::{FileFacts, FnFact, UseFact};
-use crate::sql::{Dialect, Schema, Tenancy};
+use crate::sql::{self, Dialect, Schema, Tenancy};
 use crate::strings::{self, Lookup, StrSource};
 use crate::workspace::Workspace;
 use foldhash::{HashMap, HashMapExt};
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// (file, module, first segment or `*`) -> the paths it may stand for.
 type Memo = HashMap<(usize, Vec<String>, String), std::sync::Arc<Vec<Vec<String>>>>;
+type SqlMemo = HashMap<(usize, String), Result<sql::Analysis, sql::SqlParseError>>;
 
 /// What kind of item an [`ItemRef`] names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +64,9 @@ pub struct Index<'a> {
     /// What the first segment of a path (or `*`: the glob imports) stands for, per (file,
     /// module, name), already computed.
     memo: std::sync::Mutex<Memo>,
+    /// Per (package, SQL text): its analysis. The same text is often built at many sites and
+    /// through many callers.
+    sql_memo: std::sync::Mutex<SqlMemo>,
 }
 
 impl<'a> Index<'a> {
@@ -235,6 +239,7 @@ impl<'a> Index<'a> {
             items,
             items_by_name,
             memo: std::sync::Mutex::new(HashMap::new()),
+            sql_memo: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -489,6 +494,23 @@ impl<'a> Index<'a> {
             return None;
         }
         self.lookup_depth(maps, other, rest, depth + 1)
+    }
+
+    /// The analysis of an SQL text of package `pkg`, with its dialect and tenancy; each text
+    /// is analysed once.
+    pub fn analyze_sql(
+        &self,
+        pkg: usize,
+        text: &str,
+    ) -> Result<sql::Analysis, sql::SqlParseError> {
+        let key = (pkg, text.to_string());
+        let memo = || self.sql_memo.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = memo().get(&key) {
+            return hit.clone();
+        }
+        let a = sql::analyze(text, self.dialects[pkg], &self.tenancy[pkg]);
+        memo().insert(key, a.clone());
+        a
     }
 
     /// Resolves a string source to its possible texts.

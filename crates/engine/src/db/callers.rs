@@ -7,7 +7,7 @@
 use crate::callgraph::{CallGraph, Passed, ThroughCallers};
 use crate::extract::ArgInfo;
 use crate::index::{FnId, Index};
-use crate::sql::{self, Unscoped};
+use crate::sql::Unscoped;
 use crate::strings::StrSource;
 use std::collections::BTreeSet;
 
@@ -41,15 +41,13 @@ pub fn judge_texts(
     pkg: usize,
     resolved: crate::strings::Resolved,
 ) -> SqlJudgement {
-    let tenancy = &index.tenancy[pkg];
-    let dialect = index.dialects[pkg];
     let mut j = SqlJudgement {
         dynamic: resolved.dynamic,
         ..SqlJudgement::default()
     };
     let mut parsed = false;
     for text in &resolved.texts {
-        match sql::analyze(text, dialect, tenancy) {
+        match index.analyze_sql(pkg, text) {
             Ok(a) => {
                 parsed = true;
                 for t in a.tables {
