@@ -498,11 +498,7 @@ impl<'a> Index<'a> {
 
     /// The analysis of an SQL text of package `pkg`, with its dialect and tenancy; each text
     /// is analysed once.
-    pub fn analyze_sql(
-        &self,
-        pkg: usize,
-        text: &str,
-    ) -> Result<sql::Analysis, sql::SqlParseError> {
+    pub fn analyze_sql(&self, pkg: usize, text: &str) -> Result<sql::Analysis, sql::SqlParseError> {
         let key = (pkg, text.to_string());
         let memo = || self.sql_memo.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(hit) = memo().get(&key) {

@@ -12,23 +12,33 @@ use std::sync::Arc;
 
 /// A module path (`["api", "users"]`), shared by every fact written in that module.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Module(Arc<[String]>);
+pub struct Module(Arc<Box<[String]>>);
+
+/// An entry of the per-thread table of module paths, looked up by its segments.
+#[derive(PartialEq, Eq, Hash)]
+struct InternedPath(Arc<Box<[String]>>);
+
+impl Borrow<[String]> for InternedPath {
+    fn borrow(&self) -> &[String] {
+        &self.0
+    }
+}
 
 thread_local! {
-    static PATHS: RefCell<foldhash::HashSet<Arc<[String]>>> = RefCell::new(foldhash::HashSet::default());
+    static PATHS: RefCell<foldhash::HashSet<InternedPath>> = RefCell::new(foldhash::HashSet::default());
 }
 
 impl Module {
-    /// The path, interned per thread: `use foldhash::{HashMap, HashMapExt};` in a thousand files is
+    /// The path, interned per thread: `use std::collections::HashMap;` in a thousand files is
     /// one allocation.
     pub fn interned(v: &[String]) -> Module {
         PATHS.with(|paths| {
             let mut paths = paths.borrow_mut();
             if let Some(hit) = paths.get(v) {
-                return Module(hit.clone());
+                return Module(hit.0.clone());
             }
-            let a: Arc<[String]> = Arc::from(v);
-            paths.insert(a.clone());
+            let a: Arc<Box<[String]>> = Arc::new(Box::from(v));
+            paths.insert(InternedPath(a.clone()));
             Module(a)
         })
     }
@@ -37,14 +47,14 @@ impl Module {
     pub fn push(&mut self, segment: String) {
         let mut v = self.0.to_vec();
         v.push(segment);
-        self.0 = v.into();
+        *self = v.into();
     }
 
     /// The path without its last segment (leaving an inline `mod`).
     pub fn pop(&mut self) -> Option<String> {
         let mut v = self.0.to_vec();
         let last = v.pop();
-        self.0 = v.into();
+        *self = v.into();
         last
     }
 }
@@ -76,43 +86,43 @@ impl fmt::Debug for Module {
 
 impl From<Vec<String>> for Module {
     fn from(v: Vec<String>) -> Self {
-        Module(v.into())
+        Module(Arc::new(v.into_boxed_slice()))
     }
 }
 
 impl From<&[String]> for Module {
     fn from(v: &[String]) -> Self {
-        Module(v.into())
+        Module(Arc::new(Box::from(v)))
     }
 }
 
 impl PartialEq<[String]> for Module {
     fn eq(&self, other: &[String]) -> bool {
-        *self.0 == *other
+        **self == *other
     }
 }
 
 impl PartialEq<&[String]> for Module {
     fn eq(&self, other: &&[String]) -> bool {
-        *self.0 == **other
+        **self == **other
     }
 }
 
 impl PartialEq<Vec<String>> for Module {
     fn eq(&self, other: &Vec<String>) -> bool {
-        *self.0 == **other
+        **self == **other
     }
 }
 
 impl PartialEq<Module> for Vec<String> {
     fn eq(&self, other: &Module) -> bool {
-        **self == *other.0
+        **self == **other
     }
 }
 
 impl PartialEq<Module> for [String] {
     fn eq(&self, other: &Module) -> bool {
-        *self == *other.0
+        *self == **other
     }
 }
 
@@ -126,12 +136,23 @@ impl<'a> IntoIterator for &'a Module {
 
 /// An interned string: equal names made on one thread share one allocation. The table lives as
 /// long as the thread (phase 1's workers end with phase 1); the names live as long as a fact
-/// holds them.
+/// holds them. One pointer wide (the text sits behind the shared box): facts hold names by the
+/// million, and a fat `Arc<str>` would double what each costs.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(Arc<str>);
+pub struct Name(Arc<Box<str>>);
+
+/// An entry of the per-thread table, looked up by its text.
+#[derive(PartialEq, Eq, Hash)]
+struct Interned(Arc<Box<str>>);
+
+impl Borrow<str> for Interned {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
 
 thread_local! {
-    static NAMES: RefCell<foldhash::HashSet<Arc<str>>> = RefCell::new(foldhash::HashSet::default());
+    static NAMES: RefCell<foldhash::HashSet<Interned>> = RefCell::new(foldhash::HashSet::default());
     /// Where [`Name::of`] prints a value before looking it up.
     static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
 }
@@ -141,10 +162,10 @@ impl Name {
         NAMES.with(|names| {
             let mut names = names.borrow_mut();
             if let Some(hit) = names.get(s) {
-                return Name(hit.clone());
+                return Name(hit.0.clone());
             }
-            let a: Arc<str> = Arc::from(s);
-            names.insert(a.clone());
+            let a: Arc<Box<str>> = Arc::new(Box::from(s));
+            names.insert(Interned(a.clone()));
             Name(a)
         })
     }
@@ -239,37 +260,37 @@ impl From<&String> for Name {
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Name> for str {
     fn eq(&self, other: &Name) -> bool {
-        self == &*other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for String {
     fn eq(&self, other: &Name) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
