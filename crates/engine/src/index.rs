@@ -30,6 +30,30 @@ pub struct ItemRef {
     pub index: usize,
 }
 
+/// A [`FnId`] as the fn maps keep it, half as wide (one per fn, twice).
+#[derive(Debug, Clone, Copy)]
+struct PackedFn {
+    file: u32,
+    index: u32,
+}
+
+impl PackedFn {
+    fn of(id: FnId) -> PackedFn {
+        let narrow = |n: usize| u32::try_from(n).expect("fewer than 2^32 files and fns per file");
+        PackedFn {
+            file: narrow(id.file),
+            index: narrow(id.index),
+        }
+    }
+
+    fn id(self) -> FnId {
+        FnId {
+            file: self.file as usize,
+            index: self.index as usize,
+        }
+    }
+}
+
 /// A fn by file and position in that file's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FnId {
@@ -43,9 +67,9 @@ pub struct Index<'a> {
     pub files: &'a [FileFacts],
     /// Per package: item path -> fns with that path. Keys and values are borrowed from the
     /// facts; one fn per key is kept inline.
-    fns: Vec<HashMap<&'a str, Refs<FnId>>>,
+    fns: Vec<HashMap<&'a str, Refs<PackedFn>>>,
     /// Per package: fn name -> fns with that name.
-    fns_by_name: Vec<HashMap<&'a str, Refs<FnId>>>,
+    fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>>,
     /// Per package: const path -> value.
     consts: Vec<HashMap<String, &'a StrSource>>,
     consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>>,
@@ -72,8 +96,8 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
         let n = ws.packages.len();
-        let mut fns: Vec<HashMap<&'a str, Refs<FnId>>> = vec![HashMap::new(); n];
-        let mut fns_by_name: Vec<HashMap<&'a str, Refs<FnId>>> = vec![HashMap::new(); n];
+        let mut fns: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
+        let mut fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
         let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
@@ -116,7 +140,7 @@ impl<'a> Index<'a> {
                 if func.is_closure {
                     continue;
                 }
-                let id = FnId { file: fi, index: i };
+                let id = PackedFn::of(FnId { file: fi, index: i });
                 fns[p].entry(func.item.as_str()).or_default().push(id);
                 fns_by_name[p]
                     .entry(func.name.as_str())
@@ -431,15 +455,16 @@ impl<'a> Index<'a> {
         let pkg = self.package_of(file);
         for cand in self.candidates(file, module, segments) {
             if let Some(ids) = self.lookup(&self.fns, pkg, &cand) {
-                return ids.first().copied();
+                return ids.first().map(|p| p.id());
             }
         }
         let name = segments.last()?;
         let named = self.fns_by_name[pkg].get(name.as_str())?;
-        let matching: Vec<&FnId> = named
+        let matching: Vec<FnId> = named
             .iter()
+            .map(|p| p.id())
             .filter(|id| {
-                let f = self.func(**id);
+                let f = self.func(*id);
                 let want = &segments[..segments.len() - 1];
                 want.iter()
                     .all(|s| s == "crate" || s == "self" || s == "super")
@@ -448,7 +473,7 @@ impl<'a> Index<'a> {
             })
             .collect();
         if matching.len() == 1 {
-            return Some(*matching[0]);
+            return Some(matching[0]);
         }
         None
     }

@@ -35,7 +35,7 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
                 continue;
             };
             let ct = match resolver.receiver(fi, p) {
-                Receiver::Cache(ct) => ct,
+                Receiver::Cache(ct) => *ct,
                 // A call without arguments takes no key (`pool.get()`): nothing to count.
                 _ if p.args.is_empty() => continue,
                 Receiver::Other(name) if looks_like_cache(&name) => {
@@ -106,7 +106,7 @@ pub fn resolve(index: &Index<'_>, graph: &CallGraph) -> Resolved {
             }
         }
         if !fact.scoped {
-            fact.unscoped_caller = first_wrong;
+            fact.unscoped_caller = first_wrong.map(Box::new);
         }
     }
     // The types parsed here registered their text with proc-macro2's span table of this
@@ -136,7 +136,8 @@ fn pending_name(p: &Pending) -> &str {
 /// What a pending receiver is.
 #[derive(Clone)]
 pub enum Receiver {
-    Cache(CacheType),
+    /// Boxed: receivers are remembered by the thousand, few of them caches.
+    Cache(Box<CacheType>),
     /// A type of the workspace (its own methods are judged where they are written).
     Workspace,
     /// A type no family reads, by its name (`LruCache`, `HashMap`).
@@ -392,7 +393,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
             if let Some(k) = &mut ct.key_ty {
                 k.file = Some(tfile);
             }
-            return Receiver::Cache(ct);
+            return Receiver::Cache(Box::new(ct));
         }
         let inner = super::types::peel_wrappers(&parsed);
         if let syn::Type::TraitObject(syn::TypeTraitObject { bounds, .. })
@@ -427,7 +428,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         // A workspace type that implements a family's trait
         // (`impl redis::aio::ConnectionLike for RedisConnection<'_>`) is that family's receiver.
         self.family_impl(&name)
-            .map_or(Receiver::Workspace, Receiver::Cache)
+            .map_or(Receiver::Workspace, |ct| Receiver::Cache(Box::new(ct)))
     }
 
     /// The family whose trait a workspace type (by name) implements.

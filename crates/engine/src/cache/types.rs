@@ -247,8 +247,12 @@ pub fn plain_fact(
         scoped: j.scoped,
         global: j.global,
         note: j.note,
-        params: if j.scoped { Vec::new() } else { j.params },
-        key_types,
+        params: if j.scoped {
+            thin_vec::ThinVec::new()
+        } else {
+            j.params.into()
+        },
+        key_types: key_types.into(),
         ..CacheFact::default()
     }
 }

@@ -226,7 +226,7 @@ fn expand(
             if call.line != *line || name != Some(callee.as_str()) {
                 continue;
             }
-            let text = index.func(e.callee).ret_text.as_deref()?;
+            let text = index.func(e.callee).ret_text()?;
             let text = index.inline_str(e.callee.file, text);
             let text = expand(index, graph, e.callee, &text, depth - 1);
             alts.push(text.substitute(&|i| Some(argument(index, graph, f, call.args.get(i)))));

@@ -140,7 +140,7 @@ impl Judge<'_, '_> {
                 if let Some(done) = self.dsl.borrow().get(&(fi, qi)) {
                     return Some(done.clone());
                 }
-                let mut d = d.clone();
+                let mut d = (**d).clone();
                 if d.op == super::DslOp::Insert && d.inserted_fields.is_none() {
                     d.inserted_fields = d
                         .inserted_type

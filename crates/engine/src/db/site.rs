@@ -92,7 +92,7 @@ pub fn push_dsl(
         span,
         item,
         snippet,
-        kind: QueryKind::Dsl(q),
+        kind: QueryKind::Dsl(Box::new(q)),
         tentative: false,
         unless_local: None,
         fn_index: None,

@@ -487,7 +487,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             // A handler closure holds its guard values too.
             let owners = [Some(f.fn_index), self.adopted_stack.last().copied()];
             for i in owners.into_iter().flatten() {
-                let list = &mut self.facts.fns[i].guard_values;
+                let list = &mut self.facts.fns[i].extra_mut().guard_values;
                 if !list.contains(&g) {
                     list.push(g.clone());
                 }
@@ -530,7 +530,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         let name = id.to_string();
         if self.local(&name).is_some_and(|l| l.param.is_some()) {
             if let Some(f) = self.fns.last() {
-                let list = &mut self.facts.fns[f.fn_index].rejects_none;
+                let list = &mut self.facts.fns[f.fn_index].extra_mut().rejects_none;
                 if !list.contains(&name) {
                     list.push(name);
                 }
@@ -580,7 +580,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                     }
                     other => Some(RecvTy::Field(
                         Box::new(other),
-                        vec![crate::intern::Name::of(field)],
+                        thin_vec::thin_vec![crate::intern::Name::of(field)],
                     )),
                 }
             }
@@ -884,7 +884,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 span: attr_span(attr),
             });
             if last == "requires" {
-                fact.requires = Some(Box::new(requires_fact(attr)));
+                fact.extra_mut().requires = Some(requires_fact(attr));
             }
         }
         self.facts.fns.push(fact);
@@ -959,7 +959,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         } else {
             crate::strings::StrSource::Alt(alts)
         };
-        self.facts.fns[fn_index].ret_text = Some(Box::new(text));
+        self.facts.fns[fn_index].extra_mut().ret_text = Some(text);
     }
 
     /// Records `#[tenant_bypass(..)]` attributes of an item covering `extent`.

@@ -118,7 +118,7 @@ pub fn endpoints(index: &Index<'_>) -> Vec<Endpoint> {
             if seen.contains(&id) {
                 continue;
             }
-            for r in &func.routes {
+            for r in func.routes() {
                 out.push(Endpoint {
                     framework: r.framework,
                     methods: r.methods.clone(),
@@ -256,7 +256,7 @@ impl Eval<'_, '_> {
                     // `routes!`, poem-openapi): one endpoint per route attribute, the registration's
                     // path as its base.
                     if let Handler::Fn(id) = &h {
-                        let attrs = &self.index.func(*id).routes;
+                        let attrs = self.index.func(*id).routes();
                         if (path.is_none() || methods.is_empty()) && !attrs.is_empty() {
                             regs = attrs
                                 .iter()

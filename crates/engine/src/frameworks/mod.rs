@@ -95,7 +95,7 @@ pub fn record_route_attrs(
             continue;
         }
         if let Some(r) = read(a) {
-            w.facts.fns[f].routes.push(r);
+            w.facts.fns[f].extra_mut().routes.push(r);
         }
     }
 }

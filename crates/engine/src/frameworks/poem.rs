@@ -87,7 +87,7 @@ impl Collector for Poem {
                 _ => None,
             };
             if let Some(r) = route {
-                w.facts.fns[f].routes.push(r);
+                w.facts.fns[f].extra_mut().routes.push(r);
             }
         }
     }

@@ -41,7 +41,7 @@ impl Evidence {
 /// Evidence on the fn itself: `#[requires]`, a guard parameter (or an optional one whose
 /// `None` is rejected), a check call, a guard value.
 pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
-    if let Some(r) = &f.requires {
+    if let Some(r) = f.requires() {
         return Some(Evidence::Requires(
             r.scopes.iter().map(|s| s.display.clone()).collect(),
         ));
@@ -53,7 +53,7 @@ pub fn fn_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
         let rejected = p
             .name
             .as_ref()
-            .is_some_and(|n| f.rejects_none.iter().any(|r| r == n));
+            .is_some_and(|n| f.rejects_none().iter().any(|r| r == n));
         if rejected {
             if let Some(g) = optional_guard(&config.handlers.guards, &p.ty) {
                 return Some(Evidence::GuardRequired(g));
@@ -70,7 +70,7 @@ fn body_evidence(config: &Config, f: &FnFact) -> Option<Evidence> {
             return Some(Evidence::Check(c.to_string()));
         }
     }
-    f.guard_values
+    f.guard_values()
         .first()
         .map(|g| Evidence::GuardValue(g.clone()))
 }
@@ -136,7 +136,7 @@ fn wrapped_optional_guard(index: &Index<'_>, id: FnId) -> Option<Evidence> {
         if !p
             .name
             .as_ref()
-            .is_some_and(|n| f.rejects_none.iter().any(|r| r == n))
+            .is_some_and(|n| f.rejects_none().iter().any(|r| r == n))
         {
             continue;
         }

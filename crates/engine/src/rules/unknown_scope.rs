@@ -44,7 +44,7 @@ impl Rule for UnknownScope {
         let mut findings = Vec::new();
         for (fi, f) in cx.index.files.iter().enumerate() {
             for func in &f.fns {
-                let Some(req) = &func.requires else { continue };
+                let Some(req) = func.requires() else { continue };
                 for s in &req.scopes {
                     if scopes.contains(&s.key, &s.display, s.is_path) {
                         continue;

@@ -278,11 +278,12 @@ impl<'i> Named<'i> {
                     words(&p.ty, &mut n.types);
                 }
                 // A guard written only as a value (`&auth_core::ServiceAuth`) is named too.
-                n.types.extend(func.guard_values.iter().map(String::as_str));
+                n.types
+                    .extend(func.guard_values().iter().map(String::as_str));
                 if let Some(t) = &func.self_ty {
                     n.types.insert(t);
                 }
-                for r in &func.routes {
+                for r in func.routes() {
                     n.layers.extend(r.wraps.iter().cloned());
                 }
             }

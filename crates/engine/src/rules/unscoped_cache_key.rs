@@ -76,7 +76,7 @@ impl Rule for UnscopedCacheKey {
                         c.family, c.op, c.key
                     )
                 });
-                match &c.unscoped_caller {
+                match c.unscoped_caller.as_deref() {
                     Some((at, param)) if c.note.is_some() => {
                         format!("{what} (parameter `{param}` is passed without it at {at})")
                     }

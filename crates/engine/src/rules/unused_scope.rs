@@ -41,7 +41,7 @@ impl Rule for UnusedScope {
         let mut used: HashSet<String> = HashSet::new();
         for f in cx.index.files {
             for func in &f.fns {
-                if let Some(r) = &func.requires {
+                if let Some(r) = func.requires() {
                     for s in &r.scopes {
                         used.insert(s.key.clone());
                         used.insert(s.display.clone());

@@ -43,13 +43,13 @@ pub struct CacheFact {
     /// Why a global call is global, when the generic wording does not fit.
     pub note: Option<String>,
     /// Parameters of the enclosing fn an unscoped key is made from (see [`ArgFact::params`]).
-    pub params: Vec<usize>,
+    pub params: thin_vec::ThinVec<usize>,
     /// Declared types that scope the key when they name a struct with a tenant field: the
     /// key's own (see [`ArgFact::ty`]) and the cache's key type (`Cache<StreamParams, _>`).
-    pub key_types: Vec<KeyType>,
+    pub key_types: thin_vec::ThinVec<KeyType>,
     /// The first caller that passes the key without the tenant (`src/api.rs:31`) and the
     /// parameter it passes it in, when the key is a parameter (phase 2).
-    pub unscoped_caller: Option<(String, String)>,
+    pub unscoped_caller: Option<Box<(String, String)>>,
     /// The receiver is a field or static whose type is declared elsewhere: decided in phase 2
     /// by [`resolve`]; such a fact counts only once resolved to a cache.
     pub pending: Option<Box<Pending>>,

@@ -37,7 +37,7 @@ pub enum RecvTy {
     /// constructor's type: `&UserService`, `Arc<dyn Repo>`, `State<AppState>`).
     Type(crate::intern::Name),
     /// Fields followed from a root (`self.repo`, `state.svc.db`).
-    Field(Box<RecvTy>, Vec<crate::intern::Name>),
+    Field(Box<RecvTy>, thin_vec::ThinVec<crate::intern::Name>),
 }
 
 /// One argument of a call, as phase 2 may need it.

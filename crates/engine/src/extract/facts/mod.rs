@@ -104,28 +104,58 @@ pub struct FnFact {
     pub is_closure: bool,
     /// Attributes by last path segment, with their argument tokens as text.
     pub attrs: thin_vec::ThinVec<AttrFact>,
-    pub requires: Option<Box<RequiresFact>>,
     /// Parameter types (as written, without spaces).
     pub params: thin_vec::ThinVec<ParamFact>,
     /// The return type as spaced tokens, when it may name a workspace type or `Self` (not `()`,
     /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
     /// finders are typed by it.
     pub ret: Option<crate::intern::Name>,
+    /// Last path segments of every fn, method and macro called in the body.
+    pub calls: thin_vec::ThinVec<crate::intern::Name>,
+    /// What few fns have (`#[requires]`, routes, guard values, a returned text), kept apart:
+    /// most fns have none of it.
+    pub extra: Option<Box<FnExtra>>,
+}
+
+/// The facts of a fn that few fns have (see [`FnFact::extra`]).
+#[derive(Debug, Default, Clone)]
+pub struct FnExtra {
+    pub requires: Option<RequiresFact>,
     /// The text a fn declared to return a string (`-> String`, `-> &'static str`, a `Result`
     /// or `Option` of one) returns, when any of it is known: SQL built by a helper
     /// (`fn ddl(table: &str) -> String { format!("CREATE TABLE {table} ..") }`).
-    pub ret_text: Option<Box<crate::strings::StrSource>>,
-    /// Last path segments of every fn, method and macro called in the body.
-    pub calls: thin_vec::ThinVec<crate::intern::Name>,
+    pub ret_text: Option<crate::strings::StrSource>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
-    pub routes: thin_vec::ThinVec<RouteAttr>,
+    pub routes: Vec<RouteAttr>,
     /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
     /// `auth::AdminApiAuth`, `HeaderAuth(key)`): a permission handed to a wrapper.
-    pub guard_values: thin_vec::ThinVec<String>,
+    pub guard_values: Vec<String>,
     /// Parameters whose `None` is rejected before anything else happens
     /// (`let Some(u) = auth.0 else { return Err(..) }`, `auth.ok_or(..)?`, a `None` arm that
     /// returns an error).
-    pub rejects_none: thin_vec::ThinVec<String>,
+    pub rejects_none: Vec<String>,
+}
+
+impl FnFact {
+    pub fn requires(&self) -> Option<&RequiresFact> {
+        self.extra.as_ref().and_then(|x| x.requires.as_ref())
+    }
+    pub fn ret_text(&self) -> Option<&crate::strings::StrSource> {
+        self.extra.as_ref().and_then(|x| x.ret_text.as_ref())
+    }
+    pub fn routes(&self) -> &[RouteAttr] {
+        self.extra.as_ref().map_or(&[], |x| &x.routes)
+    }
+    pub fn guard_values(&self) -> &[String] {
+        self.extra.as_ref().map_or(&[], |x| &x.guard_values)
+    }
+    pub fn rejects_none(&self) -> &[String] {
+        self.extra.as_ref().map_or(&[], |x| &x.rejects_none)
+    }
+    /// The fn's rare facts, made on first use.
+    pub fn extra_mut(&mut self) -> &mut FnExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
 }
 
 #[derive(Debug, Clone)]
