@@ -57,4 +57,11 @@ mod tests {
             );
         }
     }
+
+    /// The walk marks what each collector consumed with one bit of a `u64`.
+    #[test]
+    fn collectors_fit_the_walks_consumed_mask() {
+        let n = super::plugins().collectors.len();
+        assert!(n > 0 && n <= 64, "{n} collectors");
+    }
 }

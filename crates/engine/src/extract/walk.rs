@@ -8,7 +8,6 @@ use super::values::{pattern_bindings, Binding, Def, DefId, Env, Grow, Value, Val
 use super::Collector;
 use crate::ast::{last_segment_ident, path_text, type_text};
 use crate::diagnostic::Span;
-use foldhash::{HashSet, HashSetExt};
 use quote::ToTokens;
 use std::any::{Any, TypeId};
 use syn::spanned::Spanned;
@@ -140,8 +139,9 @@ pub struct Walker<'ast, 'a> {
     impl_index: Vec<Option<u32>>,
     pub fns: Vec<FnScope<'ast>>,
     arena: &'ast typed_arena::Arena<syn::Expr>,
-    /// Expressions a collector has already handled as part of a larger one: (collector, address).
-    consumed: HashSet<(usize, usize)>,
+    /// Expressions collectors have already handled as part of a larger one: address -> one bit
+    /// per collector (the registry has fewer than 64, `registry::tests`).
+    consumed: foldhash::HashMap<usize, u64>,
     /// The collector being called.
     current: usize,
     /// Closures recorded as fns of their own (handlers registered as closures): address ->
@@ -172,7 +172,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             impl_index: Vec::new(),
             fns: Vec::new(),
             arena,
-            consumed: HashSet::new(),
+            consumed: foldhash::HashMap::default(),
             current: 0,
             adopted: foldhash::HashMap::default(),
             adopted_stack: Vec::new(),
@@ -321,13 +321,18 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// Marks an expression as handled by the current collector, which then skips it when the
     /// walk reaches it (chains are read from their outermost call). Other collectors still see it.
     pub fn consume(&mut self, e: &syn::Expr) {
-        self.consumed
-            .insert((self.current, e as *const syn::Expr as usize));
+        *self
+            .consumed
+            .entry(e as *const syn::Expr as usize)
+            .or_default() |= 1 << self.current;
     }
 
-    fn consumed_by(&self, collector: usize, e: &syn::Expr) -> bool {
+    /// The collectors that consumed `e`, one bit each.
+    fn consumed_by(&self, e: &syn::Expr) -> u64 {
         self.consumed
-            .contains(&(collector, e as *const syn::Expr as usize))
+            .get(&(e as *const syn::Expr as usize))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The current collector's state of type `T` for the fn being walked (created on first
@@ -1384,8 +1389,9 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             return;
         }
         let collectors = self.cx.collectors;
+        let consumed = self.consumed_by(e);
         for (i, c) in collectors.iter().enumerate() {
-            if !self.consumed_by(i, e) {
+            if consumed & (1 << i) == 0 {
                 self.current = i;
                 c.expr(self, e);
             }
