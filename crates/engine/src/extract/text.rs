@@ -16,6 +16,16 @@ use quote::ToTokens;
 const MAX_DEPTH: usize = 16;
 
 impl<'ast> Walker<'ast, '_> {
+    /// An expression as the messages of a text show it ([`short`]); nothing while sketching
+    /// (see [`Walker::sketch`]), when only the text's leaves are looked at.
+    fn shown(&self, e: &dyn quote::ToTokens) -> String {
+        if self.sketch.get() {
+            String::new()
+        } else {
+            short(e)
+        }
+    }
+
     /// Where a string expression's value comes from, evaluated here.
     pub fn str_source(&self, e: &'ast syn::Expr) -> StrSource {
         self.str_source_at(e, self.env())
@@ -38,22 +48,22 @@ impl<'ast> Walker<'ast, '_> {
             Expr::Lit(l) => match &l.lit {
                 syn::Lit::Str(s) => StrSource::Lit(s.value()),
                 syn::Lit::Char(c) => StrSource::Lit(c.value().to_string()),
-                _ => StrSource::dynamic(format!("`{}`", short(e))),
+                _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
             },
             Expr::Block(b) => match b.block.stmts.last() {
                 Some(syn::Stmt::Expr(inner, None)) => self.str_source_depth(inner, env, depth + 1),
-                _ => StrSource::dynamic(format!("`{}`", short(e))),
+                _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
             },
             Expr::If(i) => {
                 let mut alts = Vec::new();
                 if let Some(syn::Stmt::Expr(t, None)) = i.then_branch.stmts.last() {
                     alts.push(self.str_source_depth(t, env, depth + 1));
                 } else {
-                    return StrSource::dynamic(format!("`{}`", short(e)));
+                    return StrSource::dynamic(format!("`{}`", self.shown(e)));
                 }
                 match &i.else_branch {
                     Some((_, els)) => alts.push(self.str_source_depth(els, env, depth + 1)),
-                    None => return StrSource::dynamic(format!("`{}`", short(e))),
+                    None => return StrSource::dynamic(format!("`{}`", self.shown(e))),
                 }
                 StrSource::Alt(alts)
             }
@@ -168,13 +178,13 @@ impl<'ast> Walker<'ast, '_> {
             }
             Expr::MethodCall(m) if sea_query_build(m) => StrSource::dynamic(format!(
                 "a sea-query builder statement (`{}`), which the audit does not read: write the SQL as a literal the audit can judge, cover the site with a `tenant_bypass` (attribute, `tenant_bypass!` or a `[[bypass]]` entry) whose reason says why it is safe, or set `TA202 = \"note\"` under `[rules]` when the workspace builds its SQL this way",
-                short(e)
+                self.shown(e)
             )),
             // What a workspace fn returns, with what this call passes (phase 2).
             Expr::Call(c) if self.current_fn().is_some() => match crate::ast::last_segment(&c.func)
             {
-                Some(callee) => returned(e, callee),
-                None => StrSource::dynamic(format!("`{}`", short(e))),
+                Some(callee) => returned(e, callee, self.shown(e)),
+                None => StrSource::dynamic(format!("`{}`", self.shown(e))),
             },
             // A method of the fn's own type (`self.ddl(..)`); other method calls are most
             // often the standard library's (`.join(..)`, `.collect()`).
@@ -182,9 +192,9 @@ impl<'ast> Walker<'ast, '_> {
                 if self.current_fn().is_some()
                     && matches!(crate::ast::peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) =>
             {
-                returned(e, m.method.to_string())
+                returned(e, m.method.to_string(), self.shown(e))
             }
-            _ => StrSource::dynamic(format!("`{}`", short(e))),
+            _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
         }
     }
 
@@ -225,8 +235,8 @@ impl<'ast> Walker<'ast, '_> {
                         .local_str_source(name, *prev, depth + 1)
                         .unwrap_or_else(|| StrSource::dynamic(format!("`{name}`")));
                     let written = || match how {
-                        Grow::AddAssign => format!("`{name} += {}`", short(*tail)),
-                        _ => format!("`{name}.push_str({})`", short(*tail)),
+                        Grow::AddAssign => format!("`{name} += {}`", self.shown(*tail)),
+                        _ => format!("`{name}.push_str({})`", self.shown(*tail)),
                     };
                     let added = match self.str_source_depth(tail, *at, depth + 1) {
                         StrSource::Dynamic(what) => {
@@ -283,7 +293,7 @@ impl<'ast> Walker<'ast, '_> {
                                 other => StrSource::Lit(other.to_token_stream().to_string()),
                             },
                             syn::Expr::Macro(m) => self.macro_str_source_at(&m.mac, env, depth + 1),
-                            other => StrSource::dynamic(format!("`{}`", short(other))),
+                            other => StrSource::dynamic(format!("`{}`", self.shown(other))),
                         })
                         .collect(),
                 ),
@@ -458,7 +468,7 @@ impl<'ast> Walker<'ast, '_> {
 
     /// What a `format!` hole that is not known splices into the SQL text (for the message).
     fn splice(&self, arg: &'ast syn::Expr, env: Env) -> String {
-        let shown = short(arg);
+        let shown = self.shown(arg);
         match self.param_origin(arg, env, 0) {
             Some(p) => format!(
                 "splices `{shown}` (from parameter `{p}`) into the SQL text: SQL injection if a request supplies it"
@@ -728,12 +738,12 @@ fn retell(src: &StrSource, f: &dyn Fn(&str) -> String) -> StrSource {
 }
 
 /// A call's returned text, found in phase 2 by the call's line and callee name.
-fn returned(e: &syn::Expr, callee: String) -> StrSource {
+fn returned(e: &syn::Expr, callee: String, shown: String) -> StrSource {
     use syn::spanned::Spanned;
     StrSource::Returned {
         line: e.span().start().line as u32,
         callee,
-        what: format!("`{}`", short(e)),
+        what: format!("`{shown}`"),
     }
 }
 

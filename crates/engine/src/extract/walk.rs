@@ -142,6 +142,9 @@ pub struct Walker<'ast, 'a> {
     /// Expressions collectors have already handled as part of a larger one: address -> one bit
     /// per collector (the registry has fewer than 64, `registry::tests`).
     consumed: foldhash::HashMap<usize, u64>,
+    /// Texts are being sketched: their leaves matter, not how messages show their parts
+    /// ([`Walker::record_ret_text`] keeps few of the texts fns return).
+    pub(super) sketch: std::cell::Cell<bool>,
     /// The collector being called.
     current: usize,
     /// Closures recorded as fns of their own (handlers registered as closures): address ->
@@ -173,6 +176,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fns: Vec::new(),
             arena,
             consumed: foldhash::HashMap::default(),
+            sketch: std::cell::Cell::new(false),
             current: 0,
             adopted: foldhash::HashMap::default(),
             adopted_stack: Vec::new(),
@@ -943,11 +947,15 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             return;
         }
         let fn_index = f.fn_index;
-        let mut alts: Vec<crate::strings::StrSource> = f
-            .returns
-            .iter()
-            .map(|(e, env)| self.str_source_at(e, *env))
-            .collect();
+        let texts = |w: &Self| -> Vec<crate::strings::StrSource> {
+            f.returns
+                .iter()
+                .map(|(e, env)| w.str_source_at(e, *env))
+                .collect()
+        };
+        self.sketch.set(true);
+        let sketched = texts(self);
+        self.sketch.set(false);
         // Kept only when it may be SQL: a literal that reads as SQL or DDL, or a const or file phase 2
         // reads (most fns returning text return names and messages).
         let may_be_sql = |leaf: &crate::strings::StrSource| match leaf {
@@ -955,9 +963,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             crate::strings::StrSource::Const(..) | crate::strings::StrSource::File { .. } => true,
             _ => false,
         };
-        if !alts.iter().any(|a| a.any_leaf(&may_be_sql)) {
+        if !sketched.iter().any(|a| a.any_leaf(&may_be_sql)) {
             return;
         }
+        let mut alts = texts(self);
         let text = if alts.len() == 1 {
             alts.pop()
                 .unwrap_or_else(|| crate::strings::StrSource::Alt(Vec::new()))
