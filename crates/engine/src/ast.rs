@@ -77,71 +77,196 @@ pub fn path_text(p: &syn::Path) -> String {
 
 /// A type as written, without spaces: `Extension<AuthUser>`.
 pub fn type_text(t: &syn::Type) -> String {
-    let mut out = String::new();
-    push_type(&mut out, t);
-    out
+    let mut out = TypeOut {
+        s: String::new(),
+        spaced: false,
+        glue: true,
+    };
+    out.ty(t);
+    out.s
 }
 
-/// Writes a type's tokens without spaces, as `to_token_stream().to_string()` with the spaces
-/// removed would, without making the tokens: paths, references, tuples, slices, pointers and
-/// bounds are printed directly, anything else through its tokens.
-fn push_type(out: &mut String, t: &syn::Type) {
-    use std::fmt::Write;
-    use syn::Type;
-    match t {
-        Type::Path(p) if p.qself.is_none() => push_path(out, &p.path),
-        Type::Reference(r) => {
-            out.push('&');
-            if let Some(l) = &r.lifetime {
-                let _ = write!(out, "'{}", l.ident);
-            }
-            if r.mutability.is_some() {
-                out.push_str("mut");
-            }
-            push_type(out, &r.elem);
+/// A type as spaced tokens, as `to_token_stream().to_string()` prints it
+/// (`Arc < Mutex < Pool > >`, `& 'a mut T`), without making the tokens.
+pub fn type_tokens(t: &syn::Type) -> String {
+    let mut out = TypeOut {
+        s: String::new(),
+        spaced: true,
+        glue: true,
+    };
+    out.ty(t);
+    out.s
+}
+
+/// Writes a type's tokens as their printed stream would (spaced), or with every space removed
+/// (tight): paths, references, tuples, slices, pointers and bounds directly, anything else
+/// through its tokens. Spaced follows proc-macro2's printing: a space between two tokens
+/// unless the first is a punct joined to the next (`::`, `->`, a lifetime's `'`), none inside
+/// a group's `(`, `[` and before its closing delimiter.
+struct TypeOut {
+    s: String,
+    spaced: bool,
+    /// No space before the next token (start of the text or of a group, after a joined punct).
+    glue: bool,
+}
+
+impl TypeOut {
+    fn gap(&mut self) {
+        if self.spaced && !self.glue {
+            self.s.push(' ');
         }
-        Type::Ptr(p) => {
-            out.push('*');
-            out.push_str(if p.mutability.is_some() {
-                "mut"
-            } else {
-                "const"
-            });
-            push_type(out, &p.elem);
+        self.glue = false;
+    }
+
+    fn tok(&mut self, t: &str) {
+        self.gap();
+        self.s.push_str(t);
+    }
+
+    fn ident(&mut self, i: &proc_macro2::Ident) {
+        use std::fmt::Write;
+        self.gap();
+        let _ = write!(self.s, "{i}");
+    }
+
+    fn lifetime(&mut self, l: &syn::Lifetime) {
+        self.tok("'");
+        self.glue = true;
+        self.ident(&l.ident);
+    }
+
+    fn open(&mut self, d: &str) {
+        self.tok(d);
+        self.glue = true;
+    }
+
+    fn close(&mut self, d: &str) {
+        self.s.push_str(d);
+        self.glue = false;
+    }
+
+    fn tokens(&mut self, t: &dyn ToTokens) {
+        let text = t.to_token_stream().to_string();
+        if self.spaced {
+            self.tok(&text);
+        } else {
+            self.gap();
+            self.s.extend(text.chars().filter(|&c| c != ' '));
         }
-        Type::Tuple(tu) => {
-            out.push('(');
-            for pair in tu.elems.pairs() {
-                push_type(out, pair.value());
-                if pair.punct().is_some() {
-                    out.push(',');
+    }
+
+    fn ty(&mut self, t: &syn::Type) {
+        use syn::Type;
+        match t {
+            Type::Path(p) if p.qself.is_none() => self.path(&p.path),
+            Type::Reference(r) => {
+                self.tok("&");
+                if let Some(l) = &r.lifetime {
+                    self.lifetime(l);
                 }
+                if r.mutability.is_some() {
+                    self.tok("mut");
+                }
+                self.ty(&r.elem);
             }
-            out.push(')');
-        }
-        Type::Slice(sl) => {
-            out.push('[');
-            push_type(out, &sl.elem);
-            out.push(']');
-        }
-        Type::Paren(p) => {
-            out.push('(');
-            push_type(out, &p.elem);
-            out.push(')');
-        }
-        Type::Never(_) => out.push('!'),
-        Type::Infer(_) => out.push('_'),
-        Type::TraitObject(o) if o.bounds.iter().all(plain_bound) => {
-            if o.dyn_token.is_some() {
-                out.push_str("dyn");
+            Type::Ptr(p) => {
+                self.tok("*");
+                self.tok(if p.mutability.is_some() {
+                    "mut"
+                } else {
+                    "const"
+                });
+                self.ty(&p.elem);
             }
-            push_bounds(out, &o.bounds);
+            Type::Tuple(tu) => {
+                self.open("(");
+                for pair in tu.elems.pairs() {
+                    self.ty(pair.value());
+                    if pair.punct().is_some() {
+                        self.tok(",");
+                    }
+                }
+                self.close(")");
+            }
+            Type::Slice(sl) => {
+                self.open("[");
+                self.ty(&sl.elem);
+                self.close("]");
+            }
+            Type::Paren(p) => {
+                self.open("(");
+                self.ty(&p.elem);
+                self.close(")");
+            }
+            Type::Never(_) => self.tok("!"),
+            Type::Infer(_) => self.tok("_"),
+            Type::TraitObject(o) if o.bounds.iter().all(plain_bound) => {
+                if o.dyn_token.is_some() {
+                    self.tok("dyn");
+                }
+                self.bounds(&o.bounds);
+            }
+            Type::ImplTrait(i) if i.bounds.iter().all(plain_bound) => {
+                self.tok("impl");
+                self.bounds(&i.bounds);
+            }
+            other => self.tokens(other),
         }
-        Type::ImplTrait(i) if i.bounds.iter().all(plain_bound) => {
-            out.push_str("impl");
-            push_bounds(out, &i.bounds);
+    }
+
+    fn bounds(
+        &mut self,
+        bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    ) {
+        for pair in bounds.pairs() {
+            match pair.value() {
+                syn::TypeParamBound::Lifetime(l) => self.lifetime(l),
+                syn::TypeParamBound::Trait(t) => self.path(&t.path),
+                other => self.tokens(*other),
+            }
+            if pair.punct().is_some() {
+                self.tok("+");
+            }
         }
-        other => push_tokens(out, other),
+    }
+
+    fn path(&mut self, p: &syn::Path) {
+        if p.leading_colon.is_some() {
+            self.tok("::");
+        }
+        for pair in p.segments.pairs() {
+            let seg = pair.value();
+            self.ident(&seg.ident);
+            match &seg.arguments {
+                syn::PathArguments::None => {}
+                syn::PathArguments::AngleBracketed(a) => {
+                    if a.colon2_token.is_some() {
+                        self.tok("::");
+                    }
+                    self.tok("<");
+                    for arg in a.args.pairs() {
+                        match arg.value() {
+                            syn::GenericArgument::Type(t) => self.ty(t),
+                            syn::GenericArgument::Lifetime(l) => self.lifetime(l),
+                            syn::GenericArgument::AssocType(at) if at.generics.is_none() => {
+                                self.ident(&at.ident);
+                                self.tok("=");
+                                self.ty(&at.ty);
+                            }
+                            other => self.tokens(*other),
+                        }
+                        if arg.punct().is_some() {
+                            self.tok(",");
+                        }
+                    }
+                    self.tok(">");
+                }
+                syn::PathArguments::Parenthesized(args) => self.tokens(args),
+            }
+            if pair.punct().is_some() {
+                self.tok("::");
+            }
+        }
     }
 }
 
@@ -156,75 +281,6 @@ fn plain_bound(b: &syn::TypeParamBound) -> bool {
         }
         _ => false,
     }
-}
-
-fn push_bounds(
-    out: &mut String,
-    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-) {
-    use std::fmt::Write;
-    for pair in bounds.pairs() {
-        match pair.value() {
-            syn::TypeParamBound::Lifetime(l) => {
-                let _ = write!(out, "'{}", l.ident);
-            }
-            syn::TypeParamBound::Trait(t) => push_path(out, &t.path),
-            other => push_tokens(out, *other),
-        }
-        if pair.punct().is_some() {
-            out.push('+');
-        }
-    }
-}
-
-fn push_path(out: &mut String, p: &syn::Path) {
-    use std::fmt::Write;
-    if p.leading_colon.is_some() {
-        out.push_str("::");
-    }
-    for pair in p.segments.pairs() {
-        let seg = pair.value();
-        let _ = write!(out, "{}", seg.ident);
-        match &seg.arguments {
-            syn::PathArguments::None => {}
-            syn::PathArguments::AngleBracketed(a) => {
-                if a.colon2_token.is_some() {
-                    out.push_str("::");
-                }
-                out.push('<');
-                for arg in a.args.pairs() {
-                    match arg.value() {
-                        syn::GenericArgument::Type(t) => push_type(out, t),
-                        syn::GenericArgument::Lifetime(l) => {
-                            let _ = write!(out, "'{}", l.ident);
-                        }
-                        syn::GenericArgument::AssocType(at) if at.generics.is_none() => {
-                            let _ = write!(out, "{}=", at.ident);
-                            push_type(out, &at.ty);
-                        }
-                        other => push_tokens(out, *other),
-                    }
-                    if arg.punct().is_some() {
-                        out.push(',');
-                    }
-                }
-                out.push('>');
-            }
-            syn::PathArguments::Parenthesized(args) => push_tokens(out, args),
-        }
-        if pair.punct().is_some() {
-            out.push_str("::");
-        }
-    }
-}
-
-fn push_tokens(out: &mut String, t: &dyn ToTokens) {
-    out.extend(
-        t.to_token_stream()
-            .to_string()
-            .chars()
-            .filter(|&c| c != ' '),
-    );
 }
 
 pub fn last_segment_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
@@ -483,7 +539,7 @@ mod start_line_tests {
 mod tests {
     use super::*;
 
-    /// The direct printer writes what the tokens with their spaces removed say.
+    /// The direct printers write what the printed tokens say, spaced and with the spaces removed.
     #[test]
     fn type_text_is_the_tokens_without_spaces() {
         let types = [
@@ -510,11 +566,21 @@ mod tests {
             "Pin<Box<dyn Future<Output = T> + Send + 'a>>",
             "T::Err",
             "impl AsRef<str>",
+            "Option<&'static str>",
+            "HashMap<String, Vec<(i32, String)>>",
+            "&[u8]",
+            "Result<Json<Value>, (StatusCode, String)>",
+            "web::Data<Pool<Postgres>>",
+            "impl Fn(u8) -> u8 + Send",
+            "&'a dyn Repo",
+            "Box<dyn Error + Send + Sync + 'static>",
+            "<Self as Trait>::Output",
         ];
         for text in types {
             let t: syn::Type = syn::parse_str(text).expect(text);
-            let tokens = t.to_token_stream().to_string().replace(' ', "");
-            assert_eq!(type_text(&t), tokens, "{text}");
+            let spaced = t.to_token_stream().to_string();
+            assert_eq!(type_tokens(&t), spaced, "{text}");
+            assert_eq!(type_text(&t), spaced.replace(' ', ""), "{text}");
         }
     }
 

@@ -8,7 +8,6 @@ use super::values::{pattern_bindings, Binding, Def, DefId, Env, Grow, Value, Val
 use super::Collector;
 use crate::ast::{last_segment_ident, path_text, type_text};
 use crate::diagnostic::Span;
-use quote::ToTokens;
 use std::any::{Any, TypeId};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -573,7 +572,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 let name = p.path.get_ident()?.to_string();
                 let l = self.local(&name)?;
                 if let Some(t) = l.ty {
-                    return Some(RecvTy::Type(t.to_token_stream().to_string().into()));
+                    return Some(RecvTy::Type(crate::ast::type_tokens(t).into()));
                 }
                 let (init, _) = self.origin(&l)?;
                 self.recv_ty(init, depth + 1)
@@ -624,7 +623,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if let Some(id) = p.path.get_ident() {
                 if let Some(l) = self.local(&id.to_string()) {
                     info.param = l.param.map(|i| i as u16);
-                    info.ty = l.ty.map(|t| t.to_token_stream().to_string().into());
+                    info.ty = l.ty.map(|t| crate::ast::type_tokens(t).into());
                 }
             }
         }
@@ -1247,7 +1246,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.facts.aliases.push(AliasFact {
             name: t.ident.to_string(),
             module: self.module.clone(),
-            ty: t.ty.to_token_stream().to_string(),
+            ty: crate::ast::type_tokens(&t.ty),
         });
         visit::visit_item_type(self, t);
     }
@@ -1256,7 +1255,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.facts.statics.push(StaticFact {
             name: s.ident.to_string(),
             module: self.module.clone(),
-            ty: s.ty.to_token_stream().to_string(),
+            ty: crate::ast::type_tokens(&s.ty),
         });
         self.record_const(&s.ident, &s.expr);
         visit::visit_item_static(self, s);
@@ -1320,7 +1319,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
             field_types: s
                 .fields
                 .iter()
-                .map(|f| f.ty.to_token_stream().to_string().into())
+                .map(|f| crate::ast::type_tokens(&f.ty).into())
                 .collect(),
             generics: generics(&s.generics),
         });
@@ -1773,7 +1772,7 @@ fn ret_type(out: &syn::ReturnType) -> Option<String> {
             _ => return None,
         };
     }
-    Some(ty.to_token_stream().to_string())
+    Some(crate::ast::type_tokens(ty))
 }
 
 /// `fn f<C: AsyncCommands>(..) where D: TenantCache` -> `[(C, [[AsyncCommands]]), (D, ..)]`.
@@ -1841,7 +1840,7 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &crate::intern::Module, m: &s
             let _: syn::Token![=] = input.parse()?;
             let _: syn::Expr = input.parse()?;
             let _: syn::Token![;] = input.parse()?;
-            out.push((name.to_string(), ty.to_token_stream().to_string()));
+            out.push((name.to_string(), crate::ast::type_tokens(&ty)));
         }
         Ok(out)
     };
