@@ -110,6 +110,10 @@ impl Collector for Diesel {
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        // Only calls make sites and pass rows: the other nodes cost no dependency lookup.
+        if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            return;
+        }
         if !uses_driver(w, DIESEL) {
             return;
         }

@@ -80,6 +80,10 @@ impl Collector for SeaOrm {
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        // Only calls make sites and pass rows: the other nodes cost no dependency lookup.
+        if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            return;
+        }
         if !uses_driver(w, SEA_ORM) {
             return;
         }

@@ -140,6 +140,10 @@ impl Collector for Sqlx {
     }
 
     fn expr<'ast>(&self, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
+        // Only calls make sites: the other nodes cost no dependency lookup.
+        if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            return;
+        }
         if !uses_driver(w, SQLX) {
             return;
         }
