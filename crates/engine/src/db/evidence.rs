@@ -68,13 +68,7 @@ fn evidence_depth<'ast>(
             match name.as_str() {
                 "include_str" => Evidence::Later,
                 "format" | "concat" => {
-                    let first = m
-                        .mac
-                        .parse_body_with(
-                            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                        )
-                        .ok()
-                        .and_then(|l| l.into_iter().next());
+                    let first = w.macro_list(&m.mac).and_then(|l| l.first());
                     match first {
                         Some(syn::Expr::Lit(syn::ExprLit {
                             lit: syn::Lit::Str(s),

@@ -21,7 +21,6 @@ use super::handle::strip;
 use super::{RowCheck, RowRef};
 use crate::diagnostic::Span;
 use crate::extract::{tenant::carries_tenant_at, Collector, Env, Walker};
-use syn::punctuated::Punctuated;
 
 pub struct RowChecks;
 
@@ -86,8 +85,7 @@ impl Collector for RowChecks {
             return;
         }
         let name = id.to_string();
-        let Ok(args) = m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-        else {
+        let Some(args) = w.macro_list(m) else {
             return;
         };
         let env = w.env();

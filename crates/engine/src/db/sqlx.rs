@@ -114,14 +114,8 @@ impl Collector for Sqlx {
         }
         let span = Span::from_pm2(m.span());
         let snippet = short(m);
-        let args = m
-            .parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
-            .ok();
-        let src = match args.and_then(|a| a.into_iter().nth(idx)) {
+        let src = match w.macro_list(m).and_then(|a| a.iter().nth(idx)) {
             Some(arg) => {
-                let arg = w.alloc(arg);
                 if file {
                     match crate::ast::lit_str(arg) {
                         Some(path) => StrSource::File {

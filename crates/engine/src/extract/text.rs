@@ -275,14 +275,14 @@ impl<'ast> Walker<'ast, '_> {
         })
     }
 
-    fn macro_str_source_at(&self, mac: &syn::Macro, env: Env, depth: usize) -> StrSource {
+    fn macro_str_source_at(&self, mac: &'ast syn::Macro, env: Env, depth: usize) -> StrSource {
         let name = mac
             .path
             .segments
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
-        let args = || crate::ast::macro_args(mac);
+        let args = || self.macro_list(mac);
         match name.as_str() {
             "concat" => match args() {
                 Some(list) => StrSource::Concat(
@@ -299,7 +299,7 @@ impl<'ast> Walker<'ast, '_> {
                 ),
                 None => StrSource::dynamic("`concat!(..)`"),
             },
-            "include_str" => match args().as_ref().and_then(|a| a.first()) {
+            "include_str" => match args().and_then(|a| a.first()) {
                 Some(syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(s),
                     ..
@@ -313,15 +313,13 @@ impl<'ast> Walker<'ast, '_> {
                 Some(list) => self.format_source(list, env, depth),
                 None => StrSource::dynamic("`format!`"),
             },
-            "vec" => match mac.parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            ) {
-                Ok(list) => StrSource::Array(
-                    list.into_iter()
-                        .map(|x| self.str_source_depth(self.alloc(x), env, depth + 1))
+            "vec" => match args() {
+                Some(list) => StrSource::Array(
+                    list.iter()
+                        .map(|x| self.str_source_depth(x, env, depth + 1))
                         .collect(),
                 ),
-                Err(_) => StrSource::dynamic("`vec!`"),
+                None => StrSource::dynamic("`vec!`"),
             },
             _ => StrSource::dynamic(format!("`{name}!`")),
         }
@@ -330,11 +328,11 @@ impl<'ast> Walker<'ast, '_> {
     /// `format!(lit, args..)`: the literal pieces and, for each hole, what SQL can hold there.
     fn format_source(
         &self,
-        list: syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+        list: &'ast syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
         env: Env,
         depth: usize,
     ) -> StrSource {
-        let mut args = list.into_iter();
+        let mut args = list.iter();
         let Some(syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(fmt),
             ..
@@ -355,11 +353,11 @@ impl<'ast> Walker<'ast, '_> {
                         _ => None,
                     };
                     match key {
-                        Some(k) => named.push((k, self.alloc(*asg.right))),
+                        Some(k) => named.push((k, &*asg.right)),
                         None => return StrSource::dynamic("`format!`"),
                     }
                 }
-                other => positional.push(self.alloc(other)),
+                other => positional.push(other),
             }
         }
         let mut next = 0;

@@ -144,6 +144,9 @@ pub struct Walker<'ast, 'a> {
     /// Texts are being sketched: their leaves matter, not how messages show their parts
     /// ([`Walker::record_ret_text`] keeps few of the texts fns return).
     pub(super) sketch: std::cell::Cell<bool>,
+    /// The arguments of macros read as expressions (`format!`, `concat!`, `vec!`), by the
+    /// macro's address: parsed once per file, kept in the arena.
+    macro_lists: std::cell::RefCell<foldhash::HashMap<usize, Option<&'ast syn::ExprArray>>>,
     /// The collector being called.
     current: usize,
     /// Closures recorded as fns of their own (handlers registered as closures): address ->
@@ -176,6 +179,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             arena,
             consumed: foldhash::HashMap::default(),
             sketch: std::cell::Cell::new(false),
+            macro_lists: std::cell::RefCell::new(foldhash::HashMap::default()),
             current: 0,
             adopted: foldhash::HashMap::default(),
             adopted_stack: Vec::new(),
@@ -375,6 +379,31 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// Keeps an expression parsed from macro tokens alive as long as the syntax tree.
     pub fn alloc(&self, e: syn::Expr) -> &'ast syn::Expr {
         self.arena.alloc(e)
+    }
+
+    /// A macro's arguments as expressions (`name!(a, b, ..)`), when its body reads that way:
+    /// parsed once, kept as long as the syntax tree.
+    pub fn macro_list(
+        &self,
+        mac: &'ast syn::Macro,
+    ) -> Option<&'ast syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>> {
+        let key = mac as *const syn::Macro as usize;
+        if let Some(hit) = self.macro_lists.borrow().get(&key) {
+            return hit.map(|a| &a.elems);
+        }
+        let list = crate::ast::macro_args(mac).map(|elems| {
+            let e = self.alloc(syn::Expr::Array(syn::ExprArray {
+                attrs: Vec::new(),
+                bracket_token: Default::default(),
+                elems,
+            }));
+            match e {
+                syn::Expr::Array(a) => a,
+                _ => unreachable!("allocated as an array"),
+            }
+        });
+        self.macro_lists.borrow_mut().insert(key, list);
+        list.map(|a| &a.elems)
     }
 
     /// Records a call name in the enclosing fn.
@@ -1097,9 +1126,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if OPAQUE_MACROS.contains(&name.as_str()) {
             return;
         }
-        if let Some(list) = crate::ast::macro_args(mac) {
+        if let Some(list) = self.macro_list(mac) {
             for e in list {
-                let e = self.alloc(e);
                 self.visit_expr(e);
             }
         }
