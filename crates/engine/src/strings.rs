@@ -37,7 +37,7 @@ pub enum StrSource {
     /// the call graph). Alone it resolves as dynamic, `what` saying which call it is.
     Returned {
         line: u32,
-        callee: String,
+        callee: crate::intern::Name,
         what: String,
     },
 }

@@ -740,7 +740,7 @@ fn returned(e: &syn::Expr, callee: String, shown: String) -> StrSource {
     use syn::spanned::Spanned;
     StrSource::Returned {
         line: e.span().start().line as u32,
-        callee,
+        callee: callee.into(),
         what: format!("`{shown}`"),
     }
 }

@@ -921,7 +921,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 span: attr_span(attr),
             });
             if last == "requires" {
-                fact.extra_mut().requires = Some(requires_fact(attr));
+                fact.extra_mut().requires = Some(Box::new(requires_fact(attr)));
             }
         }
         self.facts.fns.push(fact);

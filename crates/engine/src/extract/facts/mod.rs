@@ -120,25 +120,25 @@ pub struct FnFact {
 /// The facts of a fn that few fns have (see [`FnFact::extra`]).
 #[derive(Debug, Default, Clone)]
 pub struct FnExtra {
-    pub requires: Option<RequiresFact>,
+    pub requires: Option<Box<RequiresFact>>,
     /// The text a fn declared to return a string (`-> String`, `-> &'static str`, a `Result`
     /// or `Option` of one) returns, when any of it is known: SQL built by a helper
     /// (`fn ddl(table: &str) -> String { format!("CREATE TABLE {table} ..") }`).
     pub ret_text: Option<crate::strings::StrSource>,
     /// Route attributes recognised by a framework (`#[get("/x")]`, `#[oai(..)]`).
-    pub routes: Vec<RouteAttr>,
+    pub routes: thin_vec::ThinVec<RouteAttr>,
     /// Configured guard types written as values in the body (`&auth::JwtAuth { .. }`,
     /// `auth::AdminApiAuth`, `HeaderAuth(key)`): a permission handed to a wrapper.
-    pub guard_values: Vec<String>,
+    pub guard_values: thin_vec::ThinVec<String>,
     /// Parameters whose `None` is rejected before anything else happens
     /// (`let Some(u) = auth.0 else { return Err(..) }`, `auth.ok_or(..)?`, a `None` arm that
     /// returns an error).
-    pub rejects_none: Vec<String>,
+    pub rejects_none: thin_vec::ThinVec<String>,
 }
 
 impl FnFact {
     pub fn requires(&self) -> Option<&RequiresFact> {
-        self.extra.as_ref().and_then(|x| x.requires.as_ref())
+        self.extra.as_ref().and_then(|x| x.requires.as_deref())
     }
     pub fn ret_text(&self) -> Option<&crate::strings::StrSource> {
         self.extra.as_ref().and_then(|x| x.ret_text.as_ref())
