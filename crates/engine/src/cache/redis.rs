@@ -517,6 +517,10 @@ fn cmd_base(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<Option<String>> {
             let syn::Expr::Path(p) = &*c.func else {
                 return None;
             };
+            // Most one-argument calls are not `cmd(..)`: no text made for them.
+            if p.path.segments.last().is_none_or(|s| s.ident != "cmd") {
+                return None;
+            }
             let segs: Vec<String> = crate::extract::segments(&p.path);
             let redis = |s: &String| s == "redis" || Redis.crates().contains(&s.as_str());
             let ok = match segs.as_slice() {

@@ -144,20 +144,25 @@ impl Collector for Sqlx {
         match e {
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = &*c.func else { return };
-                let segs: Vec<String> = crate::extract::segments(&p.path);
-                let Some(name) = segs.last() else { return };
-                if segs.len() >= 2
-                    && segs[segs.len() - 2] == "QueryBuilder"
-                    && matches!(name.as_str(), "new" | "with_arguments")
+                // Compared as identifiers: most calls are none of sqlx's.
+                let n = p.path.segments.len();
+                let Some(last) = p.path.segments.last().map(|s| &s.ident) else {
+                    return;
+                };
+                if n >= 2
+                    && p.path.segments[n - 2].ident == "QueryBuilder"
+                    && (last == "new" || last == "with_arguments")
                 {
                     builder_new(w, e, c);
-                    note_passed(w, &c.args, name);
+                    note_passed(w, &c.args, last);
                     return;
                 }
-                note_passed(w, &c.args, name);
-                if !FUNCTIONS.contains(&name.as_str()) {
+                note_passed(w, &c.args, last);
+                if !FUNCTIONS.iter().any(|f| last == f) {
                     return;
                 }
+                let segs: Vec<String> = crate::extract::segments(&p.path);
+                let Some(name) = segs.last() else { return };
                 let Some(arg) = c.args.first() else { return };
                 let ok = match segs.len() {
                     1 => {
@@ -173,8 +178,8 @@ impl Collector for Sqlx {
                 push_sql(w, SQLX, Span::from_pm2(e.span()), short(e), src, false);
             }
             syn::Expr::MethodCall(m) => {
-                note_passed(w, &m.args, &m.method.to_string());
-                if BUILDER_METHODS.contains(&m.method.to_string().as_str()) && builder_chain(w, e) {
+                note_passed(w, &m.args, &m.method);
+                if BUILDER_METHODS.iter().any(|b| m.method == b) && builder_chain(w, e) {
                     return;
                 }
                 if let Some(tentative) = method_site(w, m, SQLX, EXECUTOR_METHODS, true) {
@@ -463,7 +468,7 @@ fn builder_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
 fn note_passed<'ast>(
     w: &mut Walker<'ast, '_>,
     args: &'ast syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
-    callee: &str,
+    callee: &impl std::fmt::Display,
 ) {
     if w.fns
         .last()

@@ -438,10 +438,16 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         let (callee, args) = match e {
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = &*c.func else { return };
-                let segs = crate::ast::segments(&p.path);
-                if segs.is_empty() || !maybe_workspace_path(&segs) {
+                // The standard library's roots are told by the first identifier, before any
+                // text is made.
+                if p.path
+                    .segments
+                    .first()
+                    .is_none_or(|s| STD_ROOTS.iter().any(|r| s.ident == r))
+                {
                     return;
                 }
+                let segs = crate::ast::segments(&p.path);
                 (
                     Callee::Path(crate::intern::Module::interned(&segs)),
                     &c.args,
@@ -1883,17 +1889,13 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &crate::intern::Module, m: &s
     }
 }
 
-/// A path call that may be a fn of the workspace: not `Some(..)`, `Ok(..)`, `Box::new(..)`,
-/// `String::from(..)` or another of the standard library's.
-fn maybe_workspace_path(segs: &[String]) -> bool {
-    const STD_ROOTS: &[&str] = &[
-        "std", "core", "alloc", "Some", "Ok", "Err", "Box", "Arc", "Rc", "String", "Vec", "Option",
-        "Result", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Mutex", "RwLock", "Cow",
-        "PathBuf", "Path", "Duration", "Instant", "format", "Default", "From", "Into", "Iterator",
-        "drop",
-    ];
-    !STD_ROOTS.contains(&segs[0].as_str())
-}
+/// First segments of a path call that is the standard library's or a prelude item's
+/// (`Some(..)`, `String::from(..)`, `std::mem::take(..)`): never a workspace fn.
+const STD_ROOTS: &[&str] = &[
+    "std", "core", "alloc", "Some", "Ok", "Err", "Box", "Arc", "Rc", "String", "Vec", "Option",
+    "Result", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Mutex", "RwLock", "Cow", "PathBuf",
+    "Path", "Duration", "Instant", "format", "Default", "From", "Into", "Iterator", "drop",
+];
 
 /// The expression without `&`, `*`, parentheses and value-keeping calls (`.clone()`,
 /// `.as_str()`, `.to_string()`, `.as_ref()`).
