@@ -242,14 +242,31 @@ impl<'ast, 'a> Walker<'ast, 'a> {
 
     /// Item path of something at the current position: module, impl type, name.
     pub fn item_path(&self, name: &str) -> String {
-        let mut parts: Vec<&str> = self.module.iter().map(String::as_str).collect();
-        if let Some(Some(t)) = self.impl_ty.last() {
-            parts.push(t);
+        let impl_ty = match self.impl_ty.last() {
+            Some(Some(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        let name = (!name.is_empty()).then_some(name);
+        let parts = || {
+            self.module
+                .iter()
+                .map(String::as_str)
+                .chain(impl_ty)
+                .chain(name)
+        };
+        // One allocation of the exact size (the path is kept by the fn's fact).
+        let len = parts()
+            .map(|p| p.len() + 2)
+            .sum::<usize>()
+            .saturating_sub(2);
+        let mut out = String::with_capacity(len);
+        for (i, p) in parts().enumerate() {
+            if i > 0 {
+                out.push_str("::");
+            }
+            out.push_str(p);
         }
-        if !name.is_empty() {
-            parts.push(name);
-        }
-        parts.join("::")
+        out
     }
 
     /// Item path of the innermost enclosing fn (or the module).
@@ -407,17 +424,17 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     }
 
     /// Records a call name in the enclosing fn.
-    fn record_call(&mut self, name: String) {
+    fn record_call_name(&mut self, name: &crate::intern::Name) {
         if let Some(f) = self.fns.last() {
             let idx = f.fn_index;
             let calls = &mut self.facts.fns[idx].calls;
-            if !calls.iter().any(|c| *c == name) {
-                calls.push(name.into());
+            if !calls.contains(name) {
+                calls.push(name.clone());
             }
         }
     }
 
-    /// [`Walker::record_call`] for an identifier, allocating only for a name not seen yet.
+    /// [`Walker::record_call_name`] for an identifier, allocating only for a name not seen yet.
     fn record_call_ident(&mut self, name: &proc_macro2::Ident) {
         if let Some(f) = self.fns.last() {
             let idx = f.fn_index;
@@ -1077,11 +1094,12 @@ impl<'ast, 'a> Walker<'ast, 'a> {
 
     fn walk_macro(&mut self, mac: &'ast syn::Macro) {
         self.each(|c, w| c.mac(w, mac));
+        // Interned: macro names repeat (`println!`, `vec!`), a name seen before costs no text.
         let name = mac
             .path
             .segments
             .last()
-            .map(|s| s.ident.to_string())
+            .map(|s| crate::intern::Name::of(&s.ident))
             .unwrap_or_default();
         if name == "lazy_static" {
             lazy_statics(&mut self.facts.statics, &self.module, mac);
@@ -1095,7 +1113,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 }
             }
         }
-        self.record_call(name.clone());
+        self.record_call_name(&name);
         if name == "tenant_bypass" {
             let span = Span::from_pm2(mac.path.span());
             let covers = Span::from_pm2(mac.span());
