@@ -215,7 +215,11 @@ const CHAIN_METHODS: &[&str] = &[
 fn is_chain(w: &Walker<'_, '_>, e: &syn::Expr, env: Env) -> bool {
     let (base, calls) = method_chain(e);
     let named = |m: &str| CHAIN_METHODS.contains(&m) || METHODS.contains(&m);
-    if !calls.iter().any(|c| named(&c.method.to_string())) {
+    // Read through a buffer: most method chains are not actix's.
+    if !calls
+        .iter()
+        .any(|c| crate::intern::with_text(&c.method, named))
+    {
         return false;
     }
     let Some(kind) = base_kind(w, base, env) else {

@@ -481,20 +481,23 @@ fn is_router_chain(g: &Grammar, w: &mut Walker<'_, '_>, e: &syn::Expr) -> bool {
             || g.layer_all.contains(&m)
             || g.prefix.contains(&m)
     };
+    // The links' names read through a buffer: most method chains are not routers.
+    let any = |f: &dyn Fn(&str) -> bool| {
+        calls
+            .iter()
+            .any(|c| crate::intern::with_text(&c.method, |m| f(m)))
+    };
     if is_root_call(g, base) {
-        return calls.iter().any(|c| known(&c.method.to_string()));
+        return any(&known);
     }
     if foreign_root(g, base) {
         return false;
     }
-    if calls
-        .iter()
-        .any(|c| g.is_router_method(&c.method.to_string()))
-    {
+    if any(&|m| g.is_router_method(m)) {
         return true;
     }
     let env = w.env();
-    calls.iter().any(|c| known(&c.method.to_string())) && is_router_local(g, w, base, env, 0)
+    any(&known) && is_router_local(g, w, base, env, 0)
 }
 
 /// Reads one chain, evaluated at `env`, into a router fact; returns its index.

@@ -84,7 +84,7 @@ impl Collector for Rocket {
             return;
         };
         let env = w.env();
-        if GROW.contains(&m.method.to_string().as_str()) && m.args.len() == 1 {
+        if m.args.len() == 1 && GROW.iter().any(|g| m.method == g) {
             grow(w, m, env);
             return;
         }
