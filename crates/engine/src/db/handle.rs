@@ -198,10 +198,11 @@ pub fn method_site<'ast>(
     methods: &[&str],
     typed_needs_text: bool,
 ) -> Option<bool> {
-    let method = m.method.to_string();
-    if !methods.contains(&method.as_str()) {
+    // Compared as an identifier first: most method calls are no driver's.
+    if !methods.iter().any(|x| m.method == x) {
         return None;
     }
+    let method = m.method.to_string();
     let arg = m.args.first()?;
     if w.cx.config.tenant.is_scoped_fn(&method) {
         return None;
