@@ -315,6 +315,19 @@ pub fn starts_with_string_path(e: &syn::Expr) -> bool {
                         || matches!(&s.arguments, syn::PathArguments::AngleBracketed(a) if a.colon2_token.is_some()))
             })
     };
+    match leftmost(e) {
+        Expr::Path(p) => p.attrs.is_empty() && p.qself.is_none() && path(&p.path),
+        Expr::Macro(m) => m.attrs.is_empty() && path(&m.mac.path),
+        Expr::Struct(s) => s.attrs.is_empty() && s.qself.is_none() && path(&s.path),
+        _ => false,
+    }
+}
+
+/// The sub-expression an expression's first token belongs to, down its left side (a method
+/// call's receiver, a call's callee, a field's base, a binary's or assignment's left operand,
+/// a range's start); an expression with attributes is its own.
+pub fn leftmost(e: &syn::Expr) -> &syn::Expr {
+    use syn::Expr;
     let mut cur = e;
     loop {
         cur = match cur {
@@ -327,14 +340,12 @@ pub fn starts_with_string_path(e: &syn::Expr) -> bool {
             Expr::Cast(c) if c.attrs.is_empty() => &c.expr,
             Expr::Binary(b) if b.attrs.is_empty() => &b.left,
             Expr::Assign(a) if a.attrs.is_empty() => &a.left,
-            Expr::Range(r) if r.attrs.is_empty() => match &r.start {
-                Some(s) => s,
-                None => return false,
-            },
-            Expr::Path(p) => return p.attrs.is_empty() && p.qself.is_none() && path(&p.path),
-            Expr::Macro(m) => return m.attrs.is_empty() && path(&m.mac.path),
-            Expr::Struct(s) => return s.attrs.is_empty() && s.qself.is_none() && path(&s.path),
-            _ => return false,
+            Expr::Range(syn::ExprRange {
+                attrs,
+                start: Some(s),
+                ..
+            }) if attrs.is_empty() => s,
+            other => return other,
         };
     }
 }
@@ -458,40 +469,25 @@ pub fn macro_args(
 pub fn start_line(e: &syn::Expr) -> usize {
     use syn::spanned::Spanned;
     use syn::Expr;
-    let mut cur = e;
-    loop {
-        cur = match cur {
-            Expr::MethodCall(m) if m.attrs.is_empty() => &m.receiver,
-            Expr::Call(c) if c.attrs.is_empty() => &c.func,
-            Expr::Field(f) if f.attrs.is_empty() => &f.base,
-            Expr::Await(a) if a.attrs.is_empty() => &a.base,
-            Expr::Try(t) if t.attrs.is_empty() => &t.expr,
-            Expr::Index(i) if i.attrs.is_empty() => &i.expr,
-            Expr::Cast(c) if c.attrs.is_empty() => &c.expr,
-            Expr::Binary(b) if b.attrs.is_empty() => &b.left,
-            Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
-                return match &p.path.leading_colon {
-                    Some(c) => c.spans[0].start().line,
-                    None => match p.path.segments.first() {
-                        Some(s) => s.ident.span().start().line,
-                        None => p.span().start().line,
-                    },
-                };
-            }
-            Expr::Paren(p) if p.attrs.is_empty() => return p.paren_token.span.open().start().line,
-            Expr::Reference(r) if r.attrs.is_empty() => return r.and_token.span.start().line,
-            Expr::Lit(l) if l.attrs.is_empty() => return l.lit.span().start().line,
-            Expr::Macro(m) if m.attrs.is_empty() => {
-                return match &m.mac.path.leading_colon {
-                    Some(c) => c.spans[0].start().line,
-                    None => match m.mac.path.segments.first() {
-                        Some(s) => s.ident.span().start().line,
-                        None => m.span().start().line,
-                    },
-                };
-            }
-            other => return other.span().start().line,
-        };
+    match leftmost(e) {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
+            Some(c) => c.spans[0].start().line,
+            None => match p.path.segments.first() {
+                Some(s) => s.ident.span().start().line,
+                None => p.span().start().line,
+            },
+        },
+        Expr::Paren(p) if p.attrs.is_empty() => p.paren_token.span.open().start().line,
+        Expr::Reference(r) if r.attrs.is_empty() => r.and_token.span.start().line,
+        Expr::Lit(l) if l.attrs.is_empty() => l.lit.span().start().line,
+        Expr::Macro(m) if m.attrs.is_empty() => match &m.mac.path.leading_colon {
+            Some(c) => c.spans[0].start().line,
+            None => match m.mac.path.segments.first() {
+                Some(s) => s.ident.span().start().line,
+                None => m.span().start().line,
+            },
+        },
+        other => other.span().start().line,
     }
 }
 
