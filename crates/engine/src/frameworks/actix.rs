@@ -450,12 +450,8 @@ fn services<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env, ops: &
                 .last()
                 .is_some_and(|s| s.ident == "services") =>
         {
-            if let Ok(list) = m
-                .mac
-                .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-            {
+            if let Some(list) = w.macro_list(&m.mac) {
                 for x in list {
-                    let x = w.alloc(x);
                     services(w, x, env, ops);
                 }
             }

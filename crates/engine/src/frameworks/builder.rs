@@ -337,11 +337,8 @@ pub fn elements<'ast>(
             elements(w, &m.receiver, env, depth + 1)
         }
         syn::Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "vec") => {
-            match crate::ast::macro_args(&m.mac) {
-                Some(list) => list
-                    .into_iter()
-                    .map(|x| (w.alloc(x) as &'ast syn::Expr, env))
-                    .collect(),
+            match w.macro_list(&m.mac) {
+                Some(list) => list.iter().map(|x| (x, env)).collect(),
                 None => Vec::new(),
             }
         }

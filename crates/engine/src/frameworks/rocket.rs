@@ -11,7 +11,6 @@ use crate::diagnostic::Span;
 use crate::extract::values::DefId;
 use crate::extract::{Collector, Env, FrameworkSpec, RouteAttr, Walker};
 use foldhash::HashMap;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 pub struct Rocket;
@@ -336,9 +335,7 @@ fn routes_macro<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) -> Option<u
     if let Some(i) = w.state::<MacroSeen>().and_then(|s| s.0.get(&key).copied()) {
         return Some(i);
     }
-    let list = m
-        .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-        .ok()?;
+    let list = w.macro_list(m)?;
     let mut fact = RouterFact {
         framework: FRAMEWORK,
         fn_index: w.fns.last().map(|f| f.fn_index),
@@ -346,7 +343,6 @@ fn routes_macro<'ast>(w: &mut Walker<'ast, '_>, m: &'ast syn::Macro) -> Option<u
         ..RouterFact::default()
     };
     for x in list {
-        let x = w.alloc(x);
         if let Some(h) = handler_ref(w, x) {
             fact.ops.push(RouterOp::Route {
                 path: None,
