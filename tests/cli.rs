@@ -590,6 +590,61 @@ fn config_entries_that_match_nothing_are_ta903_at_the_entry() {
 }
 
 #[test]
+fn config_entries_matched_each_through_a_different_name_are_no_ta903() {
+    // Every entry names something, each through another kind of name the workspace writes: a
+    // parameter's type, a field's type, a `use` segment, a static's type, a call, a method
+    // defined, an attribute, an enum and a table only a query touches. (Such a config is judged
+    // on the names its entries ask about alone; every name of the workspace is read only when an
+    // entry matches nothing, for the suggestion.)
+    let lib = r#"use sqlx::PgPool;
+use crate::auth::TenantKey;
+
+pub mod auth {
+    pub struct TenantKey;
+}
+
+pub static SESSIONS: std::sync::OnceLock<SessionStore> = std::sync::OnceLock::new();
+pub struct SessionStore;
+
+pub struct AppState {
+    pub pool: PgPool,
+    pub plans: PlanCache,
+}
+pub struct PlanCache;
+
+impl PlanCache {
+    pub fn cached_plan(&self) {}
+}
+
+pub enum Permission {
+    Read,
+}
+
+#[instrument_tenant]
+pub async fn list(org: OrgGuard, pool: &PgPool) {
+    check_member();
+    let _ = sqlx::query("SELECT id FROM audit_trail").fetch_all(pool).await;
+}
+"#;
+    let config = "[tenant]\ncolumns = [\"org_id\"]\ntypes = [\"TenantKey\"]\nglobal-tables = [\"audit_trail\"]\n\n[handlers]\nguards = [\"OrgGuard\"]\nchecks = [\"check_member\"]\nlayers = [\"instrument_tenant\"]\n\n[scopes]\nenum = \"Permission\"\n\n[cache]\ninterfaces = [\"SessionStore\"]\nkey-builders = [\"cached_plan\"]\n";
+    let p = project(&[("src/lib.rs", lib), ("tenant-audit.toml", config)]);
+    let quiet = ["-A", "TA101", "-A", "TA103", "-A", "TA201"];
+    let o = run(&[&quiet[..], &["--format", "short"]].concat(), p.path());
+    assert_eq!(stdout(&o), "", "{}", stderr(&o));
+    // One entry mistyped: that one is reported, with the closest name of the workspace.
+    let typo = config.replace("\"OrgGuard\"", "\"OrgGaurd\"");
+    let p = project(&[("src/lib.rs", lib), ("tenant-audit.toml", &typo)]);
+    let o = run(&quiet, p.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("`[handlers] guards` entry `OrgGaurd` matches nothing"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `OrgGuard`?"), "{out}");
+    assert_eq!(out.matches("TA903").count(), 1, "{out}");
+}
+
+#[test]
 fn a_config_shared_by_several_workspaces_is_matched_against_all_of_them() {
     // A checkout with no Cargo.toml of its own and two workspaces below it (svix's `server/`
     // and `bridge/`), one config at the top: an entry used by one workspace is no TA903 in the

@@ -62,8 +62,18 @@ impl Rule for UnmatchedConfig {
         if config.entries.is_empty() {
             return;
         }
-        let named = Named::collect(cx);
         let defaults = Config::defaults();
+        // First only the names the entries ask about; every name of the workspace (for the
+        // suggestions) only when an entry matches nothing.
+        let wanted = Wanted::of(&config.entries);
+        let mut named = Named::collect(cx, Some(&wanted));
+        if config
+            .entries
+            .iter()
+            .any(|e| unmatched(e, &named, cx.index, &defaults).is_some())
+        {
+            named = Named::collect(cx, None);
+        }
         let mut findings = Vec::new();
         for e in &config.entries {
             let Some((why, closest)) = unmatched(e, &named, cx.index, &defaults) else {
@@ -226,9 +236,43 @@ fn bare_table(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The names and tables the config's entries ask about: what [`unmatched`] looks up in
+/// [`Named`] (the last segment of a name, a bare table name).
+struct Wanted {
+    names: HashSet<String>,
+    tables: HashSet<String>,
+    /// A `scoped-fns` glob is matched against every fn name.
+    all_fns: bool,
+}
+
+impl Wanted {
+    fn of(entries: &[Entry]) -> Wanted {
+        let mut w = Wanted {
+            names: HashSet::new(),
+            tables: HashSet::new(),
+            all_fns: false,
+        };
+        for e in entries {
+            match e.setting {
+                Setting::GlobalTables | Setting::Table => {
+                    w.tables.insert(bare_table(&e.value));
+                }
+                Setting::ScopedFns => w.all_fns = true,
+                _ => {
+                    let last = e.value.rsplit("::").next().unwrap_or(&e.value).trim();
+                    w.names.insert(last.to_string());
+                }
+            }
+        }
+        w
+    }
+}
+
 /// What the workspace names, read from the facts here and nowhere else in this rule: the fact
 /// types are being reshaped, and this is the one place that has to follow.
-/// Names are borrowed from the facts: collecting them allocates nothing per name.
+/// Names are borrowed from the facts: collecting them allocates nothing per name. Collected for
+/// the [`Wanted`] names only, the sets answer every lookup [`unmatched`] makes for those entries
+/// but hold too little for its suggestions.
 struct Named<'i> {
     /// Names of fns and methods defined, last segments of every call, attribute names.
     fns: HashSet<&'i str>,
@@ -248,7 +292,7 @@ struct Named<'i> {
 }
 
 impl<'i> Named<'i> {
-    fn collect(cx: &RuleCx<'i, '_>) -> Named<'i> {
+    fn collect(cx: &RuleCx<'i, '_>, wanted: Option<&Wanted>) -> Named<'i> {
         let mut n = Named {
             fns: HashSet::new(),
             types: HashSet::new(),
@@ -259,28 +303,31 @@ impl<'i> Named<'i> {
             cache_families: HashSet::new(),
             scope_enum_found: false,
         };
+        let name = |w: &str| wanted.is_none_or(|x| x.names.contains(w));
+        let fn_name = |w: &str| wanted.is_none_or(|x| x.all_fns || x.names.contains(w));
         let words = |text: &'i str, into: &mut HashSet<&'i str>| {
             for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                if !w.is_empty() {
+                if !w.is_empty() && name(w) {
                     into.insert(w);
                 }
             }
         };
         for f in cx.index.files {
             for func in &f.fns {
-                if !func.is_closure {
+                if !func.is_closure && fn_name(&func.name) {
                     n.fns.insert(&func.name);
                 }
-                n.fns
-                    .extend(func.calls.iter().map(crate::intern::Name::as_str));
-                n.fns.extend(func.attrs.iter().map(|a| a.name.as_str()));
+                let fns = func.calls.iter().map(crate::intern::Name::as_str);
+                n.fns.extend(fns.filter(|c| fn_name(c)));
+                let attrs = func.attrs.iter().map(|a| a.name.as_str());
+                n.fns.extend(attrs.filter(|a| fn_name(a)));
                 for p in &func.params {
                     words(&p.ty, &mut n.types);
                 }
                 // A guard written only as a value (`&auth_core::ServiceAuth`) is named too.
-                n.types
-                    .extend(func.guard_values().iter().map(String::as_str));
-                if let Some(t) = &func.self_ty {
+                let guards = func.guard_values().iter().map(String::as_str);
+                n.types.extend(guards.filter(|g| name(g)));
+                if let Some(t) = func.self_ty.as_deref().filter(|t| name(t)) {
                     n.types.insert(t);
                 }
                 for r in func.routes() {
@@ -288,21 +335,31 @@ impl<'i> Named<'i> {
                 }
             }
             for s in &f.structs {
-                n.types.insert(&s.name);
+                if name(&s.name) {
+                    n.types.insert(&s.name);
+                }
                 for (_, ty) in &s.fields {
                     words(ty, &mut n.types);
                 }
             }
             for e in &f.enums {
-                n.types.insert(&e.name);
-                n.enums.insert(e.name.clone());
+                if name(&e.name) {
+                    n.types.insert(&e.name);
+                }
+                // Only the suggestions read the enums.
+                if wanted.is_none() {
+                    n.enums.insert(e.name.clone());
+                }
             }
             for s in &f.statics {
                 words(&s.ty, &mut n.types);
             }
             for u in &f.uses {
-                n.types.insert(&u.alias);
-                n.types.extend(u.path.iter().map(String::as_str));
+                if name(&u.alias) {
+                    n.types.insert(&u.alias);
+                }
+                let path = u.path.iter().map(String::as_str);
+                n.types.extend(path.filter(|p| name(p)));
             }
             for r in &f.routers {
                 for op in &r.ops {
@@ -324,11 +381,17 @@ impl<'i> Named<'i> {
                     .or_insert_with(|| table.columns.clone());
             }
         }
-        for v in cx.queries {
-            n.queried.extend(v.tables.iter().map(|t| bare_table(t)));
+        if wanted.is_none_or(|w| !w.tables.is_empty()) {
+            for v in cx.queries {
+                let tables = v.tables.iter().map(|t| bare_table(t));
+                n.queried
+                    .extend(tables.filter(|t| wanted.is_none_or(|w| w.tables.contains(t))));
+            }
         }
         for (_, c) in cx.caches {
-            n.cache_families.insert(c.family.clone());
+            if name(&c.family) && !n.cache_families.contains(&c.family) {
+                n.cache_families.insert(c.family.clone());
+            }
         }
         n.scope_enum_found =
             crate::frameworks::scopes::Scopes::load(cx.index).is_some_and(|s| s.enum_found);
