@@ -3,6 +3,8 @@
 
 use quote::ToTokens;
 
+use crate::intern::Name;
+
 /// The expression inside a wrapper that keeps a string's value: `&x`, `(x)`, `x.to_string()`,
 /// `x.into()`, `String::from(x)`, `AssertSqlSafe(x)`, `Cow::Borrowed(x)`.
 pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
@@ -96,6 +98,34 @@ pub fn type_tokens(t: &syn::Type) -> String {
     };
     out.ty(t);
     out.s
+}
+
+/// [`type_text`] as a [`Name`], printed into a buffer kept per thread: a type seen before costs
+/// no allocation.
+pub fn type_name(t: &syn::Type) -> Name {
+    type_interned(t, false)
+}
+
+/// [`type_tokens`] as a [`Name`], printed into a buffer kept per thread.
+pub fn type_tokens_name(t: &syn::Type) -> Name {
+    type_interned(t, true)
+}
+
+fn type_interned(t: &syn::Type, spaced: bool) -> Name {
+    thread_local! {
+        static BUF: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
+    let mut s = BUF.with(|b| b.take());
+    s.clear();
+    let mut out = TypeOut {
+        s,
+        spaced,
+        glue: true,
+    };
+    out.ty(t);
+    let name = Name::new(&out.s);
+    BUF.with(|b| b.set(out.s));
+    name
 }
 
 /// Writes a type's tokens as their printed stream would (spaced), or with every space removed

@@ -155,6 +155,8 @@ thread_local! {
     static NAMES: RefCell<foldhash::HashSet<Interned>> = RefCell::new(foldhash::HashSet::default());
     /// Where [`Name::of`] prints a value before looking it up.
     static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The empty name, which every defaulted fact holds.
+    static EMPTY: Name = Name::new("");
 }
 
 impl Name {
@@ -205,7 +207,7 @@ pub fn with_text<R>(v: &impl fmt::Display, f: impl FnOnce(&str) -> R) -> R {
 
 impl Default for Name {
     fn default() -> Self {
-        Name::new("")
+        EMPTY.with(Name::clone)
     }
 }
 

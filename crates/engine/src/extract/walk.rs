@@ -624,7 +624,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 let name = p.path.get_ident()?.to_string();
                 let l = self.local(&name)?;
                 if let Some(t) = l.ty {
-                    return Some(RecvTy::Type(crate::ast::type_tokens(t).into()));
+                    return Some(RecvTy::Type(crate::ast::type_tokens_name(t)));
                 }
                 let (init, _) = self.origin(&l)?;
                 self.recv_ty(init, depth + 1)
@@ -675,7 +675,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if let Some(id) = p.path.get_ident() {
                 if let Some(l) = self.local(&id.to_string()) {
                     info.param = l.param.map(|i| i as u16);
-                    info.ty = l.ty.map(|t| crate::ast::type_tokens(t).into());
+                    info.ty = l.ty.map(crate::ast::type_tokens_name);
                 }
             }
         }
@@ -896,10 +896,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         body: Option<&'ast syn::Block>,
         extent: Span,
     ) {
-        let name = sig.ident.to_string();
+        let name = crate::intern::Name::of(&sig.ident);
         let mut fact = FnFact {
-            name: name.as_str().into(),
             item: self.item_path(&name),
+            name,
             module: self.module.clone(),
             self_ty: self.self_ty().map(Into::into),
             impl_index: self.impl_index.last().copied().flatten(),
@@ -916,7 +916,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 let index = fact.params.len();
                 fact.params.push(ParamFact {
                     name: crate::ast::pat_ident(&pt.pat).map(Into::into),
-                    ty: type_text(&pt.ty).into(),
+                    ty: crate::ast::type_name(&pt.ty),
                 });
                 for (n, _, _) in pattern_bindings(&pt.pat) {
                     values.bind(
@@ -936,10 +936,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             let last = path
                 .segments
                 .last()
-                .map(|s| s.ident.to_string())
+                .map(|s| crate::intern::Name::of(&s.ident))
                 .unwrap_or_default();
             fact.attrs.push(AttrFact {
-                name: last.as_str().into(),
+                name: last.clone(),
                 path: path_text(path).into(),
                 span: attr_span(attr),
             });
@@ -1361,17 +1361,16 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
                     (
                         f.ident
                             .as_ref()
-                            .map(|i| i.to_string())
-                            .unwrap_or_else(|| i.to_string())
-                            .into(),
-                        type_text(&f.ty).into(),
+                            .map(crate::intern::Name::of)
+                            .unwrap_or_else(|| crate::intern::Name::of(&i)),
+                        crate::ast::type_name(&f.ty),
                     )
                 })
                 .collect(),
             field_types: s
                 .fields
                 .iter()
-                .map(|f| crate::ast::type_tokens(&f.ty).into())
+                .map(|f| crate::ast::type_tokens_name(&f.ty))
                 .collect(),
             generics: generics(&s.generics),
         });

@@ -151,7 +151,7 @@ fn handler_ref_depth<'ast>(
                 .map(|p| match p {
                     syn::Pat::Type(t) => ParamFact {
                         name: crate::extract::pat_ident(&t.pat).map(Into::into),
-                        ty: crate::extract::type_text(&t.ty).into(),
+                        ty: crate::ast::type_name(&t.ty),
                     },
                     other => ParamFact {
                         name: crate::extract::pat_ident(other).map(Into::into),
