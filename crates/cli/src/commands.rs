@@ -104,6 +104,7 @@ fn options(ws: &WorkspaceArgs) -> Options {
         },
         config: ws.config.clone(),
         threads: ws.threads,
+        exits_after: true,
         ..Options::default()
     }
 }

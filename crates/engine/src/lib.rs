@@ -61,6 +61,10 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Build the endpoint inventory (`Report::routes`, for `routes`); a check leaves it empty.
     pub inventory: bool,
+    /// The caller exits once it has the report (the CLI): the facts are left to the operating
+    /// system instead of being freed one by one (~100k small frees, 1-2% of a run's CPU time).
+    /// A caller that audits again in the same process (the editor's server, tests) leaves it off.
+    pub exits_after: bool,
 }
 
 /// Counts of what was audited.
@@ -250,9 +254,13 @@ fn audit_workspace(
     report.summary.unreached_files = extracted.unreached.len();
     report.unreached = extracted.unreached;
     let judged = started.elapsed();
-    // Every file's facts are freed off the critical path: a CLI run exits before this thread
-    // is done, a library caller gets its report without waiting for ~100k small frees.
-    let _ = std::thread::Builder::new().spawn(move || drop(files));
+    if opts.exits_after {
+        std::mem::forget(files);
+    } else {
+        // Freed off the critical path: the caller gets its report without waiting for ~100k
+        // small frees.
+        let _ = std::thread::Builder::new().spawn(move || drop(files));
+    }
     if timings {
         eprintln!(
             "tenant-audit timings: extract {:?}, judge {:?}",
