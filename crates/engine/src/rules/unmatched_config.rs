@@ -66,13 +66,19 @@ impl Rule for UnmatchedConfig {
         // First only the names the entries ask about; every name of the workspace (for the
         // suggestions) only when an entry matches nothing.
         let wanted = Wanted::of(&config.entries);
-        let mut named = Named::collect(cx, Some(&wanted));
-        if config
-            .entries
-            .iter()
-            .any(|e| unmatched(e, &named, cx.index, &defaults).is_some())
-        {
-            named = Named::collect(cx, None);
+        let matched = |e: &Entry, named: &Named| unmatched(e, named, cx.index, &defaults).is_none();
+        // After each file: whether every entry that names code has its name (a schema path is
+        // a look at the disk, asked once at the end).
+        let all_named = |named: &Named| {
+            config
+                .entries
+                .iter()
+                .filter(|e| e.setting != Setting::Schema)
+                .all(|e| matched(e, named))
+        };
+        let mut named = Named::collect(cx, Some(&wanted), Some(&all_named));
+        if !config.entries.iter().all(|e| matched(e, &named)) {
+            named = Named::collect(cx, None, None);
         }
         let mut findings = Vec::new();
         for e in &config.entries {
@@ -292,7 +298,13 @@ struct Named<'i> {
 }
 
 impl<'i> Named<'i> {
-    fn collect(cx: &RuleCx<'i, '_>, wanted: Option<&Wanted>) -> Named<'i> {
+    /// Reads the workspace's names; with `wanted`, only those, and only until `done` says
+    /// they are all found (checked after each file).
+    fn collect(
+        cx: &RuleCx<'i, '_>,
+        wanted: Option<&Wanted>,
+        done: Option<&dyn Fn(&Named<'i>) -> bool>,
+    ) -> Named<'i> {
         let mut n = Named {
             fns: HashSet::new(),
             types: HashSet::new(),
@@ -312,6 +324,30 @@ impl<'i> Named<'i> {
                 }
             }
         };
+        for e in cx.endpoints {
+            n.layers.extend(e.layers.iter().cloned());
+        }
+        for t in &cx.index.tenancy {
+            for (name, table) in &t.schema.tables {
+                n.schema
+                    .entry(name.clone())
+                    .or_insert_with(|| table.columns.clone());
+            }
+        }
+        if wanted.is_none_or(|w| !w.tables.is_empty()) {
+            for v in cx.queries {
+                let tables = v.tables.iter().map(|t| bare_table(t));
+                n.queried
+                    .extend(tables.filter(|t| wanted.is_none_or(|w| w.tables.contains(t))));
+            }
+        }
+        for (_, c) in cx.caches {
+            if name(&c.family) && !n.cache_families.contains(&c.family) {
+                n.cache_families.insert(c.family.clone());
+            }
+        }
+        n.scope_enum_found =
+            crate::frameworks::scopes::Scopes::load(cx.index).is_some_and(|s| s.enum_found);
         for f in cx.index.files {
             for func in &f.fns {
                 if !func.is_closure && fn_name(&func.name) {
@@ -370,31 +406,10 @@ impl<'i> Named<'i> {
                     }
                 }
             }
-        }
-        for e in cx.endpoints {
-            n.layers.extend(e.layers.iter().cloned());
-        }
-        for t in &cx.index.tenancy {
-            for (name, table) in &t.schema.tables {
-                n.schema
-                    .entry(name.clone())
-                    .or_insert_with(|| table.columns.clone());
+            if done.is_some_and(|done| done(&n)) {
+                break;
             }
         }
-        if wanted.is_none_or(|w| !w.tables.is_empty()) {
-            for v in cx.queries {
-                let tables = v.tables.iter().map(|t| bare_table(t));
-                n.queried
-                    .extend(tables.filter(|t| wanted.is_none_or(|w| w.tables.contains(t))));
-            }
-        }
-        for (_, c) in cx.caches {
-            if name(&c.family) && !n.cache_families.contains(&c.family) {
-                n.cache_families.insert(c.family.clone());
-            }
-        }
-        n.scope_enum_found =
-            crate::frameworks::scopes::Scopes::load(cx.index).is_some_and(|s| s.enum_found);
         n.layers.sort();
         n.layers.dedup();
         n
