@@ -9,6 +9,7 @@
 
 use crate::extract::{CallFact, Callee, FnFact, RecvTy};
 use crate::index::{FnId, Index, ItemKind};
+use crate::intern::Name;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -310,19 +311,39 @@ impl CallGraph {
 
 /// Methods by (type name, method name) and trait methods by (trait name, method name).
 struct Methods {
-    by_type: HashMap<(String, String), Vec<FnId>>,
-    by_trait: HashMap<(String, String), Vec<FnId>>,
-    traits: BTreeSet<String>,
+    by_type: ByName,
+    by_trait: ByName,
+    traits: foldhash::HashSet<Name>,
     /// Every method name some type or trait of the workspace defines: a call of any other
     /// method (`.bind`, `.map_err`: most calls) resolves to nothing, its receiver unread.
-    names: foldhash::HashSet<String>,
+    names: foldhash::HashSet<Name>,
 }
+
+/// Methods by the name of their type or trait, then by their own name: keyed by the facts'
+/// names, looked up by text.
+type ByName = HashMap<Name, HashMap<Name, Vec<FnId>>>;
 
 impl Methods {
     fn build(index: &Index<'_>) -> Methods {
-        let mut by_type: HashMap<(String, String), Vec<FnId>> = HashMap::new();
-        let mut by_trait: HashMap<(String, String), Vec<FnId>> = HashMap::new();
-        let mut traits = BTreeSet::new();
+        let mut m = Methods {
+            by_type: HashMap::new(),
+            by_trait: HashMap::new(),
+            traits: foldhash::HashSet::default(),
+            names: foldhash::HashSet::default(),
+        };
+        let mut add = |by: &mut ByName, owner: &Name, name: &Name, id: FnId| {
+            let of_owner = match by.get_mut(owner.as_str()) {
+                Some(o) => o,
+                None => by.entry(owner.clone()).or_default(),
+            };
+            match of_owner.get_mut(name.as_str()) {
+                Some(ids) => ids.push(id),
+                None => {
+                    of_owner.insert(name.clone(), vec![id]);
+                    m.names.insert(name.clone());
+                }
+            }
+        };
         for (fi, f) in index.files.iter().enumerate() {
             for (i, func) in f.fns.iter().enumerate() {
                 if func.is_closure {
@@ -331,52 +352,39 @@ impl Methods {
                 let id = FnId { file: fi, index: i };
                 let Some(ty) = &func.self_ty else { continue };
                 if func.in_trait {
-                    traits.insert(ty.to_string());
-                    by_trait
-                        .entry((ty.to_string(), func.name.to_string()))
-                        .or_default()
-                        .push(id);
+                    if !m.traits.contains(ty.as_str()) {
+                        m.traits.insert(ty.clone());
+                    }
+                    add(&mut m.by_trait, ty, &func.name, id);
                     continue;
                 }
-                by_type
-                    .entry((ty.to_string(), func.name.to_string()))
-                    .or_default()
-                    .push(id);
+                add(&mut m.by_type, ty, &func.name, id);
                 let trait_ = func
                     .impl_index
                     .and_then(|k| f.impls.get(k as usize))
                     .and_then(|imp| imp.trait_.as_ref())
                     .and_then(|t| t.last());
                 if let Some(t) = trait_ {
-                    by_trait
-                        .entry((t.clone(), func.name.to_string()))
-                        .or_default()
-                        .push(id);
+                    add(&mut m.by_trait, &Name::new(t), &func.name, id);
                 }
             }
         }
-        let names = by_type
-            .keys()
-            .chain(by_trait.keys())
-            .map(|(_, m)| m.clone())
-            .collect();
-        Methods {
-            by_type,
-            by_trait,
-            traits,
-            names,
-        }
+        m
     }
 
     /// The methods `name` of a type or trait called `ty`.
     fn of(&self, ty: &Named, name: &str) -> Vec<FnId> {
-        let key = (ty.name.clone(), name.to_string());
-        if ty.is_trait || self.traits.contains(&ty.name) {
-            if let Some(v) = self.by_trait.get(&key) {
-                return v.clone();
+        let get = |by: &ByName| {
+            by.get(ty.name.as_str())
+                .and_then(|of| of.get(name))
+                .cloned()
+        };
+        if ty.is_trait || self.traits.contains(ty.name.as_str()) {
+            if let Some(v) = get(&self.by_trait) {
+                return v;
             }
         }
-        self.by_type.get(&key).cloned().unwrap_or_default()
+        get(&self.by_type).unwrap_or_default()
     }
 }
 
@@ -465,7 +473,7 @@ fn resolve(
                     is_trait: false,
                 };
                 let last = &segs[segs.len() - 1];
-                if methods.traits.contains(&named.name) {
+                if methods.traits.contains(named.name.as_str()) {
                     return methods.of(&named, last);
                 }
             }
