@@ -208,7 +208,13 @@ fn counts(ws: &Workspace, config: Config, opts: &Options) -> Result<Counts> {
     let mut ws = ws.clone();
     let extracted = crate::phase1::extract_all(&ws, &config, opts.threads)?;
     ws.files = extracted.sources;
-    let report = crate::judge(&ws, config, &extracted.facts, &[], &[], false);
+    let report = crate::judge(
+        &ws,
+        config,
+        &extracted.facts,
+        &[],
+        &crate::Options::default(),
+    );
     let mut out = Counts::new();
     for d in report.active() {
         *out.entry(d.code).or_insert(0) += 1;
