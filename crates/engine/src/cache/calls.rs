@@ -62,19 +62,18 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
     if !crate::intern::with_text(&m.method, |method| super::maybe_key_method(method, config)) {
         return;
     }
-    let method = m.method.to_string();
-    let generics = w.generics().to_vec();
     let desc = {
         let env = TypeEnv {
             uses: &w.facts.uses,
             module: &w.module,
             pkg: w.cx.package,
             config,
-            generics: &generics,
+            generics: w.generics(),
         };
         types::ty_of(w, &m.receiver, &env)
     };
     let Some(desc) = desc else { return };
+    let method = m.method.to_string();
     let span = Span::from_pm2(e.span());
     let item = w.current_item();
     let root = match desc {
@@ -98,6 +97,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
     };
     let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
     let module = w.module.clone();
+    let generics = w.generics().to_vec();
     w.facts.caches.push(CacheFact {
         span,
         item,
