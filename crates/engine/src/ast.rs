@@ -68,6 +68,27 @@ pub fn segments(p: &syn::Path) -> Vec<String> {
     p.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
+/// [`segments`] as an interned [`Module`], the segments printed into buffers kept per thread:
+/// a path seen before costs no allocation.
+pub fn path_module(p: &syn::Path) -> crate::intern::Module {
+    use std::fmt::Write;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        let n = p.segments.len();
+        if b.len() < n {
+            b.resize_with(n, String::new);
+        }
+        for (s, seg) in b.iter_mut().zip(&p.segments) {
+            s.clear();
+            let _ = write!(s, "{}", seg.ident);
+        }
+        crate::intern::Module::interned(&b[..n])
+    })
+}
+
 /// A path as text without spaces: `axum::routing::get`.
 pub fn path_text(p: &syn::Path) -> String {
     p.segments
@@ -564,6 +585,28 @@ mod start_line_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_interned_through_the_buffers_is_its_segments() {
+        // Longer, then shorter, then longer again: the buffers of a longer path are reused.
+        for text in ["crate::db::users::find", "find", "r#type::Users", "a::b"] {
+            let p: syn::Path = syn::parse_str(text).unwrap();
+            let m = path_module(&p);
+            assert_eq!(m, segments(&p), "{text}");
+            assert_eq!(m, crate::intern::Module::interned(&segments(&p)));
+        }
+        let p: syn::Path = syn::parse_str("Repo::new").unwrap();
+        assert_eq!(path_module(&p).join("::"), "Repo::new");
+    }
+
+    #[test]
+    fn a_type_interned_through_the_buffer_prints_as_its_text() {
+        for text in ["Arc<Mutex<Pool>>", "&'a mut T", "Vec<u8>", "u8"] {
+            let t: syn::Type = syn::parse_str(text).unwrap();
+            assert_eq!(type_name(&t), type_text(&t));
+            assert_eq!(type_tokens_name(&t), type_tokens(&t));
+        }
+    }
 
     /// The direct printers write what the printed tokens say, spaced and with the spaces removed.
     #[test]

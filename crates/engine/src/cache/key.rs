@@ -82,8 +82,8 @@ fn made_by(w: &Walker<'_, '_>, e: &syn::Expr, at: Env, depth: usize) -> Option<V
         }
         syn::Expr::Block(b) => made_by(w, tail(&b.block)?, at, depth + 1),
         syn::Expr::Path(p) => {
-            let name = p.path.get_ident()?.to_string();
-            let local = w.local_at(&name, at)?;
+            let id = p.path.get_ident()?;
+            let local = crate::intern::with_text(id, |name| w.local_at(name, at))?;
             if local.is_param {
                 return None;
             }
@@ -131,7 +131,7 @@ fn declared_type(w: &Walker<'_, '_>, e: &syn::Expr) -> Option<String> {
         e = crate::ast::peel(&m.receiver);
     }
     let syn::Expr::Path(p) = e else { return None };
-    let name = p.path.get_ident()?.to_string();
-    let ty = w.local(&name)?.ty?;
+    let id = p.path.get_ident()?;
+    let ty = crate::intern::with_text(id, |name| w.local(name))?.ty?;
     Some(quote::ToTokens::to_token_stream(ty).to_string())
 }

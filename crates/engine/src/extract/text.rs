@@ -484,8 +484,8 @@ impl<'ast> Walker<'ast, '_> {
         }
         match crate::ast::peel(e) {
             syn::Expr::Path(p) => {
-                let name = p.path.get_ident()?.to_string();
-                let defs = self.locals_at(&name, env);
+                let id = p.path.get_ident()?;
+                let defs = crate::intern::with_text(id, |name| self.locals_at(name, env));
                 let [only] = defs.as_slice() else { return None };
                 self.placeholder_list(only.init?, only.env, depth + 1)
             }
@@ -547,8 +547,8 @@ impl<'ast> Walker<'ast, '_> {
                 None
             }
             syn::Expr::Path(p) => {
-                let name = p.path.get_ident()?.to_string();
-                let defs = self.locals_at(&name, env);
+                let id = p.path.get_ident()?;
+                let defs = crate::intern::with_text(id, |name| self.locals_at(name, env));
                 let [only] = defs.as_slice() else { return None };
                 self.list_element(only.init?, only.env, depth + 1)
             }

@@ -464,11 +464,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 {
                     return;
                 }
-                let segs = crate::ast::segments(&p.path);
-                (
-                    Callee::Path(crate::intern::Module::interned(&segs)),
-                    &c.args,
-                )
+                (Callee::Path(crate::ast::path_module(&p.path)), &c.args)
             }
             syn::Expr::MethodCall(m) => {
                 let Some(recv) = self.recv_ty(&m.receiver, 0) else {
@@ -523,7 +519,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             syn::Expr::Path(p) if !guards.is_empty() => named(&p.path).filter(|_| {
                 p.path
                     .get_ident()
-                    .is_none_or(|id| self.local(&id.to_string()).is_none())
+                    .is_none_or(|id| crate::intern::with_text(id, |n| self.local(n)).is_none())
             }),
             syn::Expr::Call(c) if !guards.is_empty() => match &*c.func {
                 syn::Expr::Path(p) => named(&p.path),
@@ -621,8 +617,8 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         match crate::ast::peel(e) {
             syn::Expr::Path(p) if p.path.is_ident("self") => Some(RecvTy::SelfValue),
             syn::Expr::Path(p) => {
-                let name = p.path.get_ident()?.to_string();
-                let l = self.local(&name)?;
+                let id = p.path.get_ident()?;
+                let l = crate::intern::with_text(id, |name| self.local(name))?;
                 if let Some(t) = l.ty {
                     return Some(RecvTy::Type(crate::ast::type_tokens_name(t)));
                 }
@@ -673,7 +669,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         let inner = pass_through(a);
         if let syn::Expr::Path(p) = inner {
             if let Some(id) = p.path.get_ident() {
-                if let Some(l) = self.local(&id.to_string()) {
+                if let Some(l) = crate::intern::with_text(id, |name| self.local(name)) {
                     info.param = l.param.map(|i| i as u16);
                     info.ty = l.ty.map(crate::ast::type_tokens_name);
                 }
