@@ -265,6 +265,83 @@ impl TypeOut {
         }
     }
 
+    /// An expression's tokens as they print (spaced): the common kinds directly, any other
+    /// through its tokens.
+    fn expr(&mut self, e: &syn::Expr) {
+        use syn::Expr;
+        match e {
+            Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => self.path(&p.path),
+            Expr::Lit(l) if l.attrs.is_empty() => self.tokens(&l.lit),
+            Expr::Field(f) if f.attrs.is_empty() => {
+                self.expr(&f.base);
+                self.tok(".");
+                match &f.member {
+                    syn::Member::Named(i) => self.ident(i),
+                    syn::Member::Unnamed(i) => self.tok(&i.index.to_string()),
+                }
+            }
+            Expr::MethodCall(m) if m.attrs.is_empty() => {
+                self.expr(&m.receiver);
+                self.tok(".");
+                self.ident(&m.method);
+                if let Some(t) = &m.turbofish {
+                    self.tokens(t);
+                }
+                self.args(&m.args);
+            }
+            Expr::Call(c) if c.attrs.is_empty() => {
+                self.expr(&c.func);
+                self.args(&c.args);
+            }
+            Expr::Reference(r) if r.attrs.is_empty() => {
+                self.tok("&");
+                if r.mutability.is_some() {
+                    self.tok("mut");
+                }
+                self.expr(&r.expr);
+            }
+            Expr::Paren(p) if p.attrs.is_empty() => {
+                self.open("(");
+                self.expr(&p.expr);
+                self.close(")");
+            }
+            Expr::Try(t) if t.attrs.is_empty() => {
+                self.expr(&t.expr);
+                self.tok("?");
+            }
+            Expr::Await(a) if a.attrs.is_empty() => {
+                self.expr(&a.base);
+                self.tok(".");
+                self.tok("await");
+            }
+            Expr::Macro(m) if m.attrs.is_empty() && !m.mac.tokens.is_empty() => {
+                let (open, close) = match m.mac.delimiter {
+                    syn::MacroDelimiter::Paren(_) => ("(", ")"),
+                    syn::MacroDelimiter::Bracket(_) => ("[", "]"),
+                    syn::MacroDelimiter::Brace(_) => return self.tokens(e),
+                };
+                self.path(&m.mac.path);
+                self.tok("!");
+                self.open(open);
+                self.tokens(&m.mac.tokens);
+                self.close(close);
+            }
+            other => self.tokens(other),
+        }
+    }
+
+    /// `(a, b)`: call arguments.
+    fn args(&mut self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) {
+        self.open("(");
+        for pair in args.pairs() {
+            self.expr(pair.value());
+            if pair.punct().is_some() {
+                self.tok(",");
+            }
+        }
+        self.close(")");
+    }
+
     fn bounds(
         &mut self,
         bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
@@ -401,9 +478,26 @@ pub fn leftmost(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
-/// An expression as short text for messages (whitespace folded, at most 80 chars).
-pub fn short(e: &dyn ToTokens) -> String {
-    let s = tokens_text(&e.to_token_stream());
+/// An expression as short text for messages (whitespace folded, at most 80 chars). The common
+/// expressions (paths, fields, calls, method calls, literals, references, `?`, `.await`,
+/// macros) are printed directly, as their tokens would print, without making the tokens.
+pub fn short(e: &syn::Expr) -> String {
+    let mut out = TypeOut {
+        s: String::new(),
+        spaced: true,
+        glue: true,
+    };
+    out.expr(e);
+    cut(fold_spaces(&out.s))
+}
+
+/// [`short`] of anything that has tokens.
+pub fn short_tokens(e: &dyn ToTokens) -> String {
+    cut(tokens_text(&e.to_token_stream()))
+}
+
+/// At most 80 chars.
+fn cut(s: String) -> String {
     if s.chars().count() > 80 {
         let cut: String = s.chars().take(77).collect();
         format!("{cut}...")
@@ -414,7 +508,11 @@ pub fn short(e: &dyn ToTokens) -> String {
 
 /// Tokens as compact text: `format!("org:{}", org_id)`.
 pub fn tokens_text(t: &proc_macro2::TokenStream) -> String {
-    let raw = t.to_string();
+    fold_spaces(&t.to_string())
+}
+
+/// Printed tokens with the spaces around punctuation taken out (`tokens_text`).
+fn fold_spaces(raw: &str) -> String {
     // Bytes, not chars: every byte tested is ASCII, and a multi-byte char's bytes never are.
     let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
@@ -585,6 +683,48 @@ mod start_line_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every expression of every fixture file (and a few written here) reads the same through
+    /// the direct printer as through its tokens.
+    #[test]
+    fn short_prints_every_expression_as_its_tokens_do() {
+        struct All(Vec<(String, String)>, usize);
+        impl<'ast> syn::visit::Visit<'ast> for All {
+            fn visit_expr(&mut self, e: &'ast syn::Expr) {
+                self.1 += 1;
+                let (direct, tokens) = (short(e), short_tokens(e));
+                if direct != tokens {
+                    self.0.push((direct, tokens));
+                }
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        let mut all = All(Vec::new(), 0);
+        let own = r##"fn f() {
+            let _ = (a.b.0).c::<u8>(&mut x, "s\"q", 'c', 1.5e3, b"x", r#"raw"#)?.await;
+            let _ = format!("{}:{}", org, id) + &key[1..];
+            let _ = vec![1, 2]; let _ = m!{ a b }; let _ = m!(); let _ = -x * !y;
+            let _ = Foo { a: 1 }.bar(|x| x + 1, ::std::mem::take(&mut v), <T as Tr>::f());
+            let _ = #[attr] call(x); let _ = x as u64; let _ = (a, b).0; let _ = [a; 3];
+            let _ = if c { a } else { b }; let _ = async move { x.await }; let _ = &&*x;
+        }"##;
+        let own: syn::File = syn::parse_str(own).unwrap();
+        syn::visit::Visit::visit_file(&mut all, &own);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+            if entry.path().extension().is_some_and(|x| x == "rs") {
+                // Some fixtures are not UTF-8 or do not parse, on purpose.
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                if let Ok(file) = syn::parse_file(&text) {
+                    syn::visit::Visit::visit_file(&mut all, &file);
+                }
+            }
+        }
+        assert!(all.1 > 5_000, "only {} expressions read", all.1);
+        assert!(all.0.is_empty(), "{:#?}", &all.0[..all.0.len().min(10)]);
+    }
 
     #[test]
     fn a_path_interned_through_the_buffers_is_its_segments() {

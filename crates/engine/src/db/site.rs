@@ -2,7 +2,7 @@
 
 use super::{DslQuery, QueryFact, QueryKind};
 use crate::diagnostic::Span;
-use crate::extract::{short, Walker};
+use crate::extract::Walker;
 use crate::strings::StrSource;
 use syn::spanned::Spanned;
 
@@ -62,7 +62,7 @@ pub fn push_sql(
 
 /// `short` of any node, for snippets.
 pub fn snippet(e: &dyn quote::ToTokens) -> String {
-    short(e)
+    crate::ast::short_tokens(e)
 }
 
 /// The start of an expression as a span (for DSL chains: where the chain starts).

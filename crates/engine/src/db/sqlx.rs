@@ -113,7 +113,7 @@ impl Collector for Sqlx {
             return;
         }
         let span = Span::from_pm2(m.span());
-        let snippet = short(m);
+        let snippet = crate::ast::short_tokens(m);
         let src = match w.macro_list(m).and_then(|a| a.iter().nth(idx)) {
             Some(arg) => {
                 if file {

@@ -18,7 +18,7 @@ const MAX_DEPTH: usize = 16;
 impl<'ast> Walker<'ast, '_> {
     /// An expression as the messages of a text show it ([`short`]); nothing while sketching
     /// (see [`Walker::sketch`]), when only the text's leaves are looked at.
-    fn shown(&self, e: &dyn quote::ToTokens) -> String {
+    fn shown(&self, e: &syn::Expr) -> String {
         if self.sketch.get() {
             String::new()
         } else {
@@ -235,8 +235,8 @@ impl<'ast> Walker<'ast, '_> {
                         .local_str_source(name, *prev, depth + 1)
                         .unwrap_or_else(|| StrSource::dynamic(format!("`{name}`")));
                     let written = || match how {
-                        Grow::AddAssign => format!("`{name} += {}`", self.shown(*tail)),
-                        _ => format!("`{name}.push_str({})`", self.shown(*tail)),
+                        Grow::AddAssign => format!("`{name} += {}`", self.shown(tail)),
+                        _ => format!("`{name}.push_str({})`", self.shown(tail)),
                     };
                     let added = match self.str_source_depth(tail, *at, depth + 1) {
                         StrSource::Dynamic(what) => {

@@ -558,7 +558,7 @@ mod tests {
         v.lookup(name, at)
             .iter()
             .map(|d| match d.value {
-                Value::Expr(e, _) => crate::ast::short(*e),
+                Value::Expr(e, _) => crate::ast::short(e),
                 Value::Param => "param".into(),
                 other => format!("{other:?}").chars().take(20).collect(),
             })
@@ -720,7 +720,7 @@ mod tests {
         let e = expr("match id { Id::Ws(w) => ((Scope::Ws(w), h), 1), Id::Org(o) => ((o, h), 2) }");
         let got: Vec<String> = project(e, &[Proj::Index(0)])
             .iter()
-            .map(|x| crate::ast::short(*x))
+            .map(|x| crate::ast::short(x))
             .collect();
         assert_eq!(got, vec!["(Scope::Ws(w), h)", "(o, h)"]);
         let e = expr("Some(format!(\"org:{}\", org_id))");
