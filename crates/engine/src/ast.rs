@@ -37,6 +37,15 @@ pub fn pat_ident(p: &syn::Pat) -> Option<String> {
     pat_idents(p).into_iter().next()
 }
 
+/// [`pat_ident`] as a [`Name`]: a plain or typed identifier pattern read without a `String`.
+pub fn pat_name(p: &syn::Pat) -> Option<Name> {
+    match p {
+        syn::Pat::Ident(i) => Some(Name::of(&i.ident)),
+        syn::Pat::Type(t) => pat_name(&t.pat),
+        other => pat_ident(other).map(Into::into),
+    }
+}
+
 /// Every name bound by a pattern.
 pub fn pat_idents(p: &syn::Pat) -> Vec<String> {
     let mut out = Vec::new();
@@ -724,6 +733,24 @@ mod tests {
         }
         assert!(all.1 > 5_000, "only {} expressions read", all.1);
         assert!(all.0.is_empty(), "{:#?}", &all.0[..all.0.len().min(10)]);
+    }
+
+    #[test]
+    fn a_parameter_pattern_names_what_pat_ident_names() {
+        let f: syn::ItemFn = syn::parse_str(
+            "fn f(x: u8, mut y: T, (a, b): (u8, u8), Foo { c, .. }: Foo, _: T, ref z: &T, w @ Some(v): Option<u8>) {}",
+        )
+        .unwrap();
+        let mut n = 0;
+        for input in &f.sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                assert_eq!(pat_name(&pt.pat), pat_ident(&pt.pat).map(Name::from));
+                n += 1;
+            }
+        }
+        assert_eq!(n, 7);
+        let p: syn::Pat = syn::parse_quote!(org_id);
+        assert_eq!(pat_name(&p).as_deref(), Some("org_id"));
     }
 
     #[test]

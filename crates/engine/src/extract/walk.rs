@@ -911,7 +911,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             if let syn::FnArg::Typed(pt) = input {
                 let index = fact.params.len();
                 fact.params.push(ParamFact {
-                    name: crate::ast::pat_ident(&pt.pat).map(Into::into),
+                    name: crate::ast::pat_name(&pt.pat),
                     ty: crate::ast::type_name(&pt.ty),
                 });
                 for (n, _, _) in pattern_bindings(&pt.pat) {
@@ -1734,19 +1734,26 @@ fn returns_text(out: &syn::ReturnType) -> bool {
                 let Some(last) = p.path.segments.last() else {
                     return false;
                 };
-                match last.ident.to_string().as_str() {
-                    "String" | "str" => true,
-                    "Cow" | "Result" | "Option" | "Box" | "Vec" => match &last.arguments {
-                        syn::PathArguments::AngleBracketed(a) => a
-                            .args
-                            .iter()
-                            .find_map(|g| match g {
-                                syn::GenericArgument::Type(t) => Some(t),
-                                _ => None,
-                            })
-                            .is_some_and(|t| text(t, depth + 1)),
-                        _ => false,
-                    },
+                // Compared as identifiers: no text is made.
+                let id = &last.ident;
+                if id == "String" || id == "str" {
+                    return true;
+                }
+                if !["Cow", "Result", "Option", "Box", "Vec"]
+                    .iter()
+                    .any(|w| id == w)
+                {
+                    return false;
+                }
+                match &last.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a
+                        .args
+                        .iter()
+                        .find_map(|g| match g {
+                            syn::GenericArgument::Type(t) => Some(t),
+                            _ => None,
+                        })
+                        .is_some_and(|t| text(t, depth + 1)),
                     _ => false,
                 }
             }
