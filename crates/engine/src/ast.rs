@@ -98,6 +98,66 @@ pub fn path_module(p: &syn::Path) -> crate::intern::Module {
     })
 }
 
+/// The span of an expression's tokens, as `Spanned::span` gives it (its first token's joined
+/// to its last's), read from the tree for the common kinds instead of from its printed tokens.
+pub fn expr_span(e: &syn::Expr) -> proc_macro2::Span {
+    match (first_span(e, 0), last_span(e, 0)) {
+        (Some(a), Some(b)) => a.join(b).unwrap_or(a),
+        _ => syn::spanned::Spanned::span(e),
+    }
+}
+
+fn first_span(e: &syn::Expr, depth: usize) -> Option<proc_macro2::Span> {
+    use syn::Expr;
+    if depth > 64 {
+        return None;
+    }
+    match e {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
+            Some(c) => Some(c.spans[0]),
+            None => p.path.segments.first().map(|s| s.ident.span()),
+        },
+        Expr::MethodCall(m) if m.attrs.is_empty() => first_span(&m.receiver, depth + 1),
+        Expr::Field(f) if f.attrs.is_empty() => first_span(&f.base, depth + 1),
+        Expr::Call(c) if c.attrs.is_empty() => first_span(&c.func, depth + 1),
+        Expr::Try(t) if t.attrs.is_empty() => first_span(&t.expr, depth + 1),
+        Expr::Await(a) if a.attrs.is_empty() => first_span(&a.base, depth + 1),
+        Expr::Reference(r) if r.attrs.is_empty() => Some(r.and_token.span),
+        Expr::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.join()),
+        Expr::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
+        _ => None,
+    }
+}
+
+fn last_span(e: &syn::Expr, depth: usize) -> Option<proc_macro2::Span> {
+    use syn::Expr;
+    if depth > 64 {
+        return None;
+    }
+    match e {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::None => Some(last.ident.span()),
+                syn::PathArguments::AngleBracketed(a) => Some(a.gt_token.span),
+                syn::PathArguments::Parenthesized(_) => None,
+            }
+        }
+        Expr::MethodCall(m) if m.attrs.is_empty() => Some(m.paren_token.span.join()),
+        Expr::Call(c) if c.attrs.is_empty() => Some(c.paren_token.span.join()),
+        Expr::Field(f) if f.attrs.is_empty() => Some(match &f.member {
+            syn::Member::Named(i) => i.span(),
+            syn::Member::Unnamed(i) => i.span,
+        }),
+        Expr::Try(t) if t.attrs.is_empty() => Some(t.question_token.span),
+        Expr::Await(a) if a.attrs.is_empty() => Some(a.await_token.span),
+        Expr::Reference(r) if r.attrs.is_empty() => last_span(&r.expr, depth + 1),
+        Expr::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.join()),
+        Expr::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
+        _ => None,
+    }
+}
+
 /// A path as text without spaces: `axum::routing::get`.
 pub fn path_text(p: &syn::Path) -> String {
     p.segments
@@ -693,6 +753,22 @@ mod start_line_tests {
 mod tests {
     use super::*;
 
+    /// Every `.rs` file of `fixtures/` that parses (some are not UTF-8 or do not parse, on
+    /// purpose).
+    fn each_fixture_file(mut f: impl FnMut(&syn::File)) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+            if entry.path().extension().is_some_and(|x| x == "rs") {
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                if let Ok(file) = syn::parse_file(&text) {
+                    f(&file);
+                }
+            }
+        }
+    }
+
     /// Every expression of every fixture file (and a few written here) reads the same through
     /// the direct printer as through its tokens.
     #[test]
@@ -719,18 +795,7 @@ mod tests {
         }"##;
         let own: syn::File = syn::parse_str(own).unwrap();
         syn::visit::Visit::visit_file(&mut all, &own);
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
-            if entry.path().extension().is_some_and(|x| x == "rs") {
-                // Some fixtures are not UTF-8 or do not parse, on purpose.
-                let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                    continue;
-                };
-                if let Ok(file) = syn::parse_file(&text) {
-                    syn::visit::Visit::visit_file(&mut all, &file);
-                }
-            }
-        }
+        each_fixture_file(|file| syn::visit::Visit::visit_file(&mut all, file));
         assert!(all.1 > 5_000, "only {} expressions read", all.1);
         assert!(all.0.is_empty(), "{:#?}", &all.0[..all.0.len().min(10)]);
     }
@@ -751,6 +816,34 @@ mod tests {
         assert_eq!(n, 7);
         let p: syn::Pat = syn::parse_quote!(org_id);
         assert_eq!(pat_name(&p).as_deref(), Some("org_id"));
+    }
+
+    /// Every expression of every fixture file has the span `Spanned::span` gives it.
+    #[test]
+    fn an_expressions_span_is_the_span_of_its_tokens() {
+        use crate::diagnostic::Span;
+        struct All(Vec<String>, usize, usize);
+        impl<'ast> syn::visit::Visit<'ast> for All {
+            fn visit_expr(&mut self, e: &'ast syn::Expr) {
+                self.1 += 1;
+                if first_span(e, 0).is_some() && last_span(e, 0).is_some() {
+                    self.2 += 1;
+                }
+                let (direct, tokens) = (
+                    Span::from_pm2(expr_span(e)),
+                    Span::from_pm2(syn::spanned::Spanned::span(e)),
+                );
+                if direct != tokens {
+                    self.0
+                        .push(format!("{}: {direct:?} != {tokens:?}", short_tokens(e)));
+                }
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        let mut all = All(Vec::new(), 0, 0);
+        each_fixture_file(|file| syn::visit::Visit::visit_file(&mut all, file));
+        assert!(all.2 > 5_000, "only {} of {} read directly", all.2, all.1);
+        assert!(all.0.is_empty(), "{:#?}", &all.0[..all.0.len().min(10)]);
     }
 
     #[test]

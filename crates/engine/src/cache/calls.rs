@@ -6,7 +6,6 @@ use super::types::{self, Desc, TypeEnv};
 use super::{key, CacheFact, Pending, PendingRoot, FAMILIES};
 use crate::diagnostic::Span;
 use crate::extract::{Collector, Walker};
-use syn::spanned::Spanned;
 
 pub struct CacheCalls;
 
@@ -74,7 +73,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
     };
     let Some(desc) = desc else { return };
     let method = m.method.to_string();
-    let span = Span::from_pm2(e.span());
+    let span = Span::from_pm2(crate::ast::expr_span(e));
     let item = w.current_item();
     let root = match desc {
         Desc::Known(ct) => {

@@ -12,7 +12,6 @@ use super::{key, ArgFact, Family, Judged};
 use crate::config::Config;
 use crate::diagnostic::Span;
 use crate::extract::{Collector, Walker};
-use syn::spanned::Spanned;
 
 pub struct Redis;
 
@@ -583,7 +582,8 @@ fn cmd_chain<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) {
     let lits: Vec<Option<String>> = args.iter().map(|a| lit_str(a)).collect();
     let item = w.current_item();
     // A key's fact spans the chain up to its `.arg(..)`; a bulk command's the whole chain.
-    let span_at = |i: usize| Span::from_pm2(calls.get(i).copied().unwrap_or(e).span());
+    let span_at =
+        |i: usize| Span::from_pm2(crate::ast::expr_span(calls.get(i).copied().unwrap_or(e)));
     let judged: Vec<(usize, Judged)> = match key_positions(&cmd, &lits, w.cx.config.cache.streams) {
         Args::Bulk => vec![(calls.len().saturating_sub(1), bulk(&cmd))],
         Args::Pattern(i) => {
@@ -631,7 +631,7 @@ fn cmd_ctor<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn::Ex
         let fact = plain_fact(
             "redis",
             j,
-            Span::from_pm2(e.span()),
+            Span::from_pm2(crate::ast::expr_span(e)),
             item.clone(),
             &w.module,
         );

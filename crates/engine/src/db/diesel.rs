@@ -11,7 +11,6 @@ use super::{Driver, DriverSpec, DslJoin, DslOp, DslQuery, DslVariant, JoinKind};
 use crate::diagnostic::Span;
 use crate::extract::{short, Collector, Walker};
 use crate::sql::snake_case;
-use syn::spanned::Spanned;
 
 pub struct Diesel;
 
@@ -139,7 +138,14 @@ impl Collector for Diesel {
                     return;
                 }
                 let src = sql_source(w, arg);
-                push_sql(w, DIESEL, Span::from_pm2(e.span()), short(e), src, false);
+                push_sql(
+                    w,
+                    DIESEL,
+                    Span::from_pm2(crate::ast::expr_span(e)),
+                    short(e),
+                    src,
+                    false,
+                );
             }
             syn::Expr::MethodCall(m) => {
                 let method = m.method.to_string();

@@ -760,7 +760,7 @@ pub(super) fn fetched_row<'ast>(
 /// and the adaptors [`fetched`] looks through), when it is a call.
 pub(super) fn fetched_span(e: &syn::Expr) -> Option<Span> {
     let cur = through_wrappers(e);
-    is_call(cur).then(|| Span::from_pm2(cur.span()))
+    is_call(cur).then(|| Span::from_pm2(crate::ast::expr_span(cur)))
 }
 
 /// `e` without `.await`, `?`, `.ok_or(..)`, `.unwrap()`, `.into()` and the adaptors that pick
@@ -872,7 +872,7 @@ fn fetched_call<'ast>(
             if let Some(f) = scoped {
                 return Some(RowRef::Scoped(f));
             }
-            let span = Span::from_pm2(cur.span());
+            let span = Span::from_pm2(crate::ast::expr_span(cur));
             if let Some(i) = query_at(&w.facts.queries, span) {
                 return Some(RowRef::Fetch(i));
             }

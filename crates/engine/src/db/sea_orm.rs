@@ -16,7 +16,6 @@ use super::{
 use crate::diagnostic::Span;
 use crate::extract::{path_text, short, Collector, Walker};
 use crate::sql::snake_case;
-use syn::spanned::Spanned;
 
 pub struct SeaOrm;
 
@@ -102,7 +101,14 @@ impl Collector for SeaOrm {
                         return;
                     };
                     let src = sql_source(w, arg);
-                    push_sql(w, SEA_ORM, Span::from_pm2(e.span()), short(e), src, false);
+                    push_sql(
+                        w,
+                        SEA_ORM,
+                        Span::from_pm2(crate::ast::expr_span(e)),
+                        short(e),
+                        src,
+                        false,
+                    );
                 }
             }
             syn::Expr::MethodCall(m) => {

@@ -4,7 +4,6 @@ use super::{DslQuery, QueryFact, QueryKind};
 use crate::diagnostic::Span;
 use crate::extract::Walker;
 use crate::strings::StrSource;
-use syn::spanned::Spanned;
 
 /// A span from the start of `a` to the end of `b`.
 pub fn span_between(a: proc_macro2::Span, b: proc_macro2::Span) -> Span {
@@ -67,7 +66,7 @@ pub fn snippet(e: &dyn quote::ToTokens) -> String {
 
 /// The start of an expression as a span (for DSL chains: where the chain starts).
 pub fn start_span(e: &syn::Expr) -> Span {
-    Span::from_pm2(e.span())
+    Span::from_pm2(crate::ast::expr_span(e))
 }
 
 /// Records a DSL query site, once per chain start.
@@ -78,7 +77,7 @@ pub fn push_dsl(
     snippet: String,
     q: DslQuery,
 ) {
-    let span = Span::from_pm2(start.span());
+    let span = Span::from_pm2(crate::ast::expr_span(start));
     if w.facts
         .queries
         .iter()

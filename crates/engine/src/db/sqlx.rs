@@ -175,7 +175,14 @@ impl Collector for Sqlx {
                     return;
                 }
                 let src = sql_source(w, arg);
-                push_sql(w, SQLX, Span::from_pm2(e.span()), short(e), src, false);
+                push_sql(
+                    w,
+                    SQLX,
+                    Span::from_pm2(crate::ast::expr_span(e)),
+                    short(e),
+                    src,
+                    false,
+                );
             }
             syn::Expr::MethodCall(m) => {
                 note_passed(w, &m.args, &m.method);
@@ -295,7 +302,7 @@ fn builder_new<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, c: &'ast syn:
     };
     let item = w.current_item();
     let qb = Builder {
-        span: Span::from_pm2(e.span()),
+        span: Span::from_pm2(crate::ast::expr_span(e)),
         snippet: short(e),
         item,
         var: None,

@@ -244,7 +244,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Option
     let mut fact = RouterFact {
         framework: FRAMEWORK,
         fn_index: w.fns.last().map(|f| f.fn_index),
-        span: Span::from_pm2(e.span()),
+        span: Span::from_pm2(crate::ast::expr_span(e)),
         ..RouterFact::default()
     };
     // Paths of a resource's own routes (the resource path is the router's prefix).

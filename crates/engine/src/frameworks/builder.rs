@@ -9,7 +9,6 @@ use crate::diagnostic::Span;
 use crate::extract::values::{project, Proj};
 use crate::extract::{short, Env, Value, Walker};
 use foldhash::HashMap;
-use syn::spanned::Spanned;
 
 /// The method names one framework's router builder uses.
 pub struct Grammar {
@@ -509,7 +508,7 @@ fn build<'ast>(g: &Grammar, w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: E
     let mut fact = RouterFact {
         framework: g.framework,
         fn_index: w.fns.last().map(|f| f.fn_index),
-        span: Span::from_pm2(e.span()),
+        span: Span::from_pm2(crate::ast::expr_span(e)),
         ..RouterFact::default()
     };
     if !is_root_call(g, base) {

@@ -176,7 +176,7 @@ fn openapi_service<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
     let fact = RouterFact {
         framework: FRAMEWORK,
         fn_index: w.fns.last().map(|f| f.fn_index),
-        span: Span::from_pm2(e.span()),
+        span: Span::from_pm2(crate::ast::expr_span(e)),
         ops: names
             .into_iter()
             .map(|name| RouterOp::Merge {

@@ -372,7 +372,7 @@ fn build<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> usize 
     let mut fact = RouterFact {
         framework: FRAMEWORK,
         fn_index: w.fns.last().map(|f| f.fn_index),
-        span: Span::from_pm2(e.span()),
+        span: Span::from_pm2(crate::ast::expr_span(e)),
         ..RouterFact::default()
     };
     if !is_root(base) && matches!(strip(base), syn::Expr::Path(_)) {
