@@ -64,7 +64,8 @@ pub struct Options {
     /// The caller exits once it has the report (the CLI): the facts, the index and the call
     /// graph are left to the operating system instead of being freed one by one (1-2% of a
     /// run's CPU time).
-    /// A caller that audits again in the same process (the editor's server, tests) leaves it off.
+    /// A caller that audits again in the same process (the tests, a program embedding the
+    /// engine) leaves it off.
     pub exits_after: bool,
 }
 
