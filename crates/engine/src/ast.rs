@@ -101,31 +101,9 @@ pub fn path_module(p: &syn::Path) -> crate::intern::Module {
 /// The span of an expression's tokens, as `Spanned::span` gives it (its first token's joined
 /// to its last's), read from the tree for the common kinds instead of from its printed tokens.
 pub fn expr_span(e: &syn::Expr) -> proc_macro2::Span {
-    match (first_span(e, 0), last_span(e, 0)) {
-        (Some(a), Some(b)) => a.join(b).unwrap_or(a),
+    match (first_token(e), last_span(e, 0)) {
+        (Ok(a), Some(b)) => a.join(b).unwrap_or(a),
         _ => syn::spanned::Spanned::span(e),
-    }
-}
-
-fn first_span(e: &syn::Expr, depth: usize) -> Option<proc_macro2::Span> {
-    use syn::Expr;
-    if depth > 64 {
-        return None;
-    }
-    match e {
-        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
-            Some(c) => Some(c.spans[0]),
-            None => p.path.segments.first().map(|s| s.ident.span()),
-        },
-        Expr::MethodCall(m) if m.attrs.is_empty() => first_span(&m.receiver, depth + 1),
-        Expr::Field(f) if f.attrs.is_empty() => first_span(&f.base, depth + 1),
-        Expr::Call(c) if c.attrs.is_empty() => first_span(&c.func, depth + 1),
-        Expr::Try(t) if t.attrs.is_empty() => first_span(&t.expr, depth + 1),
-        Expr::Await(a) if a.attrs.is_empty() => first_span(&a.base, depth + 1),
-        Expr::Reference(r) if r.attrs.is_empty() => Some(r.and_token.span),
-        Expr::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.join()),
-        Expr::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
-        _ => None,
     }
 }
 
@@ -169,11 +147,7 @@ pub fn path_text(p: &syn::Path) -> String {
 
 /// A type as written, without spaces: `Extension<AuthUser>`.
 pub fn type_text(t: &syn::Type) -> String {
-    let mut out = TypeOut {
-        s: String::new(),
-        spaced: false,
-        glue: true,
-    };
+    let mut out = TokenOut::new(String::new(), false);
     out.ty(t);
     out.s
 }
@@ -181,11 +155,7 @@ pub fn type_text(t: &syn::Type) -> String {
 /// A type as spaced tokens, as `to_token_stream().to_string()` prints it
 /// (`Arc < Mutex < Pool > >`, `& 'a mut T`), without making the tokens.
 pub fn type_tokens(t: &syn::Type) -> String {
-    let mut out = TypeOut {
-        s: String::new(),
-        spaced: true,
-        glue: true,
-    };
+    let mut out = TokenOut::new(String::new(), true);
     out.ty(t);
     out.s
 }
@@ -202,35 +172,38 @@ pub fn type_tokens_name(t: &syn::Type) -> Name {
 }
 
 fn type_interned(t: &syn::Type, spaced: bool) -> Name {
-    thread_local! {
-        static BUF: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
-    }
-    let mut s = BUF.with(|b| b.take());
-    s.clear();
-    let mut out = TypeOut {
-        s,
-        spaced,
-        glue: true,
-    };
-    out.ty(t);
-    let name = Name::new(&out.s);
-    BUF.with(|b| b.set(out.s));
-    name
+    crate::intern::with_buffer(
+        |s| {
+            let mut out = TokenOut::new(std::mem::take(s), spaced);
+            out.ty(t);
+            *s = out.s;
+        },
+        Name::new,
+    )
 }
 
-/// Writes a type's tokens as their printed stream would (spaced), or with every space removed
-/// (tight): paths, references, tuples, slices, pointers and bounds directly, anything else
-/// through its tokens. Spaced follows proc-macro2's printing: a space between two tokens
+/// Writes a type's or an expression's tokens as their printed stream would (spaced), or with
+/// every space removed (tight): the common kinds directly ([`TokenOut::ty`],
+/// [`TokenOut::expr`]), anything else through its tokens. Spaced follows proc-macro2's printing: a space between two tokens
 /// unless the first is a punct joined to the next (`::`, `->`, a lifetime's `'`), none inside
 /// a group's `(`, `[` and before its closing delimiter.
-struct TypeOut {
+struct TokenOut {
     s: String,
     spaced: bool,
     /// No space before the next token (start of the text or of a group, after a joined punct).
     glue: bool,
 }
 
-impl TypeOut {
+impl TokenOut {
+    /// Prints into `s` (empty: the start of a text).
+    fn new(s: String, spaced: bool) -> TokenOut {
+        TokenOut {
+            s,
+            spaced,
+            glue: true,
+        }
+    }
+
     fn gap(&mut self) {
         if self.spaced && !self.glue {
             self.s.push(' ');
@@ -551,11 +524,7 @@ pub fn leftmost(e: &syn::Expr) -> &syn::Expr {
 /// expressions (paths, fields, calls, method calls, literals, references, `?`, `.await`,
 /// macros) are printed directly, as their tokens would print, without making the tokens.
 pub fn short(e: &syn::Expr) -> String {
-    let mut out = TypeOut {
-        s: String::new(),
-        spaced: true,
-        glue: true,
-    };
+    let mut out = TokenOut::new(String::new(), true);
     out.expr(e);
     cut(fold_spaces(&out.s))
 }
@@ -682,31 +651,34 @@ pub fn macro_args(
 }
 
 /// The line an expression starts on, as `Spanned::span(e).start().line` gives it, without
-/// turning the expression into tokens: the first token's line, found down the leftmost
-/// sub-expression (a call's callee, a method call's receiver, ..).
+/// turning the expression into tokens: the first token's line (see [`first_token`]).
 pub fn start_line(e: &syn::Expr) -> usize {
-    use syn::spanned::Spanned;
-    use syn::Expr;
-    match leftmost(e) {
-        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
-            Some(c) => c.spans[0].start().line,
-            None => match p.path.segments.first() {
-                Some(s) => s.ident.span().start().line,
-                None => p.span().start().line,
-            },
-        },
-        Expr::Paren(p) if p.attrs.is_empty() => p.paren_token.span.open().start().line,
-        Expr::Reference(r) if r.attrs.is_empty() => r.and_token.span.start().line,
-        Expr::Lit(l) if l.attrs.is_empty() => l.lit.span().start().line,
-        Expr::Macro(m) if m.attrs.is_empty() => match &m.mac.path.leading_colon {
-            Some(c) => c.spans[0].start().line,
-            None => match m.mac.path.segments.first() {
-                Some(s) => s.ident.span().start().line,
-                None => m.span().start().line,
-            },
-        },
-        other => other.span().start().line,
+    match first_token(e) {
+        Ok(span) => span.start().line,
+        Err(leaf) => syn::spanned::Spanned::span(leaf).start().line,
     }
+}
+
+/// The span of an expression's first token, found down its leftmost sub-expression (a call's
+/// callee, a method call's receiver, ..): a path's first segment, a reference's `&`, a
+/// parenthesis, a literal, a macro's path. Any other leftmost sub-expression is given back
+/// (its own tokens start with the expression's).
+fn first_token(e: &syn::Expr) -> Result<proc_macro2::Span, &syn::Expr> {
+    use syn::Expr;
+    let path = |p: &syn::Path| match &p.leading_colon {
+        Some(c) => Some(c.spans[0]),
+        None => p.segments.first().map(|s| s.ident.span()),
+    };
+    let leaf = leftmost(e);
+    let found = match leaf {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => path(&p.path),
+        Expr::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.open()),
+        Expr::Reference(r) if r.attrs.is_empty() => Some(r.and_token.span),
+        Expr::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
+        Expr::Macro(m) if m.attrs.is_empty() => path(&m.mac.path),
+        _ => None,
+    };
+    found.ok_or(leaf)
 }
 
 #[cfg(test)]
@@ -826,7 +798,7 @@ mod tests {
         impl<'ast> syn::visit::Visit<'ast> for All {
             fn visit_expr(&mut self, e: &'ast syn::Expr) {
                 self.1 += 1;
-                if first_span(e, 0).is_some() && last_span(e, 0).is_some() {
+                if first_token(e).is_ok() && last_span(e, 0).is_some() {
                     self.2 += 1;
                 }
                 let (direct, tokens) = (
