@@ -153,8 +153,6 @@ impl Borrow<str> for Interned {
 
 thread_local! {
     static NAMES: RefCell<foldhash::HashSet<Interned>> = RefCell::new(foldhash::HashSet::default());
-    /// Where [`Name::of`] prints a value before looking it up.
-    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
     /// The empty name, which every defaulted fact holds.
     static EMPTY: Name = Name::new("");
 }
@@ -175,13 +173,7 @@ impl Name {
     /// The name of a value's text (an identifier): printed into a buffer kept per thread, so a
     /// name seen before costs no allocation.
     pub fn of(v: &impl fmt::Display) -> Name {
-        use std::fmt::Write;
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            s.clear();
-            let _ = write!(s, "{v}");
-            Name::new(&s)
-        })
+        with_text(v, Name::new)
     }
 
     pub fn as_str(&self) -> &str {
@@ -190,16 +182,26 @@ impl Name {
 }
 
 /// Runs `f` on a value's text (an identifier) printed into a buffer kept per thread: a test on
-/// a name that is rarely kept costs no allocation. Calls may nest (an inner one prints into a
-/// buffer of its own).
+/// a name that is rarely kept costs no allocation. Calls may nest (see [`with_buffer`]).
 pub fn with_text<R>(v: &impl fmt::Display, f: impl FnOnce(&str) -> R) -> R {
     use std::fmt::Write;
+    with_buffer(
+        |s| {
+            let _ = write!(s, "{v}");
+        },
+        f,
+    )
+}
+
+/// Runs `f` on the text `fill` writes into a buffer kept per thread (empty when `fill` gets
+/// it). Calls may nest: an inner one writes into a buffer of its own.
+pub fn with_buffer<R>(fill: impl FnOnce(&mut String), f: impl FnOnce(&str) -> R) -> R {
     thread_local! {
         static BUF: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
     }
     let mut s = BUF.with(|b| b.take());
     s.clear();
-    let _ = write!(s, "{v}");
+    fill(&mut s);
     let r = f(&s);
     BUF.with(|b| b.set(s));
     r
