@@ -1,8 +1,8 @@
 //! The v1 JSON document (DESIGN.md §6): always one valid document, even when empty.
 
-use crate::diagnostic::RouteRef;
 use crate::Report;
 use serde::Serialize;
+use serde_json::json;
 use std::io::{self, Write};
 
 /// One finding of the document. Fields in the order they print: sorted, as the document has
@@ -20,35 +20,19 @@ struct Finding<'a> {
     line: u32,
     message: &'a str,
     name: &'a str,
+    /// Keys sorted as a `Value` sorts them: `RouteRef` declares its fields in another order.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reached_from: Option<Vec<Route<'a>>>,
+    reached_from: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reached_from_count: Option<usize>,
     severity: &'a str,
 }
 
-/// A route that reaches the finding ([`RouteRef`], keys sorted).
-#[derive(Serialize)]
-struct Route<'a> {
-    handler: &'a str,
-    method: &'a str,
-    path: &'a str,
-}
-
-impl<'a> From<&'a RouteRef> for Route<'a> {
-    fn from(r: &'a RouteRef) -> Self {
-        Route {
-            handler: &r.handler,
-            method: &r.method,
-            path: &r.path,
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct Document<'a> {
     findings: Vec<Finding<'a>>,
-    summary: Counts,
+    /// The summary's counts, keys sorted (through a `Value`, as the routes).
+    summary: serde_json::Value,
     tool: Tool,
     version: u32,
 }
@@ -59,21 +43,8 @@ struct Tool {
     version: &'static str,
 }
 
-#[derive(Serialize)]
-struct Counts {
-    cache_calls: usize,
-    errors: usize,
-    files: usize,
-    handlers: usize,
-    notes: usize,
-    parse_errors: usize,
-    queries: usize,
-    unreached_files: usize,
-    unresolved_cache_receivers: usize,
-    warnings: usize,
-}
-
-/// Writes the document straight from the report (no `Value` tree in between).
+/// Writes the document from the report: the findings straight, their routes and the summary
+/// (a few keys each) through a `Value`, whose keys are sorted.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let findings = report
         .diagnostics
@@ -90,29 +61,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             line: d.span.start.line,
             message: &d.message,
             name: d.name,
-            reached_from: d
-                .reached_from
-                .as_ref()
-                .map(|r| r.routes.iter().map(Route::from).collect()),
+            reached_from: d.reached_from.as_ref().map(|r| json!(r.routes)),
             reached_from_count: d.reached_from.as_ref().map(|r| r.count),
             severity: d.severity.as_str(),
         })
         .collect();
-    let s = &report.summary;
     let doc = Document {
         findings,
-        summary: Counts {
-            cache_calls: s.cache_calls,
-            errors: s.errors,
-            files: s.files,
-            handlers: s.handlers,
-            notes: s.notes,
-            parse_errors: s.parse_errors,
-            queries: s.queries,
-            unreached_files: s.unreached_files,
-            unresolved_cache_receivers: s.unresolved_cache_receivers,
-            warnings: s.warnings,
-        },
+        summary: json!(report.summary),
         tool: Tool {
             name: "cargo-tenant-audit",
             version: env!("CARGO_PKG_VERSION"),
