@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 /// (file, module, first segment or `*`) -> the paths it may stand for.
 type Memo = HashMap<(usize, Vec<String>, String), std::sync::Arc<Vec<Vec<String>>>>;
-type SqlMemo = HashMap<(usize, String), Result<sql::Analysis, sql::SqlParseError>>;
+/// Per package: SQL text -> its analysis (looked up by `&str`, no text made for a hit).
+type SqlMemo = Vec<HashMap<String, Result<sql::Analysis, sql::SqlParseError>>>;
 
 /// What kind of item an [`ItemRef`] names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -263,7 +264,7 @@ impl<'a> Index<'a> {
             items,
             items_by_name,
             memo: std::sync::Mutex::new(HashMap::new()),
-            sql_memo: std::sync::Mutex::new(HashMap::new()),
+            sql_memo: std::sync::Mutex::new(vec![HashMap::new(); n]),
         }
     }
 
@@ -524,13 +525,12 @@ impl<'a> Index<'a> {
     /// The analysis of an SQL text of package `pkg`, with its dialect and tenancy; each text
     /// is analysed once.
     pub fn analyze_sql(&self, pkg: usize, text: &str) -> Result<sql::Analysis, sql::SqlParseError> {
-        let key = (pkg, text.to_string());
         let memo = || self.sql_memo.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(hit) = memo().get(&key) {
+        if let Some(hit) = memo()[pkg].get(text) {
             return hit.clone();
         }
         let a = sql::analyze(text, self.dialects[pkg], &self.tenancy[pkg]);
-        memo().insert(key, a.clone());
+        memo()[pkg].insert(text.to_string(), a.clone());
         a
     }
 
