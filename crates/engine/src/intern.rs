@@ -8,24 +8,14 @@ use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A module path (`["api", "users"]`), shared by every fact written in that module.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Module(Arc<Box<[String]>>);
 
-/// An entry of the per-thread table of module paths, looked up by its segments.
-#[derive(PartialEq, Eq, Hash)]
-struct InternedPath(Arc<Box<[String]>>);
-
-impl Borrow<[String]> for InternedPath {
-    fn borrow(&self) -> &[String] {
-        &self.0
-    }
-}
-
 thread_local! {
-    static PATHS: RefCell<foldhash::HashSet<InternedPath>> = RefCell::new(foldhash::HashSet::default());
+    static PATHS: RefCell<Table<Module>> = RefCell::new(Table::default());
 }
 
 impl Module {
@@ -33,13 +23,9 @@ impl Module {
     /// one allocation.
     pub fn interned(v: &[String]) -> Module {
         PATHS.with(|paths| {
-            let mut paths = paths.borrow_mut();
-            if let Some(hit) = paths.get(v) {
-                return Module(hit.0.clone());
-            }
-            let a: Arc<Box<[String]>> = Arc::new(Box::from(v));
-            paths.insert(InternedPath(a.clone()));
-            Module(a)
+            paths
+                .borrow_mut()
+                .get_or_insert(v, |m| **m == *v, || Module(Arc::new(Box::from(v))))
         })
     }
 
@@ -134,40 +120,172 @@ impl<'a> IntoIterator for &'a Module {
     }
 }
 
-/// An interned string: equal names made on one thread share one allocation. The table lives as
-/// long as the thread (phase 1's workers end with phase 1); the names live as long as a fact
-/// holds them. One pointer wide (the text sits behind the shared box): facts hold names by the
-/// million, and a fat `Arc<str>` would double what each costs.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(Arc<Box<str>>);
+/// Slots of a [`Recent`] cache (a power of two).
+const RECENT: usize = 8192;
 
-/// An entry of the per-thread table, looked up by its text.
-#[derive(PartialEq, Eq, Hash)]
-struct Interned(Arc<Box<str>>);
+/// The values a thread looked up last, by hash: a direct-mapped cache in front of an interning
+/// table. The names of a file repeat close together (its types, fields, methods); the cache
+/// answers them from memory that stays in the CPU's cache, where the whole table, hundreds of
+/// thousands of entries at scale, misses it on nearly every probe.
+struct Recent<T>(Box<[(u64, Option<T>)]>);
 
-impl Borrow<str> for Interned {
-    fn borrow(&self) -> &str {
-        &self.0
+impl<T: Clone> Recent<T> {
+    fn new() -> Self {
+        Recent(std::iter::repeat_with(|| (0, None)).take(RECENT).collect())
+    }
+
+    fn slot(h: u64) -> usize {
+        (h >> 20) as usize & (RECENT - 1)
+    }
+
+    /// The value of hash `h` that `is` accepts, if it was looked up last in its slot.
+    fn get(&self, h: u64, is: impl Fn(&T) -> bool) -> Option<T> {
+        match &self.0[Self::slot(h)] {
+            (seen, Some(v)) if *seen == h && is(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, h: u64, v: &T) {
+        self.0[Self::slot(h)] = (h, Some(v.clone()));
+    }
+}
+
+/// A per-thread interning table: every value made, by hash, behind a [`Recent`] cache.
+struct Table<T> {
+    recent: Recent<T>,
+    all: hashbrown::HashTable<(u64, T)>,
+    state: foldhash::fast::FixedState,
+}
+
+impl<T: Clone> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            recent: Recent::new(),
+            all: hashbrown::HashTable::new(),
+            state: foldhash::fast::FixedState::default(),
+        }
+    }
+}
+
+impl<T: Clone> Table<T> {
+    /// The value equal to `key` (`is` tells), made by `make` the first time.
+    fn get_or_insert<K: std::hash::Hash + ?Sized>(
+        &mut self,
+        key: &K,
+        is: impl Fn(&T) -> bool,
+        make: impl FnOnce() -> T,
+    ) -> T {
+        use std::hash::BuildHasher;
+        let h = self.state.hash_one(key);
+        if let Some(v) = self.recent.get(h, &is) {
+            return v;
+        }
+        let v = match self.all.find(h, |(seen, v)| *seen == h && is(v)) {
+            Some((_, v)) => v.clone(),
+            None => {
+                let v = make();
+                self.all.insert_unique(h, (h, v.clone()), |(seen, _)| *seen);
+                v
+            }
+        };
+        self.recent.put(h, &v);
+        v
+    }
+}
+
+/// An interned string: equal names share one text, process-wide, so two names are equal when
+/// they point at the same place. One pointer wide and free to clone: facts hold names by the
+/// million, copy them into phase 2's maps, and a reference count would touch memory each time.
+///
+/// The texts live as long as the process, in an arena that only grows: each distinct name is
+/// kept once (its length and bytes; a few MB for a 3M-line workspace), and a process that
+/// audits again reuses the names it has.
+#[derive(Clone)]
+pub struct Name(std::ptr::NonNull<u8>);
+
+// SAFETY: a name points at bytes that are written once, before the name exists, and are never
+// written again or freed (see `Shard::keep`); reading them from any thread is sound.
+unsafe impl Send for Name {}
+unsafe impl Sync for Name {}
+
+/// Shards of the process-wide table (a power of two): threads that miss their cache at once
+/// rarely wait on each other.
+const SHARDS: usize = 16;
+
+/// One shard of the process-wide table of names, with the arena its texts are kept in.
+struct Shard {
+    names: hashbrown::HashTable<(u64, Name)>,
+    /// What is left of the current chunk of the arena.
+    free: &'static mut [u8],
+}
+
+static TABLE: [Mutex<Shard>; SHARDS] = [const {
+    Mutex::new(Shard {
+        names: hashbrown::HashTable::new(),
+        free: &mut [],
+    })
+}; SHARDS];
+
+/// Bytes of a chunk of the arena.
+const CHUNK: usize = 64 << 10;
+
+/// Bytes before a name's text in the arena: its length.
+const LEN: usize = std::mem::size_of::<usize>();
+
+impl Shard {
+    /// `s` kept in the arena: its length, then its bytes.
+    fn keep(&mut self, s: &str) -> Name {
+        let need = LEN + s.len();
+        if self.free.len() < need {
+            let chunk = vec![0u8; need.max(CHUNK)].into_boxed_slice();
+            self.free = Box::leak(chunk);
+        }
+        let (place, free) = std::mem::take(&mut self.free).split_at_mut(need);
+        self.free = free;
+        place[..LEN].copy_from_slice(&s.len().to_ne_bytes());
+        place[LEN..].copy_from_slice(s.as_bytes());
+        // The pointer is made from the whole place, so it may read all of it.
+        Name(std::ptr::NonNull::from(place).cast())
     }
 }
 
 thread_local! {
-    static NAMES: RefCell<foldhash::HashSet<Interned>> = RefCell::new(foldhash::HashSet::default());
-    /// The empty name, which every defaulted fact holds.
-    static EMPTY: Name = Name::new("");
+    /// The names this thread looked up last: most lookups are answered here, without a lock.
+    static RECENT_NAMES: RefCell<Recent<Name>> = RefCell::new(Recent::new());
 }
 
 impl Name {
     pub fn new(s: &str) -> Name {
-        NAMES.with(|names| {
-            let mut names = names.borrow_mut();
-            if let Some(hit) = names.get(s) {
-                return Name(hit.0.clone());
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::default().hash_one(s);
+        RECENT_NAMES.with(|recent| {
+            if let Some(n) = recent.borrow().get(h, |n| n.as_str() == s) {
+                return n;
             }
-            let a: Arc<Box<str>> = Arc::new(Box::from(s));
-            names.insert(Interned(a.clone()));
-            Name(a)
+            let n = Name::shared(h, s);
+            recent.borrow_mut().put(h, &n);
+            n
         })
+    }
+
+    /// The process-wide name of `s` (hash `h`), kept the first time.
+    fn shared(h: u64, s: &str) -> Name {
+        let shard = &TABLE[(h >> 40) as usize & (SHARDS - 1)];
+        let mut shard = shard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, n)) = shard
+            .names
+            .find(h, |(seen, n)| *seen == h && n.as_str() == s)
+        {
+            return n.clone();
+        }
+        let n = shard.keep(s);
+        shard
+            .names
+            .insert_unique(h, (h, n.clone()), |(seen, _)| *seen);
+        n
     }
 
     /// The name of a value's text (an identifier): printed into a buffer kept per thread, so a
@@ -177,7 +295,40 @@ impl Name {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        let p = self.0.as_ptr();
+        // SAFETY: `p` points at a place `Shard::keep` filled with a length and that many bytes
+        // of a `str`, in leaked memory that is never written again or freed.
+        unsafe {
+            let len = usize::from_ne_bytes(p.cast::<[u8; LEN]>().read_unaligned());
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.add(LEN), len))
+        }
+    }
+}
+
+impl PartialEq for Name {
+    /// Equal texts are one place (the table keeps each once).
+    fn eq(&self, other: &Name) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -209,38 +360,38 @@ pub fn with_buffer<R>(fill: impl FnOnce(&mut String), f: impl FnOnce(&str) -> R)
 
 impl Default for Name {
     fn default() -> Self {
-        EMPTY.with(Name::clone)
+        Name::new("")
     }
 }
 
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.as_str().fmt(f)
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.as_str().fmt(f)
     }
 }
 
@@ -308,10 +459,40 @@ mod tests {
         let a = Name::new("fetch_all");
         let b = Name::from(String::from("fetch_all"));
         assert_eq!(a, b);
-        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr());
         assert_eq!(a, "fetch_all");
         assert_eq!("fetch_all", a);
         assert_ne!(Name::new("bind"), a);
+    }
+
+    #[test]
+    fn names_made_on_other_threads_are_the_same_name() {
+        let here = Name::new("delete_invoice");
+        let there = std::thread::spawn(|| Name::new("delete_invoice"))
+            .join()
+            .unwrap();
+        assert_eq!(here, there);
+        assert_eq!(here.as_str().as_ptr(), there.as_str().as_ptr());
+        let other = std::thread::spawn(|| Name::new("delete_invoices"))
+            .join()
+            .unwrap();
+        assert_ne!(here, other);
+        assert_eq!(other, "delete_invoices");
+    }
+
+    #[test]
+    fn names_of_every_length_read_back_as_written() {
+        // Past the end of an arena chunk, and longer than one.
+        let texts: Vec<String> = (0..2000)
+            .map(|i| "x".repeat(i % 97) + &i.to_string())
+            .chain([String::new(), "é∂".repeat(40_000)])
+            .collect();
+        let names: Vec<Name> = texts.iter().map(|t| Name::new(t)).collect();
+        for (t, n) in texts.iter().zip(&names) {
+            assert_eq!(n.as_str(), t);
+            assert_eq!(Name::new(t), *n);
+        }
+        assert_eq!(Name::default(), "");
     }
 
     #[test]
