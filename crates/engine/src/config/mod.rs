@@ -351,6 +351,18 @@ impl Config {
         self.tenant.columns.iter().map(|c| camel_case(c)).collect()
     }
 
+    /// Is `word` one of [`Config::tenant_types`]? Asked for every typed local and path the walk
+    /// meets, so the list is not made.
+    pub fn is_tenant_type(&self, word: &str) -> bool {
+        if !self.tenant.types.is_empty() {
+            return self.tenant.types.iter().any(|t| t == word);
+        }
+        self.tenant
+            .columns
+            .iter()
+            .any(|c| word.chars().eq(camel_chars(c)))
+    }
+
     /// Names that carry the tenant: identifiers plus columns.
     pub fn tenant_identifiers(&self) -> Vec<String> {
         let mut v = self.tenant.columns.clone();
@@ -386,16 +398,16 @@ fn embedded_defaults(p: &mut Problems<'_>) -> RawConfig {
 
 /// `org_id` -> `OrgId`.
 pub fn camel_case(s: &str) -> String {
-    s.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    camel_chars(s).collect()
+}
+
+/// The characters of [`camel_case`]`(s)`.
+fn camel_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.split('_').filter(|p| !p.is_empty()).flat_map(|p| {
+        let mut c = p.chars();
+        let first = c.next().into_iter().flat_map(char::to_uppercase);
+        first.chain(c)
+    })
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -959,6 +971,36 @@ mod tests {
     fn bad_glob_is_located() {
         let e = parse("[[bypass]]\npath = \"src/[jobs\"\nreason = \"x y\"\n").unwrap_err();
         assert_eq!(e.line_col().map(|p| p.0), Some(2));
+    }
+
+    #[test]
+    fn a_tenant_type_is_one_of_the_listed_types_or_a_column_in_camel_case() {
+        let mut c = Config::defaults();
+        c.tenant.types.clear();
+        c.tenant.columns = ["org_id", "__workspace__uuid", "straße_id", "x"]
+            .map(String::from)
+            .to_vec();
+        let types = c.tenant_types();
+        assert_eq!(types, ["OrgId", "WorkspaceUuid", "StraßeId", "X"]);
+        for w in [
+            "OrgId",
+            "WorkspaceUuid",
+            "StraßeId",
+            "X",
+            "orgId",
+            "Org",
+            "OrgIdx",
+            "",
+            "Id",
+        ] {
+            assert_eq!(c.is_tenant_type(w), types.iter().any(|t| t == w), "{w}");
+        }
+        c.tenant.types = vec!["Tenant".into()];
+        assert!(c.is_tenant_type("Tenant"));
+        assert!(
+            !c.is_tenant_type("OrgId"),
+            "listed types replace the columns' names"
+        );
     }
 
     #[test]

@@ -20,9 +20,8 @@ use syn::visit::{self, Visit};
 
 /// Does a type (as text) name a tenant type as a whole identifier?
 pub fn has_tenant_type(text: &str, config: &Config) -> bool {
-    let types = config.tenant_types();
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| !w.is_empty() && types.iter().any(|t| t == w))
+        .any(|w| !w.is_empty() && config.is_tenant_type(w))
 }
 
 /// What `name` holds at `at`.
