@@ -144,7 +144,7 @@ fn read_macro(tokens: proc_macro2::TokenStream) -> Option<MacroDecl> {
 }
 
 /// `cached!{ FIB: SizedCache<u64, u64> = SizedCache::with_size(50); fn fib(n: u64) -> u64 = .. }`
-fn on_macro(w: &mut Walker<'_, '_>, m: &syn::Macro) {
+fn on_macro<'ast>(w: &mut Walker<'ast, '_>, m: &syn::Macro) {
     let Some(name) = m.path.segments.last().map(|s| s.ident.to_string()) else {
         return;
     };
@@ -168,7 +168,9 @@ fn on_macro(w: &mut Walker<'_, '_>, m: &syn::Macro) {
             .iter()
             .any(|(n, t)| names.contains(n) && crate::extract::tenant::has_tenant_type(t, config))
     };
-    let (text, scoped) = match &decl.key {
+    // Parsed from the macro's tokens: kept as long as the syntax tree, like a macro's arguments.
+    let key = decl.key.clone().map(|k| w.alloc(k));
+    let (text, scoped) = match key {
         Some(key) => {
             let idents: Vec<String> = quote::ToTokens::to_token_stream(key)
                 .into_iter()
@@ -267,7 +269,7 @@ impl Collector for Cached {
                 continue;
             }
             let arg = match convert_arg(attr).and_then(|s| syn::parse_str::<syn::Expr>(&s).ok()) {
-                Some(expr) => key::arg_fact(w, &expr),
+                Some(expr) => key::arg_fact(w, w.alloc(expr)),
                 None => {
                     // The default key: every argument, as a tuple.
                     let names: Vec<String> = sig
@@ -283,7 +285,7 @@ impl Collector for Cached {
                     match syn::parse_str::<syn::Expr>(&text) {
                         Ok(expr) => {
                             let (scoped, params) =
-                                crate::extract::tenant::tenant_or_params(w, &expr);
+                                crate::extract::tenant::tenant_or_params(w, w.alloc(expr));
                             ArgFact {
                                 text,
                                 scoped,

@@ -7,15 +7,12 @@ use super::ArgFact;
 use crate::extract::{short, Env, Value, Walker};
 
 /// An argument as written, judged, with the elements of array / `vec!` / tuple literals.
-pub fn arg_fact(w: &Walker<'_, '_>, e: &syn::Expr) -> ArgFact {
+pub fn arg_fact<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> ArgFact {
     let elems = match crate::ast::peel(e) {
         syn::Expr::Array(a) => a.elems.iter().map(|x| arg_fact(w, x)).collect(),
         syn::Expr::Tuple(t) => t.elems.iter().map(|x| arg_fact(w, x)).collect(),
-        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
-            .mac
-            .parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => w
+            .macro_list(&m.mac)
             .map(|l| l.iter().map(|x| arg_fact(w, x)).collect())
             .unwrap_or_default(),
         _ => Vec::new(),

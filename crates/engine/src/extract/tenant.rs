@@ -30,14 +30,14 @@ fn lookup<'ast>(w: &Walker<'ast, '_>, name: &str, at: Env) -> Option<super::Loca
 }
 
 /// Does the key expression carry the tenant?
-pub fn carries_tenant(w: &Walker<'_, '_>, e: &syn::Expr) -> bool {
+pub fn carries_tenant<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> bool {
     let mut s = Scan::new(w, w.env(), 0);
     s.visit_expr(e);
     s.found
 }
 
 /// [`carries_tenant`] of an expression evaluated at `at` (names looked up there).
-pub fn carries_tenant_at(w: &Walker<'_, '_>, e: &syn::Expr, at: Env) -> bool {
+pub fn carries_tenant_at<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, at: Env) -> bool {
     let mut s = Scan::new(w, at, 0);
     s.visit_expr(e);
     s.found
@@ -45,7 +45,7 @@ pub fn carries_tenant_at(w: &Walker<'_, '_>, e: &syn::Expr, at: Env) -> bool {
 
 /// Does the expression carry the tenant, and if not, which parameters of the enclosing fn
 /// (positions, receiver excluded, sorted) is it made from?
-pub fn tenant_or_params(w: &Walker<'_, '_>, e: &syn::Expr) -> (bool, Vec<usize>) {
+pub fn tenant_or_params<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> (bool, Vec<usize>) {
     let mut s = Scan::new(w, w.env(), 0);
     s.visit_expr(e);
     if s.found {
@@ -114,7 +114,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
     }
 
     /// Scans `e` as evaluated at `at` (a local's value, where it was bound).
-    fn inner(&mut self, e: &syn::Expr, at: Env) {
+    fn inner(&mut self, e: &'ast syn::Expr, at: Env) {
         let mut inner = Scan {
             w: self.w,
             config: self.config,
@@ -215,12 +215,10 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
         }
     }
 
-    fn mac(&mut self, mac: &syn::Macro) {
-        let parsed = mac.parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        );
-        match parsed {
-            Ok(list) => {
+    fn mac(&mut self, mac: &'ast syn::Macro) {
+        // Parsed once per macro for the whole walk (the walker and other scans read it too).
+        match self.w.macro_list(mac) {
+            Some(list) => {
                 for e in list.iter() {
                     if let syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
@@ -238,7 +236,7 @@ impl<'w, 'ast, 'a> Scan<'w, 'ast, 'a> {
                     }
                 }
             }
-            Err(_) => {
+            None => {
                 // Unknown macro grammar: every identifier in it is a name.
                 for t in mac.tokens.clone() {
                     if let proc_macro2::TokenTree::Ident(i) = t {
@@ -272,8 +270,8 @@ fn field_chain(e: &syn::Expr, out: &mut Vec<String>) {
     }
 }
 
-impl<'x> Visit<'x> for Scan<'_, '_, '_> {
-    fn visit_expr(&mut self, e: &'x syn::Expr) {
+impl<'ast> Visit<'ast> for Scan<'_, 'ast, '_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
         if self.found {
             return;
         }
@@ -352,7 +350,7 @@ impl<'x> Visit<'x> for Scan<'_, '_, '_> {
         visit::visit_expr(self, e);
     }
 
-    fn visit_macro(&mut self, m: &'x syn::Macro) {
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.mac(m);
     }
 }
