@@ -210,11 +210,27 @@ pub fn audit(opts: &Options) -> Result<Report> {
         .collect();
     let explicit = opts.config.as_ref().map(|p| config::absolute(p));
     let mut reports = Vec::new();
-    for ws in workspaces {
+    let n = workspaces.len();
+    for (i, ws) in workspaces.into_iter().enumerate() {
         let config = workspace_config(&ws, explicit.as_deref())?;
-        reports.push(audit_workspace(ws, config, &overrides, opts)?);
+        let opts = workspace_options(opts, i, n);
+        reports.push(audit_workspace(ws, config, &overrides, &opts)?);
     }
     Ok(Report::merge(reports))
+}
+
+/// The options the `i`th of `n` workspaces is audited with: only the last may leave its facts
+/// to the operating system (`exits_after`). The others' are freed before the next one is
+/// audited, so a folder of workspaces peaks at its largest, not at their sum.
+fn workspace_options(opts: &Options, i: usize, n: usize) -> std::borrow::Cow<'_, Options> {
+    if opts.exits_after && i + 1 < n {
+        std::borrow::Cow::Owned(Options {
+            exits_after: false,
+            ..opts.clone()
+        })
+    } else {
+        std::borrow::Cow::Borrowed(opts)
+    }
 }
 
 /// The config of one workspace: `--config`; else its own (a config file or Cargo.toml metadata
@@ -585,5 +601,25 @@ impl Laps {
                 .collect();
             eprintln!("tenant-audit timings: judge: {}", steps.join(", "));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_workspace_of_a_run_leaves_its_facts_to_the_os() {
+        let exiting = Options {
+            exits_after: true,
+            ..Options::default()
+        };
+        let kept: Vec<bool> = (0..3)
+            .map(|i| workspace_options(&exiting, i, 3).exits_after)
+            .collect();
+        assert_eq!(kept, [false, false, true]);
+        assert!(workspace_options(&exiting, 0, 1).exits_after);
+        let library = Options::default();
+        assert!((0..3).all(|i| !workspace_options(&library, i, 3).exits_after));
     }
 }
