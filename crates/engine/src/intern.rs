@@ -155,11 +155,31 @@ impl<T: Clone> Recent<T> {
     }
 }
 
+/// The hash every interning table and [`Recent`] cache files a value by.
+fn hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(key)
+}
+
+/// The value of hash `h` in `all` that `is` accepts, made by `make` and added the first time.
+fn find_or_insert<T: Clone>(
+    all: &mut hashbrown::HashTable<(u64, T)>,
+    h: u64,
+    is: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> T {
+    if let Some((_, v)) = all.find(h, |(seen, v)| *seen == h && is(v)) {
+        return v.clone();
+    }
+    let v = make();
+    all.insert_unique(h, (h, v.clone()), |(seen, _)| *seen);
+    v
+}
+
 /// A per-thread interning table: every value made, by hash, behind a [`Recent`] cache.
 struct Table<T> {
     recent: Recent<T>,
     all: hashbrown::HashTable<(u64, T)>,
-    state: foldhash::fast::FixedState,
 }
 
 impl<T: Clone> Default for Table<T> {
@@ -167,7 +187,6 @@ impl<T: Clone> Default for Table<T> {
         Table {
             recent: Recent::new(),
             all: hashbrown::HashTable::new(),
-            state: foldhash::fast::FixedState::default(),
         }
     }
 }
@@ -180,19 +199,11 @@ impl<T: Clone> Table<T> {
         is: impl Fn(&T) -> bool,
         make: impl FnOnce() -> T,
     ) -> T {
-        use std::hash::BuildHasher;
-        let h = self.state.hash_one(key);
+        let h = hash(key);
         if let Some(v) = self.recent.get(h, &is) {
             return v;
         }
-        let v = match self.all.find(h, |(seen, v)| *seen == h && is(v)) {
-            Some((_, v)) => v.clone(),
-            None => {
-                let v = make();
-                self.all.insert_unique(h, (h, v.clone()), |(seen, _)| *seen);
-                v
-            }
-        };
+        let v = find_or_insert(&mut self.all, h, is, make);
         self.recent.put(h, &v);
         v
     }
@@ -238,15 +249,15 @@ const CHUNK: usize = 64 << 10;
 const LEN: usize = std::mem::size_of::<usize>();
 
 impl Shard {
-    /// `s` kept in the arena: its length, then its bytes.
-    fn keep(&mut self, s: &str) -> Name {
+    /// `s` kept in the arena (`free`, what is left of its chunk): its length, then its bytes.
+    fn keep(free: &mut &'static mut [u8], s: &str) -> Name {
         let need = LEN + s.len();
-        if self.free.len() < need {
+        if free.len() < need {
             let chunk = vec![0u8; need.max(CHUNK)].into_boxed_slice();
-            self.free = Box::leak(chunk);
+            *free = Box::leak(chunk);
         }
-        let (place, free) = std::mem::take(&mut self.free).split_at_mut(need);
-        self.free = free;
+        let (place, rest) = std::mem::take(free).split_at_mut(need);
+        *free = rest;
         place[..LEN].copy_from_slice(&s.len().to_ne_bytes());
         place[LEN..].copy_from_slice(s.as_bytes());
         // The pointer is made from the whole place, so it may read all of it.
@@ -261,8 +272,7 @@ thread_local! {
 
 impl Name {
     pub fn new(s: &str) -> Name {
-        use std::hash::BuildHasher;
-        let h = foldhash::fast::FixedState::default().hash_one(s);
+        let h = hash(s);
         RECENT_NAMES.with(|recent| {
             if let Some(n) = recent.borrow().get(h, |n| n.as_str() == s) {
                 return n;
@@ -279,17 +289,8 @@ impl Name {
         let mut shard = shard
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, n)) = shard
-            .names
-            .find(h, |(seen, n)| *seen == h && n.as_str() == s)
-        {
-            return n.clone();
-        }
-        let n = shard.keep(s);
-        shard
-            .names
-            .insert_unique(h, (h, n.clone()), |(seen, _)| *seen);
-        n
+        let Shard { names, free } = &mut *shard;
+        find_or_insert(names, h, |n| n.as_str() == s, || Shard::keep(free, s))
     }
 
     /// The name of a value's text (an identifier): printed into a buffer kept per thread, so a

@@ -169,7 +169,7 @@ fn on_macro<'ast>(w: &mut Walker<'ast, '_>, m: &syn::Macro) {
             .any(|(n, t)| names.contains(n) && crate::extract::tenant::has_tenant_type(t, config))
     };
     // Parsed from the macro's tokens: kept as long as the syntax tree, like a macro's arguments.
-    let key = decl.key.clone().map(|k| w.alloc(k));
+    let key = decl.key.map(|k| w.alloc(k));
     let (text, scoped) = match key {
         Some(key) => {
             let idents: Vec<String> = quote::ToTokens::to_token_stream(key)
