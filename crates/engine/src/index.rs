@@ -161,11 +161,19 @@ impl<'a> Index<'a> {
         }
         let mut schema_problems = Vec::new();
         let mut dialects = Vec::new();
-        // Packages usually share the root `migrations/`: parse each set of migrations once.
+        // Packages usually share the root `migrations/`: walk each folder once, parse each set
+        // of migrations once.
+        let mut walked: HashMap<std::path::PathBuf, Vec<std::path::PathBuf>> = HashMap::new();
         let mut parsed: HashMap<(Vec<std::path::PathBuf>, Dialect), Schema> = HashMap::new();
         for (p, schema) in schemas.iter_mut().enumerate() {
             let dialect = dialect_for(config, &ws.packages[p]);
-            let list = ws.migrations(p, &config.tenant.schema);
+            let mut list = Vec::new();
+            for d in ws.migration_dirs(p, &config.tenant.schema) {
+                let files = walked
+                    .entry(d)
+                    .or_insert_with_key(|d| crate::workspace::migration_files(d));
+                list.extend(files.iter().cloned());
+            }
             let from_migrations = parsed.entry((list.clone(), dialect)).or_insert_with(|| {
                 let mut s = Schema::default();
                 for m in &list {

@@ -348,6 +348,15 @@ impl Workspace {
 
     /// SQL migration files of a package (and of the workspace root), in name order.
     pub fn migrations(&self, package: usize, configured: &[String]) -> Vec<PathBuf> {
+        self.migration_dirs(package, configured)
+            .iter()
+            .flat_map(|d| migration_files(d))
+            .collect()
+    }
+
+    /// Where a package's migrations are looked for: the configured paths (files or folders,
+    /// from the workspace root), else its own `migrations/` and the workspace's.
+    pub fn migration_dirs(&self, package: usize, configured: &[String]) -> Vec<PathBuf> {
         let pkg = &self.packages[package];
         let mut dirs: Vec<PathBuf> = if configured.is_empty() {
             vec![
@@ -361,30 +370,33 @@ impl Workspace {
                 .collect()
         };
         dirs.dedup();
-        let mut out = Vec::new();
-        for d in dirs {
-            if d.is_file() {
-                out.push(d);
-                continue;
-            }
-            for e in WalkDir::new(&d).sort_by_file_name().into_iter().flatten() {
-                let p = e.path();
-                if e.file_type().is_file() && p.extension().is_some_and(|x| x == "sql") {
-                    // sqlx `*.down.sql` and diesel `down.sql` undo a migration.
-                    let name = p.file_name().unwrap_or_default().to_string_lossy();
-                    if name.ends_with(".down.sql") || name == "down.sql" {
-                        continue;
-                    }
-                    out.push(p.to_path_buf());
-                }
-            }
-        }
-        out
+        dirs
     }
 
     pub fn rel(&self, path: &Path) -> String {
         rel_path(&self.root, path)
     }
+}
+
+/// The `.sql` files of one migrations path, in file-name order: the path itself if it is a file,
+/// else every `.sql` file under it but the ones that undo a migration.
+pub fn migration_files(d: &Path) -> Vec<PathBuf> {
+    if d.is_file() {
+        return vec![d.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    for e in WalkDir::new(d).sort_by_file_name().into_iter().flatten() {
+        let p = e.path();
+        if e.file_type().is_file() && p.extension().is_some_and(|x| x == "sql") {
+            // sqlx `*.down.sql` and diesel `down.sql` undo a migration.
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            if name.ends_with(".down.sql") || name == "down.sql" {
+                continue;
+            }
+            out.push(p.to_path_buf());
+        }
+    }
+    out
 }
 
 /// One `.rs` file audited on its own (a plain package of one file, rooted at its folder).
