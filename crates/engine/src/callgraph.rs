@@ -57,16 +57,19 @@ const WRAPPERS: &[&str] = &[
     "RwLockWriteGuard",
 ];
 
+/// Below this many call facts the call graph is resolved on the calling thread alone.
+const PARALLEL_CALLS: usize = 4096;
+
 impl CallGraph {
-    pub fn build(index: &Index<'_>) -> CallGraph {
-        let graph = Self::build_edges(index);
-        // The receiver types parsed here registered their text with proc-macro2's span table
-        // of this thread; nothing parsed outlives the build.
-        proc_macro2::extra::invalidate_current_thread_spans();
-        graph
+    /// Resolves every call fact, on up to `threads` threads (this one among them) that take
+    /// contiguous runs of files, of about the same number of calls each, in turn. The graph is
+    /// the same for any thread count: runs are merged in file order, and each fn's edges sorted.
+    pub fn build(index: &Index<'_>, threads: usize) -> CallGraph {
+        Self::build_with(index, threads, PARALLEL_CALLS)
     }
 
-    fn build_edges(index: &Index<'_>) -> CallGraph {
+    /// [`CallGraph::build`], one worker per `per_worker` calls at most.
+    fn build_with(index: &Index<'_>, threads: usize, per_worker: usize) -> CallGraph {
         let methods = Methods::build(index);
         // A path call resolves only to a fn of that name or through a `use` of that alias:
         // any other (`Ok(..)`, `Vec::new()`, `String::from(..)`) is skipped unread.
@@ -80,44 +83,44 @@ impl CallGraph {
             );
             callable.extend(f.uses.iter().map(|u| u.alias.as_str()));
         }
-        let mut types = TypeMemo::default();
+        let cx = Resolver {
+            index,
+            methods: &methods,
+            callable: &callable,
+        };
+        let total: usize = index.files.iter().map(|f| f.calls.len()).sum();
+        let workers = threads.min(total / per_worker.max(1)).max(1);
+        // Several runs per worker, taken in turn, so that no worker waits long on another.
+        let runs = split_runs(index, if workers == 1 { 1 } else { workers * 4 }, total);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || cx.resolve_runs(&runs, &next);
+        let mut done: Vec<(usize, Resolved)> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..workers)
+                .filter_map(|_| {
+                    // A helper that cannot be started leaves its runs to the others.
+                    std::thread::Builder::new()
+                        .stack_size(64 << 20)
+                        .spawn_scoped(scope, work)
+                        .ok()
+                })
+                .collect();
+            let mut done = work();
+            for h in helpers {
+                done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            done
+        });
+        done.sort_by_key(|(run, _)| *run);
+        let parts = done.into_iter().map(|(_, part)| part);
         let mut out: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let mut into: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let (mut calls, mut resolved) = (0, 0);
-        for (fi, f) in index.files.iter().enumerate() {
-            for (ci, c) in f.calls.iter().enumerate() {
-                calls += 1;
-                let caller = FnId {
-                    file: fi,
-                    index: c.caller as usize,
-                };
-                let Some(cf) = f.fns.get(c.caller as usize) else {
-                    continue;
-                };
-                if let Callee::Path(segs) = &c.callee {
-                    if !segs.last().is_some_and(|l| callable.contains(l.as_str())) {
-                        continue;
-                    }
-                }
-                let targets = resolve(index, &methods, &mut types, fi, cf, c);
-                if !targets.is_empty() {
-                    resolved += 1;
-                }
-                for callee in targets {
-                    if callee == caller {
-                        continue;
-                    }
-                    let e = Edge {
-                        caller,
-                        callee,
-                        call: CallRef {
-                            file: fi,
-                            index: ci,
-                        },
-                    };
-                    out.entry(caller).or_default().push(e);
-                    into.entry(callee).or_default().push(e);
-                }
+        for part in parts {
+            calls += part.calls;
+            resolved += part.resolved;
+            for e in part.edges {
+                out.entry(e.caller).or_default().push(e);
+                into.entry(e.callee).or_default().push(e);
             }
         }
         for v in out.values_mut().chain(into.values_mut()) {
@@ -215,6 +218,112 @@ pub enum Passed<T> {
     Wrong(T),
     /// The caller passes its own parameter: its callers decide.
     Param(usize),
+}
+
+/// What one thread of [`CallGraph::build`] reads.
+struct Resolver<'a, 'i> {
+    index: &'a Index<'i>,
+    methods: &'a Methods,
+    callable: &'a foldhash::HashSet<&'a str>,
+}
+
+/// The edges of a run of files, in file and call order.
+struct Resolved {
+    edges: Vec<Edge>,
+    calls: usize,
+    resolved: usize,
+}
+
+impl Resolver<'_, '_> {
+    /// Takes runs in turn until none is left: each run's edges, by the run's number.
+    fn resolve_runs(
+        &self,
+        runs: &[std::ops::Range<usize>],
+        next: &std::sync::atomic::AtomicUsize,
+    ) -> Vec<(usize, Resolved)> {
+        let mut types = TypeMemo::default();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(run) = runs.get(i) else { break };
+            done.push((i, self.resolve_files(run.clone(), &mut types)));
+        }
+        // The receiver types parsed here registered their text with proc-macro2's span table
+        // of this thread; nothing parsed outlives the build.
+        drop(types);
+        proc_macro2::extra::invalidate_current_thread_spans();
+        done
+    }
+
+    fn resolve_files(&self, run: std::ops::Range<usize>, types: &mut TypeMemo) -> Resolved {
+        let index = self.index;
+        let mut part = Resolved {
+            edges: Vec::new(),
+            calls: 0,
+            resolved: 0,
+        };
+        for fi in run {
+            let f = &index.files[fi];
+            for (ci, c) in f.calls.iter().enumerate() {
+                part.calls += 1;
+                let caller = FnId {
+                    file: fi,
+                    index: c.caller as usize,
+                };
+                let Some(cf) = f.fns.get(c.caller as usize) else {
+                    continue;
+                };
+                if let Callee::Path(segs) = &c.callee {
+                    if !segs
+                        .last()
+                        .is_some_and(|l| self.callable.contains(l.as_str()))
+                    {
+                        continue;
+                    }
+                }
+                let targets = resolve(index, self.methods, types, fi, cf, c);
+                if !targets.is_empty() {
+                    part.resolved += 1;
+                }
+                part.edges
+                    .extend(
+                        targets
+                            .into_iter()
+                            .filter(|&callee| callee != caller)
+                            .map(|callee| Edge {
+                                caller,
+                                callee,
+                                call: CallRef {
+                                    file: fi,
+                                    index: ci,
+                                },
+                            }),
+                    );
+            }
+        }
+        part
+    }
+}
+
+/// `files` cut into at most `n` contiguous runs of about `total / n` calls each.
+fn split_runs(index: &Index<'_>, n: usize, total: usize) -> Vec<std::ops::Range<usize>> {
+    let calls: Vec<usize> = index.files.iter().map(|f| f.calls.len()).collect();
+    split(&calls, n, total)
+}
+
+/// Files of `calls` calls each cut into at most `n` contiguous runs of about `total / n`.
+fn split(calls: &[usize], n: usize, total: usize) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::with_capacity(n);
+    let (mut start, mut seen) = (0, 0);
+    for (fi, c) in calls.iter().enumerate() {
+        seen += c;
+        if runs.len() + 1 < n && seen * n >= total * (runs.len() + 1) {
+            runs.push(start..fi + 1);
+            start = fi + 1;
+        }
+    }
+    runs.push(start..calls.len());
+    runs
 }
 
 /// A value judged through the callers of the fn it is a parameter of.
@@ -613,4 +722,70 @@ fn traits_of(
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fn's callers and callees, in the graph's order.
+    fn edges(g: &CallGraph) -> (Vec<Edge>, Vec<Edge>) {
+        let mut out: Vec<Edge> = g.out.values().flatten().copied().collect();
+        let mut into: Vec<Edge> = g.into.values().flatten().copied().collect();
+        out.sort();
+        into.sort();
+        for (f, v) in g.out.iter().chain(&g.into) {
+            assert!(!v.is_empty(), "{f:?} has an empty list");
+            assert!(
+                v.windows(2).all(|w| w[0] < w[1]),
+                "{f:?}: sorted, no duplicates"
+            );
+        }
+        (out, into)
+    }
+
+    #[test]
+    fn the_graph_is_the_same_on_any_number_of_threads() {
+        let opts = crate::Options {
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/projects/demo-saas"),
+            ..crate::Options::default()
+        };
+        let mut ws = crate::discover(&opts).unwrap().remove(0);
+        let config = crate::config::Config::defaults();
+        let extracted = crate::phase1::extract_all(&ws, &config, Some(1)).unwrap();
+        ws.files = extracted.sources;
+        let index = Index::build(&ws, &config, &extracted.facts);
+        let serial = CallGraph::build_with(&index, 1, usize::MAX);
+        assert!(
+            serial.resolved > 10,
+            "the demo resolves calls: {}",
+            serial.resolved
+        );
+        let want = edges(&serial);
+        // One call a worker: as many workers as threads, each taking runs in turn.
+        for threads in [2, 3, 8] {
+            let g = CallGraph::build_with(&index, threads, 1);
+            assert_eq!((g.calls, g.resolved), (serial.calls, serial.resolved));
+            assert!(edges(&g) == want, "{threads} threads: another graph");
+        }
+    }
+
+    #[test]
+    fn runs_cover_every_file_once_in_order() {
+        let calls = [5, 0, 0, 9, 1, 1, 1, 30, 0, 2];
+        let total: usize = calls.iter().sum();
+        for n in 1..=12 {
+            let runs = split(&calls, n, total);
+            assert!(runs.len() <= n && !runs.is_empty(), "{n}: {runs:?}");
+            assert_eq!(runs[0].start, 0);
+            assert_eq!(runs.last().unwrap().end, calls.len());
+            assert!(
+                runs.windows(2).all(|w| w[0].end == w[1].start),
+                "{n}: {runs:?}"
+            );
+        }
+        // Half the calls (24.5) are reached with the 30-call file.
+        assert_eq!(split(&calls, 2, total), [0..8, 8..10]);
+    }
 }

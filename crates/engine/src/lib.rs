@@ -332,7 +332,7 @@ pub fn nearest_config(opts: &Options) -> Result<Config> {
 
 /// The workspaces to audit. Finding no Rust file at all is an error, never a clean run: it is
 /// the wrong folder, or the files are all in places that are skipped.
-fn discover(opts: &Options) -> Result<Vec<Workspace>> {
+pub(crate) fn discover(opts: &Options) -> Result<Vec<Workspace>> {
     let all = Workspace::discover_all(&opts.path, &opts.selection)?;
     if all.iter().all(|ws| ws.files.is_empty()) {
         let ws = &all[0];
@@ -399,7 +399,7 @@ pub fn judge(
     let mut laps = Laps::new();
     let index = index::Index::build(ws, &config, files);
     laps.lap("index");
-    let graph = callgraph::CallGraph::build(&index);
+    let graph = callgraph::CallGraph::build(&index, phase1::thread_count(opts.threads));
     laps.lap("call graph");
     if laps.on {
         let args: usize = files

@@ -53,6 +53,15 @@ pub fn extract_all(
     pool.install(|| tree.walk());
     Ok(tree.finish())
 }
+/// How many threads a parallel step of phase 2 uses: `threads` if given (at least 1), else one
+/// per core.
+pub(crate) fn thread_count(threads: Option<usize>) -> usize {
+    match threads {
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
 pub(crate) fn worker_pool(threads: Option<usize>) -> error::Result<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
     if let Some(n) = threads {

@@ -276,7 +276,7 @@ pub fn candidates(ws: &Workspace, opts: &Options) -> Result<Found> {
     let extracted = crate::phase1::extract_all(&ws, &config, opts.threads)?;
     ws.files = extracted.sources;
     let index = Index::build(&ws, &config, &extracted.facts);
-    let graph = CallGraph::build(&index);
+    let graph = CallGraph::build(&index, crate::phase1::thread_count(opts.threads));
     let eps = endpoints(&index);
     let mut handlers: BTreeSet<FnId> = BTreeSet::new();
     for e in &eps {
