@@ -656,3 +656,20 @@ impl Lookup for Resolver<'_, '_> {
         strings::read_relative(&base, path)
     }
 }
+impl Index<'_> {
+    /// Frees the index without waiting for most of it: the maps it owns (re-exports, the path
+    /// memo, the schemas, the SQL memo: nested lists of small strings, ~30 ms on a 1,500-file
+    /// workspace) go to a thread of their own; the maps that borrow the facts are freed here.
+    pub fn free_in_background(self) {
+        let Index {
+            reexports,
+            memo,
+            tenancy,
+            sql_memo,
+            ..
+        } = self;
+        let owned = (reexports, memo, tenancy, sql_memo);
+        // Without a thread to spare, the closure and what it owns are dropped here.
+        let _ = std::thread::Builder::new().spawn(move || drop(owned));
+    }
+}

@@ -542,12 +542,16 @@ pub fn judge(
         Vec::new()
     };
     laps.lap("inventory");
-    laps.print();
     if opts.exits_after {
         // The index and the call graph are as large as the facts (see `audit_workspace`).
         std::mem::forget(graph);
         std::mem::forget(index);
+    } else {
+        drop(graph);
+        index.free_in_background();
     }
+    laps.lap("free");
+    laps.print();
     Report {
         root: ws.root.clone(),
         diagnostics,
