@@ -88,10 +88,11 @@ impl CallGraph {
             methods: &methods,
             callable: &callable,
         };
-        let total: usize = index.files.iter().map(|f| f.calls.len()).sum();
+        let calls: Vec<usize> = index.files.iter().map(|f| f.calls.len()).collect();
+        let total: usize = calls.iter().sum();
         let workers = threads.min(total / per_worker.max(1)).max(1);
         // Several runs per worker, taken in turn, so that no worker waits long on another.
-        let runs = split_runs(index, if workers == 1 { 1 } else { workers * 4 }, total);
+        let runs = split(&calls, if workers == 1 { 1 } else { workers * 4 });
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || cx.resolve_runs(&runs, &next);
         let mut done: Vec<(usize, Resolved)> = std::thread::scope(|scope| {
@@ -114,9 +115,8 @@ impl CallGraph {
         let parts = done.into_iter().map(|(_, part)| part);
         let mut out: HashMap<FnId, Vec<Edge>> = HashMap::new();
         let mut into: HashMap<FnId, Vec<Edge>> = HashMap::new();
-        let (mut calls, mut resolved) = (0, 0);
+        let mut resolved = 0;
         for part in parts {
-            calls += part.calls;
             resolved += part.resolved;
             for e in part.edges {
                 out.entry(e.caller).or_default().push(e);
@@ -130,7 +130,7 @@ impl CallGraph {
         CallGraph {
             out,
             into,
-            calls,
+            calls: total,
             resolved,
         }
     }
@@ -227,10 +227,9 @@ struct Resolver<'a, 'i> {
     callable: &'a foldhash::HashSet<&'a str>,
 }
 
-/// The edges of a run of files, in file and call order.
+/// The edges of a run of files, in file and call order, and how many of its calls resolved.
 struct Resolved {
     edges: Vec<Edge>,
-    calls: usize,
     resolved: usize,
 }
 
@@ -259,13 +258,11 @@ impl Resolver<'_, '_> {
         let index = self.index;
         let mut part = Resolved {
             edges: Vec::new(),
-            calls: 0,
             resolved: 0,
         };
         for fi in run {
             let f = &index.files[fi];
             for (ci, c) in f.calls.iter().enumerate() {
-                part.calls += 1;
                 let caller = FnId {
                     file: fi,
                     index: c.caller as usize,
@@ -305,14 +302,10 @@ impl Resolver<'_, '_> {
     }
 }
 
-/// `files` cut into at most `n` contiguous runs of about `total / n` calls each.
-fn split_runs(index: &Index<'_>, n: usize, total: usize) -> Vec<std::ops::Range<usize>> {
-    let calls: Vec<usize> = index.files.iter().map(|f| f.calls.len()).collect();
-    split(&calls, n, total)
-}
-
-/// Files of `calls` calls each cut into at most `n` contiguous runs of about `total / n`.
-fn split(calls: &[usize], n: usize, total: usize) -> Vec<std::ops::Range<usize>> {
+/// Files of `calls` calls each cut into at most `n` contiguous runs of about the same number of
+/// calls.
+fn split(calls: &[usize], n: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = calls.iter().sum();
     let mut runs = Vec::with_capacity(n);
     let (mut start, mut seen) = (0, 0);
     for (fi, c) in calls.iter().enumerate() {
@@ -774,9 +767,8 @@ mod tests {
     #[test]
     fn runs_cover_every_file_once_in_order() {
         let calls = [5, 0, 0, 9, 1, 1, 1, 30, 0, 2];
-        let total: usize = calls.iter().sum();
         for n in 1..=12 {
-            let runs = split(&calls, n, total);
+            let runs = split(&calls, n);
             assert!(runs.len() <= n && !runs.is_empty(), "{n}: {runs:?}");
             assert_eq!(runs[0].start, 0);
             assert_eq!(runs.last().unwrap().end, calls.len());
@@ -786,6 +778,6 @@ mod tests {
             );
         }
         // Half the calls (24.5) are reached with the 30-call file.
-        assert_eq!(split(&calls, 2, total), [0..8, 8..10]);
+        assert_eq!(split(&calls, 2), [0..8, 8..10]);
     }
 }

@@ -57,7 +57,8 @@ pub struct Options {
     pub only: Vec<PathBuf>,
     /// `-D/-W/-A`: rule code -> severity (None = off), applied in order after the config.
     pub overrides: Vec<(String, Option<Severity>)>,
-    /// Worker threads; None = rayon's default.
+    /// Worker threads of phase 1 and of the call graph; None = one per core, or
+    /// `RAYON_NUM_THREADS` if set.
     pub threads: Option<usize>,
     /// Build the endpoint inventory (`Report::routes`, for `routes`); a check leaves it empty.
     pub inventory: bool,
@@ -275,9 +276,8 @@ fn audit_workspace(
     if opts.exits_after {
         std::mem::forget(files);
     } else {
-        // Freed off the critical path: the caller gets its report without waiting for ~100k
-        // small frees.
-        let _ = std::thread::Builder::new().spawn(move || drop(files));
+        // The caller gets its report without waiting for ~100k small frees.
+        free_in_background(files);
     }
     if timings {
         eprintln!(
@@ -287,6 +287,11 @@ fn audit_workspace(
         );
     }
     Ok(report)
+}
+
+/// Drops `garbage` on a thread of its own, off the critical path; without a thread to spare, here.
+fn free_in_background<T: Send + 'static>(garbage: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(garbage));
 }
 
 /// The JSON Schema of tenant-audit.toml, as `config-schema` prints it and
@@ -547,8 +552,7 @@ pub fn judge(
         std::mem::forget(graph);
         std::mem::forget(index);
     } else {
-        drop(graph);
-        index.free_in_background();
+        free_in_background((graph, index.into_owned()));
     }
     laps.lap("free");
     laps.print();

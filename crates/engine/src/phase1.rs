@@ -53,12 +53,21 @@ pub fn extract_all(
     pool.install(|| tree.walk());
     Ok(tree.finish())
 }
-/// How many threads a parallel step of phase 2 uses: `threads` if given (at least 1), else one
-/// per core.
+
+/// How many threads a parallel step of phase 2 uses: as many as [`worker_pool`] starts.
+/// `threads` if given (at least 1), else `RAYON_NUM_THREADS` if it is a number above 0 (as
+/// rayon reads it), else one per core.
 pub(crate) fn thread_count(threads: Option<usize>) -> usize {
+    let from_env = || {
+        std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
     match threads {
         Some(n) => n.max(1),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => from_env()
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
 }
 
