@@ -159,3 +159,32 @@ fn ta202_says_when_a_parameter_is_spliced_into_the_sql_text() {
     assert!(m.contains("splices `set.join"), "{m}");
     assert!(!m.contains("injection"), "{m}");
 }
+
+#[test]
+fn ta202_says_when_a_text_is_built_in_too_many_ways() {
+    let all = findings(
+        &fixture("unanalyzable-query/many_optional_pieces.rs"),
+        "TA202",
+    );
+    let lines: Vec<&str> = all.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "many_optional_pieces.rs:134",
+            "many_optional_pieces.rs:213",
+            "many_optional_pieces.rs:292",
+            "many_optional_pieces.rs:419"
+        ],
+        "{all:#?}"
+    );
+    for (at, m, _) in &all {
+        assert!(
+            m.contains("a text built in more ways than the audit follows"),
+            "{at}: {m}"
+        );
+    }
+    assert!(
+        message_at(&all, "many_optional_pieces.rs:213").contains("`&query`"),
+        "{all:#?}"
+    );
+}

@@ -15,6 +15,11 @@ use quote::ToTokens;
 /// How deep a value is followed through locals before giving up.
 const MAX_DEPTH: usize = 16;
 
+/// How many expressions and local definitions one text is followed through before giving up.
+/// Each `if` that appends to a text doubles the ways it can be built (`sql.push_str(..)` in 35
+/// optional filters is 2^35 texts); phase 2 reads at most 16 of them anyway.
+const MAX_TEXT_STEPS: u32 = 20_000;
+
 impl<'ast> Walker<'ast, '_> {
     /// An expression as the messages of a text show it ([`short`]); nothing while sketching
     /// (see [`Walker::sketch`]), when only the text's leaves are looked at.
@@ -33,13 +38,40 @@ impl<'ast> Walker<'ast, '_> {
 
     /// [`Walker::str_source`] of an expression evaluated at `env` (a value's own point).
     pub fn str_source_at(&self, e: &'ast syn::Expr, env: Env) -> StrSource {
-        self.str_source_depth(e, env, 0)
+        if self.text_steps.get().is_some() {
+            return self.str_source_depth(e, env, 0);
+        }
+        self.text_steps.set(Some(0));
+        let src = self.str_source_depth(e, env, 0);
+        let steps = self.text_steps.replace(None).unwrap_or(0);
+        if steps > MAX_TEXT_STEPS {
+            return StrSource::dynamic(format!(
+                "`{}`, a text built in more ways than the audit follows (each `if` that adds to it doubles them)",
+                short(e)
+            ));
+        }
+        src
+    }
+
+    /// Counts one step of the text being worked out: false once there have been too many (the
+    /// rest of the text is then given up, unread).
+    fn text_step(&self) -> bool {
+        match self.text_steps.get() {
+            Some(n) => {
+                self.text_steps.set(Some(n.saturating_add(1)));
+                n < MAX_TEXT_STEPS
+            }
+            None => true,
+        }
     }
 
     fn str_source_depth(&self, e: &'ast syn::Expr, env: Env, depth: usize) -> StrSource {
         use syn::Expr;
         if depth > MAX_DEPTH {
             return StrSource::dynamic("an expression too deep to follow");
+        }
+        if !self.text_step() {
+            return StrSource::dynamic("a text built in more ways than the audit follows");
         }
         if let Some(inner) = string_wrapped(e) {
             return self.str_source_depth(inner, env, depth + 1);
@@ -200,6 +232,11 @@ impl<'ast> Walker<'ast, '_> {
 
     /// The string a local holds at `env`: one source per definition that may reach it.
     fn local_str_source(&self, name: &str, env: Env, depth: usize) -> Option<StrSource> {
+        if !self.text_step() {
+            return Some(StrSource::dynamic(
+                "a text built in more ways than the audit follows",
+            ));
+        }
         let values = self.values()?;
         let defs = values.lookup(name, env);
         if defs.is_empty() {

@@ -144,6 +144,9 @@ pub struct Walker<'ast, 'a> {
     /// Texts are being sketched: their leaves matter, not how messages show their parts
     /// ([`Walker::record_ret_text`] keeps few of the texts fns return).
     pub(super) sketch: std::cell::Cell<bool>,
+    /// Steps taken to follow the text [`Walker::str_source_at`] is working out (None outside
+    /// one): a text grown by many branches has exponentially many ways to be built.
+    pub(super) text_steps: std::cell::Cell<Option<u32>>,
     /// The arguments of macros read as expressions (`format!`, `concat!`, `vec!`), by the
     /// macro's address: parsed once per file, kept in the arena.
     macro_lists: std::cell::RefCell<foldhash::HashMap<usize, Option<&'ast syn::ExprArray>>>,
@@ -179,6 +182,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             arena,
             consumed: foldhash::HashMap::default(),
             sketch: std::cell::Cell::new(false),
+            text_steps: std::cell::Cell::new(None),
             macro_lists: std::cell::RefCell::new(foldhash::HashMap::default()),
             current: 0,
             adopted: foldhash::HashMap::default(),

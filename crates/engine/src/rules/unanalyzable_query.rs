@@ -27,6 +27,11 @@ placeholder number (`${}`), an IN-list of placeholders or numbers (`ids.iter().m
 literal. A `format!` around a statement that touches no table (`SAVEPOINT {}`, `SET LOCAL
 app.user_id = {}`) is never reported.
 
+A text grown by many optional pieces (a `push_str` under each of twenty `if`s has 2^20 ways to
+be built) is followed for at most 20,000 steps, then reported here as "a text built in more ways
+than the audit follows", rather than left unread or slowing the run: fewer optional pieces, a
+`QueryBuilder`, or a bypass that says why the text stays scoped settle it.
+
 Literal statements that read or write no table row are never reported, even where the parser
 rejects them: `PRAGMA ..`, `VACUUM [INTO ?]`, `SET ..`, `RESET`, `BEGIN`, `START TRANSACTION`,
 `COMMIT`, `END`, `ROLLBACK [TO SAVEPOINT x]`, `ABORT`, `SAVEPOINT x`, `RELEASE x`, `SHOW ..`,
