@@ -35,6 +35,8 @@ pub struct CallGraph {
     pub calls: usize,
     /// Calls resolved to a fn of the workspace.
     pub resolved: usize,
+    /// Threads that resolved them, this one among them (for `TENANT_AUDIT_TIMINGS`).
+    pub threads: usize,
 }
 
 /// Wrappers a receiver type is looked through to the type whose methods are called.
@@ -65,6 +67,16 @@ impl CallGraph {
     /// contiguous runs of files, of about the same number of calls each, in turn. The graph is
     /// the same for any thread count: runs are merged in file order, and each fn's edges sorted.
     pub fn build(index: &Index<'_>, threads: usize) -> CallGraph {
+        // Test hook (debug builds only, never in release): TENANT_AUDIT_TEST_CALLS_PER_THREAD=N
+        // starts a thread for every N calls, so that a small workspace's graph is resolved on
+        // several threads through the binary (tests/robustness.rs).
+        #[cfg(debug_assertions)]
+        if let Some(n) = std::env::var("TENANT_AUDIT_TEST_CALLS_PER_THREAD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            return Self::build_with(index, threads, n);
+        }
         Self::build_with(index, threads, PARALLEL_CALLS)
     }
 
@@ -95,7 +107,7 @@ impl CallGraph {
         let runs = split(&calls, if workers == 1 { 1 } else { workers * 4 });
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || cx.resolve_runs(&runs, &next);
-        let mut done: Vec<(usize, Resolved)> = std::thread::scope(|scope| {
+        let (mut done, threads): (Vec<(usize, Resolved)>, usize) = std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..workers)
                 .filter_map(|_| {
                     // A helper that cannot be started leaves its runs to the others.
@@ -105,11 +117,12 @@ impl CallGraph {
                         .ok()
                 })
                 .collect();
+            let started = helpers.len();
             let mut done = work();
             for h in helpers {
                 done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
-            done
+            (done, 1 + started)
         });
         done.sort_by_key(|(run, _)| *run);
         let parts = done.into_iter().map(|(_, part)| part);
@@ -132,6 +145,7 @@ impl CallGraph {
             into,
             calls: total,
             resolved,
+            threads,
         }
     }
 

@@ -413,8 +413,8 @@ pub fn judge(
             .map(|c| c.args.len())
             .sum();
         eprintln!(
-            "tenant-audit timings: call graph: {} calls, {} resolved, {} args kept",
-            graph.calls, graph.resolved, args
+            "tenant-audit timings: call graph: {} calls, {} resolved on {} thread(s), {} args kept",
+            graph.calls, graph.resolved, graph.threads, args
         );
     }
     // The three cross-file joins are independent: run them side by side.
