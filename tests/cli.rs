@@ -680,6 +680,10 @@ fn a_config_shared_by_several_workspaces_is_matched_against_all_of_them() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(doc["summary"]["warnings"], 1, "{doc}");
     assert_eq!(doc["summary"]["errors"], 0, "{doc}");
+    // The benchmark's floor parses what the audit reads: both workspaces.
+    assert_eq!(doc["summary"]["files"], 2, "{doc}");
+    let o = run(&["--parse-only"], dir.path());
+    assert_eq!(stderr(&o), "parse-only: 2 file(s) parsed\n");
 }
 
 const CACHE: &str = r#"use redis::AsyncCommands;

@@ -368,12 +368,16 @@ pub(crate) fn discover(opts: &Options) -> Result<Vec<Workspace>> {
 
 /// The parse floor the audit is measured against (`--parse-only`, scripts/bench.sh): the same
 /// discovery, thread pool and reading as [`audit`], then `syn::parse_file` on every file in
-/// parallel and nothing else. Returns the number of files that parsed.
+/// parallel and nothing else: every file of every workspace below the path, as the audit reads
+/// them. Returns the number of files that parsed.
 pub fn parse_floor(opts: &Options) -> Result<usize> {
-    let ws = discover(opts)?.remove(0);
+    let workspaces = discover(opts)?;
     let pool = phase1::worker_pool(opts.threads)?;
     Ok(pool.install(|| {
-        ws.files
+        workspaces
+            .iter()
+            .flat_map(|ws| &ws.files)
+            .collect::<Vec<_>>()
             .par_iter()
             .map(|file| {
                 let Ok(bytes) = std::fs::read(&file.abs) else {
