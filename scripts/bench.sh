@@ -5,14 +5,17 @@
 #   scripts/bench.sh                      # default corpus (~600k lines, ~1,500 files) + scale
 #   LINES=200000 FILES=500 scripts/bench.sh
 #   SCALE=0 scripts/bench.sh              # without the ~3M-line scale workspace
+#   FOLDER=0 scripts/bench.sh             # without the folder of 12 workspaces
 #
 # Corpora (bench-gen): the default one; a ~100k-line one for the changed-files case; the scale
 # workspace (`bench-gen --crates N`: N replicas of the seven packages, a shared crate they call
-# into with consts, statics and fns, and a monolith crate of 2,000+ files; ~3M lines).
+# into with consts, statics and fns, and a monolith crate of 2,000+ files; ~3M lines); a folder
+# of 12 workspaces of 3k to 200k lines side by side (~600k lines), audited in one run, as a
+# monorepo checkout or a folder of services is.
 #
 # Env: LINES, FILES, SEED (default corpus), SMALL_LINES (changed-files corpus, 100000), SCALE
 # (1), SCALE_LINES (3000000), SCALE_FILES (8000), SCALE_CRATES (4), RUNS (hyperfine runs, 10),
-# SCALE_RUNS (3), CARGO_TARGET_DIR (build dir, default target/), BENCH_DIR (corpora, default
+# SCALE_RUNS (3), FOLDER (1), FOLDER_RUNS (5), CARGO_TARGET_DIR (build dir, default target/), BENCH_DIR (corpora, default
 # $CARGO_TARGET_DIR/bench). Targets (docs/performance.md): CPU ratio <= 1.5, peak RSS <= 100 MB on
 # the default corpus and <= 2x the floor's on the scale one, phase 2 <= 15% of the audit,
 # changed-files <= 0.3 s. Prints the figures; not a test (CI asserts no wall-clock times).
@@ -41,6 +44,8 @@ SCALE_FILES="${SCALE_FILES:-8000}"
 SCALE_CRATES="${SCALE_CRATES:-4}"
 RUNS="${RUNS:-10}"
 SCALE_RUNS="${SCALE_RUNS:-3}"
+FOLDER="${FOLDER:-1}"
+FOLDER_RUNS="${FOLDER_RUNS:-5}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BENCH_DIR="${BENCH_DIR:-$TARGET/bench}"
 BIN="$TARGET/release/cargo-tenant-audit"
@@ -53,12 +58,20 @@ cargo build --release --quiet -p bench-gen
 CORPUS="$BENCH_DIR/corpus-$LINES-$FILES-$SEED"
 SMALL="$BENCH_DIR/corpus-$SMALL_LINES-small-$SEED"
 BIG="$BENCH_DIR/scale-$SCALE_LINES-$SCALE_FILES-$SCALE_CRATES-$SEED"
+DIR="$BENCH_DIR/folder-$SEED"
 echo "== generating corpora"
-rm -rf "$CORPUS" "$SMALL" "$BIG"
+rm -rf "$CORPUS" "$SMALL" "$BIG" "$DIR"
 "$GEN" --out "$CORPUS" --lines "$LINES" --files "$FILES" --seed "$SEED"
 "$GEN" --out "$SMALL" --lines "$SMALL_LINES" --files $((FILES * SMALL_LINES / LINES)) --seed "$SEED"
 if [ "$SCALE" = 1 ]; then
     "$GEN" --out "$BIG" --lines "$SCALE_LINES" --files "$SCALE_FILES" --crates "$SCALE_CRATES" --seed "$SEED"
+fi
+if [ "$FOLDER" = 1 ]; then
+    i=0
+    for lines in 200000 120000 80000 60000 40000 30000 20000 15000 10000 8000 5000 3000; do
+        i=$((i + 1))
+        "$GEN" --out "$DIR/service-$i" --lines "$lines" --files $((lines / 400)) --seed $((SEED + i)) >/dev/null
+    done
 fi
 
 peak_rss() { # KB
@@ -91,8 +104,9 @@ PY
         echo "audit $(peak_rss $audit)"
         if [ $# -ge 5 ]; then echo "$4 $(peak_rss $5)"; fi
     } >"$BENCH_DIR/$name.rss"
-    # Phase times, three runs (the medians are printed).
+    # Phase times, three runs (the medians are printed; a folder's workspaces summed per run).
     for _ in 1 2 3; do
+        echo "run"
         TENANT_AUDIT_TIMINGS=1 $audit 2>&1 >/dev/null | grep 'tenant-audit timings' || true
     done >"$BENCH_DIR/$name.timings"
     echo "$(find "$corpus" -name '*.rs' | wc -l) $(find "$corpus" -name '*.rs' -print0 | xargs -0 cat | wc -l)" \
@@ -105,6 +119,10 @@ corpora=(default)
 if [ "$SCALE" = 1 ]; then
     measure scale "$BIG" "$SCALE_RUNS"
     corpora+=(scale)
+fi
+if [ "$FOLDER" = 1 ]; then
+    measure folder "$DIR" "$FOLDER_RUNS"
+    corpora+=(folder)
 fi
 
 python3 - "$BENCH_DIR" "$(nproc)" "$SMALL_LINES" "${corpora[@]}" <<'PY'
@@ -121,17 +139,28 @@ for name in corpora:
     rss = dict(line.split() for line in open(f"{bench}/{name}.rss"))
     rss = {k: int(v) / 1024 for k, v in rss.items()}
     files, lines = map(int, open(f"{bench}/{name}.size").read().split())
-    phases, steps = {}, {}
+    # Per run (each starts with a `run` line), summed over the run's workspaces.
+    runs = []
     for line in open(f"{bench}/{name}.timings"):
+        if line.strip() == "run":
+            runs.append(({}, {}))
+            continue
+        run_phases, run_steps = runs[-1]
         m = re.search(r"extract ([^,]+), judge (\S+)", line)
         if m:
-            phases.setdefault("extract", []).append(dur(m.group(1)))
-            phases.setdefault("judge", []).append(dur(m.group(2)))
+            run_phases["extract"] = run_phases.get("extract", 0) + dur(m.group(1))
+            run_phases["judge"] = run_phases.get("judge", 0) + dur(m.group(2))
         m = re.search(r"judge: (.*)", line)
         if m:
             for part in m.group(1).split(", "):
                 step, t = part.rsplit(" ", 1)
-                steps.setdefault(step, []).append(dur(t))
+                run_steps[step] = run_steps.get(step, 0) + dur(t)
+    phases, steps = {}, {}
+    for run_phases, run_steps in runs:
+        for k, v in run_phases.items():
+            phases.setdefault(k, []).append(v)
+        for k, v in run_steps.items():
+            steps.setdefault(k, []).append(v)
     print()
     print(f"[{name}] {files} .rs files, {lines} lines; {cores} cores")
     print(f"{'':14} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'peak RSS MB':>12} {'lines/s':>10}")
