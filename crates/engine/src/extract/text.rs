@@ -20,6 +20,11 @@ const MAX_DEPTH: usize = 16;
 /// optional filters is 2^35 texts); phase 2 reads at most 16 of them anyway.
 const MAX_TEXT_STEPS: u32 = 20_000;
 
+/// The part of a text past [`MAX_TEXT_STEPS`]: never shown, the whole text is replaced.
+fn given_up() -> StrSource {
+    StrSource::Alt(Vec::new())
+}
+
 impl<'ast> Walker<'ast, '_> {
     /// An expression as the messages of a text show it ([`short`]); nothing while sketching
     /// (see [`Walker::sketch`]), when only the text's leaves are looked at.
@@ -53,8 +58,9 @@ impl<'ast> Walker<'ast, '_> {
         src
     }
 
-    /// Counts one step of the text being worked out: false once there have been too many (the
-    /// rest of the text is then given up, unread).
+    /// Counts one step of the text being worked out: false once there have been too many. The
+    /// rest of the text is then given up, unread ([`given_up`]), and [`Walker::str_source_at`]
+    /// replaces the whole text by one that says why.
     fn text_step(&self) -> bool {
         match self.text_steps.get() {
             Some(n) => {
@@ -71,7 +77,7 @@ impl<'ast> Walker<'ast, '_> {
             return StrSource::dynamic("an expression too deep to follow");
         }
         if !self.text_step() {
-            return StrSource::dynamic("a text built in more ways than the audit follows");
+            return given_up();
         }
         if let Some(inner) = string_wrapped(e) {
             return self.str_source_depth(inner, env, depth + 1);
@@ -233,9 +239,7 @@ impl<'ast> Walker<'ast, '_> {
     /// The string a local holds at `env`: one source per definition that may reach it.
     fn local_str_source(&self, name: &str, env: Env, depth: usize) -> Option<StrSource> {
         if !self.text_step() {
-            return Some(StrSource::dynamic(
-                "a text built in more ways than the audit follows",
-            ));
+            return Some(given_up());
         }
         let values = self.values()?;
         let defs = values.lookup(name, env);
