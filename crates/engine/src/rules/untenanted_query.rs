@@ -15,8 +15,8 @@ Parses the SQL of every query site (sqlx, tokio-postgres, deadpool-postgres, rus
 checks that every tenant-owned table the statement touches — in FROM, JOIN, subqueries, CTEs,
 UNION branches, UPDATE and DELETE targets — is pinned to one tenant: a top-level AND-conjunct
 `[alias.]workspace_id = <expr>` on one of the table's scope columns (or `IN (..)`, `= ANY(..)`),
-or a JOIN equality on the scope column to a table that has one. An OR above the predicate voids
-it. INSERT must name the scope column, except where that column is the table's own
+or a JOIN equality on the scope column to a table that has one (Postgres's `OPERATOR(pg_catalog.=)`
+is `=`; another schema's `OPERATOR(s.=)` is not). An OR above the predicate voids it. INSERT must name the scope column, except where that column is the table's own
 single-column primary key and the INSERT leaves it to the database: the row is a new tenant (or a
 new root row), `INSERT INTO workspace (name) VALUES ($1) RETURNING workspace_id`; an upsert (`ON
 CONFLICT .. DO UPDATE`, `ON DUPLICATE KEY UPDATE`, `REPLACE`) can land on another tenant's row

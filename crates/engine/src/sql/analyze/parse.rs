@@ -95,9 +95,90 @@ fn tokenize(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, SqlParseE
     let d = dialect.parser_dialect();
     Tokenizer::new(d.as_ref(), sql)
         .tokenize_with_location()
+        .map(unqualify_operators)
         .map_err(|e| SqlParseError {
             message: e.to_string(),
         })
+}
+
+/// Postgres's schema-qualified operators, `OPERATOR(pg_catalog.=)` (and `OPERATOR(=)`), as the
+/// bare operator they name. SQL written to be safe under any `search_path` spells every operator
+/// so (`WHERE tenant_id OPERATOR(pg_catalog.=) $1`); the parser keeps a binary one as a custom
+/// operator, which scopes nothing, and rejects a prefix one (`OPERATOR(pg_catalog.-) 2`).
+/// Another schema's operator is left as it is: it may mean anything.
+fn unqualify_operators(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_operator_word = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("OPERATOR"));
+    if !tokens.iter().any(|t| is_operator_word(&t.token)) {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if is_operator_word(&tokens[i].token) {
+            if let Some((op, next)) = qualified_operator(&tokens, i + 1) {
+                out.push(tokens[op].clone());
+                i = next;
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// After `OPERATOR`, at `i`: `( [pg_catalog .] <op> )`, whitespace allowed between; the index of
+/// `<op>` and of the token after `)`.
+fn qualified_operator(tokens: &[TokenWithSpan], mut i: usize) -> Option<(usize, usize)> {
+    let next = |i: &mut usize| -> Option<usize> {
+        while matches!(tokens.get(*i)?.token, Token::Whitespace(_)) {
+            *i += 1;
+        }
+        *i += 1;
+        Some(*i - 1)
+    };
+    if tokens[next(&mut i)?].token != Token::LParen {
+        return None;
+    }
+    let mut op = next(&mut i)?;
+    if let Token::Word(w) = &tokens[op].token {
+        let schema = w.quote_style.is_none() && w.value.eq_ignore_ascii_case("pg_catalog")
+            || w.quote_style == Some('"') && w.value == "pg_catalog";
+        if !schema || tokens[next(&mut i)?].token != Token::Period {
+            return None;
+        }
+        op = next(&mut i)?;
+    }
+    if !is_operator(&tokens[op].token) || tokens[next(&mut i)?].token != Token::RParen {
+        return None;
+    }
+    Some((op, i))
+}
+
+/// Whether a token is an operator (`=`, `<>`, `-`, `~~`, `@>`, ..): not a word, literal,
+/// placeholder or punctuation.
+fn is_operator(t: &Token) -> bool {
+    !matches!(
+        t,
+        Token::EOF
+            | Token::Word(_)
+            | Token::Number(..)
+            | Token::Whitespace(_)
+            | Token::Placeholder(_)
+            | Token::LParen
+            | Token::RParen
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace
+            | Token::Comma
+            | Token::Period
+            | Token::SemiColon
+            | Token::Colon
+            | Token::DoubleColon
+    ) && !t
+        .to_string()
+        .starts_with(|c: char| c.is_alphanumeric() || matches!(c, '\'' | '"' | '$' | '`' | '_'))
 }
 
 fn parse(tokens: Vec<TokenWithSpan>, dialect: Dialect) -> Result<Vec<Statement>, SqlParseError> {

@@ -1135,3 +1135,63 @@ fn an_insert_that_creates_the_tenant_row_is_scoped() {
         )],
     );
 }
+
+#[test]
+fn schema_qualified_operators_are_the_operators_they_name() {
+    let t = tenancy();
+    table(
+        Dialect::Postgres,
+        &t,
+        &[
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(pg_catalog.=) $1",
+                &[],
+            ),
+            (
+                "select * from users where org_id operator(pg_catalog.=) $1",
+                &[],
+            ),
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR ( pg_catalog . = ) $1",
+                &[],
+            ),
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(\"pg_catalog\".=) $1",
+                &[],
+            ),
+            ("SELECT * FROM users WHERE org_id OPERATOR(=) $1", &[]),
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(pg_catalog.=) ANY($1)",
+                &[],
+            ),
+            (
+                "SELECT * FROM users u JOIN orders o ON o.org_id OPERATOR(pg_catalog.=) u.org_id \
+                 WHERE u.org_id OPERATOR(pg_catalog.=) $1",
+                &[],
+            ),
+            // A prefix operator, which the parser rejects when qualified.
+            (
+                "SELECT * FROM users WHERE org_id = $1 \
+                 AND id OPERATOR(pg_catalog.<>) (OPERATOR(pg_catalog.-) 2)",
+                &[],
+            ),
+            // What the bare operator would not scope, the qualified one does not either.
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(pg_catalog.<>) $1",
+                &["users"],
+            ),
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(pg_catalog.=) $1 OR id = $2",
+                &["users"],
+            ),
+            // Another schema's `=` may mean anything.
+            (
+                "SELECT * FROM users WHERE org_id OPERATOR(myschema.=) $1",
+                &["users"],
+            ),
+            // A column named `operator` is a column.
+            ("SELECT operator FROM users WHERE org_id = $1", &[]),
+            ("SELECT operator(1) FROM users", &["users"]),
+        ],
+    );
+}
