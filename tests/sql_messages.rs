@@ -188,3 +188,23 @@ fn ta202_says_when_a_text_is_built_in_too_many_ways() {
         "{all:#?}"
     );
 }
+
+#[test]
+fn ta202_names_a_methods_receiver_as_the_receiver() {
+    let all = findings(&fixture("unanalyzable-query/dynamic_sql.rs"), "TA202");
+    for (at, method) in [
+        ("dynamic_sql.rs:75", "run"),
+        ("dynamic_sql.rs:80", "run_ref"),
+        ("dynamic_sql.rs:87", "run"),
+    ] {
+        let m = message_at(&all, at);
+        assert!(
+            m.contains(&format!("`self`, the value `{method}` is called on")),
+            "{at}: {m}"
+        );
+        assert!(!m.contains("not a const or static"), "{at}: {m}");
+    }
+    // Formatted into a text, it is what the text splices.
+    let m = message_at(&all, "dynamic_sql.rs:93");
+    assert!(m.contains("splices `self` into the SQL text"), "{m}");
+}

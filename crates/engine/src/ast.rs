@@ -5,7 +5,7 @@ use quote::ToTokens;
 
 use crate::intern::Name;
 
-/// The expression inside a wrapper that keeps a string's value: `&x`, `(x)`, `x.to_string()`,
+/// The expression inside a wrapper that keeps a string's value: `&x`, `*x`, `(x)`, `x.to_string()`,
 /// `x.into()`, `String::from(x)`, `AssertSqlSafe(x)`, `Cow::Borrowed(x)`.
 pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
     use syn::Expr;
@@ -13,6 +13,7 @@ pub fn string_wrapped(e: &syn::Expr) -> Option<&syn::Expr> {
         Expr::Paren(p) => Some(&p.expr),
         Expr::Group(g) => Some(&g.expr),
         Expr::Reference(r) => Some(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Some(&u.expr),
         Expr::MethodCall(m)
             if m.args.is_empty()
                 && matches!(

@@ -186,6 +186,11 @@ impl<'ast> Walker<'ast, '_> {
                     vec![Step::Elem],
                 )
             }
+            // A lazy static's initialiser, `Lazy::new(|| ..)`, `LazyLock::new(|| ..)`: what
+            // the closure returns.
+            Expr::Closure(c) if c.inputs.is_empty() => {
+                self.str_source_depth(&c.body, env, depth + 1)
+            }
             // `cleanup_sql: None`: no text at all (a loop over it runs no statement).
             Expr::Path(p) if p.path.is_ident("None") => StrSource::Alt(Vec::new()),
             Expr::Macro(m) => self.macro_str_source_at(&m.mac, env, depth),
@@ -199,6 +204,15 @@ impl<'ast> Walker<'ast, '_> {
                 if segs.len() == 1 {
                     if let Some(src) = self.local_str_source(&segs[0], env, depth) {
                         return src;
+                    }
+                }
+                // A method's receiver: its text is whatever the caller calls the method on.
+                if segs.len() == 1 && segs[0] == "self" {
+                    if let Some(f) = self.current_fn() {
+                        return StrSource::dynamic(format!(
+                            "`self`, the value `{}` is called on (the audit does not follow a method's receiver to its callers)",
+                            f.name
+                        ));
                     }
                 }
                 let mut segs = segs;

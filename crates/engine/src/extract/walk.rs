@@ -1102,7 +1102,16 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .map(|s| crate::intern::Name::of(&s.ident))
             .unwrap_or_default();
         if name == "lazy_static" {
-            lazy_statics(&mut self.facts.statics, &self.module, mac);
+            for (ident, ty, expr) in lazy_statics(mac) {
+                self.facts.statics.push(StaticFact {
+                    name: ident.to_string(),
+                    module: self.module.clone(),
+                    ty,
+                });
+                // Its value too, like a `static`'s: the syntax tree's arena keeps it.
+                let expr = self.alloc(expr);
+                self.record_const(&ident, expr);
+            }
         }
         if name == "write" || name == "writeln" {
             // `write!(sql, ..)` grows the string local it writes to.
@@ -1882,10 +1891,10 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-/// `lazy_static! { static ref NAME: Type = expr; .. }`
-fn lazy_statics(out: &mut Vec<StaticFact>, module: &crate::intern::Module, m: &syn::Macro) {
+/// `lazy_static! { static ref NAME: Type = expr; .. }`: each static's name, type and value.
+fn lazy_statics(m: &syn::Macro) -> Vec<(syn::Ident, String, syn::Expr)> {
     use syn::parse::{ParseStream, Parser};
-    let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(String, String)>> {
+    let parser = |input: ParseStream<'_>| -> syn::Result<Vec<(syn::Ident, String, syn::Expr)>> {
         let mut out = Vec::new();
         while !input.is_empty() {
             input.call(syn::Attribute::parse_outer)?;
@@ -1896,21 +1905,13 @@ fn lazy_statics(out: &mut Vec<StaticFact>, module: &crate::intern::Module, m: &s
             let _: syn::Token![:] = input.parse()?;
             let ty: syn::Type = input.parse()?;
             let _: syn::Token![=] = input.parse()?;
-            let _: syn::Expr = input.parse()?;
+            let value: syn::Expr = input.parse()?;
             let _: syn::Token![;] = input.parse()?;
-            out.push((name.to_string(), crate::ast::type_tokens(&ty)));
+            out.push((name, crate::ast::type_tokens(&ty), value));
         }
         Ok(out)
     };
-    if let Ok(list) = parser.parse2(m.tokens.clone()) {
-        for (name, ty) in list {
-            out.push(StaticFact {
-                name,
-                module: module.clone(),
-                ty,
-            });
-        }
-    }
+    parser.parse2(m.tokens.clone()).unwrap_or_default()
 }
 
 /// First segments of a path call that is the standard library's or a prelude item's

@@ -15,13 +15,17 @@ no caller of the workspace passes — or whose text the SQL parser rejects. The 
 was dynamic (and, when the spliced value comes from a parameter of the fn, that it is an SQL
 injection if a request supplies it), or the parser's complaint; for valid SQL the parser is known
 not to support (`INSERT .. SELECT $1, $2 ON CONFLICT DO NOTHING`, a SELECT without FROM before
-ON CONFLICT) it names that construct and the parser's release.
+ON CONFLICT) it names that construct and the parser's release. Postgres's schema-qualified
+operators (`tenant_id OPERATOR(pg_catalog.=) $1`, prefix `OPERATOR(pg_catalog.-) 2`) are read as
+the operators they name. SQL held by the value a method is called on (`sqlx::query(self)` in an
+`impl Query for &str`) is reported as the method's receiver: the audit does not follow it to the
+method's callers.
 
 SQL whose every variant is known is judged, variant by variant, not reported here: text grown
 from literals (`sql += " AND id < $2"` in one `match` arm, `push_str` under an `if`), a
 `QueryBuilder` fed literal `push(..)` and `push_bind(..)`, `match` arms returning literals, SQL
 strings in statics and consts (arrays of struct literals iterated in a loop, `Self::TABLE` of
-every impl), a parameter whose callers all pass known SQL, and `format!` whose holes hold only a
+every impl, `lazy_static!`, `Lazy::new(|| ..)` and `LazyLock::new(|| ..)` initialisers), a parameter whose callers all pass known SQL, and `format!` whose holes hold only a
 placeholder number (`${}`), an IN-list of placeholders or numbers (`ids.iter().map(|_| "?")
 .join(",")`), a SET list of literal columns each with its placeholder, a number, a const or a
 literal. A `format!` around a statement that touches no table (`SAVEPOINT {}`, `SET LOCAL
