@@ -274,12 +274,13 @@ pub fn column_of(e: &syn::Expr) -> Option<ColRef> {
 }
 
 /// The table a diesel column path names: `invoices` of `invoices::org_id`,
-/// `schema::invoices::dsl::org_id`; `None` for a bare column.
+/// `schema::invoices::dsl::org_id`; `None` for a bare column, and for one named through the
+/// `dsl` module alone (`use schema::invoices::dsl; dsl::org_id`).
 fn diesel_table(segs: &[String]) -> Option<String> {
     let n = segs.len();
     match n {
         0 | 1 => None,
-        _ if segs[n - 2] == "dsl" && n >= 3 => Some(segs[n - 3].clone()),
+        _ if segs[n - 2] == "dsl" => (n >= 3).then(|| segs[n - 3].clone()),
         _ => Some(segs[n - 2].clone()),
     }
 }
