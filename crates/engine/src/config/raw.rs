@@ -61,8 +61,9 @@ pub struct RawTenant {
     #[schemars(with = "Option<Vec<String>>")]
     pub global_tables: List,
     /// SQL migration files or folders, relative to the workspace root. Default:
-    /// <package>/migrations and <root>/migrations; diesel `table!` and sea-orm entities are
-    /// always read.
+    /// <package>/migrations, <root>/migrations and the folders the code embeds
+    /// (`sqlx::migrate!("..")`, `embed_migrations!("..")`); diesel `table!` and sea-orm entities
+    /// are always read.
     #[schemars(with = "Option<Vec<String>>")]
     pub schema: List,
     /// Fns and methods (globs on the name) that are tenant-scoped by construction: a call to one

@@ -1101,6 +1101,15 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .last()
             .map(|s| crate::intern::Name::of(&s.ident))
             .unwrap_or_default();
+        if name == "migrate" || name == "embed_migrations" {
+            if let Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(dir),
+                ..
+            })) = self.macro_list(mac).and_then(|args| args.first())
+            {
+                self.facts.migration_dirs.push(dir.value());
+            }
+        }
         if name == "lazy_static" {
             for (ident, ty, expr) in lazy_statics(mac) {
                 self.facts.statics.push(StaticFact {

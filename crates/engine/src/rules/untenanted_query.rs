@@ -27,7 +27,8 @@ when it is not) is reported. SQL that is a parameter of its fn (`fn run(pool, sq
 judged with what each caller passes, and the finding names the first caller whose SQL is
 unscoped.
 
-A table is tenant-owned when the schema (migrations, diesel `table!`, sea-orm entities) gives it
+A table is tenant-owned when the schema (migrations: `[tenant] schema`, else `migrations/` and
+the folders the code embeds with `sqlx::migrate!("..")`; diesel `table!`, sea-orm entities) gives it
 a tenant column (`[tenant] columns`); with no schema, every table is, except
 `[tenant] global-tables`. Its scope columns are the configured tenant columns it has, or what
 `[tenant.tables.X]` says: `column = "id"` for the tenant root table (scoped by its own key),

@@ -53,6 +53,10 @@ pub struct FileFacts {
     pub returned_fetches: Vec<u32>,
     /// `impl` blocks: the self type and the trait, for method resolution.
     pub impls: Vec<ImplFact>,
+    /// Migration folders the code embeds, from the package root (`sqlx::migrate!("db/migrations")`,
+    /// diesel's and refinery's `embed_migrations!("..")`): where its schema is, read like
+    /// `migrations/` when the config names no `schema`.
+    pub migration_dirs: Vec<String>,
 }
 
 /// An `impl [Trait for] Type` block.
