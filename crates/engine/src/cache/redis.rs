@@ -355,6 +355,7 @@ impl Family for Redis {
 
 /// Commands whose arguments hold no key.
 const NO_KEY_CMDS: &[&str] = &[
+    "ACL",
     "AUTH",
     "BGSAVE",
     "CLIENT",
@@ -368,21 +369,30 @@ const NO_KEY_CMDS: &[&str] = &[
     "EVALSHA",
     "EXEC",
     "FCALL",
+    "FUNCTION",
     "HELLO",
     "INFO",
     "LASTSAVE",
+    "LATENCY",
+    "MODULE",
+    "MONITOR",
     "MULTI",
     "PING",
     "PSUBSCRIBE",
     "PUBLISH",
+    "PUBSUB",
+    "PUNSUBSCRIBE",
     "QUIT",
     "READONLY",
+    "RESET",
+    "ROLE",
     "SAVE",
     "SCRIPT",
     "SELECT",
     "SLOWLOG",
     "SUBSCRIBE",
     "TIME",
+    "UNSUBSCRIBE",
     "WAIT",
 ];
 const ALL_KEYS_CMDS: &[&str] = &[
@@ -688,6 +698,11 @@ mod tests {
             "keys [3, 4]"
         );
         assert_eq!(keys("PING", &["$x"], true), "keys []");
+        assert_eq!(
+            keys("FUNCTION", &["LOAD", "REPLACE", "$lua"], true),
+            "keys []"
+        );
+        assert_eq!(keys("ACL", &["SETUSER", "$user"], true), "keys []");
     }
 
     #[test]
