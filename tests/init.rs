@@ -137,6 +137,78 @@ fn init_reads_diesel_and_sea_orm_schemas() {
 }
 
 #[test]
+fn init_reads_the_migration_folders_the_code_embeds() {
+    // No `migrations/`: the schema is where `sqlx::migrate!` and `embed_migrations!` say, from
+    // the package root. A folder no macro names is not read.
+    let p = project(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\naxum = \"0.8\"\nsqlx = \"0.8\"\n",
+        ),
+        (
+            "src/main.rs",
+            "mod db;
+
+async fn migrate(pool: &sqlx::PgPool) {
+    sqlx::migrate!(\"db/schema\").run(pool).await.unwrap();
+}
+
+pub async fn invoices(pool: &sqlx::PgPool) {
+    sqlx::query(\"SELECT id FROM invoices\").fetch_all(pool).await.unwrap();
+}
+
+pub async fn regions(pool: &sqlx::PgPool) {
+    sqlx::query(\"SELECT id FROM regions\").fetch_all(pool).await.unwrap();
+}
+
+fn main() {}
+",
+        ),
+        (
+            "src/db.rs",
+            "pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!(\"db/more\");
+",
+        ),
+        (
+            "db/schema/0001_init.sql",
+            "CREATE TABLE orgs (id BIGINT PRIMARY KEY);
+CREATE TABLE invoices (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL REFERENCES orgs (id));
+",
+        ),
+        (
+            "db/more/2026-01-01-000000_regions/up.sql",
+            "CREATE TABLE regions (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
+",
+        ),
+        (
+            "db/more/2026-01-01-000000_regions/down.sql",
+            "DROP TABLE regions;
+",
+        ),
+        (
+            "db/unused/0001.sql",
+            "CREATE TABLE stray (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL);
+",
+        ),
+    ]);
+    let o = run(&["init"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("migrations: 2 file(s), 3 table(s)"), "{out}");
+    assert!(out.contains("tenant column candidates: org_id"), "{out}");
+    assert!(out.contains("(proposed global): regions\n"), "{out}");
+    assert!(!out.contains("stray"), "{out}");
+
+    // The written config, with the same schema, finds the query on the tenant-owned table.
+    let o = run(&["--format", "short"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "src/main.rs:8:5: error[TA201/untenanted-query]: sqlx query touches tenant-owned table `invoices` without a tenant predicate\n"
+    );
+}
+
+#[test]
 fn init_proposes_guards_checks_and_layers_from_what_the_handlers_use() {
     let p = copy_fixture("init-handlers");
     let o = run(&["init", "--dry-run"], p.path());

@@ -651,6 +651,44 @@ pub fn macro_args(
         .ok()
 }
 
+/// The migration folder a macro embeds, as written (from the package root, as sqlx and diesel
+/// resolve it): `sqlx::migrate!("db/migrations")`, diesel's and refinery's
+/// `embed_migrations!("..")`. `name` is the macro's last path segment, `args` its arguments.
+pub fn embedded_migration_dir(
+    name: &str,
+    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+) -> Option<String> {
+    if name != "migrate" && name != "embed_migrations" {
+        return None;
+    }
+    match args.first() {
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(dir),
+            ..
+        })) => Some(dir.value()),
+        _ => None,
+    }
+}
+
+/// Every migration folder the macros of `file` embed ([`embedded_migration_dir`]), in order.
+pub fn embedded_migration_dirs(file: &syn::File) -> Vec<String> {
+    struct Dirs(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Dirs {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let name = mac.path.segments.last().map(|s| s.ident.to_string());
+            if let (Some(name), Some(args)) = (name, macro_args(mac)) {
+                if let Some(dir) = embedded_migration_dir(&name, &args) {
+                    self.0.push(dir);
+                }
+            }
+            syn::visit::visit_macro(self, mac);
+        }
+    }
+    let mut dirs = Dirs(Vec::new());
+    syn::visit::Visit::visit_file(&mut dirs, file);
+    dirs.0
+}
+
 /// The line an expression starts on, as `Spanned::span(e).start().line` gives it, without
 /// turning the expression into tokens: the first token's line (see [`first_token`]).
 pub fn start_line(e: &syn::Expr) -> usize {

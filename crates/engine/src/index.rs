@@ -165,28 +165,15 @@ impl<'a> Index<'a> {
         // of migrations once.
         let mut walked: HashMap<std::path::PathBuf, Vec<std::path::PathBuf>> = HashMap::new();
         let mut parsed: HashMap<(Vec<std::path::PathBuf>, Dialect), Schema> = HashMap::new();
-        // The folders the code embeds (`sqlx::migrate!("..")`), from each package's root, unless
-        // the config says where the schema is.
-        let mut embedded: Vec<Vec<std::path::PathBuf>> = vec![Vec::new(); n];
-        if config.tenant.schema.is_empty() {
-            for f in files {
-                for d in &f.migration_dirs {
-                    let dir = ws.packages[f.package].root.join(d);
-                    if !embedded[f.package].contains(&dir) {
-                        embedded[f.package].push(dir);
-                    }
-                }
-            }
+        // The folders the code embeds (`sqlx::migrate!("..")`), per package.
+        let mut embedded: Vec<Vec<&str>> = vec![Vec::new(); n];
+        for f in files {
+            embedded[f.package].extend(f.migration_dirs.iter().map(String::as_str));
         }
         for (p, schema) in schemas.iter_mut().enumerate() {
             let dialect = dialect_for(config, &ws.packages[p]);
             let mut list = Vec::new();
-            let mut dirs = ws.migration_dirs(p, &config.tenant.schema);
-            for d in std::mem::take(&mut embedded[p]) {
-                if !dirs.contains(&d) {
-                    dirs.push(d);
-                }
-            }
+            let dirs = ws.schema_dirs(p, &config.tenant.schema, embedded[p].iter().copied());
             for d in dirs {
                 let files = walked
                     .entry(d)

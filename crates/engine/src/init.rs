@@ -233,15 +233,46 @@ pub fn describe_counts(c: &Counts) -> String {
         .join(", ")
 }
 
-/// The schema `init` reads: every migration file once (packages usually share one folder),
+/// The schema `init` reads: every migration file once (packages usually share one folder), from
+/// `migrations/` and the folders the code embeds (`sqlx::migrate!("..")`), as the audit reads them,
 /// with the dialect of the first package that lists it, then diesel `table!` and sea-orm
 /// entities from the Rust files that mention them. Returns it with the number of migrations.
 fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
     let mut schema = Schema::default();
     let mut seen = std::collections::BTreeSet::new();
+    // The migration folders the code embeds (`sqlx::migrate!("..")`), per package, as the audit
+    // reads them.
+    let mut embedded: Vec<Vec<String>> = vec![Vec::new(); ws.packages.len()];
+    // (the file's module name, its syntax) for the files that declare a schema.
+    let mut files = Vec::new();
+    for f in &ws.files {
+        let Ok(text) = std::fs::read_to_string(&f.abs) else {
+            continue;
+        };
+        let embeds = text.contains("migrate!") || text.contains("embed_migrations!");
+        let declares = ["table!", "joinable!", "DeriveEntityModel"]
+            .iter()
+            .any(|m| text.contains(m));
+        if !embeds && !declares {
+            continue;
+        }
+        let Ok(file) = syn::parse_file(&text) else {
+            continue;
+        };
+        if embeds {
+            embedded[f.package].extend(crate::ast::embedded_migration_dirs(&file));
+        }
+        if declares {
+            files.push((f.module.last().cloned().unwrap_or_default(), file));
+        }
+    }
     for (i, p) in ws.packages.iter().enumerate() {
         let dialect = dialect_for(config, p);
-        for m in ws.migrations(i, &[]) {
+        let dirs = ws.schema_dirs(i, &[], embedded[i].iter().map(String::as_str));
+        for m in dirs
+            .iter()
+            .flat_map(|d| crate::workspace::migration_files(d))
+        {
             let key = m.canonicalize().unwrap_or_else(|_| m.clone());
             if !seen.insert(key) {
                 continue;
@@ -252,22 +283,6 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
         }
     }
     let migrations = seen.len();
-    // (the file's module name, its syntax) for the files that declare a schema.
-    let mut files = Vec::new();
-    for f in &ws.files {
-        let Ok(text) = std::fs::read_to_string(&f.abs) else {
-            continue;
-        };
-        if !["table!", "joinable!", "DeriveEntityModel"]
-            .iter()
-            .any(|m| text.contains(m))
-        {
-            continue;
-        }
-        if let Ok(file) = syn::parse_file(&text) {
-            files.push((f.module.last().cloned().unwrap_or_default(), file));
-        }
-    }
     // Entity module -> its table, for the relations that name it.
     let mut entities = std::collections::BTreeMap::new();
     let mut joinables = Vec::new();

@@ -373,6 +373,28 @@ impl Workspace {
         dirs
     }
 
+    /// Where a package's schema is read from: [`Self::migration_dirs`], then, when the config
+    /// names no schema, the folders its code embeds (`sqlx::migrate!("..")`, `embed_migrations!`;
+    /// `embedded` as written, from the package's root, as sqlx and diesel resolve them). The
+    /// audit takes `embedded` from the facts, `init` from a scan of the files.
+    pub fn schema_dirs<'a>(
+        &self,
+        package: usize,
+        configured: &[String],
+        embedded: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<PathBuf> {
+        let mut dirs = self.migration_dirs(package, configured);
+        if configured.is_empty() {
+            for d in embedded {
+                let dir = self.packages[package].root.join(d);
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+        }
+        dirs
+    }
+
     pub fn rel(&self, path: &Path) -> String {
         rel_path(&self.root, path)
     }

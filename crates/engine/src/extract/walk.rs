@@ -1102,12 +1102,11 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .map(|s| crate::intern::Name::of(&s.ident))
             .unwrap_or_default();
         if name == "migrate" || name == "embed_migrations" {
-            if let Some(syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(dir),
-                ..
-            })) = self.macro_list(mac).and_then(|args| args.first())
+            if let Some(dir) = self
+                .macro_list(mac)
+                .and_then(|args| crate::ast::embedded_migration_dir(name.as_str(), args))
             {
-                self.facts.migration_dirs.push(dir.value());
+                self.facts.migration_dirs.push(dir);
             }
         }
         if name == "lazy_static" {
