@@ -208,3 +208,23 @@ fn ta202_names_a_methods_receiver_as_the_receiver() {
     let m = message_at(&all, "dynamic_sql.rs:93");
     assert!(m.contains("splices `self` into the SQL text"), "{m}");
 }
+
+#[test]
+fn ta201_names_the_finder_whose_query_has_no_tenant_filter() {
+    let all = findings(&fixture("untenanted-query/sea-orm-rows"), "TA201");
+    let m = message_at(&all, "src/finders.rs:60");
+    assert!(
+        m.contains("no `.filter(..)` on `organization_id`; neither does the query `any_named` returns, on `services`"),
+        "{m}"
+    );
+    let m = message_at(&all, "src/finders.rs:65");
+    assert!(m.contains("the query `named_services` returns"), "{m}");
+    // Rows loaded through a scoped finder are loaded rows: the writes keyed by them are scoped.
+    for at in [
+        "src/finders.rs:32",
+        "src/finders.rs:44",
+        "src/entities/service.rs:37",
+    ] {
+        assert!(!all.iter().any(|f| f.0 == at), "{at} flagged");
+    }
+}

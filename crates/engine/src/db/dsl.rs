@@ -1015,7 +1015,12 @@ impl<'ast> Chain<'ast> {
 /// The chain an expression ends, once per way the locals it goes through may have been built
 /// (every definition that reaches: `if c { q = q.filter(..) }` gives two).
 pub fn chains<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr) -> Vec<Chain<'ast>> {
-    let mut out = chains_depth(w, e, w.env(), 0);
+    chains_at(w, e, w.env())
+}
+
+/// [`chains`] of an expression at point `env` of the fn (a returned expression, at the fn's end).
+pub fn chains_at<'ast>(w: &Walker<'ast, '_>, e: &'ast syn::Expr, env: Env) -> Vec<Chain<'ast>> {
+    let mut out = chains_depth(w, e, env, 0);
     out.truncate(MAX_VARIANTS);
     out
 }
@@ -1030,7 +1035,18 @@ pub fn read_variants<'ast>(
     from_params: bool,
     read: impl Fn(&Walker<'ast, '_>, &Chain<'ast>) -> Option<DslQuery>,
 ) -> Option<(&'ast syn::Expr, DslQuery)> {
-    let chains = chains(w, e);
+    read_variants_at(w, e, w.env(), from_params, read)
+}
+
+/// [`read_variants`] of an expression at point `env` of the fn.
+pub fn read_variants_at<'ast>(
+    w: &Walker<'ast, '_>,
+    e: &'ast syn::Expr,
+    env: Env,
+    from_params: bool,
+    read: impl Fn(&Walker<'ast, '_>, &Chain<'ast>) -> Option<DslQuery>,
+) -> Option<(&'ast syn::Expr, DslQuery)> {
+    let chains = chains_at(w, e, env);
     if !from_params && chains.iter().any(|c| c.from_param) {
         return None;
     }

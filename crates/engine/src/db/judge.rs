@@ -153,7 +153,20 @@ impl Judge<'_, '_> {
                         return Some(v);
                     }
                 }
-                let table = |path: &str| self.table(fi, &d, path);
+                // A chain started by the crate's own finder: its base is the finder's table,
+                // pinned when the builder the finder returns is.
+                let mut builder = None;
+                if d.finder.is_some() {
+                    let (table, scoped) = self.finder(fi, &d, depth)?;
+                    if scoped.is_ok() {
+                        d.scoped_by = d.finder.clone();
+                    }
+                    builder = Some((table, scoped));
+                }
+                let table = |path: &str| match &builder {
+                    Some((t, _)) if path == d.table => t.clone(),
+                    _ => self.table(fi, &d, path),
+                };
                 let qualifier = |path: &str| self.qualifier(fi, &d, path);
                 let trusted = |r: &RowRef| self.trusted(fi, q.fn_index, r, depth);
                 let cx = DslCx {
@@ -162,7 +175,12 @@ impl Judge<'_, '_> {
                     qualifier: &qualifier,
                     trusted: &trusted,
                 };
-                let (tables, unscoped) = super::dsl_judge::judge(&d, &cx);
+                let (tables, mut unscoped) = super::dsl_judge::judge(&d, &cx);
+                if let Some((_, Err(why))) = &builder {
+                    for u in &mut unscoped {
+                        u.reason = format!("{}; {why}", u.reason);
+                    }
+                }
                 v.tables = tables;
                 v.unscoped = unscoped;
                 if d.op == super::DslOp::Select {
@@ -282,6 +300,65 @@ impl Judge<'_, '_> {
         } else {
             path.to_string()
         }
+    }
+
+    /// The finder a chain starts with ([`DslQuery::finder`]): the table of the builder it returns
+    /// and whether that builder is scoped (`Err`: why not, for the chain's message). `None` when
+    /// the called fn is not the crate's or returns no query builder: the chain is no query.
+    fn finder(
+        &self,
+        fi: usize,
+        d: &DslQuery,
+        depth: usize,
+    ) -> Option<(String, Result<(), String>)> {
+        let name = d.finder.as_deref()?;
+        let index = self.index;
+        let mut segs: Vec<String> = if d.table.is_empty() {
+            Vec::new()
+        } else {
+            d.table.split("::").map(String::from).collect()
+        };
+        segs.push(name.to_string());
+        let id = index.resolve_fn(fi, &d.module, &segs)?;
+        let mut b = index.func(id).ret_builder()?.clone();
+        let cf = id.file;
+        let table = self.table(cf, &b, &b.table);
+        if depth >= 4 {
+            return Some((table, Err(format!("`{name}` is not followed further"))));
+        }
+        // A finder built on another (`secure_find(org).filter(..)`): pinned by it, or judged
+        // on its own filters.
+        let mut inner = None;
+        if b.finder.is_some() {
+            let (t, scoped) = self.finder(cf, &b, depth + 1)?;
+            if scoped.is_ok() {
+                b.scoped_by = b.finder.clone();
+            }
+            inner = Some(t);
+        }
+        let table_of = |path: &str| match &inner {
+            Some(t) if path == b.table => t.clone(),
+            _ => self.table(cf, &b, path),
+        };
+        let qualifier = |path: &str| self.qualifier(cf, &b, path);
+        let fx = Some(id.index as u32);
+        let trusted = |r: &RowRef| self.trusted(cf, fx, r, depth + 1);
+        let cx = DslCx {
+            tenancy: &index.tenancy[index.package_of(cf)],
+            table: &table_of,
+            qualifier: &qualifier,
+            trusted: &trusted,
+        };
+        let (_, unscoped) = super::dsl_judge::judge(&b, &cx);
+        let table = inner.unwrap_or(table).to_ascii_lowercase();
+        let scoped = match unscoped.first() {
+            None => Ok(()),
+            Some(u) => Err(format!(
+                "neither does the query `{name}` returns, on `{}`",
+                u.table
+            )),
+        };
+        Some((table, scoped))
     }
 
     /// A sea-orm column qualifier (`project::Column`, `UserColumn`) as its table.

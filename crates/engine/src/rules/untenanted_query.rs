@@ -76,6 +76,16 @@ built (`if c { q = q.filter(..) }`) is judged. `find(id)`, `find_by_id(id)` and
 `delete_by_id(id)` pin the table when its primary key carries a scope column (a composite key is
 bound whole: `delete_by_id((org, user))`).
 
+A sea-orm chain may start at the crate's own finder, a fn that returns a query builder without
+running it (`fn secure_find(org_id: OrgId) -> Select<Entity> { Self::find().filter(Column::OrgId.eq(org_id)) }`,
+a free fn returning `Select<invoice::Entity>`). The chain that runs it
+(`eventtype::Entity::secure_find(org).filter(..).one(db)`, `scoped_invoices(org).all(db)`) is
+judged on the builder the finder returns, with the chain's own filters on top: pinned when that
+builder is (a finder built on another is followed, four deep), else judged on its own filters,
+the message saying the finder's query has no tenant filter either. Its rows are loaded rows, so
+a write keyed by one is as scoped as the finder. A call whose fn the workspace does not define,
+or that returns no builder, is no query.
+
 ### Writes keyed by a loaded row
 An `ActiveModel` update or delete is `WHERE <primary key> = <its values>`. It is scoped when the
 key carries a scope column, or when the key's values are fields of a row the code loaded: a row

@@ -138,6 +138,10 @@ pub struct FnExtra {
     /// (`let Some(u) = auth.0 else { return Err(..) }`, `auth.ok_or(..)?`, a `None` arm that
     /// returns an error).
     pub rejects_none: thin_vec::ThinVec<String>,
+    /// The query builder a fn returns without running it (sea-orm
+    /// `fn secure_find(org: OrgId) -> Select<Entity> { Self::find().filter(Column::OrgId.eq(org)) }`):
+    /// the chains that run it start with its filter ([`DslQuery::finder`]).
+    pub ret_builder: Option<Box<DslQuery>>,
 }
 
 impl FnFact {
@@ -152,6 +156,9 @@ impl FnFact {
     }
     pub fn guard_values(&self) -> &[String] {
         self.extra.as_ref().map_or(&[], |x| &x.guard_values)
+    }
+    pub fn ret_builder(&self) -> Option<&DslQuery> {
+        self.extra.as_ref().and_then(|x| x.ret_builder.as_deref())
     }
     pub fn rejects_none(&self) -> &[String] {
         self.extra.as_ref().map_or(&[], |x| &x.rejects_none)

@@ -62,6 +62,14 @@ pub struct DslQuery {
     pub scoped_by: Option<String>,
     /// An `ActiveModel` update or delete: where its primary key's values come from.
     pub model_key: Option<ModelKey>,
+    /// The chain starts at a call of the crate's own fn that returns a query builder
+    /// (`eventtype::Entity::secure_find(org_id).filter(..).one(db)`, the fn returning
+    /// `Self::find().filter(Column::OrgId.eq(org_id))`): the fn's name; `table` is the path it
+    /// is called on. Phase 2 judges the builder the fn returns ([`FnExtra::ret_builder`]) and, when
+    /// it is scoped, the chain is too; with no such fn it is no query site.
+    ///
+    /// [`FnExtra::ret_builder`]: crate::extract::FnExtra::ret_builder
+    pub finder: Option<String>,
 }
 
 /// One way a DSL chain is built: its joins and the condition its rows meet.
