@@ -3,14 +3,16 @@
 
 use crate::config::Config;
 use crate::extract::{FileFacts, FnFact, UseFact};
+use crate::intern::Module;
 use crate::sql::{self, Dialect, Schema, Tenancy};
 use crate::strings::{self, Lookup, StrSource};
 use crate::workspace::Workspace;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
-/// (file, module, first segment or `*`) -> the paths it may stand for.
-type Memo = HashMap<(usize, Vec<String>, String), std::sync::Arc<Vec<Vec<String>>>>;
+/// (file, the module's path and a first segment, or `*` for the glob imports, joined by `::`)
+/// -> the paths that segment may stand for.
+type Memo = HashMap<(usize, String), std::sync::Arc<Vec<Vec<String>>>>;
 /// Per package: SQL text -> its analysis (looked up by `&str`, no text made for a hit).
 type SqlMemo = Vec<HashMap<String, Result<sql::Analysis, sql::SqlParseError>>>;
 
@@ -81,7 +83,7 @@ pub struct Index<'a> {
     pub schema_problems: Vec<(String, String)>,
     crate_names: Vec<String>,
     /// Per package: `module::alias` of every `use` -> the paths it may stand for.
-    reexports: Vec<HashMap<String, Vec<Vec<String>>>>,
+    reexports: Vec<HashMap<String, Vec<Module>>>,
     /// Per package: item path -> statics, structs, enums and type aliases with that path.
     items: Vec<HashMap<String, Refs<ItemRef>>>,
     /// Per package: item name -> the same.
@@ -229,32 +231,39 @@ impl<'a> Index<'a> {
                 },
             })
             .collect();
-        let mut reexports: Vec<HashMap<String, Vec<Vec<String>>>> = vec![HashMap::new(); n];
+        let mut reexports: Vec<HashMap<String, Vec<Module>>> = vec![HashMap::new(); n];
+        // The targets, one allocation per distinct path: a thousand files importing one path
+        // share it.
+        let mut paths: foldhash::HashSet<Module> = foldhash::HashSet::default();
+        let mut intern = |v: Vec<String>| -> Module {
+            if let Some(m) = paths.get(v.as_slice()) {
+                return m.clone();
+            }
+            let m = Module::from(v);
+            paths.insert(m.clone());
+            m
+        };
         for f in files {
             for u in &f.uses {
                 if u.alias == "*" || u.path.is_empty() {
                     continue;
                 }
-                let mut key = u.module.clone();
-                key.push(u.alias.to_string());
+                let key = path_key(&u.module, &u.alias);
                 let targets = match u.path[0].as_str() {
-                    "crate" => vec![u.path[1..].to_vec()],
-                    "self" => vec![join(&u.module, &u.path[1..])],
+                    "crate" => vec![intern(u.path[1..].to_vec())],
+                    "self" => vec![intern(join(&u.module, &u.path[1..]))],
                     "super" => {
-                        let mut m = u.module.clone();
+                        let mut m = u.module.to_vec();
                         let mut rest = &u.path[..];
                         while rest.first().is_some_and(|s| s == "super") {
                             m.pop();
                             rest = &rest[1..];
                         }
-                        vec![join(&m, rest)]
+                        vec![intern(join(&m, rest))]
                     }
-                    _ => vec![join(&u.module, &u.path), u.path.to_vec()],
+                    _ => vec![intern(join(&u.module, &u.path)), u.path.clone()],
                 };
-                reexports[f.package]
-                    .entry(key.join("::"))
-                    .or_default()
-                    .extend(targets);
+                reexports[f.package].entry(key).or_default().extend(targets);
             }
         }
         let crate_names = ws
@@ -385,7 +394,7 @@ impl<'a> Index<'a> {
         file: usize,
         module: &[String],
         segments: &[String],
-        guard: &mut Vec<(usize, Vec<String>, String)>,
+        guard: &mut Vec<(usize, String)>,
     ) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = Vec::new();
         let add = |p: Vec<String>, out: &mut Vec<Vec<String>>| {
@@ -431,9 +440,10 @@ impl<'a> Index<'a> {
         file: usize,
         module: &[String],
         first: &str,
-        guard: &mut Vec<(usize, Vec<String>, String)>,
+        guard: &mut Vec<(usize, String)>,
     ) -> std::sync::Arc<Vec<Vec<String>>> {
-        let key = (file, module.to_vec(), first.to_string());
+        // One string: `first` is one segment.
+        let key = (file, path_key(module, first));
         if let Some(hit) = self.lock_first().get(&key) {
             return hit.clone();
         }
@@ -521,7 +531,7 @@ impl<'a> Index<'a> {
         }
         if let Some(targets) = self.reexports[pkg].get(&key) {
             for t in targets {
-                if t.as_slice() != path {
+                if **t != *path {
                     if let Some(v) = self.lookup_depth(maps, pkg, t, depth + 1) {
                         return Some(v);
                     }
@@ -666,7 +676,7 @@ impl Lookup for Resolver<'_, '_> {
 /// What an [`Index`] owns rather than borrows from the facts (see [`Index::into_owned`]): kept
 /// only to be dropped.
 pub struct Owned {
-    _reexports: Vec<HashMap<String, Vec<Vec<String>>>>,
+    _reexports: Vec<HashMap<String, Vec<Module>>>,
     _memo: std::sync::Mutex<Memo>,
     _tenancy: Vec<Tenancy>,
     _sql_memo: std::sync::Mutex<SqlMemo>,

@@ -216,6 +216,21 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             fact.params.shrink_to_fit();
             fact.attrs.shrink_to_fit();
         }
+        // A vector grown by pushes holds four elements at least: a cache call's one step
+        // (`state.redis`) or two arguments.
+        for c in &mut f.caches {
+            if let Some(p) = &mut c.pending {
+                p.steps.shrink_to_fit();
+                p.args.shrink_to_fit();
+            }
+        }
+        for s in &mut f.structs {
+            s.fields.shrink_to_fit();
+            s.field_types.shrink_to_fit();
+        }
+        for e in &mut f.enums {
+            e.variants.shrink_to_fit();
+        }
         f.fns.shrink_to_fit();
         f.routers.shrink_to_fit();
         f.queries.shrink_to_fit();
