@@ -214,11 +214,14 @@ fn ta201_names_the_finder_whose_query_has_no_tenant_filter() {
     let all = findings(&fixture("untenanted-query/sea-orm-rows"), "TA201");
     let m = message_at(&all, "src/finders.rs:60");
     assert!(
-        m.contains("no `.filter(..)` on `organization_id`; neither does the query `any_named` returns, on `services`"),
+        m.contains("no `.filter(..)` on `organization_id`; `any_named`, which starts the query, does not scope `services` either"),
         "{m}"
     );
     let m = message_at(&all, "src/finders.rs:65");
-    assert!(m.contains("the query `named_services` returns"), "{m}");
+    assert!(
+        m.contains("`named_services`, which starts the query"),
+        "{m}"
+    );
     // Rows loaded through a scoped finder are loaded rows: the writes keyed by them are scoped.
     for at in [
         "src/finders.rs:32",

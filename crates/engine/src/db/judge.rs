@@ -354,7 +354,7 @@ impl Judge<'_, '_> {
         let scoped = match unscoped.first() {
             None => Ok(()),
             Some(u) => Err(format!(
-                "neither does the query `{name}` returns, on `{}`",
+                "`{name}`, which starts the query, does not scope `{}` either",
                 u.table
             )),
         };

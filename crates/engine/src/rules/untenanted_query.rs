@@ -82,7 +82,7 @@ a free fn returning `Select<invoice::Entity>`). The chain that runs it
 (`eventtype::Entity::secure_find(org).filter(..).one(db)`, `scoped_invoices(org).all(db)`) is
 judged on the builder the finder returns, with the chain's own filters on top: pinned when that
 builder is (a finder built on another is followed, four deep), else judged on its own filters,
-the message saying the finder's query has no tenant filter either. Its rows are loaded rows, so
+the message saying the finder does not scope the table either. Its rows are loaded rows, so
 a write keyed by one is as scoped as the finder. A call whose fn the workspace does not define,
 or that returns no builder, is no query.
 
