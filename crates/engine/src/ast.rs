@@ -651,6 +651,10 @@ pub fn macro_args(
         .ok()
 }
 
+/// The macros that embed a migration folder (sqlx's `migrate!`, diesel's and refinery's
+/// `embed_migrations!`), by their last path segment.
+pub const MIGRATION_MACROS: [&str; 2] = ["migrate", "embed_migrations"];
+
 /// The migration folder a macro embeds, as written (from the package root, as sqlx and diesel
 /// resolve it): `sqlx::migrate!("db/migrations")`, diesel's and refinery's
 /// `embed_migrations!("..")`. `name` is the macro's last path segment, `args` its arguments.
@@ -658,7 +662,7 @@ pub fn embedded_migration_dir(
     name: &str,
     args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
 ) -> Option<String> {
-    if name != "migrate" && name != "embed_migrations" {
+    if !MIGRATION_MACROS.contains(&name) {
         return None;
     }
     match args.first() {

@@ -249,7 +249,9 @@ fn load_schema(ws: &Workspace, config: &Config) -> (Schema, usize) {
         let Ok(text) = std::fs::read_to_string(&f.abs) else {
             continue;
         };
-        let embeds = text.contains("migrate!") || text.contains("embed_migrations!");
+        let embeds = crate::ast::MIGRATION_MACROS
+            .iter()
+            .any(|m| text.contains(&format!("{m}!")));
         let declares = ["table!", "joinable!", "DeriveEntityModel"]
             .iter()
             .any(|m| text.contains(m));

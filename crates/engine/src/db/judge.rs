@@ -153,34 +153,7 @@ impl Judge<'_, '_> {
                         return Some(v);
                     }
                 }
-                // A chain started by the crate's own finder: its base is the finder's table,
-                // pinned when the builder the finder returns is.
-                let mut builder = None;
-                if d.finder.is_some() {
-                    let (table, scoped) = self.finder(fi, &d, depth)?;
-                    if scoped.is_ok() {
-                        d.scoped_by = d.finder.clone();
-                    }
-                    builder = Some((table, scoped));
-                }
-                let table = |path: &str| match &builder {
-                    Some((t, _)) if path == d.table => t.clone(),
-                    _ => self.table(fi, &d, path),
-                };
-                let qualifier = |path: &str| self.qualifier(fi, &d, path);
-                let trusted = |r: &RowRef| self.trusted(fi, q.fn_index, r, depth);
-                let cx = DslCx {
-                    tenancy: &index.tenancy[pkg],
-                    table: &table,
-                    qualifier: &qualifier,
-                    trusted: &trusted,
-                };
-                let (tables, mut unscoped) = super::dsl_judge::judge(&d, &cx);
-                if let Some((_, Err(why))) = &builder {
-                    for u in &mut unscoped {
-                        u.reason = format!("{}; {why}", u.reason);
-                    }
-                }
+                let (tables, unscoped) = self.judge_chain(fi, q.fn_index, &mut d, depth)?;
                 v.tables = tables;
                 v.unscoped = unscoped;
                 if d.op == super::DslOp::Select {
@@ -302,9 +275,53 @@ impl Judge<'_, '_> {
         }
     }
 
+    /// Judges DSL chain `d` of fn `fx` in file `fi` ([`super::dsl_judge::judge`]). A chain
+    /// started by the crate's own finder has the finder's table as its base, pinned when the
+    /// builder the finder returns is (`d.scoped_by` is set then), else the message says the
+    /// finder does not scope it either. `None` when that finder is no fn of the crate returning
+    /// a builder: the chain is no query.
+    fn judge_chain(
+        &self,
+        fi: usize,
+        fx: Option<u32>,
+        d: &mut DslQuery,
+        depth: usize,
+    ) -> Option<(Vec<String>, Vec<Unscoped>)> {
+        let mut builder = None;
+        if d.finder.is_some() {
+            let (table, scoped) = self.finder(fi, d, depth)?;
+            if scoped.is_ok() {
+                d.scoped_by = d.finder.clone();
+            }
+            builder = Some((table, scoped));
+        }
+        let d = &*d;
+        let table = |path: &str| match &builder {
+            Some((t, _)) if path == d.table => t.clone(),
+            _ => self.table(fi, d, path),
+        };
+        let qualifier = |path: &str| self.qualifier(fi, d, path);
+        let trusted = |r: &RowRef| self.trusted(fi, fx, r, depth);
+        let index = self.index;
+        let cx = DslCx {
+            tenancy: &index.tenancy[index.package_of(fi)],
+            table: &table,
+            qualifier: &qualifier,
+            trusted: &trusted,
+        };
+        let (tables, mut unscoped) = super::dsl_judge::judge(d, &cx);
+        if let Some((_, Err(why))) = &builder {
+            for u in &mut unscoped {
+                u.reason = format!("{}; {why}", u.reason);
+            }
+        }
+        Some((tables, unscoped))
+    }
+
     /// The finder a chain starts with ([`DslQuery::finder`]): the table of the builder it returns
-    /// and whether that builder is scoped (`Err`: why not, for the chain's message). `None` when
-    /// the called fn is not the crate's or returns no query builder: the chain is no query.
+    /// and whether that builder is scoped (`Err`: why not, for the chain's message), judged
+    /// where it is written (a finder built on another is followed, four deep). `None` when the
+    /// called fn is not the crate's or returns no query builder.
     fn finder(
         &self,
         fi: usize,
@@ -321,36 +338,14 @@ impl Judge<'_, '_> {
         segs.push(name.to_string());
         let id = index.resolve_fn(fi, &d.module, &segs)?;
         let mut b = index.func(id).ret_builder()?.clone();
-        let cf = id.file;
-        let table = self.table(cf, &b, &b.table);
         if depth >= 4 {
+            let table = self.table(id.file, &b, &b.table).to_ascii_lowercase();
             return Some((table, Err(format!("`{name}` is not followed further"))));
         }
-        // A finder built on another (`secure_find(org).filter(..)`): pinned by it, or judged
-        // on its own filters.
-        let mut inner = None;
-        if b.finder.is_some() {
-            let (t, scoped) = self.finder(cf, &b, depth + 1)?;
-            if scoped.is_ok() {
-                b.scoped_by = b.finder.clone();
-            }
-            inner = Some(t);
-        }
-        let table_of = |path: &str| match &inner {
-            Some(t) if path == b.table => t.clone(),
-            _ => self.table(cf, &b, path),
-        };
-        let qualifier = |path: &str| self.qualifier(cf, &b, path);
         let fx = Some(id.index as u32);
-        let trusted = |r: &RowRef| self.trusted(cf, fx, r, depth + 1);
-        let cx = DslCx {
-            tenancy: &index.tenancy[index.package_of(cf)],
-            table: &table_of,
-            qualifier: &qualifier,
-            trusted: &trusted,
-        };
-        let (_, unscoped) = super::dsl_judge::judge(&b, &cx);
-        let table = inner.unwrap_or(table).to_ascii_lowercase();
+        let (tables, unscoped) = self.judge_chain(id.file, fx, &mut b, depth + 1)?;
+        // The base table comes first.
+        let table = tables.into_iter().next().unwrap_or_default();
         let scoped = match unscoped.first() {
             None => Ok(()),
             Some(u) => Err(format!(

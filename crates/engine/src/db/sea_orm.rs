@@ -318,19 +318,8 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
                 return None;
             };
             let mut segs: Vec<String> = crate::extract::segments(&p.path);
-            // `scoped_services(org).all(db)`: a free fn of the crate returning a builder.
-            if segs.len() == 1 && finder_call(&segs, &terminal, methods.last()?) {
-                q.finder = segs.pop();
-                v.joins.extend(calls.iter().filter_map(|(c, _)| join_of(c)));
-                dsl::apply_calls(w, &mut v.filter, &mut q.scoped_by, calls);
-                q.variants.push(v);
-                return Some(q);
-            }
-            if segs.len() < 2 {
-                return None;
-            }
             // `Self::find()` in `impl Entity`: the impl's type.
-            if segs[0] == "Self" {
+            if segs.len() >= 2 && segs[0] == "Self" {
                 if let Some(t) = w.self_ty() {
                     segs[0] = t.to_string();
                 }
@@ -338,6 +327,13 @@ fn read_variant<'ast>(w: &Walker<'ast, '_>, ch: &dsl::Chain<'ast>) -> Option<Dsl
             let method = segs.last()?.as_str();
             q.table = segs[..segs.len() - 1].join("::");
             match method {
+                // `scoped_services(org).all(db)`: a free fn of the crate returning a builder.
+                _ if segs.len() == 1 => {
+                    if !finder_call(&segs, &terminal, methods.last()?) {
+                        return None;
+                    }
+                    q.finder = Some(method.to_string());
+                }
                 "find" => {}
                 "find_by_id" | "delete_by_id" => {
                     if method == "delete_by_id" {
@@ -485,13 +481,12 @@ fn record_ret_builder(w: &mut Walker<'_, '_>) {
     let Some(fn_index) = w.fns.last().map(|f| f.fn_index) else {
         return;
     };
-    let returns = w.returns().to_vec();
     let mut found: Option<DslQuery> = None;
-    for (e, env) in returns {
+    for &(e, env) in w.returns() {
         let syn::Expr::MethodCall(m) = strip(e) else {
             continue;
         };
-        if TERMINALS.contains(&m.method.to_string().as_str()) {
+        if TERMINALS.iter().any(|t| m.method == t) {
             continue;
         }
         let Some((_, q)) = dsl::read_variants_at(w, e, env, true, read_variant) else {

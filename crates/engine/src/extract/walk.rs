@@ -1116,7 +1116,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             .last()
             .map(|s| crate::intern::Name::of(&s.ident))
             .unwrap_or_default();
-        if name == "migrate" || name == "embed_migrations" {
+        if crate::ast::MIGRATION_MACROS.iter().any(|m| name == *m) {
             if let Some(dir) = self
                 .macro_list(mac)
                 .and_then(|args| crate::ast::embedded_migration_dir(name.as_str(), args))
