@@ -41,6 +41,9 @@ pub struct FileCx<'a> {
     asked_any: std::cell::RefCell<Vec<(&'static [&'static str], bool)>>,
     /// The configured tenant identifiers as segment runs (`ctx.org` -> `["ctx", "org"]`).
     pub tenant_ids: Vec<Vec<String>>,
+    /// The last segment of each configured guard type (`auth::AdminUser` -> `AdminUser`):
+    /// every path, struct literal and call is compared with them.
+    pub guard_names: Vec<&'a str>,
 }
 
 impl<'a> FileCx<'a> {
@@ -78,6 +81,12 @@ impl<'a> FileCx<'a> {
             asked: std::cell::RefCell::new(Vec::new()),
             asked_any: std::cell::RefCell::new(Vec::new()),
             tenant_ids: super::tenant::identifiers(config),
+            guard_names: config
+                .handlers
+                .guards
+                .iter()
+                .filter_map(|g| g.rsplit("::").next())
+                .collect(),
         }
     }
 

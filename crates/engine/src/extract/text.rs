@@ -796,7 +796,12 @@ fn returned(e: &syn::Expr, callee: String, shown: String) -> StrSource {
     StrSource::Returned {
         line: e.span().start().line as u32,
         callee: callee.into(),
-        what: format!("`{shown}`"),
+        // Sketching shows nothing (see `Walker::shown`).
+        what: if shown.is_empty() {
+            String::new()
+        } else {
+            format!("`{shown}`")
+        },
     }
 }
 

@@ -524,14 +524,11 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// A configured guard type written as a value (struct literal, unit struct, tuple
     /// constructor), and a parameter's `None` turned into an error (`p.ok_or(..)?`).
     fn record_guard_value(&mut self, e: &'ast syn::Expr) {
-        let guards = &self.cx.config.handlers.guards;
+        let guards = &self.cx.guard_names;
         // Compared as identifiers: a name is made only for a guard's.
         let named = |p: &syn::Path| -> Option<String> {
             let last = &p.segments.last()?.ident;
-            guards
-                .iter()
-                .any(|g| g.rsplit("::").next().is_some_and(|n| last == n))
-                .then(|| last.to_string())
+            guards.iter().any(|n| last == n).then(|| last.to_string())
         };
         let found = match e {
             syn::Expr::Struct(s) if !guards.is_empty() => named(&s.path),
@@ -865,13 +862,22 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         match first.value {
             Value::Expr(init, env) => {
                 matches!(
-                    self.str_source_at(init, *env),
+                    self.sketched(|w| w.str_source_at(init, *env)),
                     crate::strings::StrSource::Lit(_) | crate::strings::StrSource::Concat(_)
                 ) || matches!(crate::ast::peel(init), syn::Expr::Macro(_))
                     || crate::ast::starts_with_string_path(init)
             }
             _ => false,
         }
+    }
+
+    /// `f` with texts sketched: their leaves are what is looked at, not how messages show them
+    /// (see [`Walker::sketch`]).
+    fn sketched<R>(&self, f: impl FnOnce(&Self) -> R) -> R {
+        let was = self.sketch.replace(true);
+        let r = f(self);
+        self.sketch.set(was);
+        r
     }
 
     /// Walks one path of a branch from `fork`; returns where it ends, None when it always leaves.
@@ -1019,9 +1025,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 .map(|(e, env)| w.str_source_at(e, *env))
                 .collect()
         };
-        self.sketch.set(true);
-        let sketched = texts(self);
-        self.sketch.set(false);
+        let sketched = self.sketched(texts);
         // Kept only when it may be SQL: a literal that reads as SQL or DDL, or a const or file phase 2
         // reads (most fns returning text return names and messages).
         let may_be_sql = |leaf: &crate::strings::StrSource| match leaf {
