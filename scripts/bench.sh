@@ -15,10 +15,16 @@
 #
 # Env: LINES, FILES, SEED (default corpus), SMALL_LINES (changed-files corpus, 100000), SCALE
 # (1), SCALE_LINES (3000000), SCALE_FILES (8000), SCALE_CRATES (4), RUNS (hyperfine runs, 10),
-# SCALE_RUNS (3), FOLDER (1), FOLDER_RUNS (5), CARGO_TARGET_DIR (build dir, default target/), BENCH_DIR (corpora, default
+# SCALE_RUNS (3), FOLDER (1), FOLDER_RUNS (5), INSTR (1: instruction counts, when valgrind is
+# installed), CARGO_TARGET_DIR (build dir, default target/), BENCH_DIR (corpora, default
 # $CARGO_TARGET_DIR/bench). Targets (docs/performance.md): CPU ratio <= 1.5, peak RSS <= 100 MB on
 # the default corpus and <= 2x the floor's on the scale one, phase 2 <= 15% of the audit,
 # changed-files <= 0.3 s. Prints the figures; not a test (CI asserts no wall-clock times).
+#
+# Times on a shared machine move by a tenth between identical runs; instruction counts do not.
+# With INSTR=1 and valgrind installed, the floor and the audit of the ~100k-line corpus are also
+# run once each under callgrind on one thread, and the ratio of the instructions they execute is
+# printed: a change to the audit shows there even when the times hide it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +52,7 @@ RUNS="${RUNS:-10}"
 SCALE_RUNS="${SCALE_RUNS:-3}"
 FOLDER="${FOLDER:-1}"
 FOLDER_RUNS="${FOLDER_RUNS:-5}"
+INSTR="${INSTR:-1}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BENCH_DIR="${BENCH_DIR:-$TARGET/bench}"
 BIN="$TARGET/release/cargo-tenant-audit"
@@ -125,6 +132,19 @@ if [ "$FOLDER" = 1 ]; then
     corpora+=(folder)
 fi
 
+# Instructions executed (callgrind's `Collected`), one thread, floor then audit.
+rm -f "$BENCH_DIR/instructions"
+if [ "$INSTR" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+    echo "== instructions: callgrind, one thread, $SMALL"
+    for k in floor audit; do
+        if [ "$k" = floor ]; then cmd=(--parse-only); else cmd=(--format json); fi
+        n=$({ valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+            "$BIN" -j 1 "${cmd[@]}" --manifest-path "$SMALL" 2>&1 >/dev/null || true; } |
+            awk '/Collected :/ {print $NF}')
+        echo "$k ${n:-0}" >>"$BENCH_DIR/instructions"
+    done
+fi
+
 python3 - "$BENCH_DIR" "$(nproc)" "$SMALL_LINES" "${corpora[@]}" <<'PY'
 import json, re, statistics, sys
 bench, cores, small, corpora = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
@@ -185,4 +205,16 @@ for name in corpora:
     if "changed-files" in res:
         med = res["changed-files"]["median"]
         print(f"changed-files (one file, {small // 1000}k-line workspace): {med:.3f} s   target <= 0.3 s   {ok(med <= 0.3)}")
+
+try:
+    counts = dict(line.split() for line in open(f"{bench}/instructions"))
+except FileNotFoundError:
+    counts = {}
+floor_i, audit_i = int(counts.get("floor", 0)), int(counts.get("audit", 0))
+if floor_i and audit_i:
+    print()
+    print(f"[instructions] {small // 1000}k-line corpus, one thread (callgrind)")
+    print(f"floor {floor_i / 1e6:.1f}M, audit {audit_i / 1e6:.1f}M: audit / floor {audit_i / floor_i:.3f}")
+elif counts:
+    print("instructions: callgrind gave no count (see valgrind's output)")
 PY
