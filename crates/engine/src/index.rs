@@ -10,6 +10,9 @@ use crate::workspace::Workspace;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
+mod fn_paths;
+use fn_paths::FnPaths;
+
 /// (file, the module's path and a first segment, or `*` for the glob imports, joined by `::`)
 /// -> the paths that segment may stand for.
 type Memo = HashMap<(usize, String), std::sync::Arc<Vec<Vec<String>>>>;
@@ -68,9 +71,8 @@ pub struct Index<'a> {
     pub ws: &'a Workspace,
     pub config: &'a Config,
     pub files: &'a [FileFacts],
-    /// Per package: item path -> fns with that path. Keys and values are borrowed from the
-    /// facts; one fn per key is kept inline.
-    fns: Vec<HashMap<&'a str, Refs<PackedFn>>>,
+    /// Per package: item path -> fns with that path (the path read from the facts).
+    fns: Vec<FnPaths<'a>>,
     /// Per package: fn name -> fns with that name.
     fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>>,
     /// Per package: const path -> value.
@@ -99,7 +101,7 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
         let n = ws.packages.len();
-        let mut fns: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
+        let mut fns: Vec<FnPaths<'a>> = vec![FnPaths::new(files, |f| f.item.as_str()); n];
         let mut fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
         let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];
@@ -144,7 +146,7 @@ impl<'a> Index<'a> {
                     continue;
                 }
                 let id = PackedFn::of(FnId { file: fi, index: i });
-                fns[p].entry(func.item.as_str()).or_default().push(id);
+                fns[p].add(id);
                 fns_by_name[p]
                     .entry(func.name.as_str())
                     .or_default()
@@ -506,18 +508,18 @@ impl<'a> Index<'a> {
     /// An item by absolute path: in the package itself, or — when the path starts with the crate
     /// name of another member (`domain_billing::routes`) — in that member.
     /// `use` re-exports (`pub use blog::routes::blog_router;`) are followed.
-    fn lookup<'m, K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T>(
+    fn lookup<'m, T, M: PathLookup<T>>(
         &self,
-        maps: &'m [HashMap<K, T>],
+        maps: &'m [M],
         pkg: usize,
         path: &[String],
     ) -> Option<&'m T> {
         self.lookup_depth(maps, pkg, path, 0)
     }
 
-    fn lookup_depth<'m, K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T>(
+    fn lookup_depth<'m, T, M: PathLookup<T>>(
         &self,
-        maps: &'m [HashMap<K, T>],
+        maps: &'m [M],
         pkg: usize,
         path: &[String],
         depth: usize,
@@ -526,7 +528,7 @@ impl<'a> Index<'a> {
             return None;
         }
         let key = path.join("::");
-        if let Some(v) = maps[pkg].get(key.as_str()) {
+        if let Some(v) = maps[pkg].get_path(key.as_str()) {
             return Some(v);
         }
         if let Some(targets) = self.reexports[pkg].get(&key) {
@@ -593,6 +595,23 @@ fn uses_for<'u>(uses: &'u [UseFact], module: &'u [String]) -> impl Iterator<Item
 
 /// One fn or item per key, mostly: kept inline.
 type Refs<T> = smallvec::SmallVec<[T; 1]>;
+
+/// A map by item path (`a::b::c`), as [`Index::lookup`] reads the index's maps.
+trait PathLookup<T> {
+    fn get_path(&self, path: &str) -> Option<&T>;
+}
+
+impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T> PathLookup<T> for HashMap<K, T> {
+    fn get_path(&self, path: &str) -> Option<&T> {
+        self.get(path)
+    }
+}
+
+impl PathLookup<Refs<PackedFn>> for FnPaths<'_> {
+    fn get_path(&self, path: &str) -> Option<&Refs<PackedFn>> {
+        self.get(path)
+    }
+}
 
 /// `module::name`, the key of an item path.
 fn path_key(module: &[String], name: &str) -> String {
