@@ -101,7 +101,7 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
         let n = ws.packages.len();
-        let mut fns: Vec<FnPaths<'a>> = vec![FnPaths::new(files, |f| f.item.as_str()); n];
+        let mut fns: Vec<FnPaths<'a>> = vec![FnPaths::new(files); n];
         let mut fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
         let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];

@@ -156,7 +156,7 @@ impl<T: Clone> Recent<T> {
 }
 
 /// The hash every interning table and [`Recent`] cache files a value by.
-fn hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
+pub(crate) fn hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::default().hash_one(key)
 }

@@ -36,6 +36,16 @@ impl<'ast> Walker<'ast, '_> {
         }
     }
 
+    /// [`Walker::shown`] in backquotes, as a text's message names an expression; nothing while
+    /// sketching.
+    fn quoted(&self, e: &syn::Expr) -> String {
+        if self.sketch.get() {
+            String::new()
+        } else {
+            format!("`{}`", short(e))
+        }
+    }
+
     /// Where a string expression's value comes from, evaluated here.
     pub fn str_source(&self, e: &'ast syn::Expr) -> StrSource {
         self.str_source_at(e, self.env())
@@ -86,22 +96,22 @@ impl<'ast> Walker<'ast, '_> {
             Expr::Lit(l) => match &l.lit {
                 syn::Lit::Str(s) => StrSource::Lit(s.value()),
                 syn::Lit::Char(c) => StrSource::Lit(c.value().to_string()),
-                _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
+                _ => StrSource::dynamic(self.quoted(e)),
             },
             Expr::Block(b) => match b.block.stmts.last() {
                 Some(syn::Stmt::Expr(inner, None)) => self.str_source_depth(inner, env, depth + 1),
-                _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
+                _ => StrSource::dynamic(self.quoted(e)),
             },
             Expr::If(i) => {
                 let mut alts = Vec::new();
                 if let Some(syn::Stmt::Expr(t, None)) = i.then_branch.stmts.last() {
                     alts.push(self.str_source_depth(t, env, depth + 1));
                 } else {
-                    return StrSource::dynamic(format!("`{}`", self.shown(e)));
+                    return StrSource::dynamic(self.quoted(e));
                 }
                 match &i.else_branch {
                     Some((_, els)) => alts.push(self.str_source_depth(els, env, depth + 1)),
-                    None => return StrSource::dynamic(format!("`{}`", self.shown(e))),
+                    None => return StrSource::dynamic(self.quoted(e)),
                 }
                 StrSource::Alt(alts)
             }
@@ -235,8 +245,8 @@ impl<'ast> Walker<'ast, '_> {
             // What a workspace fn returns, with what this call passes (phase 2).
             Expr::Call(c) if self.current_fn().is_some() => match crate::ast::last_segment(&c.func)
             {
-                Some(callee) => returned(e, callee, self.shown(e)),
-                None => StrSource::dynamic(format!("`{}`", self.shown(e))),
+                Some(callee) => returned(e, callee, self.quoted(e)),
+                None => StrSource::dynamic(self.quoted(e)),
             },
             // A method of the fn's own type (`self.ddl(..)`); other method calls are most
             // often the standard library's (`.join(..)`, `.collect()`).
@@ -244,9 +254,9 @@ impl<'ast> Walker<'ast, '_> {
                 if self.current_fn().is_some()
                     && matches!(crate::ast::peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) =>
             {
-                returned(e, m.method.to_string(), self.shown(e))
+                returned(e, m.method.to_string(), self.quoted(e))
             }
-            _ => StrSource::dynamic(format!("`{}`", self.shown(e))),
+            _ => StrSource::dynamic(self.quoted(e)),
         }
     }
 
@@ -348,7 +358,7 @@ impl<'ast> Walker<'ast, '_> {
                                 other => StrSource::Lit(other.to_token_stream().to_string()),
                             },
                             syn::Expr::Macro(m) => self.macro_str_source_at(&m.mac, env, depth + 1),
-                            other => StrSource::dynamic(format!("`{}`", self.shown(other))),
+                            other => StrSource::dynamic(self.quoted(other)),
                         })
                         .collect(),
                 ),
@@ -790,18 +800,14 @@ fn retell(src: &StrSource, f: &dyn Fn(&str) -> String) -> StrSource {
     })
 }
 
-/// A call's returned text, found in phase 2 by the call's line and callee name.
-fn returned(e: &syn::Expr, callee: String, shown: String) -> StrSource {
+/// A call's returned text, found in phase 2 by the call's line and callee name; `what` is the
+/// call as messages name it.
+fn returned(e: &syn::Expr, callee: String, what: String) -> StrSource {
     use syn::spanned::Spanned;
     StrSource::Returned {
         line: e.span().start().line as u32,
         callee: callee.into(),
-        // Sketching shows nothing (see `Walker::shown`).
-        what: if shown.is_empty() {
-            String::new()
-        } else {
-            format!("`{shown}`")
-        },
+        what,
     }
 }
 

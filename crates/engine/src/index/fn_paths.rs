@@ -1,67 +1,54 @@
-//! A text of a fn's facts (its item path, its name) -> the fns with that text, in a table of
-//! four bytes a key: the table holds the index of a slot, the slot the fns, and the key is
-//! read from its first fn's facts. At scale a workspace has hundreds of thousands of fns, and
-//! a map holding each path beside its fns (a text reference and a small vector, forty bytes,
-//! in a table twice the size it needs when it has just grown) was the index's largest
-//! allocation.
+//! Item path -> the fns with that path, in a table of four bytes a path: the table holds the
+//! index of a slot, the slot the fns, and the path is read from the slot's first fn's facts. At
+//! scale a workspace has hundreds of thousands of fns, and a map holding each path beside its
+//! fns (a text reference and a small vector, forty bytes, in a table twice the size it needs
+//! when it has just grown) was the index's largest allocation.
 
 use super::{PackedFn, Refs};
-use crate::extract::{FileFacts, FnFact};
-use std::hash::BuildHasher;
-
-fn hash(path: &str) -> u64 {
-    foldhash::fast::FixedState::default().hash_one(path)
-}
+use crate::extract::FileFacts;
+use crate::intern::hash;
 
 #[derive(Clone)]
 pub(super) struct FnPaths<'a> {
     files: &'a [FileFacts],
-    /// The text a fn is filed by.
-    key: fn(&FnFact) -> &str,
     table: hashbrown::HashTable<u32>,
     slots: Vec<Refs<PackedFn>>,
 }
 
-/// The key of slot `s`: its first fn's.
-fn path_of<'a>(
-    files: &'a [FileFacts],
-    key: fn(&FnFact) -> &str,
-    slots: &[Refs<PackedFn>],
-    s: u32,
-) -> &'a str {
-    let id = slots[s as usize][0].id();
-    key(&files[id.file].fns[id.index])
+/// The item path of fn `id`.
+fn path_of_fn(files: &[FileFacts], id: PackedFn) -> &str {
+    let id = id.id();
+    files[id.file].fns[id.index].item.as_str()
+}
+
+/// The item path of slot `s`: its first fn's.
+fn path_of<'a>(files: &'a [FileFacts], slots: &[Refs<PackedFn>], s: u32) -> &'a str {
+    path_of_fn(files, slots[s as usize][0])
 }
 
 impl<'a> FnPaths<'a> {
-    /// Fns of `files` by the text `key` gives.
-    pub(super) fn new(files: &'a [FileFacts], key: fn(&FnFact) -> &str) -> Self {
+    pub(super) fn new(files: &'a [FileFacts]) -> Self {
         FnPaths {
             files,
-            key,
             table: hashbrown::HashTable::new(),
             slots: Vec::new(),
         }
     }
 
-    /// Files fn `id` by its key.
+    /// Files fn `id` by its item path.
     pub(super) fn add(&mut self, id: PackedFn) {
         let FnPaths {
             files,
-            key,
             table,
             slots,
         } = self;
-        let path = {
-            let f = id.id();
-            key(&files[f.file].fns[f.index])
-        };
+        let path = path_of_fn(files, id);
         let found = {
             let slots = &*slots;
             match table.entry(
                 hash(path),
-                |&s| path_of(files, *key, slots, s) == path,
-                |&s| hash(path_of(files, *key, slots, s)),
+                |&s| path_of(files, slots, s) == path,
+                |&s| hash(path_of(files, slots, s)),
             ) {
                 hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
                 hashbrown::hash_table::Entry::Vacant(e) => {
@@ -77,12 +64,10 @@ impl<'a> FnPaths<'a> {
         }
     }
 
-    /// The fns whose key is `path`.
+    /// The fns with item path `path`.
     pub(super) fn get(&self, path: &str) -> Option<&Refs<PackedFn>> {
         self.table
-            .find(hash(path), |&s| {
-                path_of(self.files, self.key, &self.slots, s) == path
-            })
+            .find(hash(path), |&s| path_of(self.files, &self.slots, s) == path)
             .map(|&s| &self.slots[s as usize])
     }
 }
@@ -90,6 +75,7 @@ impl<'a> FnPaths<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::FnFact;
     use crate::index::FnId;
 
     fn file(items: &[&str]) -> FileFacts {
@@ -114,7 +100,7 @@ mod tests {
     #[test]
     fn fns_of_one_path_are_kept_in_the_order_filed() {
         let files = [file(&["a::f", "a::g"]), file(&["b::h", "a::f"])];
-        let mut m = FnPaths::new(&files, |f| f.item.as_str());
+        let mut m = FnPaths::new(&files);
         for (fi, f) in files.iter().enumerate() {
             for index in 0..f.fns.len() {
                 m.add(PackedFn::of(FnId { file: fi, index }));
@@ -131,7 +117,7 @@ mod tests {
         let items: Vec<String> = (0..5000).map(|i| format!("m::f{i}")).collect();
         let refs: Vec<&str> = items.iter().map(String::as_str).collect();
         let files = [file(&refs)];
-        let mut m = FnPaths::new(&files, |f| f.item.as_str());
+        let mut m = FnPaths::new(&files);
         for index in 0..items.len() {
             m.add(PackedFn::of(FnId { file: 0, index }));
         }
