@@ -101,7 +101,13 @@ pub struct Index<'a> {
 impl<'a> Index<'a> {
     pub fn build(ws: &'a Workspace, config: &'a Config, files: &'a [FileFacts]) -> Index<'a> {
         let n = ws.packages.len();
-        let mut fns: Vec<FnPaths<'a>> = vec![FnPaths::new(files); n];
+        // Sized once: at scale a package has hundreds of thousands of fns, and a table grown
+        // by doubling holds up to twice what it needs when the index is done.
+        let mut counts = vec![0; n];
+        for f in files {
+            counts[f.package] += f.fns.len();
+        }
+        let mut fns: Vec<FnPaths<'a>> = counts.iter().map(|&c| FnPaths::new(files, c)).collect();
         let mut fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
         let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];
@@ -163,6 +169,7 @@ impl<'a> Index<'a> {
                 schemas[p].merge_table(t.clone());
             }
         }
+        fns.iter_mut().for_each(FnPaths::filed);
         let mut schema_problems = Vec::new();
         let mut dialects = Vec::new();
         // Packages usually share the root `migrations/`: walk each folder once, parse each set

@@ -134,7 +134,7 @@ pub fn build(
                 Handler::Fn(id) => {
                     let f = index.func(*id);
                     (
-                        f.item.clone(),
+                        f.item().to_string(),
                         index.rel(id.file).to_string(),
                         f.span.start.line,
                         handler_evidence(index, graph, *id),
@@ -168,8 +168,8 @@ pub fn build(
                 .or_else(|| {
                     let routes = handlers.get(&e.handler)?;
                     let item = match &e.handler {
-                        Handler::Fn(id) => index.func(*id).item.as_str(),
-                        Handler::Unresolved { .. } => "",
+                        Handler::Fn(id) => index.func(*id).item().to_string(),
+                        Handler::Unresolved { .. } => String::new(),
                     };
                     index
                         .config
@@ -177,7 +177,7 @@ pub fn build(
                         .iter()
                         .find(|cb| {
                             cb.rules.as_ref().is_none_or(|r| r.contains(&"TA101"))
-                                && crate::bypass::config_covers_handler(cb, &file, item, routes)
+                                && crate::bypass::config_covers_handler(cb, &file, &item, routes)
                         })
                         .map(|cb| format!("bypass: {}", cb.reason.clone().unwrap_or_default()))
                 });

@@ -38,7 +38,7 @@ impl Reach {
                     let r = RouteRef {
                         method: m,
                         path: e.path.clone().unwrap_or_else(|| "?".into()),
-                        handler: f.item.clone(),
+                        handler: f.item().to_string(),
                         file: index.rel(id.file).to_string(),
                         line: f.span.start.line,
                     };

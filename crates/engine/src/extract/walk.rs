@@ -291,7 +291,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// Item path of the innermost enclosing fn (or the module).
     pub fn current_item(&self) -> String {
         match self.fns.last() {
-            Some(f) => self.facts.fns[f.fn_index].item.clone(),
+            Some(f) => self.facts.fns[f.fn_index].item().to_string(),
             None => self.item_path(""),
         }
     }
@@ -919,7 +919,6 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     ) {
         let name = crate::intern::Name::of(&sig.ident);
         let mut fact = FnFact {
-            item: self.item_path(&name),
             name,
             module: self.module.clone(),
             self_ty: self.self_ty().map(Into::into),

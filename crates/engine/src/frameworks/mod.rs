@@ -163,7 +163,6 @@ fn handler_ref_depth<'ast>(
             let span = Span::from_pm2(c.span());
             w.facts.fns.push(FnFact {
                 name: "{closure}".into(),
-                item,
                 module: w.module.clone(),
                 self_ty: w.self_ty().map(Into::into),
                 span: Span {
@@ -174,6 +173,10 @@ fn handler_ref_depth<'ast>(
                 is_closure: true,
                 params,
                 calls: calls.0.iter().map(crate::intern::Name::from).collect(),
+                extra: Some(Box::new(crate::extract::FnExtra {
+                    item: Some(item.into()),
+                    ..Default::default()
+                })),
                 ..FnFact::default()
             });
             let fn_index = w.facts.fns.len() - 1;

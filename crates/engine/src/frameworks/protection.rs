@@ -119,7 +119,8 @@ pub fn searched(index: &Index<'_>, graph: &CallGraph, id: FnId) -> (Vec<String>,
 
 /// `service::upsert`: a fn's item path without its crate-level modules beyond the last two.
 fn short_item(f: &FnFact) -> String {
-    let parts: Vec<&str> = f.item.split("::").collect();
+    let item = f.item().to_string();
+    let parts: Vec<&str> = item.split("::").collect();
     let n = parts.len();
     parts[n.saturating_sub(2)..].join("::")
 }

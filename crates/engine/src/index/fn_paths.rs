@@ -1,11 +1,12 @@
 //! Item path -> the fns with that path, in a table of four bytes a path: the table holds the
-//! index of a slot, the slot the fns, and the path is read from the slot's first fn's facts. At
-//! scale a workspace has hundreds of thousands of fns, and a map holding each path beside its
-//! fns (a text reference and a small vector, forty bytes, in a table twice the size it needs
-//! when it has just grown) was the index's largest allocation.
-
+//! index of a slot, the slot the fns, and the path is read from the slot's first fn's facts
+//! (fns keep no joined path: [`crate::extract::ItemPath`] compares its pieces; each slot keeps
+//! its path's hash, for the table to grow). At scale a workspace has hundreds of thousands of
+//! fns, and a map holding each path beside its fns (a text reference and a small vector, forty
+//! bytes, in a table twice the size it needs when it has just grown) was the index's largest
+//! allocation; the table and slots are sized once for the package's fns.
 use super::{PackedFn, Refs};
-use crate::extract::FileFacts;
+use crate::extract::{FileFacts, ItemPath};
 use crate::intern::hash;
 
 #[derive(Clone)]
@@ -13,25 +14,32 @@ pub(super) struct FnPaths<'a> {
     files: &'a [FileFacts],
     table: hashbrown::HashTable<u32>,
     slots: Vec<Refs<PackedFn>>,
+    /// Each slot's path's hash, for the table to grow without joining every path again.
+    hashes: Vec<u64>,
+    /// The path being filed, joined.
+    buf: String,
 }
 
 /// The item path of fn `id`.
-fn path_of_fn(files: &[FileFacts], id: PackedFn) -> &str {
+fn path_of_fn(files: &[FileFacts], id: PackedFn) -> ItemPath<'_> {
     let id = id.id();
-    files[id.file].fns[id.index].item.as_str()
+    files[id.file].fns[id.index].item()
 }
 
 /// The item path of slot `s`: its first fn's.
-fn path_of<'a>(files: &'a [FileFacts], slots: &[Refs<PackedFn>], s: u32) -> &'a str {
+fn path_of<'a>(files: &'a [FileFacts], slots: &[Refs<PackedFn>], s: u32) -> ItemPath<'a> {
     path_of_fn(files, slots[s as usize][0])
 }
 
 impl<'a> FnPaths<'a> {
-    pub(super) fn new(files: &'a [FileFacts]) -> Self {
+    /// A table for at most `fns` fns.
+    pub(super) fn new(files: &'a [FileFacts], fns: usize) -> Self {
         FnPaths {
             files,
-            table: hashbrown::HashTable::new(),
-            slots: Vec::new(),
+            table: hashbrown::HashTable::with_capacity(fns),
+            slots: Vec::with_capacity(fns),
+            hashes: Vec::with_capacity(fns),
+            buf: String::new(),
         }
     }
 
@@ -41,14 +49,18 @@ impl<'a> FnPaths<'a> {
             files,
             table,
             slots,
+            hashes,
+            buf,
         } = self;
-        let path = path_of_fn(files, id);
+        path_of_fn(files, id).write_to(buf);
+        let path = buf.as_str();
+        let h = hash(path);
         let found = {
-            let slots = &*slots;
+            let (slots, hashes) = (&*slots, &*hashes);
             match table.entry(
-                hash(path),
-                |&s| path_of(files, slots, s) == path,
-                |&s| hash(path_of(files, slots, s)),
+                h,
+                |&s| path_of(files, slots, s).is(path),
+                |&s| hashes[s as usize],
             ) {
                 hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
                 hashbrown::hash_table::Entry::Vacant(e) => {
@@ -60,14 +72,26 @@ impl<'a> FnPaths<'a> {
         };
         match found {
             Some(s) => slots[s as usize].push(id),
-            None => slots.push(smallvec::smallvec![id]),
+            None => {
+                slots.push(smallvec::smallvec![id]);
+                hashes.push(h);
+            }
         }
+    }
+
+    /// Every fn is filed: the slots sized for one path a fn give back what they did not use.
+    pub(super) fn filed(&mut self) {
+        self.slots.shrink_to_fit();
+        self.hashes.shrink_to_fit();
+        self.buf = String::new();
     }
 
     /// The fns with item path `path`.
     pub(super) fn get(&self, path: &str) -> Option<&Refs<PackedFn>> {
         self.table
-            .find(hash(path), |&s| path_of(self.files, &self.slots, s) == path)
+            .find(hash(path), |&s| {
+                path_of(self.files, &self.slots, s).is(path)
+            })
             .map(|&s| &self.slots[s as usize])
     }
 }
@@ -82,9 +106,14 @@ mod tests {
         FileFacts {
             fns: items
                 .iter()
-                .map(|i| FnFact {
-                    item: i.to_string(),
-                    ..FnFact::default()
+                .map(|i| {
+                    let (module, name) = i.rsplit_once("::").unwrap_or(("", i));
+                    let module: Vec<String> = module.split("::").map(String::from).collect();
+                    FnFact {
+                        name: name.into(),
+                        module: module.into(),
+                        ..FnFact::default()
+                    }
                 })
                 .collect(),
             ..FileFacts::default()
@@ -100,7 +129,7 @@ mod tests {
     #[test]
     fn fns_of_one_path_are_kept_in_the_order_filed() {
         let files = [file(&["a::f", "a::g"]), file(&["b::h", "a::f"])];
-        let mut m = FnPaths::new(&files);
+        let mut m = FnPaths::new(&files, 0);
         for (fi, f) in files.iter().enumerate() {
             for index in 0..f.fns.len() {
                 m.add(PackedFn::of(FnId { file: fi, index }));
@@ -117,7 +146,7 @@ mod tests {
         let items: Vec<String> = (0..5000).map(|i| format!("m::f{i}")).collect();
         let refs: Vec<&str> = items.iter().map(String::as_str).collect();
         let files = [file(&refs)];
-        let mut m = FnPaths::new(&files);
+        let mut m = FnPaths::new(&files, 0);
         for index in 0..items.len() {
             m.add(PackedFn::of(FnId { file: 0, index }));
         }

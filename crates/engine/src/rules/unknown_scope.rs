@@ -61,7 +61,7 @@ impl Rule for UnknownScope {
                         Finding {
                             span: s.span,
                             message: format!("unknown scope `{}` on `{}`: {why}", s.display, func.name),
-                            item: func.item.clone(),
+                            item: func.item().to_string(),
                             snippet: s.display.clone(),
                             label: Some("not a declared scope".into()),
                             help: Some("use a declared scope, or declare it in `[scopes] known` / the scope enum".into()),

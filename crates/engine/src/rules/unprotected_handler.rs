@@ -91,8 +91,8 @@ impl Rule for UnprotectedHandler {
                         Finding {
                             span: f.span,
                             message: format!("handler {name} ({routes}) declares no permission{searched}"),
-                            item: f.item.clone(),
-                            snippet: format!("{} {}", f.item, routes),
+                            item: f.item().to_string(),
+                            snippet: format!("{} {}", f.item(), routes),
                             label: Some("no #[requires], guard, check or auth layer".into()),
                             help: Some(help()),
                         },

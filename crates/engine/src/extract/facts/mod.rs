@@ -91,8 +91,7 @@ pub struct ParseError {
 #[derive(Debug, Default, Clone)]
 pub struct FnFact {
     pub name: crate::intern::Name,
-    /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`).
-    pub item: String,
+    /// The module path; with `self_ty` and `name` it makes the item path ([`FnFact::item`]).
     pub module: crate::intern::Module,
     /// The `impl` self type (last segment) for methods; the trait's name for a trait's own
     /// methods.
@@ -124,6 +123,9 @@ pub struct FnFact {
 /// The facts of a fn that few fns have (see [`FnFact::extra`]).
 #[derive(Debug, Default, Clone)]
 pub struct FnExtra {
+    /// An item path not made of the module, impl type and name: a handler closure's
+    /// (`api::router::{closure}`).
+    pub item: Option<Box<str>>,
     pub requires: Option<Box<RequiresFact>>,
     /// The text a fn declared to return a string (`-> String`, `-> &'static str`, a `Result`
     /// or `Option` of one) returns, when any of it is known: SQL built by a helper
@@ -145,6 +147,22 @@ pub struct FnExtra {
 }
 
 impl FnFact {
+    /// Item path: module path, impl type, fn name (`api::invoices::delete_invoice`), joined
+    /// only when asked (a string per fn was a tenth of the facts at scale).
+    pub fn item(&self) -> ItemPath<'_> {
+        match self.extra.as_ref().and_then(|x| x.item.as_deref()) {
+            Some(whole) => ItemPath {
+                module: &[],
+                self_ty: None,
+                name: whole,
+            },
+            None => ItemPath {
+                module: &self.module,
+                self_ty: self.self_ty.as_ref().map(crate::intern::Name::as_str),
+                name: &self.name,
+            },
+        }
+    }
     pub fn requires(&self) -> Option<&RequiresFact> {
         self.extra.as_ref().and_then(|x| x.requires.as_deref())
     }
@@ -166,6 +184,68 @@ impl FnFact {
     /// The fn's rare facts, made on first use.
     pub fn extra_mut(&mut self) -> &mut FnExtra {
         self.extra.get_or_insert_with(Box::default)
+    }
+}
+
+/// A fn's item path as its pieces (see [`FnFact::item`]): displayed, compared or hashed
+/// without being joined into a string first.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemPath<'a> {
+    module: &'a [String],
+    self_ty: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> ItemPath<'a> {
+    /// The segments, in order (the last one is the fn's name).
+    pub fn pieces(self) -> impl Iterator<Item = &'a str> {
+        let name = (!self.name.is_empty()).then_some(self.name);
+        self.module
+            .iter()
+            .map(String::as_str)
+            .chain(self.self_ty)
+            .chain(name)
+    }
+
+    /// Whether the joined path is `path`.
+    pub fn is(self, path: &str) -> bool {
+        let mut rest = path;
+        for (i, p) in self.pieces().enumerate() {
+            if i > 0 {
+                match rest.strip_prefix("::") {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// Writes the joined path to `out` (cleared first).
+    pub fn write_to(self, out: &mut String) {
+        out.clear();
+        for (i, p) in self.pieces().enumerate() {
+            if i > 0 {
+                out.push_str("::");
+            }
+            out.push_str(p);
+        }
+    }
+}
+
+impl std::fmt::Display for ItemPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.pieces().enumerate() {
+            if i > 0 {
+                f.write_str("::")?;
+            }
+            f.write_str(p)?;
+        }
+        Ok(())
     }
 }
 
