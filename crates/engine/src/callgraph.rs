@@ -632,7 +632,8 @@ fn recv_types(
             })
             .collect(),
         RecvTy::Type(text) => named_of(index, types, file, &caller.module, text, 0),
-        RecvTy::Field(root, fields) => {
+        RecvTy::Field(path) => {
+            let (root, fields) = &**path;
             // The root's type, then each field's type from the struct that declares it.
             let roots = recv_types(index, types, file, caller, root, depth + 1);
             let mut cur: Vec<(String, usize, crate::intern::Module)> = roots

@@ -646,14 +646,14 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                     return None;
                 };
                 match self.recv_ty(&f.base, depth + 1)? {
-                    RecvTy::Field(root, mut fields) => {
-                        fields.push(crate::intern::Name::of(field));
-                        Some(RecvTy::Field(root, fields))
+                    RecvTy::Field(mut path) => {
+                        path.1.push(crate::intern::Name::of(field));
+                        Some(RecvTy::Field(path))
                     }
-                    other => Some(RecvTy::Field(
-                        Box::new(other),
+                    other => Some(RecvTy::Field(Box::new((
+                        other,
                         thin_vec::thin_vec![crate::intern::Name::of(field)],
-                    )),
+                    )))),
                 }
             }
             syn::Expr::Call(c) => {
@@ -710,7 +710,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if info.param.is_none() && string_like(inner) {
             let src = self.str_source(inner);
             if !matches!(src, crate::strings::StrSource::Dynamic(_)) {
-                info.text = Some(src);
+                info.text = Some(Box::new(src));
             }
         } else if info.param.is_none() && matches!(inner, syn::Expr::Field(_) | syn::Expr::Index(_))
         {
@@ -718,7 +718,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             // static table, a literal or a parameter, not of any local.
             let src = self.str_source(inner);
             if part_of_table(&src) {
-                info.text = Some(src);
+                info.text = Some(Box::new(src));
             }
         }
         info

@@ -36,8 +36,9 @@ pub enum RecvTy {
     /// A type as written in the caller's module (a local's or parameter's declared type, a
     /// constructor's type: `&UserService`, `Arc<dyn Repo>`, `State<AppState>`).
     Type(crate::intern::Name),
-    /// Fields followed from a root (`self.repo`, `state.svc.db`).
-    Field(Box<RecvTy>, thin_vec::ThinVec<crate::intern::Name>),
+    /// Fields followed from a root (`self.repo`, `state.svc.db`); boxed together, so a call
+    /// fact is five words, not six.
+    Field(Box<(RecvTy, thin_vec::ThinVec<crate::intern::Name>)>),
 }
 
 /// One argument of a call, as phase 2 may need it.
@@ -48,8 +49,9 @@ pub struct ArgInfo {
     pub param: Option<u16>,
     /// It carries the tenant (`extract::tenant::carries_tenant`).
     pub scoped: bool,
-    /// Where its text comes from, for a string argument (SQL handed to a helper).
-    pub text: Option<StrSource>,
+    /// Where its text comes from, for a string argument (SQL handed to a helper); boxed, as
+    /// most arguments have none and a text's source is larger than the rest of the argument.
+    pub text: Option<Box<StrSource>>,
     /// The declared type of a local or parameter passed as is (a handle handed to a helper).
     pub ty: Option<crate::intern::Name>,
 }
@@ -57,5 +59,15 @@ pub struct ArgInfo {
 impl ArgInfo {
     pub fn is_empty(&self) -> bool {
         self == &ArgInfo::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_fact_is_five_words() {
+        // Hundreds of thousands of them live until the end of a run at scale.
+        let word = std::mem::size_of::<usize>();
+        assert_eq!(std::mem::size_of::<super::CallFact>(), 5 * word);
     }
 }
