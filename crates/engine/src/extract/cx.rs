@@ -22,6 +22,25 @@ pub struct Plugins {
     pub frameworks: Vec<&'static FrameworkSpec>,
 }
 
+/// Could a fn of this name be a permission check `init` proposes (`check_*`, `require_*`,
+/// `ensure_*`, `can_*`, `enforce_*`, `authorize*`, in any case)? A fn keeps the names it calls
+/// that pass this or name a configured check ([`crate::extract::FnFact::calls`]); `init` then
+/// tells the checks among them by their words.
+pub fn may_name_a_check(name: &str) -> bool {
+    const PREFIXES: [&str; 6] = [
+        "check_",
+        "require_",
+        "ensure_",
+        "can_",
+        "enforce_",
+        "authorize",
+    ];
+    PREFIXES.iter().any(|p| {
+        name.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
 /// What the walk knows about the file it is in.
 pub struct FileCx<'a> {
     pub config: &'a Config,
@@ -44,6 +63,9 @@ pub struct FileCx<'a> {
     /// The last segment of each configured guard type (`auth::AdminUser` -> `AdminUser`):
     /// every path, struct literal and call is compared with them.
     pub guard_names: Vec<&'a str>,
+    /// The last segment of each configured check (`authz::require_role` -> `require_role`):
+    /// the call names a fn keeps ([`crate::extract::FnFact::calls`]).
+    pub check_names: Vec<&'a str>,
 }
 
 impl<'a> FileCx<'a> {
@@ -86,6 +108,12 @@ impl<'a> FileCx<'a> {
                 .guards
                 .iter()
                 .filter_map(|g| g.rsplit("::").next())
+                .collect(),
+            check_names: config
+                .handlers
+                .checks
+                .iter()
+                .filter_map(|c| c.rsplit("::").next())
                 .collect(),
         }
     }
@@ -177,7 +205,33 @@ fn named_crates(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::named_crates;
+    use super::{may_name_a_check, named_crates};
+
+    #[test]
+    fn names_a_check_may_have() {
+        for name in [
+            "check_role",
+            "Require_Admin",
+            "ENSURE_OWNER",
+            "can_edit",
+            "enforce_policy",
+        ] {
+            assert!(may_name_a_check(name), "{name}");
+        }
+        assert!(may_name_a_check("authorize"));
+        assert!(may_name_a_check("authorized_user"));
+        for name in [
+            "checkout",
+            "recheck_role",
+            "can",
+            "load",
+            "requires",
+            "ensure",
+            "é_check",
+        ] {
+            assert!(!may_name_a_check(name), "{name}");
+        }
+    }
 
     #[test]
     fn crates_named_by_a_file() {

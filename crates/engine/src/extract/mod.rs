@@ -14,7 +14,7 @@ pub use crate::ast::{
     last_segment, pat_ident, pat_idents, path_text, segments, short, string_wrapped, tokens_text,
     type_text,
 };
-pub use cx::{FileCx, FrameworkSpec, Plugins};
+pub use cx::{may_name_a_check, FileCx, FrameworkSpec, Plugins};
 pub use facts::*;
 pub use items::{block_diverges, diverges};
 pub use values::{Env, Value};
@@ -81,4 +81,72 @@ pub fn extract_file(
     let mut walker = Walker::new(&cx, facts, &arena);
     walker.walk_file(&ast);
     walker.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::workspace::{CargoIdentity, Package, SourceFile};
+
+    fn facts(toml: &str, src: &str) -> super::FileFacts {
+        let known = crate::config::Known {
+            frameworks: crate::registry::framework_names(),
+        };
+        let config = crate::config::Config::from_str(toml, "t.toml", known).unwrap();
+        let package = Package {
+            name: "svc".into(),
+            root: "/svc".into(),
+            deps: Default::default(),
+            plain: true,
+            targets: Vec::new(),
+            cargo: CargoIdentity::default(),
+        };
+        let file = SourceFile {
+            abs: "/svc/src/lib.rs".into(),
+            rel: "src/lib.rs".into(),
+            package: 0,
+            module: Vec::new(),
+            crate_root: true,
+        };
+        let plugins = crate::registry::plugins();
+        super::extract_file(&config, plugins, &package, &file, 0, src)
+    }
+
+    fn names(list: &[crate::intern::Name]) -> Vec<&str> {
+        list.iter().map(|n| n.as_str()).collect()
+    }
+
+    /// A fn keeps the names it calls that may be a check (configured, or named like one for
+    /// `init`); the file keeps every name once, in the order first called.
+    #[test]
+    fn fns_keep_the_calls_a_check_may_be_and_the_file_every_call() {
+        let f = facts(
+            "[handlers]\nchecks = [\"authz::gate\"]\n",
+            r#"
+fn a() { load(); authz::gate(); load(); x.require_role(); println!("x"); }
+fn b() { load(); other(); check_response(); ensure_can_edit(); }
+fn c() { let k = move || gate(); }
+"#,
+        );
+        let calls: Vec<Vec<&str>> = f.fns.iter().map(|x| names(&x.calls)).collect();
+        assert_eq!(
+            calls,
+            [
+                vec!["gate", "require_role"],
+                vec!["check_response", "ensure_can_edit"],
+                vec!["gate"]
+            ]
+        );
+        assert_eq!(
+            names(&f.called),
+            [
+                "load",
+                "gate",
+                "require_role",
+                "println",
+                "other",
+                "check_response",
+                "ensure_can_edit"
+            ]
+        );
+    }
 }

@@ -211,7 +211,17 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         // Every file's facts live until the end of the run: drop the growth slack of the
         // vectors (a quarter of the facts' memory on the benchmark corpus).
         let f = &mut self.facts;
+        // A fn keeps the names it calls that may be a check, the file every name once
+        // (`FnFact::calls`); each name is judged once per file.
+        let checks = &self.cx.check_names;
+        let mut judged = foldhash::HashMap::<crate::intern::Name, bool>::default();
         for fact in &mut f.fns {
+            fact.calls.retain(|c| {
+                *judged.entry(c.clone()).or_insert_with(|| {
+                    f.called.push(c.clone());
+                    checks.contains(&c.as_str()) || super::may_name_a_check(c)
+                })
+            });
             fact.calls.shrink_to_fit();
             fact.params.shrink_to_fit();
             fact.attrs.shrink_to_fit();
@@ -244,6 +254,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         f.aliases.shrink_to_fit();
         f.mods.shrink_to_fit();
         f.calls.shrink_to_fit();
+        f.called.shrink_to_fit();
         f.impls.shrink_to_fit();
         self.facts
     }

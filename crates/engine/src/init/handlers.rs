@@ -235,6 +235,10 @@ fn has_word(name: &str, list: &[&str]) -> bool {
 /// Is a fn name a permission check: `enforce_*`, `authorize*`, or `check_*` / `require_*` /
 /// `ensure_*` / `can_*` about a permission (`check_write_permission`, not `check_response`)?
 pub fn is_check_name(name: &str) -> bool {
+    // Only such names are kept in a fn's calls.
+    if !crate::extract::may_name_a_check(name) {
+        return false;
+    }
     let n = name.to_ascii_lowercase();
     if has_word(&n, NOT_CHECK) {
         return false;

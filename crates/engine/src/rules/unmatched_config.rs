@@ -353,8 +353,6 @@ impl<'i> Named<'i> {
                 if !func.is_closure && fn_name(&func.name) {
                     n.fns.insert(&func.name);
                 }
-                let fns = func.calls.iter().map(crate::intern::Name::as_str);
-                n.fns.extend(fns.filter(|c| fn_name(c)));
                 let attrs = func.attrs.iter().map(|a| a.name.as_str());
                 n.fns.extend(attrs.filter(|a| fn_name(a)));
                 for p in &func.params {
@@ -370,6 +368,8 @@ impl<'i> Named<'i> {
                     n.layers.extend(r.wraps.iter().cloned());
                 }
             }
+            let called = f.called.iter().map(crate::intern::Name::as_str);
+            n.fns.extend(called.filter(|c| fn_name(c)));
             for s in &f.structs {
                 if name(&s.name) {
                     n.types.insert(&s.name);

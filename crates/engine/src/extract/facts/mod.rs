@@ -44,6 +44,9 @@ pub struct FileFacts {
     pub mods: Vec<ModDecl>,
     /// Calls to fns and methods the workspace may define, for the call graph.
     pub calls: Vec<CallFact>,
+    /// Last path segments of every fn, method and macro called in the file, each once, in the
+    /// order first called: what a setting may name (TA903 looks for its entries among them).
+    pub called: Vec<crate::intern::Name>,
     /// Call arguments that are fields of a loaded row (or a key parameter handed on), for a
     /// query keyed by a parameter judged through its callers.
     pub row_args: Vec<RowArg>,
@@ -113,7 +116,10 @@ pub struct FnFact {
     /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
     /// finders are typed by it.
     pub ret: Option<crate::intern::Name>,
-    /// Last path segments of every fn, method and macro called in the body.
+    /// Last path segments of the fns, methods and macros called in the body that may be a
+    /// permission check: a configured `[handlers] checks` entry's, or a name `init` takes for a
+    /// check (`check_*`, `authorize*`, ..). Every name called is in [`FileFacts::called`]:
+    /// a list per fn of every name was a million names at scale, read only for these.
     pub calls: thin_vec::ThinVec<crate::intern::Name>,
     /// What few fns have (`#[requires]`, routes, guard values, a returned text), kept apart:
     /// most fns have none of it.
