@@ -7,11 +7,70 @@
 //! Anything else is an edge to nothing, not a guess. Closures are part of their fn; a closure
 //! registered as a handler also has its calls as its own.
 
-use crate::extract::{CallFact, Callee, FnFact, RecvTy};
+use crate::extract::{CallFact, Callee, FileFacts, FnFact, RecvTy};
 use crate::index::{FnId, Index, ItemKind};
 use crate::intern::Name;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeSet, VecDeque};
+
+/// The names a call can resolve through. A path call resolves only to a fn of its last
+/// segment's name or through a `use` of that alias, a method call only to a method some type or
+/// trait of the workspace defines: any other call (`Ok(..)`, `Vec::new()`, `.map_err(..)`: most
+/// calls) resolves to nothing, and is skipped unread.
+struct Answerable<'f> {
+    paths: foldhash::HashSet<&'f str>,
+    methods: foldhash::HashSet<&'f str>,
+}
+
+impl<'f> Answerable<'f> {
+    fn of(files: &'f [FileFacts]) -> Answerable<'f> {
+        let mut a = Answerable {
+            paths: foldhash::HashSet::default(),
+            methods: foldhash::HashSet::default(),
+        };
+        for f in files {
+            for func in f.fns.iter().filter(|f| !f.is_closure) {
+                a.paths.insert(&func.name);
+                // As `Methods::build` files them: a fn with a self type or trait.
+                if func.self_ty.is_some() {
+                    a.methods.insert(&func.name);
+                }
+            }
+            a.paths.extend(f.uses.iter().map(|u| u.alias.as_str()));
+        }
+        a
+    }
+
+    fn may_resolve(&self, callee: &Callee) -> bool {
+        match callee {
+            Callee::Path(segs) => segs.last().is_some_and(|l| self.paths.contains(l.as_str())),
+            Callee::Method { name, .. } => self.methods.contains(name.as_str()),
+        }
+    }
+}
+
+/// Drops the call facts that can resolve to no fn of the workspace ([`Answerable`]): the graph
+/// would skip them unread, and at scale they are most of the calls (436k facts, 50k resolved,
+/// on the scale workspace of scripts/bench.sh). Run once every file's facts are in, before
+/// phase 2 reads them: their memory goes to phase 2. Returns how many were dropped.
+pub fn drop_unresolvable(files: &mut [FileFacts]) -> usize {
+    let keep: Vec<Vec<bool>> = {
+        let a = Answerable::of(files);
+        files
+            .iter()
+            .map(|f| f.calls.iter().map(|c| a.may_resolve(&c.callee)).collect())
+            .collect()
+    };
+    let mut dropped = 0;
+    for (f, keep) in files.iter_mut().zip(keep) {
+        let before = f.calls.len();
+        let mut k = keep.into_iter();
+        f.calls.retain(|_| k.next().unwrap_or(true));
+        f.calls.shrink_to_fit();
+        dropped += before - f.calls.len();
+    }
+    dropped
+}
 
 /// A call fact, by file and position in that file's `calls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,22 +142,11 @@ impl CallGraph {
     /// [`CallGraph::build`], one worker per `per_worker` calls at most.
     fn build_with(index: &Index<'_>, threads: usize, per_worker: usize) -> CallGraph {
         let methods = Methods::build(index);
-        // A path call resolves only to a fn of that name or through a `use` of that alias:
-        // any other (`Ok(..)`, `Vec::new()`, `String::from(..)`) is skipped unread.
-        let mut callable: foldhash::HashSet<&str> = foldhash::HashSet::default();
-        for f in index.files {
-            callable.extend(
-                f.fns
-                    .iter()
-                    .filter(|f| !f.is_closure)
-                    .map(|f| f.name.as_str()),
-            );
-            callable.extend(f.uses.iter().map(|u| u.alias.as_str()));
-        }
+        let answerable = Answerable::of(index.files);
         let cx = Resolver {
             index,
             methods: &methods,
-            callable: &callable,
+            answerable: &answerable,
         };
         let calls: Vec<usize> = index.files.iter().map(|f| f.calls.len()).collect();
         let total: usize = calls.iter().sum();
@@ -238,7 +286,7 @@ pub enum Passed<T> {
 struct Resolver<'a, 'i> {
     index: &'a Index<'i>,
     methods: &'a Methods,
-    callable: &'a foldhash::HashSet<&'a str>,
+    answerable: &'a Answerable<'a>,
 }
 
 /// The edges of a run of files, in file and call order, and how many of its calls resolved.
@@ -284,13 +332,8 @@ impl Resolver<'_, '_> {
                 let Some(cf) = f.fns.get(c.caller as usize) else {
                     continue;
                 };
-                if let Callee::Path(segs) = &c.callee {
-                    if !segs
-                        .last()
-                        .is_some_and(|l| self.callable.contains(l.as_str()))
-                    {
-                        continue;
-                    }
+                if !self.answerable.may_resolve(&c.callee) {
+                    continue;
                 }
                 let targets = resolve(index, self.methods, types, fi, cf, c);
                 if !targets.is_empty() {
@@ -430,9 +473,6 @@ struct Methods {
     by_type: ByName,
     by_trait: ByName,
     traits: foldhash::HashSet<Name>,
-    /// Every method name some type or trait of the workspace defines: a call of any other
-    /// method (`.bind`, `.map_err`: most calls) resolves to nothing, its receiver unread.
-    names: foldhash::HashSet<Name>,
 }
 
 /// Methods by the name of their type or trait, then by their own name: keyed by the facts'
@@ -445,9 +485,8 @@ impl Methods {
             by_type: HashMap::new(),
             by_trait: HashMap::new(),
             traits: foldhash::HashSet::default(),
-            names: foldhash::HashSet::default(),
         };
-        let mut add = |by: &mut ByName, owner: &Name, name: &Name, id: FnId| {
+        let add = |by: &mut ByName, owner: &Name, name: &Name, id: FnId| {
             let of_owner = match by.get_mut(owner.as_str()) {
                 Some(o) => o,
                 None => by.entry(owner.clone()).or_default(),
@@ -456,7 +495,6 @@ impl Methods {
                 Some(ids) => ids.push(id),
                 None => {
                     of_owner.insert(name.clone(), vec![id]);
-                    m.names.insert(name.clone());
                 }
             }
         };
@@ -596,9 +634,6 @@ fn resolve(
             Vec::new()
         }
         Callee::Method { name, recv } => {
-            if !methods.names.contains(name.as_str()) {
-                return Vec::new();
-            }
             let mut out = Vec::new();
             for ty in recv_types(index, types, file, caller, recv, 0) {
                 out.extend(methods.of(&ty, name));
@@ -777,6 +812,42 @@ mod tests {
             assert_eq!((g.calls, g.resolved), (serial.calls, serial.resolved));
             assert!(edges(&g) == want, "{threads} threads: another graph");
         }
+    }
+
+    /// The calls [`drop_unresolvable`] drops are the ones the graph skips unread: the graph
+    /// of the demo is the same with every call fact and with those kept.
+    #[test]
+    fn dropped_calls_are_edges_to_nothing() {
+        let opts = crate::Options {
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/projects/demo-saas"),
+            ..crate::Options::default()
+        };
+        let mut ws = crate::discover(&opts).unwrap().remove(0);
+        let config = crate::config::Config::defaults();
+        let every = crate::phase1::extract_every_call(&ws, &config, Some(1)).unwrap();
+        ws.files = every.sources;
+        let mut kept = every.facts.clone();
+        let dropped = drop_unresolvable(&mut kept);
+        let total: usize = every.facts.iter().map(|f| f.calls.len()).sum();
+        assert!(dropped > 0 && dropped < total, "{dropped} of {total}");
+        // Edges name their call by position, which dropping moves: compare the calls.
+        let graph = |facts: &[FileFacts]| {
+            let index = Index::build(&ws, &config, facts);
+            let g = CallGraph::build_with(&index, 1, usize::MAX);
+            let (out, _) = edges(&g);
+            let named: Vec<_> = out
+                .iter()
+                .map(|e| {
+                    let c = g.call(&index, e.call);
+                    (e.caller, e.callee, c.line, c.callee.clone())
+                })
+                .collect();
+            (g.resolved, named)
+        };
+        let (all, some) = (graph(&every.facts), graph(&kept));
+        assert!(all.0 > 10, "the demo resolves calls: {}", all.0);
+        assert_eq!(all, some);
     }
 
     #[test]

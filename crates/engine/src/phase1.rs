@@ -28,8 +28,20 @@ pub struct Extracted {
 /// what its crates' module trees reach, from each lib and bin root through `mod x;`
 /// (`x.rs`, `x/mod.rs`, `#[path]`, inside inline modules; `#[cfg(test)] mod` is not followed):
 /// each file is extracted as soon as its parent is. A plain folder or a single file is
-/// extracted whole.
+/// extracted whole. The call facts no workspace fn can answer are dropped once every file is
+/// in ([`crate::callgraph::drop_unresolvable`]).
 pub fn extract_all(
+    ws: &Workspace,
+    config: &Config,
+    threads: Option<usize>,
+) -> error::Result<Extracted> {
+    let mut out = extract_every_call(ws, config, threads)?;
+    crate::callgraph::drop_unresolvable(&mut out.facts);
+    Ok(out)
+}
+
+/// [`extract_all`] with every call fact kept.
+pub(crate) fn extract_every_call(
     ws: &Workspace,
     config: &Config,
     threads: Option<usize>,
