@@ -787,15 +787,20 @@ mod tests {
         (out, into)
     }
 
-    #[test]
-    fn the_graph_is_the_same_on_any_number_of_threads() {
+    /// The demo project's workspace and the default config.
+    fn demo() -> (crate::workspace::Workspace, crate::config::Config) {
         let opts = crate::Options {
             path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../fixtures/projects/demo-saas"),
             ..crate::Options::default()
         };
-        let mut ws = crate::discover(&opts).unwrap().remove(0);
-        let config = crate::config::Config::defaults();
+        let ws = crate::discover(&opts).unwrap().remove(0);
+        (ws, crate::config::Config::defaults())
+    }
+
+    #[test]
+    fn the_graph_is_the_same_on_any_number_of_threads() {
+        let (mut ws, config) = demo();
         let extracted = crate::phase1::extract_all(&ws, &config, Some(1)).unwrap();
         ws.files = extracted.sources;
         let index = Index::build(&ws, &config, &extracted.facts);
@@ -818,13 +823,7 @@ mod tests {
     /// of the demo is the same with every call fact and with those kept.
     #[test]
     fn dropped_calls_are_edges_to_nothing() {
-        let opts = crate::Options {
-            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../fixtures/projects/demo-saas"),
-            ..crate::Options::default()
-        };
-        let mut ws = crate::discover(&opts).unwrap().remove(0);
-        let config = crate::config::Config::defaults();
+        let (mut ws, config) = demo();
         let every = crate::phase1::extract_every_call(&ws, &config, Some(1)).unwrap();
         ws.files = every.sources;
         let mut kept = every.facts.clone();
