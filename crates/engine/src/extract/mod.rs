@@ -116,13 +116,18 @@ mod tests {
     }
 
     /// A fn keeps the names it calls that may be a check (configured, or named like one for
-    /// `init`); the file keeps every name once, in the order first called.
+    /// `init`); the file keeps every name once, in the order first called, then the names of
+    /// its fns' attributes not called.
     #[test]
     fn fns_keep_the_calls_a_check_may_be_and_the_file_every_call() {
         let f = facts(
             "[handlers]\nchecks = [\"authz::gate\"]\n",
             r#"
+/// Loads.
+#[tracing::instrument]
 fn a() { load(); authz::gate(); load(); x.require_role(); println!("x"); }
+#[load]
+#[instrument(skip_all)]
 fn b() { load(); other(); check_response(); ensure_can_edit(); }
 fn c() { let k = move || gate(); }
 "#,
@@ -145,7 +150,9 @@ fn c() { let k = move || gate(); }
                 "println",
                 "other",
                 "check_response",
-                "ensure_can_edit"
+                "ensure_can_edit",
+                "doc",
+                "instrument"
             ]
         );
     }

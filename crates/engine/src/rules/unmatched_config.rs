@@ -353,8 +353,6 @@ impl<'i> Named<'i> {
                 if !func.is_closure && fn_name(&func.name) {
                     n.fns.insert(&func.name);
                 }
-                let attrs = func.attrs.iter().map(|a| a.name.as_str());
-                n.fns.extend(attrs.filter(|a| fn_name(a)));
                 for p in &func.params {
                     words(&p.ty, &mut n.types);
                 }
@@ -368,6 +366,7 @@ impl<'i> Named<'i> {
                     n.layers.extend(r.wraps.iter().cloned());
                 }
             }
+            // Every name called in the file, and every attribute name on its fns.
             let called = f.called.iter().map(crate::intern::Name::as_str);
             n.fns.extend(called.filter(|c| fn_name(c)));
             for s in &f.structs {

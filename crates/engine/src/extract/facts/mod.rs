@@ -45,7 +45,8 @@ pub struct FileFacts {
     /// Calls to fns and methods the workspace may define, for the call graph.
     pub calls: Vec<CallFact>,
     /// Last path segments of every fn, method and macro called in the file, each once, in the
-    /// order first called: what a setting may name (TA903 looks for its entries among them).
+    /// order first called, then those of the attributes on its fns not among them: what a
+    /// setting may name (TA903 looks for its entries among them).
     pub called: Vec<crate::intern::Name>,
     /// Call arguments that are fields of a loaded row (or a key parameter handed on), for a
     /// query keyed by a parameter judged through its callers.
@@ -108,8 +109,6 @@ pub struct FnFact {
     /// The whole item, attributes included.
     pub extent: Span,
     pub is_closure: bool,
-    /// Attributes by last path segment, with their argument tokens as text.
-    pub attrs: thin_vec::ThinVec<AttrFact>,
     /// Parameter types (as written, without spaces).
     pub params: thin_vec::ThinVec<ParamFact>,
     /// The return type as spaced tokens, when it may name a workspace type or `Self` (not `()`,
@@ -253,13 +252,6 @@ impl std::fmt::Display for ItemPath<'_> {
         }
         Ok(())
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct AttrFact {
-    pub name: crate::intern::Name,
-    pub path: crate::intern::Name,
-    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
