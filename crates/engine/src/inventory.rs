@@ -90,7 +90,7 @@ fn sites_by_fn(index: &Index<'_>, sites: &Sites<'_>) -> HashMap<FnId, Vec<(Site,
             kind: "cache",
             file: index.rel(*file).to_string(),
             line: c.span.start.line,
-            via: c.family.clone(),
+            via: c.family.to_string(),
             tables: Vec::new(),
             flagged: !c.scoped,
         };

@@ -255,7 +255,7 @@ impl Collector for Cached {
             if name == "once" {
                 w.facts.caches.push(CacheFact {
                     family: "cached".into(),
-                    op,
+                    op: op.into(),
                     span,
                     item,
                     key: "()".into(),

@@ -239,8 +239,8 @@ pub fn plain_fact(
             .collect()
     };
     CacheFact {
-        family: family.to_string(),
-        op: j.op,
+        family: family.into(),
+        op: j.op.into(),
         span,
         item,
         key: j.key,

@@ -156,4 +156,37 @@ fn c() { let k = move || gate(); }
             ]
         );
     }
+
+    /// A query's or cache call's item path is its fn's, joined again only when asked; a site
+    /// whose item is not its fn's path keeps its own.
+    #[test]
+    fn sites_name_their_fns_item_without_a_copy_of_it() {
+        let f = facts(
+            "[tenant]\ncolumns = [\"org_id\"]\n",
+            r#"
+mod api {
+    pub struct Repo;
+    impl Repo {
+        pub async fn load(&self, pool: &sqlx::PgPool) {
+            sqlx::query("SELECT id FROM invoices").fetch_all(pool).await;
+            let mut c: redis::Connection = todo!();
+            redis::cmd("GET").arg("k").query::<String>(&mut c);
+        }
+    }
+}
+"#,
+        );
+        assert_eq!(f.queries.len(), 1);
+        let q = &f.queries[0];
+        assert_eq!(q.item, "", "the fn's path is not kept twice");
+        assert_eq!(f.item_of(q.fn_index, &q.item), "api::Repo::load");
+        assert!(!f.caches.is_empty());
+        for c in &f.caches {
+            assert_eq!(c.item, "");
+            assert_eq!(f.item_of(c.fn_index, &c.item), "api::Repo::load");
+        }
+        // A fact of its own item (or outside any fn) keeps it.
+        assert_eq!(f.item_of(q.fn_index, "api::other"), "api::other");
+        assert_eq!(f.item_of(None, "api"), "api");
+    }
 }

@@ -251,6 +251,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         for e in &mut f.enums {
             e.variants.shrink_to_fit();
         }
+        f.share_site_items();
         f.fns.shrink_to_fit();
         f.routers.shrink_to_fit();
         f.queries.shrink_to_fit();

@@ -94,7 +94,7 @@ impl Rule for UnanalyzableQuery {
                 Finding {
                     span: q.span,
                     message,
-                    item: q.item.clone(),
+                    item: cx.index.files[v.file].item_of(q.fn_index, &q.item),
                     snippet: q.snippet.clone(),
                     label: Some(label),
                     help: Some(format!(

@@ -342,8 +342,8 @@ impl<'i> Named<'i> {
             }
         }
         for (_, c) in cx.caches {
-            if name(&c.family) && !n.cache_families.contains(&c.family) {
-                n.cache_families.insert(c.family.clone());
+            if name(&c.family) && !n.cache_families.contains(c.family.as_str()) {
+                n.cache_families.insert(c.family.to_string());
             }
         }
         n.scope_enum_found =

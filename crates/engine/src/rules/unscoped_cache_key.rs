@@ -98,7 +98,7 @@ impl Rule for UnscopedCacheKey {
                 Finding {
                     span: c.span,
                     message,
-                    item: c.item.clone(),
+                    item: cx.index.files[fi].item_of(c.fn_index, &c.item),
                     snippet: format!("{} {}", c.op, c.key),
                     label: Some(label.into()),
                     help: Some(help.clone()),

@@ -211,7 +211,7 @@ impl Rule for UntenantedQuery {
                         q.driver,
                         tables.join(", "),
                     ),
-                    item: q.item.clone(),
+                    item: cx.index.files[v.file].item_of(q.fn_index, &q.item),
                     snippet: q.snippet.clone(),
                     label: Some(format!("unscoped: {}", tables.join(", "))),
                     help: Some(help(cx, v.file, &v.unscoped, dsl)),

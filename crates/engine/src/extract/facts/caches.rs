@@ -26,11 +26,13 @@ pub struct ArgFact {
 #[derive(Debug, Clone, Default)]
 pub struct CacheFact {
     /// `redis`, `fred`, `moka`, `cached`, `memcache`, or the configured interface's name.
-    pub family: String,
+    pub family: crate::intern::Name,
     /// The operation as the message names it (`GET`, `insert`).
-    pub op: String,
+    pub op: crate::intern::Name,
     /// The call, from the start of its receiver (`#[cached]`: the attribute).
     pub span: Span,
+    /// The item path the finding names; empty once the walk is done when it is the path of
+    /// the fn at `fn_index` (read it with [`super::FileFacts::item_of`]).
     pub item: String,
     /// Index in `FileFacts::fns` of the fn the call is in (None outside any fn).
     pub fn_index: Option<u32>,

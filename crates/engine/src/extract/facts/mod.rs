@@ -63,6 +63,34 @@ pub struct FileFacts {
     pub migration_dirs: Vec<String>,
 }
 
+impl FileFacts {
+    /// The item path a query or cache call names: `own`, or the path of the fn at `fn_index`
+    /// when the fact keeps none (most sites: their fn's path joined again only for a finding).
+    pub fn item_of(&self, fn_index: Option<u32>, own: &str) -> String {
+        match fn_index {
+            Some(i) if own.is_empty() => self.fns[i as usize].item().to_string(),
+            _ => own.to_string(),
+        }
+    }
+
+    /// Drops the item paths of queries and cache calls that are their fn's (see
+    /// [`FileFacts::item_of`]): a string each, and a fn with many sites repeated it as often.
+    pub(crate) fn share_site_items(&mut self) {
+        let fns = &self.fns;
+        let own = |fn_index: Option<u32>, item: &mut String| {
+            if fn_index.is_some_and(|i| fns[i as usize].item().is(item)) {
+                *item = String::new();
+            }
+        };
+        for q in &mut self.queries {
+            own(q.fn_index, &mut q.item);
+        }
+        for c in &mut self.caches {
+            own(c.fn_index, &mut c.item);
+        }
+    }
+}
+
 /// An `impl [Trait for] Type` block.
 #[derive(Debug, Clone)]
 pub struct ImplFact {

@@ -10,6 +10,8 @@ pub struct QueryFact {
     pub driver: &'static str,
     /// Where the finding sits: the macro, the `query(..)` call, the start of the DSL chain.
     pub span: Span,
+    /// The item path the finding names; empty once the walk is done when it is the path of
+    /// the fn at `fn_index` (read it with [`super::FileFacts::item_of`]).
     pub item: String,
     /// Index in `FileFacts::fns` of the fn the site is in (None outside any fn).
     pub fn_index: Option<u32>,
