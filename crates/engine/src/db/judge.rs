@@ -45,7 +45,8 @@ pub fn judge_all(index: &Index<'_>, graph: &CallGraph) -> Vec<Verdict> {
         rows: RefCell::new(HashMap::new()),
         trust: RefCell::new(HashMap::new()),
     };
-    let mut out = Vec::new();
+    // Sized once: at scale a vector grown by doubling held a third more than it needed.
+    let mut out = Vec::with_capacity(index.files.iter().map(|f| f.queries.len()).sum());
     for (fi, f) in index.files.iter().enumerate() {
         for qi in 0..f.queries.len() {
             if let Some(v) = j.query(fi, qi, 0) {
