@@ -514,7 +514,7 @@ impl Methods {
                 }
                 add(&mut m.by_type, ty, &func.name, id);
                 let trait_ = func
-                    .impl_index
+                    .impl_index()
                     .and_then(|k| f.impls.get(k as usize))
                     .and_then(|imp| imp.trait_.as_ref())
                     .and_then(|t| t.last());

@@ -464,7 +464,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
         if func.self_ty.as_deref().is_some_and(custom) {
             return true;
         }
-        func.impl_index
+        func.impl_index()
             .and_then(|k| self.index.files[f.file].impls.get(k as usize))
             .and_then(|imp| imp.trait_.as_ref())
             .and_then(|t| t.last())

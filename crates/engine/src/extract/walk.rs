@@ -944,7 +944,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             name,
             module: self.module.clone(),
             self_ty: self.self_ty().map(Into::into),
-            impl_index: self.impl_index.last().copied().flatten(),
+            impl_slot: FnFact::impl_slot_of(self.impl_index.last().copied().flatten()),
             in_trait: self.impl_ty.last().is_some_and(|t| t.is_some())
                 && self.impl_index.last().is_some_and(|i| i.is_none()),
             span: Span::from_pm2(sig.ident.span()),
