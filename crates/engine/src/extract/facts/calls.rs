@@ -61,13 +61,3 @@ impl ArgInfo {
         self == &ArgInfo::default()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_call_fact_is_five_words() {
-        // Hundreds of thousands of them live until the end of a run at scale.
-        let word = std::mem::size_of::<usize>();
-        assert_eq!(std::mem::size_of::<super::CallFact>(), 5 * word);
-    }
-}

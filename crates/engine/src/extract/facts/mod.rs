@@ -388,11 +388,13 @@ pub struct BypassFact {
 
 #[cfg(test)]
 mod tests {
+    /// The facts kept by the hundred thousand until the end of a run at scale: a fn fact per
+    /// fn of the workspace (262k), a call fact per call a workspace fn may answer.
     #[test]
-    fn a_fn_fact_is_twelve_words() {
-        // One per fn of the workspace (262k at scale), alive until the end of the run.
+    fn the_facts_kept_by_the_hundred_thousand_keep_their_size() {
         let word = std::mem::size_of::<usize>();
         assert_eq!(std::mem::size_of::<super::FnFact>(), 12 * word);
+        assert_eq!(std::mem::size_of::<super::CallFact>(), 5 * word);
     }
 
     #[test]
