@@ -65,7 +65,7 @@ fn sites_by_fn(index: &Index<'_>, sites: &Sites<'_>) -> HashMap<FnId, Vec<(Site,
             .tables
             .iter()
             .filter(|t| tenancy.tenant_columns(t).is_some())
-            .cloned()
+            .map(ToString::to_string)
             .collect();
         tables.sort();
         tables.dedup();

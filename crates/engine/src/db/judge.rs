@@ -18,8 +18,9 @@ pub struct Verdict {
     pub file: usize,
     /// Index into the file's `queries`.
     pub query: usize,
-    /// Every table the query touches (bare, lower-cased), scoped or not.
-    pub tables: Vec<String>,
+    /// Every table the query touches (bare, lower-cased), scoped or not; interned, a verdict
+    /// a query (43k at scale) and a few table names among them all.
+    pub tables: Vec<crate::intern::Name>,
     pub unscoped: Vec<Unscoped>,
     /// What made the SQL impossible to resolve.
     pub dynamic: Option<String>,
@@ -31,6 +32,11 @@ pub struct Verdict {
     /// A write keyed by a row of this file's query at that index, itself unscoped: the write
     /// is unscoped only because the load is (reported once, at the load).
     pub keyed_by_load: Option<usize>,
+}
+
+/// Table names as a verdict keeps them.
+fn names(tables: Vec<String>) -> Vec<crate::intern::Name> {
+    tables.into_iter().map(crate::intern::Name::from).collect()
 }
 
 /// Why a write keyed by a row of an unscoped fetch of its fn is unscoped (the start of it).
@@ -123,7 +129,7 @@ impl Judge<'_, '_> {
                     // not read as SQL: not a query site.
                     return None;
                 }
-                v.tables = j.tables;
+                v.tables = names(j.tables);
                 v.unscoped = j.unscoped;
                 v.dynamic = j.dynamic;
                 v.parse_error = j.parse_error;
@@ -150,12 +156,12 @@ impl Judge<'_, '_> {
                     if d.inserted_fields.is_none() {
                         // The inserted value is not visible: nothing to judge.
                         let table = self.table(fi, &d, &d.table);
-                        v.tables.push(table.to_ascii_lowercase());
+                        v.tables.push(table.to_ascii_lowercase().into());
                         return Some(v);
                     }
                 }
                 let (tables, unscoped) = self.judge_chain(fi, q.fn_index, &mut d, depth)?;
-                v.tables = tables;
+                v.tables = names(tables);
                 v.unscoped = unscoped;
                 if d.op == super::DslOp::Select {
                     self.checked(fi, qi, &mut v);
