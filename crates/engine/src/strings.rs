@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// A string value as the code builds it, before consts and files are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StrSource {
     Lit(String),
     /// Pieces joined in order (`concat!`, `+`, `sql += ..`).
@@ -43,7 +43,7 @@ pub enum StrSource {
 }
 
 /// One step of a [`StrSource::Project`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Step {
     /// Any element of an array.
     Elem,

@@ -94,7 +94,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
         }
         Desc::Unknown(_) => return,
     };
-    let args: Vec<_> = m.args.iter().map(|a| key::arg_fact(w, a)).collect();
+    let args = crate::extract::KeyArgs::of(m.args.iter().map(|a| key::arg_fact(w, a)).collect());
     let module = w.module.clone();
     let generics = w.generics().to_vec();
     w.facts.caches.push(CacheFact {

@@ -228,7 +228,6 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 })
             });
             fact.calls.shrink_to_fit();
-            fact.params.shrink_to_fit();
         }
         for a in std::mem::take(&mut self.attr_names) {
             judged.entry(a).or_insert_with_key(|a| {
@@ -237,11 +236,10 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             });
         }
         // A vector grown by pushes holds four elements at least: a cache call's one step
-        // (`state.redis`) or two arguments.
+        // (`state.redis`).
         for c in &mut f.caches {
             if let Some(p) = &mut c.pending {
                 p.steps.shrink_to_fit();
-                p.args.shrink_to_fit();
             }
         }
         for s in &mut f.structs {
@@ -521,11 +519,12 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             }
             _ => return,
         };
-        let mut infos: thin_vec::ThinVec<ArgInfo> = args.iter().map(|a| self.arg_info(a)).collect();
-        if infos.iter().all(ArgInfo::is_empty) {
-            infos = thin_vec::ThinVec::new();
-        }
-        infos.shrink_to_fit();
+        let infos: Vec<ArgInfo> = args.iter().map(|a| self.arg_info(a)).collect();
+        let infos = if infos.iter().all(ArgInfo::is_empty) {
+            crate::extract::Args::default()
+        } else {
+            crate::extract::Args::of(infos)
+        };
         let line = crate::ast::start_line(e) as u32;
         if let Some(&closure) = self.adopted_stack.last() {
             self.facts.calls.push(CallFact {
@@ -953,10 +952,11 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             ..FnFact::default()
         };
         let mut values = Values::new();
+        let mut params = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                let index = fact.params.len();
-                fact.params.push(ParamFact {
+                let index = params.len();
+                params.push(ParamFact {
                     name: crate::ast::pat_name(&pt.pat),
                     ty: crate::ast::type_name(&pt.ty),
                 });
@@ -985,6 +985,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
             }
             self.attr_names.push(last);
         }
+        fact.params = crate::extract::Params::of(params);
         self.facts.fns.push(fact);
         self.fns.push(FnScope {
             fn_index: self.facts.fns.len() - 1,

@@ -3,7 +3,7 @@
 use crate::diagnostic::Span;
 
 /// An argument of a candidate call, judged where it is written.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ArgFact {
     /// As written, shortened.
     pub text: String,
@@ -69,6 +69,12 @@ pub struct KeyType {
     pub module: Vec<String>,
 }
 
+crate::intern::interned_list! {
+    /// The arguments of a pending cache call: the calls on one field repeat their keys
+    /// (`self.items.get(&id)`).
+    KeyArgs of ArgFact
+}
+
 /// A call whose receiver's type is decided in phase 2.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -77,7 +83,8 @@ pub struct Pending {
     /// `self.pool.get()` -> `[Field(pool), Method(get)]`).
     pub steps: Vec<Step>,
     pub method: String,
-    pub args: Vec<ArgFact>,
+    /// Shared with the thread's other pending calls passing the same (`KeyArgs::of`).
+    pub args: KeyArgs,
     /// Module the call is written in (for `use` resolution of the root).
     pub module: crate::intern::Module,
     /// Generic parameters of the enclosing fn and its impl, with their bounds (a field of a

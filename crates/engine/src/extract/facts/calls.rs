@@ -11,8 +11,8 @@ pub struct CallFact {
     /// Line of the call (findings name the first caller that passes an unscoped value).
     pub line: u32,
     /// What each argument is (receiver excluded), when one of them is of interest to phase 2;
-    /// empty otherwise.
-    pub args: thin_vec::ThinVec<ArgInfo>,
+    /// empty otherwise. Shared with the thread's other calls passing the same (`Args::of`).
+    pub args: Args,
 }
 
 /// What a call names.
@@ -41,8 +41,13 @@ pub enum RecvTy {
     Field(Box<(RecvTy, thin_vec::ThinVec<crate::intern::Name>)>),
 }
 
+crate::intern::interned_list! {
+    /// A call's arguments, when one of them is of interest.
+    Args of ArgInfo
+}
+
 /// One argument of a call, as phase 2 may need it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ArgInfo {
     /// The argument is exactly this parameter of the calling fn (through `&`, `.clone()`,
     /// `.as_str()`): what the caller's own callers pass decides.

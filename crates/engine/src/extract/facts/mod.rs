@@ -138,8 +138,9 @@ pub struct FnFact {
     /// The whole item, attributes included.
     pub extent: Span,
     pub is_closure: bool,
-    /// Parameter types (as written, without spaces).
-    pub params: thin_vec::ThinVec<ParamFact>,
+    /// Parameter names and types (as written, without spaces), shared with the thread's other
+    /// fns of the same list (`Params::of`).
+    pub params: Params,
     /// The return type as spaced tokens, when it may name a workspace type or `Self` (not `()`,
     /// a primitive, `String`, ..): cache receivers made by getters and rows returned by a model's
     /// finders are typed by it.
@@ -291,7 +292,18 @@ impl std::fmt::Display for ItemPath<'_> {
     }
 }
 
-#[derive(Debug, Clone)]
+crate::intern::interned_list! {
+    /// A fn's parameters: most signatures repeat (`(&self, tenant: TenantId, id: Uuid)`).
+    Params of ParamFact
+}
+
+impl FromIterator<ParamFact> for Params {
+    fn from_iter<I: IntoIterator<Item = ParamFact>>(iter: I) -> Self {
+        Params::of(iter.into_iter().collect())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParamFact {
     pub name: Option<crate::intern::Name>,
     pub ty: crate::intern::Name,
@@ -395,6 +407,37 @@ mod tests {
         let word = std::mem::size_of::<usize>();
         assert_eq!(std::mem::size_of::<super::FnFact>(), 12 * word);
         assert_eq!(std::mem::size_of::<super::CallFact>(), 5 * word);
+    }
+
+    #[test]
+    fn equal_param_and_argument_lists_are_one_list() {
+        use super::{ArgInfo, Args, ParamFact, Params};
+        let param = |name: &str, ty: &str| ParamFact {
+            name: Some(name.into()),
+            ty: ty.into(),
+        };
+        let a = Params::of(vec![param("tenant", "TenantId"), param("id", "Uuid")]);
+        let b: Params = [param("tenant", "TenantId"), param("id", "Uuid")]
+            .into_iter()
+            .collect();
+        let c = Params::of(vec![param("tenant", "TenantId"), param("id", "i64")]);
+        assert_eq!(a.as_ptr(), b.as_ptr());
+        assert_eq!(a.len(), 2);
+        assert_eq!(&*a[1].ty, "Uuid");
+        assert_ne!(a, c);
+        assert_eq!(&*c[1].ty, "i64");
+        assert!(Params::of(Vec::new()).is_empty());
+
+        let scoped = ArgInfo {
+            scoped: true,
+            ..Default::default()
+        };
+        let x = Args::of(vec![ArgInfo::default(), scoped.clone()]);
+        let y = Args::of(vec![ArgInfo::default(), scoped.clone()]);
+        assert_eq!(x.as_ptr(), y.as_ptr());
+        assert_eq!(x.len(), 2);
+        assert!(x[1].scoped && !x[0].scoped);
+        assert_ne!(Args::of(vec![scoped.clone()]).as_ptr(), x.as_ptr());
     }
 
     #[test]
