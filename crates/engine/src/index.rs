@@ -159,11 +159,11 @@ impl<'a> Index<'a> {
                     .push(id);
             }
             for c in &f.consts {
-                consts[p].insert(path_key(&c.module, &c.name), &c.value);
+                consts[p].insert(path_key(&c.module, &c.name), &*c.value);
                 consts_by_name[p]
                     .entry(c.name.as_str())
                     .or_default()
-                    .push(&c.value);
+                    .push(&*c.value);
             }
             for t in &f.schema_tables {
                 schemas[p].merge_table(t.clone());

@@ -149,28 +149,78 @@ impl<T: Clone + PartialEq + std::hash::Hash + 'static> List<T> {
     }
 }
 
-/// Declares `$list`, the [`List`] of `$item` interned in a table of its own per thread, made by
-/// `$list::of(items)`.
-macro_rules! interned_list {
-    ($(#[$doc:meta])* $list:ident of $item:ty) => {
+/// Declares `$name`, a [`List`] of `$item` (`list of`) or a [`Shared`] `$item` (`one`),
+/// interned in a table of its own per thread, made by `$name::of(..)`.
+macro_rules! interned {
+    ($(#[$doc:meta])* $name:ident = list of $item:ty) => {
+        $crate::intern::interned!(@ $(#[$doc])* $name, List, Vec<$item>, $item);
+    };
+    ($(#[$doc:meta])* $name:ident = one $item:ty) => {
+        $crate::intern::interned!(@ $(#[$doc])* $name, Shared, $item, $item);
+    };
+    (@ $(#[$doc:meta])* $name:ident, $kind:ident, $made_of:ty, $item:ty) => {
         $(#[$doc])*
-        pub type $list = $crate::intern::List<$item>;
+        pub type $name = $crate::intern::$kind<$item>;
 
         const _: () = {
             thread_local! {
-                static TABLE: std::cell::RefCell<$crate::intern::Table<$list>> =
+                static TABLE: std::cell::RefCell<$crate::intern::Table<$name>> =
                     std::cell::RefCell::new(Default::default());
             }
-            impl $crate::intern::List<$item> {
-                /// The list `items`, shared with the thread's other facts that hold it.
-                pub fn of(items: Vec<$item>) -> $list {
-                    $crate::intern::List::interned(&TABLE, items)
+            impl $crate::intern::$kind<$item> {
+                /// The value equal to `v`, shared with the thread's other facts that hold it.
+                pub fn of(v: $made_of) -> $name {
+                    $crate::intern::$kind::interned(&TABLE, v)
                 }
             }
         };
     };
 }
-pub(crate) use interned_list;
+pub(crate) use interned;
+
+/// A value shared by reference, interned per thread in `table` (see [`interned`]): a const's
+/// value or a query's SQL written the same in many places. One pointer wide; reads as the value.
+pub struct Shared<T: 'static>(Arc<T>);
+
+impl<T: Clone + PartialEq + std::hash::Hash + 'static> Shared<T> {
+    /// The value equal to `v`, from the thread's `table` (added the first time).
+    pub(crate) fn interned(
+        table: &'static std::thread::LocalKey<RefCell<Table<Shared<T>>>>,
+        v: T,
+    ) -> Shared<T> {
+        table.with(|t| {
+            t.borrow_mut()
+                .get_or_insert(&v, |s| *s.0 == v, || Shared(Arc::new(v.clone())))
+        })
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (*self.0).fmt(f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl<T: Eq> Eq for Shared<T> {}
 
 impl<T> Clone for List<T> {
     fn clone(&self) -> Self {

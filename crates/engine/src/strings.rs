@@ -2,6 +2,12 @@
 
 use std::path::Path;
 
+crate::intern::interned! {
+    /// A string value shared by the facts that hold an equal one (see [`crate::intern::Shared`]):
+    /// a const's value, a query's SQL.
+    SharedSource = one StrSource
+}
+
 /// A string value as the code builds it, before consts and files are known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StrSource {

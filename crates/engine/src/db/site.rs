@@ -52,7 +52,7 @@ pub fn push_sql(
         span,
         item,
         snippet,
-        kind: QueryKind::Sql(src),
+        kind: QueryKind::Sql(crate::strings::SharedSource::of(src)),
         tentative,
         unless_local: None,
         fn_index: None,

@@ -219,7 +219,7 @@ impl Collector for Sqlx {
                 span: qb.span,
                 item: qb.item,
                 snippet: qb.snippet,
-                kind: super::QueryKind::Sql(src),
+                kind: super::QueryKind::Sql(crate::strings::SharedSource::of(src)),
                 tentative: false,
                 unless_local: qb.unless_local,
                 fn_index: None,

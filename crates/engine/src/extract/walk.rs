@@ -1107,7 +1107,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         self.facts.consts.push(ConstFact {
             name: ident.to_string(),
             module: self.module.clone(),
-            value: self.str_source(expr),
+            value: crate::strings::SharedSource::of(self.str_source(expr)),
         });
     }
 

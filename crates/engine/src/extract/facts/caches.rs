@@ -69,10 +69,10 @@ pub struct KeyType {
     pub module: Vec<String>,
 }
 
-crate::intern::interned_list! {
+crate::intern::interned! {
     /// The arguments of a pending cache call: the calls on one field repeat their keys
     /// (`self.items.get(&id)`).
-    KeyArgs of ArgFact
+    KeyArgs = list of ArgFact
 }
 
 /// A call whose receiver's type is decided in phase 2.

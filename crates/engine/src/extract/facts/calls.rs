@@ -41,9 +41,9 @@ pub enum RecvTy {
     Field(Box<(RecvTy, thin_vec::ThinVec<crate::intern::Name>)>),
 }
 
-crate::intern::interned_list! {
+crate::intern::interned! {
     /// A call's arguments, when one of them is of interest.
-    Args of ArgInfo
+    Args = list of ArgInfo
 }
 
 /// One argument of a call, as phase 2 may need it.

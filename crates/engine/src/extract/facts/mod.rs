@@ -11,7 +11,7 @@ pub use queries::*;
 pub use routes::*;
 
 use crate::diagnostic::Span;
-use crate::strings::StrSource;
+use crate::strings::SharedSource;
 
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
@@ -292,9 +292,9 @@ impl std::fmt::Display for ItemPath<'_> {
     }
 }
 
-crate::intern::interned_list! {
+crate::intern::interned! {
     /// A fn's parameters: most signatures repeat (`(&self, tenant: TenantId, id: Uuid)`).
-    Params of ParamFact
+    Params = list of ParamFact
 }
 
 impl FromIterator<ParamFact> for Params {
@@ -330,7 +330,8 @@ pub struct ScopeFact {
 pub struct ConstFact {
     pub name: String,
     pub module: crate::intern::Module,
-    pub value: StrSource,
+    /// Shared with the thread's other consts of an equal value.
+    pub value: SharedSource,
 }
 
 /// `use a::b::c as d;` -> alias `d`, path `a::b::c`.
@@ -438,6 +439,19 @@ mod tests {
         assert_eq!(x.len(), 2);
         assert!(x[1].scoped && !x[0].scoped);
         assert_ne!(Args::of(vec![scoped.clone()]).as_ptr(), x.as_ptr());
+    }
+
+    #[test]
+    fn equal_texts_are_one_text() {
+        use crate::strings::{SharedSource, StrSource};
+        let sql = || StrSource::Lit("SELECT * FROM invoices WHERE tenant_id = $1".into());
+        let a = SharedSource::of(sql());
+        let b = SharedSource::of(sql());
+        let c = SharedSource::of(StrSource::Lit("SELECT * FROM invoices".into()));
+        assert!(std::ptr::eq(&*a, &*b));
+        assert_eq!(*a, sql());
+        assert!(!std::ptr::eq(&*a, &*c));
+        assert_ne!(a, c);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Query sites: raw SQL and DSL chains.
 
 use crate::diagnostic::Span;
-use crate::strings::StrSource;
+use crate::strings::SharedSource;
 
 /// One query site.
 #[derive(Debug, Clone)]
@@ -31,8 +31,9 @@ pub type LocalClaim = (Vec<String>, Vec<String>);
 
 #[derive(Debug, Clone)]
 pub enum QueryKind {
-    /// Raw SQL, resolved and parsed in phase 2.
-    Sql(StrSource),
+    /// Raw SQL, resolved and parsed in phase 2; shared with the thread's other sites of an
+    /// equal text.
+    Sql(SharedSource),
     /// A DSL chain (diesel, sea-orm), judged in phase 2 against the schema (boxed: it is
     /// five times the size of raw SQL's source, and most sites are raw SQL).
     Dsl(Box<DslQuery>),
