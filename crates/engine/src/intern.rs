@@ -27,9 +27,11 @@ impl Module {
     /// one allocation.
     pub fn interned(v: &[String]) -> Module {
         PATHS.with(|paths| {
-            paths
-                .borrow_mut()
-                .get_or_insert(v, |m| **m == *v, || Module(Arc::new(Box::from(v))))
+            paths.borrow_mut().get_or_insert(
+                v,
+                |m, v| **m == **v,
+                |v| Module(Arc::new(Box::from(v))),
+            )
         })
     }
 
@@ -130,7 +132,7 @@ impl<'a> IntoIterator for &'a Module {
 /// nothing. Reads as the slice it holds.
 pub struct List<T: 'static>(Option<Arc<Box<[T]>>>);
 
-impl<T: Clone + PartialEq + std::hash::Hash + 'static> List<T> {
+impl<T: PartialEq + std::hash::Hash + 'static> List<T> {
     /// The list equal to `items`, from the thread's `table` (added the first time).
     pub(crate) fn interned(
         table: &'static std::thread::LocalKey<RefCell<Table<List<T>>>>,
@@ -141,86 +143,13 @@ impl<T: Clone + PartialEq + std::hash::Hash + 'static> List<T> {
         }
         table.with(|t| {
             t.borrow_mut().get_or_insert(
-                items.as_slice(),
-                |l| **l == *items,
-                || List(Some(Arc::new(items.clone().into_boxed_slice()))),
+                items,
+                |l, items| **l == **items,
+                |items| List(Some(Arc::new(items.into_boxed_slice()))),
             )
         })
     }
 }
-
-/// Declares `$name`, a [`List`] of `$item` (`list of`) or a [`Shared`] `$item` (`one`),
-/// interned in a table of its own per thread, made by `$name::of(..)`.
-macro_rules! interned {
-    ($(#[$doc:meta])* $name:ident = list of $item:ty) => {
-        $crate::intern::interned!(@ $(#[$doc])* $name, List, Vec<$item>, $item);
-    };
-    ($(#[$doc:meta])* $name:ident = one $item:ty) => {
-        $crate::intern::interned!(@ $(#[$doc])* $name, Shared, $item, $item);
-    };
-    (@ $(#[$doc:meta])* $name:ident, $kind:ident, $made_of:ty, $item:ty) => {
-        $(#[$doc])*
-        pub type $name = $crate::intern::$kind<$item>;
-
-        const _: () = {
-            thread_local! {
-                static TABLE: std::cell::RefCell<$crate::intern::Table<$name>> =
-                    std::cell::RefCell::new(Default::default());
-            }
-            impl $crate::intern::$kind<$item> {
-                /// The value equal to `v`, shared with the thread's other facts that hold it.
-                pub fn of(v: $made_of) -> $name {
-                    $crate::intern::$kind::interned(&TABLE, v)
-                }
-            }
-        };
-    };
-}
-pub(crate) use interned;
-
-/// A value shared by reference, interned per thread in `table` (see [`interned`]): a const's
-/// value or a query's SQL written the same in many places. One pointer wide; reads as the value.
-pub struct Shared<T: 'static>(Arc<T>);
-
-impl<T: Clone + PartialEq + std::hash::Hash + 'static> Shared<T> {
-    /// The value equal to `v`, from the thread's `table` (added the first time).
-    pub(crate) fn interned(
-        table: &'static std::thread::LocalKey<RefCell<Table<Shared<T>>>>,
-        v: T,
-    ) -> Shared<T> {
-        table.with(|t| {
-            t.borrow_mut()
-                .get_or_insert(&v, |s| *s.0 == v, || Shared(Arc::new(v.clone())))
-        })
-    }
-}
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(self.0.clone())
-    }
-}
-
-impl<T> Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Shared<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (*self.0).fmt(f)
-    }
-}
-
-impl<T: PartialEq> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        *self.0 == *other.0
-    }
-}
-
-impl<T: Eq> Eq for Shared<T> {}
 
 impl<T> Clone for List<T> {
     fn clone(&self) -> Self {
@@ -261,6 +190,79 @@ impl<'a, T> IntoIterator for &'a List<T> {
     }
 }
 
+/// Declares `$name`, a [`List`] of `$item` (`list of`) or a [`Shared`] `$item` (`one`),
+/// interned in a table of its own per thread, made by `$name::of(..)`.
+macro_rules! interned {
+    ($(#[$doc:meta])* $name:ident = list of $item:ty) => {
+        $crate::intern::interned!(@ $(#[$doc])* $name, List, Vec<$item>, $item);
+    };
+    ($(#[$doc:meta])* $name:ident = one $item:ty) => {
+        $crate::intern::interned!(@ $(#[$doc])* $name, Shared, $item, $item);
+    };
+    (@ $(#[$doc:meta])* $name:ident, $kind:ident, $made_of:ty, $item:ty) => {
+        $(#[$doc])*
+        pub type $name = $crate::intern::$kind<$item>;
+
+        const _: () = {
+            thread_local! {
+                static TABLE: std::cell::RefCell<$crate::intern::Table<$name>> =
+                    std::cell::RefCell::new(Default::default());
+            }
+            impl $crate::intern::$kind<$item> {
+                /// The value equal to `v`, shared with the thread's other facts that hold it.
+                pub fn of(v: $made_of) -> $name {
+                    $crate::intern::$kind::interned(&TABLE, v)
+                }
+            }
+        };
+    };
+}
+pub(crate) use interned;
+
+/// A value shared by reference, interned per thread in `table` (see [`interned`]): a const's
+/// value or a query's SQL written the same in many places. One pointer wide; reads as the value.
+pub struct Shared<T: 'static>(Arc<T>);
+
+impl<T: PartialEq + std::hash::Hash + 'static> Shared<T> {
+    /// The value equal to `v`, from the thread's `table` (added the first time).
+    pub(crate) fn interned(
+        table: &'static std::thread::LocalKey<RefCell<Table<Shared<T>>>>,
+        v: T,
+    ) -> Shared<T> {
+        table.with(|t| {
+            t.borrow_mut()
+                .get_or_insert(v, |s, v| *s.0 == *v, |v| Shared(Arc::new(v)))
+        })
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (*self.0).fmt(f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl<T: Eq> Eq for Shared<T> {}
+
 /// Slots of a [`Recent`] cache (a power of two).
 const RECENT: usize = 8192;
 
@@ -298,17 +300,19 @@ pub(crate) fn hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
     foldhash::fast::FixedState::default().hash_one(key)
 }
 
-/// The value of hash `h` in `all` that `is` accepts, made by `make` and added the first time.
-fn find_or_insert<T: Clone>(
+/// The value of hash `h` in `all` that `is` accepts for `key`, made from `key` by `make` and
+/// added the first time (an owned key is moved into the value, never copied).
+fn find_or_insert<T: Clone, K>(
     all: &mut hashbrown::HashTable<(u64, T)>,
     h: u64,
-    is: impl Fn(&T) -> bool,
-    make: impl FnOnce() -> T,
+    key: K,
+    is: impl Fn(&T, &K) -> bool,
+    make: impl FnOnce(K) -> T,
 ) -> T {
-    if let Some((_, v)) = all.find(h, |(seen, v)| *seen == h && is(v)) {
+    if let Some((_, v)) = all.find(h, |(seen, v)| *seen == h && is(v, &key)) {
         return v.clone();
     }
-    let v = make();
+    let v = make(key);
     all.insert_unique(h, (h, v.clone()), |(seen, _)| *seen);
     v
 }
@@ -329,18 +333,18 @@ impl<T: Clone> Default for Table<T> {
 }
 
 impl<T: Clone> Table<T> {
-    /// The value equal to `key` (`is` tells), made by `make` the first time.
-    fn get_or_insert<K: std::hash::Hash + ?Sized>(
+    /// The value equal to `key` (`is` tells), made from it by `make` the first time.
+    fn get_or_insert<K: std::hash::Hash>(
         &mut self,
-        key: &K,
-        is: impl Fn(&T) -> bool,
-        make: impl FnOnce() -> T,
+        key: K,
+        is: impl Fn(&T, &K) -> bool,
+        make: impl FnOnce(K) -> T,
     ) -> T {
-        let h = hash(key);
-        if let Some(v) = self.recent.get(h, &is) {
+        let h = hash(&key);
+        if let Some(v) = self.recent.get(h, |v| is(v, &key)) {
             return v;
         }
-        let v = find_or_insert(&mut self.all, h, is, make);
+        let v = find_or_insert(&mut self.all, h, key, is, make);
         self.recent.put(h, &v);
         v
     }
@@ -427,7 +431,13 @@ impl Name {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Shard { names, free } = &mut *shard;
-        find_or_insert(names, h, |n| n.as_str() == s, || Shard::keep(free, s))
+        find_or_insert(
+            names,
+            h,
+            s,
+            |n, s| n.as_str() == *s,
+            |s| Shard::keep(free, s),
+        )
     }
 
     /// The name of a value's text (an identifier): printed into a buffer kept per thread, so a
