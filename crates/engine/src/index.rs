@@ -2,7 +2,7 @@
 //! SQL text, schema to tables.
 
 use crate::config::Config;
-use crate::extract::{FileFacts, FnFact, UseFact};
+use crate::extract::{FileFacts, FnFact, ItemPath, UseFact};
 use crate::intern::Module;
 use crate::sql::{self, Dialect, Schema, Tenancy};
 use crate::strings::{self, Lookup, StrSource};
@@ -10,8 +10,8 @@ use crate::workspace::Workspace;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
-mod fn_paths;
-use fn_paths::FnPaths;
+mod paths;
+use paths::{Filed, PathTable};
 
 /// (file, the module's path and a first segment, or `*` for the glob imports, joined by `::`)
 /// -> the paths that segment may stand for.
@@ -45,7 +45,6 @@ struct PackedFn {
 
 impl PackedFn {
     fn of(id: FnId) -> PackedFn {
-        let narrow = |n: usize| u32::try_from(n).expect("fewer than 2^32 files and fns per file");
         PackedFn {
             file: narrow(id.file),
             index: narrow(id.index),
@@ -60,6 +59,75 @@ impl PackedFn {
     }
 }
 
+impl Filed for PackedFn {
+    fn path(self, files: &[FileFacts]) -> ItemPath<'_> {
+        files[self.file as usize].fns[self.index as usize].item()
+    }
+}
+
+/// An [`ItemRef`] as the item maps keep it, half as wide.
+#[derive(Debug, Clone, Copy)]
+struct PackedItem {
+    file: u32,
+    index: u32,
+    kind: ItemKind,
+}
+
+impl PackedItem {
+    fn of(r: ItemRef) -> PackedItem {
+        PackedItem {
+            file: narrow(r.file),
+            index: narrow(r.index),
+            kind: r.kind,
+        }
+    }
+
+    fn id(self) -> ItemRef {
+        ItemRef {
+            file: self.file as usize,
+            kind: self.kind,
+            index: self.index as usize,
+        }
+    }
+}
+
+impl Filed for PackedItem {
+    fn path(self, files: &[FileFacts]) -> ItemPath<'_> {
+        let f = &files[self.file as usize];
+        let i = self.index as usize;
+        match self.kind {
+            ItemKind::Static => ItemPath::of(&f.statics[i].module, &f.statics[i].name),
+            ItemKind::Struct => ItemPath::of(&f.structs[i].module, &f.structs[i].name),
+            ItemKind::Enum => ItemPath::of(&f.enums[i].module, &f.enums[i].name),
+            ItemKind::Alias => ItemPath::of(&f.aliases[i].module, &f.aliases[i].name),
+        }
+    }
+}
+
+/// A const by file and position in that file's facts.
+#[derive(Debug, Clone, Copy)]
+struct PackedConst {
+    file: u32,
+    index: u32,
+}
+
+impl PackedConst {
+    fn value(self, files: &[FileFacts]) -> &StrSource {
+        &files[self.file as usize].consts[self.index as usize].value
+    }
+}
+
+impl Filed for PackedConst {
+    fn path(self, files: &[FileFacts]) -> ItemPath<'_> {
+        let c = &files[self.file as usize].consts[self.index as usize];
+        ItemPath::of(&c.module, &c.name)
+    }
+}
+
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 files and facts per file")
+}
+
 /// A fn by file and position in that file's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FnId {
@@ -72,11 +140,11 @@ pub struct Index<'a> {
     pub config: &'a Config,
     pub files: &'a [FileFacts],
     /// Per package: item path -> fns with that path (the path read from the facts).
-    fns: Vec<FnPaths<'a>>,
+    fns: Vec<PathTable<'a, PackedFn>>,
     /// Per package: fn name -> fns with that name.
     fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>>,
-    /// Per package: const path -> value.
-    consts: Vec<HashMap<String, &'a StrSource>>,
+    /// Per package: const path -> the consts with that path (the last one filed is the one).
+    consts: Vec<PathTable<'a, PackedConst>>,
     consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>>,
     /// Per package: what is tenant-owned.
     pub tenancy: Vec<Tenancy>,
@@ -87,9 +155,9 @@ pub struct Index<'a> {
     /// Per package: `module::alias` of every `use` -> the paths it may stand for.
     reexports: Vec<HashMap<String, Vec<Module>>>,
     /// Per package: item path -> statics, structs, enums and type aliases with that path.
-    items: Vec<HashMap<String, Refs<ItemRef>>>,
+    items: Vec<PathTable<'a, PackedItem>>,
     /// Per package: item name -> the same.
-    items_by_name: Vec<HashMap<&'a str, Refs<ItemRef>>>,
+    items_by_name: Vec<HashMap<&'a str, Refs<PackedItem>>>,
     /// What the first segment of a path (or `*`: the glob imports) stands for, per (file,
     /// module, name), already computed.
     memo: std::sync::Mutex<Memo>,
@@ -103,17 +171,22 @@ impl<'a> Index<'a> {
         let n = ws.packages.len();
         // Sized once: at scale a package has hundreds of thousands of fns, and a table grown
         // by doubling holds up to twice what it needs when the index is done.
-        let mut counts = vec![0; n];
+        let (mut fn_counts, mut item_counts, mut const_counts) =
+            (vec![0; n], vec![0; n], vec![0; n]);
         for f in files {
-            counts[f.package] += f.fns.len();
+            fn_counts[f.package] += f.fns.len();
+            item_counts[f.package] +=
+                f.statics.len() + f.structs.len() + f.enums.len() + f.aliases.len();
+            const_counts[f.package] += f.consts.len();
         }
-        let mut fns: Vec<FnPaths<'a>> = counts.iter().map(|&c| FnPaths::new(files, c)).collect();
+        let mut fns: Vec<PathTable<'a, PackedFn>> = PathTable::per_package(files, &fn_counts);
+        let mut items: Vec<PathTable<'a, PackedItem>> = PathTable::per_package(files, &item_counts);
+        let mut consts: Vec<PathTable<'a, PackedConst>> =
+            PathTable::per_package(files, &const_counts);
         let mut fns_by_name: Vec<HashMap<&'a str, Refs<PackedFn>>> = vec![HashMap::new(); n];
-        let mut consts: Vec<HashMap<String, &'a StrSource>> = vec![HashMap::new(); n];
         let mut consts_by_name: Vec<HashMap<&'a str, Vec<&'a StrSource>>> = vec![HashMap::new(); n];
         let mut schemas: Vec<Schema> = (0..n).map(|_| Schema::default()).collect();
-        let mut items: Vec<HashMap<String, Refs<ItemRef>>> = vec![HashMap::new(); n];
-        let mut items_by_name: Vec<HashMap<&'a str, Refs<ItemRef>>> = vec![HashMap::new(); n];
+        let mut items_by_name: Vec<HashMap<&'a str, Refs<PackedItem>>> = vec![HashMap::new(); n];
         // Per package: last segment of a sea-orm entity module -> the tables it maps.
         let mut entity_tables: Vec<HashMap<&'a str, Vec<&'a str>>> = vec![HashMap::new(); n];
         for (fi, f) in files.iter().enumerate() {
@@ -126,26 +199,26 @@ impl<'a> Index<'a> {
                         .push(e.table.as_str());
                 }
             }
-            let mut add = |kind: ItemKind, index: usize, module: &[String], name: &'a str| {
-                let r = ItemRef {
+            let mut add = |kind: ItemKind, index: usize, name: &'a str| {
+                let r = PackedItem::of(ItemRef {
                     file: fi,
                     kind,
                     index,
-                };
-                items[p].entry(path_key(module, name)).or_default().push(r);
+                });
+                items[p].add(r);
                 items_by_name[p].entry(name).or_default().push(r);
             };
             for (i, x) in f.statics.iter().enumerate() {
-                add(ItemKind::Static, i, &x.module, &x.name);
+                add(ItemKind::Static, i, &x.name);
             }
             for (i, x) in f.structs.iter().enumerate() {
-                add(ItemKind::Struct, i, &x.module, &x.name);
+                add(ItemKind::Struct, i, &x.name);
             }
             for (i, x) in f.enums.iter().enumerate() {
-                add(ItemKind::Enum, i, &x.module, &x.name);
+                add(ItemKind::Enum, i, &x.name);
             }
             for (i, x) in f.aliases.iter().enumerate() {
-                add(ItemKind::Alias, i, &x.module, &x.name);
+                add(ItemKind::Alias, i, &x.name);
             }
             for (i, func) in f.fns.iter().enumerate() {
                 if func.is_closure {
@@ -158,8 +231,11 @@ impl<'a> Index<'a> {
                     .or_default()
                     .push(id);
             }
-            for c in &f.consts {
-                consts[p].insert(path_key(&c.module, &c.name), &*c.value);
+            for (i, c) in f.consts.iter().enumerate() {
+                consts[p].add(PackedConst {
+                    file: narrow(fi),
+                    index: narrow(i),
+                });
                 consts_by_name[p]
                     .entry(c.name.as_str())
                     .or_default()
@@ -169,7 +245,9 @@ impl<'a> Index<'a> {
                 schemas[p].merge_table(t.clone());
             }
         }
-        fns.iter_mut().for_each(FnPaths::filed);
+        fns.iter_mut().for_each(PathTable::filed);
+        items.iter_mut().for_each(PathTable::filed);
+        consts.iter_mut().for_each(PathTable::filed);
         let mut schema_problems = Vec::new();
         let mut dialects = Vec::new();
         // Packages usually share the root `migrations/`: walk each folder once, parse each set
@@ -306,7 +384,7 @@ impl<'a> Index<'a> {
             .get(name)
             .map(|v| {
                 v.iter()
-                    .copied()
+                    .map(|r| r.id())
                     .filter(|r| kinds.contains(&r.kind))
                     .collect()
             })
@@ -325,9 +403,9 @@ impl<'a> Index<'a> {
         kinds: &[ItemKind],
     ) -> Vec<ItemRef> {
         let pkg = self.package_of(file);
-        let want = |v: &[ItemRef]| -> Vec<ItemRef> {
+        let want = |v: &[PackedItem]| -> Vec<ItemRef> {
             v.iter()
-                .copied()
+                .map(|r| r.id())
                 .filter(|r| kinds.contains(&r.kind))
                 .collect()
         };
@@ -614,8 +692,8 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, T> PathLookup<T> for Ha
     }
 }
 
-impl PathLookup<Refs<PackedFn>> for FnPaths<'_> {
-    fn get_path(&self, path: &str) -> Option<&Refs<PackedFn>> {
+impl<R: Filed> PathLookup<Refs<R>> for PathTable<'_, R> {
+    fn get_path(&self, path: &str) -> Option<&Refs<R>> {
         self.get(path)
     }
 }
@@ -669,7 +747,8 @@ impl Lookup for Resolver<'_, '_> {
         let pkg = idx.package_of(self.file);
         for cand in idx.candidates(self.file, module, path) {
             if let Some(v) = idx.lookup(&idx.consts, pkg, &cand) {
-                return Some(*v);
+                // Of consts with one path (`#[cfg]` variants), the last one filed.
+                return v.last().map(|c| c.value(idx.files));
             }
         }
         // A name unique in the crate.

@@ -240,6 +240,15 @@ pub struct ItemPath<'a> {
 }
 
 impl<'a> ItemPath<'a> {
+    /// The path `module::name` of an item declared in `module` (a static, struct, const...).
+    pub fn of(module: &'a [String], name: &'a str) -> Self {
+        ItemPath {
+            module,
+            self_ty: None,
+            name,
+        }
+    }
+
     /// The segments, in order (the last one is the fn's name).
     pub fn pieces(self) -> impl Iterator<Item = &'a str> {
         let name = (!self.name.is_empty()).then_some(self.name);
