@@ -15,7 +15,15 @@ use paths::{Filed, PathTable};
 
 /// (file, the module's path and a first segment, or `*` for the glob imports, joined by `::`)
 /// -> the paths that segment may stand for.
-type Memo = HashMap<(usize, String), std::sync::Arc<Vec<Vec<String>>>>;
+type Memo = HashMap<MemoKey, Bases>;
+/// A [`Memo`] key: (file, `module::first`).
+type MemoKey = (u32, Box<str>);
+
+crate::intern::interned! {
+    /// What the first segment of a path may stand for ([`Index::first_bases`]): most segments
+    /// stand for nothing or for one path, which the files of a module share.
+    Bases = list of Module
+}
 /// Per package: SQL text -> its analysis (looked up by `&str`, no text made for a hit).
 type SqlMemo = Vec<HashMap<String, Result<sql::Analysis, sql::SqlParseError>>>;
 
@@ -481,7 +489,7 @@ impl<'a> Index<'a> {
         file: usize,
         module: &[String],
         segments: &[String],
-        guard: &mut Vec<(usize, String)>,
+        guard: &mut Vec<MemoKey>,
     ) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = Vec::new();
         let add = |p: Vec<String>, out: &mut Vec<Vec<String>>| {
@@ -527,32 +535,32 @@ impl<'a> Index<'a> {
         file: usize,
         module: &[String],
         first: &str,
-        guard: &mut Vec<(usize, String)>,
-    ) -> std::sync::Arc<Vec<Vec<String>>> {
+        guard: &mut Vec<MemoKey>,
+    ) -> Bases {
         // One string: `first` is one segment.
-        let key = (file, path_key(module, first));
+        let key = (narrow(file), path_key(module, first).into_boxed_str());
         if let Some(hit) = self.lock_first().get(&key) {
             return hit.clone();
         }
         if guard.contains(&key) || guard.len() > 8 {
-            return std::sync::Arc::new(Vec::new());
+            return Bases::default();
         }
         guard.push(key.clone());
-        let mut out: Vec<Vec<String>> = Vec::new();
+        let mut out: Vec<Module> = Vec::new();
         if first == self.crate_names[self.package_of(file)] {
-            out.push(Vec::new());
+            out.push(Module::default());
         }
         for u in uses_for(&self.files[file].uses, module) {
             if u.alias == first {
                 for b in self.candidates_guarded(file, &u.module, &u.path, guard) {
-                    if !out.contains(&b) {
-                        out.push(b);
+                    if !out.iter().any(|m| *m == b) {
+                        out.push(Module::interned(&b));
                     }
                 }
             }
         }
         guard.pop();
-        let out = std::sync::Arc::new(out);
+        let out = Bases::of(out);
         self.lock_first().insert(key, out.clone());
         out
     }
