@@ -157,7 +157,7 @@ fn on_macro<'ast>(w: &mut Walker<'ast, '_>, m: &syn::Macro) {
     if let Some((store, ty)) = &decl.store {
         // The macro wraps its store in a `Mutex` behind a `Lazy`.
         w.facts.statics.push(crate::extract::StaticFact {
-            name: store.clone(),
+            name: crate::intern::Name::new(store),
             module: w.module.clone(),
             ty: format!("Mutex < {ty} >"),
         });

@@ -1105,7 +1105,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
     /// A const or static: its value as a string source, for SQL text resolution in phase 2.
     fn record_const(&mut self, ident: &syn::Ident, expr: &'ast syn::Expr) {
         self.facts.consts.push(ConstFact {
-            name: ident.to_string(),
+            name: crate::intern::Name::of(&ident),
             module: self.module.clone(),
             value: crate::strings::SharedSource::of(self.str_source(expr)),
         });
@@ -1149,7 +1149,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
         if name == "lazy_static" {
             for (ident, ty, expr) in lazy_statics(mac) {
                 self.facts.statics.push(StaticFact {
-                    name: ident.to_string(),
+                    name: crate::intern::Name::of(&ident),
                     module: self.module.clone(),
                     ty,
                 });
@@ -1350,7 +1350,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 
     fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
         self.facts.aliases.push(AliasFact {
-            name: t.ident.to_string(),
+            name: crate::intern::Name::of(&t.ident),
             module: self.module.clone(),
             ty: crate::ast::type_tokens(&t.ty),
         });
@@ -1359,7 +1359,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
         self.facts.statics.push(StaticFact {
-            name: s.ident.to_string(),
+            name: crate::intern::Name::of(&s.ident),
             module: self.module.clone(),
             ty: crate::ast::type_tokens(&s.ty),
         });
@@ -1387,7 +1387,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 
     fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
         self.facts.enums.push(EnumFact {
-            name: e.ident.to_string(),
+            name: crate::intern::Name::of(&e.ident),
             module: self.module.clone(),
             variants: e
                 .variants
@@ -1405,7 +1405,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         self.facts.structs.push(StructFact {
-            name: s.ident.to_string(),
+            name: crate::intern::Name::of(&s.ident),
             module: self.module.clone(),
             fields: s
                 .fields

@@ -383,7 +383,7 @@ impl<'i> Named<'i> {
                 }
                 // Only the suggestions read the enums.
                 if wanted.is_none() {
-                    n.enums.insert(e.name.clone());
+                    n.enums.insert(e.name.to_string());
                 }
             }
             for s in &f.statics {

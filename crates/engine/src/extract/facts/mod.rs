@@ -337,7 +337,7 @@ pub struct ScopeFact {
 
 #[derive(Debug, Clone)]
 pub struct ConstFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     pub module: crate::intern::Module,
     /// Shared with the thread's other consts of an equal value.
     pub value: SharedSource,
@@ -353,14 +353,14 @@ pub struct UseFact {
 
 #[derive(Debug, Clone)]
 pub struct EnumFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     pub module: crate::intern::Module,
     pub variants: Vec<(crate::intern::Name, Span)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StructFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     pub module: crate::intern::Module,
     /// Field name (or index) and type as written.
     pub fields: Vec<(crate::intern::Name, crate::intern::Name)>,
@@ -373,7 +373,7 @@ pub struct StructFact {
 /// A static and its declared type as written (`Lazy<Cache<String,Plan>>`).
 #[derive(Debug, Clone)]
 pub struct StaticFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     pub module: crate::intern::Module,
     pub ty: String,
 }
@@ -381,7 +381,7 @@ pub struct StaticFact {
 /// `type Name = Ty;` with the type as spaced tokens (parseable again).
 #[derive(Debug, Clone)]
 pub struct AliasFact {
-    pub name: String,
+    pub name: crate::intern::Name,
     pub module: crate::intern::Module,
     pub ty: String,
 }
