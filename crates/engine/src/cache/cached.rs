@@ -159,7 +159,7 @@ fn on_macro<'ast>(w: &mut Walker<'ast, '_>, m: &syn::Macro) {
         w.facts.statics.push(crate::extract::StaticFact {
             name: crate::intern::Name::new(store),
             module: w.module.clone(),
-            ty: format!("Mutex < {ty} >"),
+            ty: format!("Mutex < {ty} >").into(),
         });
     }
     let config = w.cx.config;

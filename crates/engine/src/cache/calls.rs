@@ -103,7 +103,7 @@ fn on_method<'ast>(w: &mut Walker<'ast, '_>, e: &'ast syn::Expr, m: &'ast syn::E
         pending: Some(Box::new(Pending {
             root: root.0,
             steps: root.1,
-            method,
+            method: method.into(),
             args,
             module,
             generics,

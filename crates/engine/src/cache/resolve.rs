@@ -289,7 +289,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
                 .resolve_item(file, &module, &segs, &[ItemKind::Alias]);
             let Some(r) = found.first() else { break };
             let a = &self.index.files[r.file].aliases[r.index];
-            (ty, file, module) = (a.ty.clone(), r.file, a.module.clone());
+            (ty, file, module) = (a.ty.to_string(), r.file, a.module.clone());
         }
         (ty, file, module)
     }
@@ -318,7 +318,7 @@ impl<'i, 'a> Phase2<'i, 'a> {
                     return Receiver::Unknown;
                 };
                 let s = &self.index.files[r.file].statics[r.index];
-                (s.ty.clone(), r.file, s.module.clone())
+                (s.ty.to_string(), r.file, s.module.clone())
             }
             PendingRoot::Untyped(_) => return Receiver::Unknown,
         };

@@ -1151,7 +1151,7 @@ impl<'ast, 'a> Walker<'ast, 'a> {
                 self.facts.statics.push(StaticFact {
                     name: crate::intern::Name::of(&ident),
                     module: self.module.clone(),
-                    ty,
+                    ty: ty.into(),
                 });
                 // Its value too, like a `static`'s: the syntax tree's arena keeps it.
                 let expr = self.alloc(expr);
@@ -1352,7 +1352,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.facts.aliases.push(AliasFact {
             name: crate::intern::Name::of(&t.ident),
             module: self.module.clone(),
-            ty: crate::ast::type_tokens(&t.ty),
+            ty: crate::ast::type_tokens(&t.ty).into(),
         });
         visit::visit_item_type(self, t);
     }
@@ -1361,7 +1361,7 @@ impl<'ast> Visit<'ast> for Walker<'ast, '_> {
         self.facts.statics.push(StaticFact {
             name: crate::intern::Name::of(&s.ident),
             module: self.module.clone(),
-            ty: crate::ast::type_tokens(&s.ty),
+            ty: crate::ast::type_tokens(&s.ty).into(),
         });
         self.record_const(&s.ident, &s.expr);
         visit::visit_item_static(self, s);

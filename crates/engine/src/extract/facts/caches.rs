@@ -82,7 +82,7 @@ pub struct Pending {
     /// Fields and getters followed from the root (`state.redis` -> `[Field(redis)]`,
     /// `self.pool.get()` -> `[Field(pool), Method(get)]`).
     pub steps: Vec<Step>,
-    pub method: String,
+    pub method: crate::intern::Name,
     /// Shared with the thread's other pending calls passing the same (`KeyArgs::of`).
     pub args: KeyArgs,
     /// Module the call is written in (for `use` resolution of the root).

@@ -375,7 +375,7 @@ pub struct StructFact {
 pub struct StaticFact {
     pub name: crate::intern::Name,
     pub module: crate::intern::Module,
-    pub ty: String,
+    pub ty: crate::intern::Name,
 }
 
 /// `type Name = Ty;` with the type as spaced tokens (parseable again).
@@ -383,7 +383,7 @@ pub struct StaticFact {
 pub struct AliasFact {
     pub name: crate::intern::Name,
     pub module: crate::intern::Module,
-    pub ty: String,
+    pub ty: crate::intern::Name,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
