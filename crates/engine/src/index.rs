@@ -101,14 +101,20 @@ impl PackedItem {
 
 impl Filed for PackedItem {
     fn path(self, files: &[FileFacts]) -> ItemPath<'_> {
-        let f = &files[self.file as usize];
-        let i = self.index as usize;
-        match self.kind {
-            ItemKind::Static => ItemPath::of(&f.statics[i].module, &f.statics[i].name),
-            ItemKind::Struct => ItemPath::of(&f.structs[i].module, &f.structs[i].name),
-            ItemKind::Enum => ItemPath::of(&f.enums[i].module, &f.enums[i].name),
-            ItemKind::Alias => ItemPath::of(&f.aliases[i].module, &f.aliases[i].name),
-        }
+        let (module, name) = declared(files, self.id());
+        ItemPath::of(module, name)
+    }
+}
+
+/// The module and name item `r` is declared with.
+fn declared(files: &[FileFacts], r: ItemRef) -> (&[String], &str) {
+    let f = &files[r.file];
+    let i = r.index;
+    match r.kind {
+        ItemKind::Static => (&f.statics[i].module, &f.statics[i].name),
+        ItemKind::Struct => (&f.structs[i].module, &f.structs[i].name),
+        ItemKind::Enum => (&f.enums[i].module, &f.enums[i].name),
+        ItemKind::Alias => (&f.aliases[i].module, &f.aliases[i].name),
     }
 }
 
@@ -448,13 +454,7 @@ impl<'a> Index<'a> {
 
     /// The module an item is declared in.
     pub fn item_module(&self, r: ItemRef) -> &[String] {
-        let f = &self.files[r.file];
-        match r.kind {
-            ItemKind::Static => &f.statics[r.index].module,
-            ItemKind::Struct => &f.structs[r.index].module,
-            ItemKind::Enum => &f.enums[r.index].module,
-            ItemKind::Alias => &f.aliases[r.index].module,
-        }
+        declared(self.files, r).0
     }
 
     pub fn func(&self, id: FnId) -> &FnFact {
@@ -548,7 +548,7 @@ impl<'a> Index<'a> {
         guard.push(key.clone());
         let mut out: Vec<Module> = Vec::new();
         if first == self.crate_names[self.package_of(file)] {
-            out.push(Module::default());
+            out.push(Module::interned(&[]));
         }
         for u in uses_for(&self.files[file].uses, module) {
             if u.alias == first {
